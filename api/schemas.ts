@@ -1,0 +1,88 @@
+/** HTTP response shapes, declared once: they validate nothing inbound but serialise and document. */
+import Type from 'typebox'
+import { BUILDING_USES, SPACE_USES } from '../core/config/schema.js'
+import { METER_KINDS } from '../core/kinds.js'
+
+export const ErrorBody = Type.Object(
+  { error: Type.String(), message: Type.String() },
+  { $id: 'Error', description: 'every error: a code and a sentence saying what to do' },
+)
+
+const Part = Type.Object({ ok: Type.Boolean(), detail: Type.String() })
+
+export const Health = Type.Object({
+  status: Type.Enum(['ok', 'unhealthy']),
+  failing: Type.Array(Type.String(), { description: 'names of the parts that are not healthy' }),
+  parts: Type.Object({ ingest: Part, store: Part, influx: Part }),
+  archive: Type.Boolean({ description: 'whether raw readings are archived to InfluxDB' }),
+  uptimeSeconds: Type.Number(),
+  version: Type.String(),
+})
+
+export const LastReading = Type.Object({
+  ts: Type.String({ description: 'event time, ISO-8601 in the school time zone' }),
+  receivedAt: Type.String(),
+  estimated: Type.Boolean(),
+  values: Type.Record(Type.String(), Type.Number()),
+  used: Type.Optional(Type.Number({ description: 'consumption since the previous reading' })),
+  usedUnit: Type.Optional(Type.Enum(['L', 'kWh'])),
+})
+
+export const MeterView = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.Enum([...METER_KINDS]),
+    name: Type.Optional(Type.String()),
+    school: Type.String(),
+    building: Type.String(),
+    space: Type.Optional(Type.String()),
+    parent: Type.Optional(Type.String()),
+    intervalSeconds: Type.Integer(),
+    registerDigits: Type.Optional(Type.Integer()),
+    nominalFlowM3h: Type.Optional(Type.Number()),
+    tariff: Type.Optional(Type.Number()),
+    status: Type.Enum(['ok', 'offline', 'never_reported'], {
+      description: 'offline: nothing for max(3 × interval, 15 min) by the wall clock',
+    }),
+    readings: Type.Integer({ description: 'readings accepted since the database was created' }),
+    lastReading: Type.Optional(LastReading),
+  },
+  { $id: 'Meter' },
+)
+
+export const SpaceView = Type.Object({
+  id: Type.String(),
+  name: Type.Optional(Type.String()),
+  use: Type.Enum([...SPACE_USES]),
+  appliancePolicy: Type.Optional(Type.String()),
+  roomLimitW: Type.Optional(Type.Number()),
+})
+
+export const BuildingView = Type.Object({
+  id: Type.String(),
+  name: Type.Optional(Type.String()),
+  use: Type.Enum([...BUILDING_USES]),
+  floorAreaM2: Type.Optional(Type.Number()),
+  spaces: Type.Array(SpaceView),
+  meters: Type.Array(Type.Ref('Meter')),
+})
+
+const SchoolFields = {
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  pupils: Type.Optional(Type.Integer()),
+  floorAreaM2: Type.Optional(Type.Number()),
+  meters: Type.Object({
+    total: Type.Integer(),
+    ok: Type.Integer(),
+    offline: Type.Integer(),
+    neverReported: Type.Integer(),
+  }),
+}
+
+export const SchoolSummary = Type.Object(SchoolFields)
+export const SchoolDetail = Type.Object({ ...SchoolFields, buildings: Type.Array(BuildingView) })
+
+export const SchoolParams = Type.Object({ school: Type.String({ maxLength: 64 }) })
+export const MeterParams = Type.Object({ meter: Type.String({ maxLength: 128 }) })

@@ -1,0 +1,255 @@
+/**
+ * The HTTP API (fastify): health, metrics, the registry with live meter status, OpenAPI at /docs.
+ * Routes are plain functions of the parts passed in; the server owns no state of its own.
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController } from 'fastify'
+import type { Logger } from 'pino'
+import Type from 'typebox'
+import { KINDS } from '../core/kinds.js'
+import type { Metrics } from '../core/metrics.js'
+import type { Meter, Registry, School } from '../core/registry.js'
+import { formatInstant } from '../core/time.js'
+import type { MeterStatus } from '../ingest/pipeline.js'
+import {
+  ErrorBody,
+  Health,
+  MeterParams,
+  MeterView,
+  SchoolDetail,
+  SchoolParams,
+  SchoolSummary,
+} from './schemas.js'
+
+export interface PartHealth {
+  ok: boolean
+  detail: string
+}
+
+export interface ApiDeps {
+  registry: Registry
+  metrics: Metrics
+  log: Logger
+  version: string
+  /** Last reading of a meter, from ingest. */
+  meterStatus(meterId: string): MeterStatus | undefined
+  health(): { ingest: PartHealth; store: PartHealth; influx: PartHealth; archive: boolean }
+  /** Wall clock, replaceable in tests. */
+  now?: () => number
+}
+
+const OFFLINE_MIN_MS = 15 * 60_000
+
+export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
+  if (!status) return 'never_reported' as const
+  const limit = Math.max(3 * meter.intervalSeconds * 1000, OFFLINE_MIN_MS)
+  return now - status.lastReceivedAt > limit ? ('offline' as const) : ('ok' as const)
+}
+
+export async function buildApi(deps: ApiDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // Requests are not logged one by one; errors are, by the error handler below.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  const now = deps.now ?? Date.now
+  const started = Date.now()
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'schoolmeter',
+        version: deps.version,
+        description:
+          'Water, electricity and heating of schools: the registry with live meter status, health and metrics. ' +
+          'The MQTT contract is in docs/contract.md.',
+      },
+      tags: [
+        { name: 'service', description: 'health and metrics' },
+        { name: 'registry', description: 'schools, buildings, spaces and meters' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.addSchema(ErrorBody)
+  app.addSchema(MeterView)
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
+  })
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode ?? 500
+    if (status >= 500) deps.log.error({ err }, 'request failed')
+    reply.code(status).send({
+      error: status >= 500 ? 'internal' : (err.code ?? 'bad_request').toLowerCase(),
+      message: status >= 500 ? 'internal error; see the service log' : err.message,
+    })
+  })
+
+  const meterView = (meter: Meter) => {
+    const status = deps.meterStatus(meter.id)
+    const tz = meter.school.timezone
+    const used = KINDS[meter.kind].used
+    return {
+      id: meter.id,
+      kind: meter.kind,
+      ...(meter.name ? { name: meter.name } : {}),
+      school: meter.school.id,
+      building: meter.building.id,
+      ...(meter.space ? { space: meter.space.id } : {}),
+      ...(meter.parent ? { parent: meter.parent.id } : {}),
+      intervalSeconds: meter.intervalSeconds,
+      ...(meter.config.registerDigits !== undefined ? { registerDigits: meter.config.registerDigits } : {}),
+      ...(meter.config.nominalFlowM3h !== undefined ? { nominalFlowM3h: meter.config.nominalFlowM3h } : {}),
+      ...(meter.tariff !== undefined ? { tariff: meter.tariff } : {}),
+      status: meterState(meter, status, now()),
+      readings: status?.readings ?? 0,
+      ...(status
+        ? {
+            lastReading: {
+              ts: formatInstant(status.lastTs, tz),
+              receivedAt: formatInstant(status.lastReceivedAt, tz),
+              estimated: status.lastEstimated,
+              values: status.lastValues as Record<string, number>,
+              ...(status.lastUsed !== undefined && used
+                ? { used: status.lastUsed, usedUnit: used.unit }
+                : {}),
+            },
+          }
+        : {}),
+    }
+  }
+
+  const schoolSummary = (s: School) => {
+    const counts = { total: 0, ok: 0, offline: 0, neverReported: 0 }
+    for (const m of s.meters.values()) {
+      counts.total++
+      const st = meterState(m, deps.meterStatus(m.id), now())
+      if (st === 'ok') counts.ok++
+      else if (st === 'offline') counts.offline++
+      else counts.neverReported++
+    }
+    return {
+      id: s.id,
+      name: s.name,
+      timezone: s.timezone,
+      ...(s.pupils !== undefined ? { pupils: s.pupils } : {}),
+      ...(s.floorAreaM2 !== undefined ? { floorAreaM2: s.floorAreaM2 } : {}),
+      meters: counts,
+    }
+  }
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['service'],
+        summary:
+          '200 when ingest, store and (if configured) InfluxDB are healthy; 503 naming the failing part',
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_req, reply) => {
+      const h = deps.health()
+      const parts = { ingest: h.ingest, store: h.store, influx: h.influx }
+      const failing = Object.entries(parts)
+        .filter(([, p]) => !p.ok)
+        .map(([k]) => k)
+      reply.code(failing.length ? 503 : 200)
+      return {
+        status: failing.length ? ('unhealthy' as const) : ('ok' as const),
+        failing,
+        parts,
+        archive: h.archive,
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        version: deps.version,
+      }
+    },
+  )
+
+  app.get(
+    '/metrics',
+    {
+      schema: { tags: ['service'], summary: 'Prometheus text exposition', response: { 200: Type.String() } },
+    },
+    async (_req, reply) => {
+      reply.header('content-type', deps.metrics.registry.contentType)
+      return deps.metrics.registry.metrics()
+    },
+  )
+
+  app.get(
+    '/api/v1/schools',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'All schools, with how many of their meters are reporting',
+        response: { 200: Type.Array(SchoolSummary) },
+      },
+    },
+    async () => [...deps.registry.schools.values()].map(schoolSummary),
+  )
+
+  app.get(
+    '/api/v1/schools/:school',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'One school: buildings, spaces and meters with their last reading and status',
+        params: SchoolParams,
+        response: { 200: SchoolDetail, 404: Type.Ref('Error') },
+      },
+    },
+    async (req, reply) => {
+      const s = deps.registry.schools.get(req.params.school)
+      if (!s) {
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: `school "${req.params.school}" is not in the registry` })
+      }
+      return {
+        ...schoolSummary(s),
+        buildings: [...s.buildings.values()].map((b) => ({
+          id: b.id,
+          ...(b.name ? { name: b.name } : {}),
+          use: b.use,
+          ...(b.config.floorAreaM2 !== undefined ? { floorAreaM2: b.config.floorAreaM2 } : {}),
+          spaces: [...b.spaces.values()].map((sp) => ({
+            id: sp.id,
+            ...(sp.name ? { name: sp.name } : {}),
+            use: sp.use,
+            ...(sp.config.appliancePolicy ? { appliancePolicy: sp.config.appliancePolicy } : {}),
+            ...(sp.config.roomLimitW !== undefined ? { roomLimitW: sp.config.roomLimitW } : {}),
+          })),
+          meters: b.meters.map(meterView),
+        })),
+      }
+    },
+  )
+
+  app.get(
+    '/api/v1/meters/:meter',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'One meter with its last reading and status',
+        params: MeterParams,
+        response: { 200: Type.Ref('Meter'), 404: Type.Ref('Error') },
+      },
+    },
+    async (req, reply) => {
+      const m = deps.registry.meters.get(req.params.meter)
+      if (!m) {
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: `meter "${req.params.meter}" is not in the registry` })
+      }
+      return meterView(m)
+    },
+  )
+
+  return app
+}

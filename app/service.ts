@@ -1,0 +1,218 @@
+/**
+ * Wires the parts together and nothing else: config → store → InfluxDB writer → ingest →
+ * broker → API. `startService` is what `npm start` runs and what integration tests start in-process.
+ */
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Logger } from 'pino'
+import { buildApi } from '../api/server.js'
+import { Bus } from '../core/bus.js'
+import { demoEnabled, type Env } from '../core/config/env.js'
+import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
+import { createMetrics, type Metrics } from '../core/metrics.js'
+import type { Rejection } from '../core/reading.js'
+import { formatInstant } from '../core/time.js'
+import {
+  type Broker,
+  EmbeddedBroker,
+  ExternalBroker,
+  InfluxWriter,
+  Ingest,
+  influxTransportFromEnv,
+  routeClientLogs,
+  Spool,
+  V1Transport,
+} from '../ingest/index.js'
+import { openStore, type Store } from '../store/index.js'
+import { createLogger } from './log.js'
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version
+
+export interface Service {
+  env: Env
+  log: Logger
+  config: LoadedConfig
+  store: Store
+  metrics: Metrics
+  bus: Bus
+  ingest: Ingest
+  broker: Broker
+  writer?: InfluxWriter
+  /** The API's address, e.g. http://127.0.0.1:8080. */
+  httpUrl: string
+  /** The embedded broker's port (when embedded). */
+  mqttPort?: number
+  demo: boolean
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  log?: Logger
+  /** Wall clock for the API's offline status (tests). */
+  now?: () => number
+}
+
+export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
+  const log = options.log ?? createLogger(env)
+  const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
+  const { registry } = config
+  const dataDir = resolve(env.DATA_DIR)
+  const store = openStore(dataDir)
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()]
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c()
+      } catch (err) {
+        log.error({ err }, 'error while stopping')
+      }
+    }
+  }
+  try {
+    store.registry.sync(registry)
+    const metrics = createMetrics()
+    const bus = new Bus()
+
+    let writer: InfluxWriter | undefined
+    const transport = influxTransportFromEnv(env)
+    if (transport) {
+      routeClientLogs(log)
+      if (transport instanceof V1Transport) {
+        await transport.ensureDatabase().catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not make sure the InfluxDB database exists; writes will tell')
+        })
+      }
+      const spool = new Spool(join(dataDir, 'spool'), store, env.SPOOL_MAX_BYTES)
+      const found = spool.open()
+      if (found.segments > 0) log.info(found, 'the spool holds readings from an earlier run; replaying them')
+      writer = new InfluxWriter(transport, spool, metrics, log, {
+        batchLines: env.INFLUX_BATCH_LINES,
+        flushIntervalMs: env.INFLUX_FLUSH_MS,
+        rejectedDir: join(dataDir, 'spool', 'refused'),
+      })
+      writer.start()
+      const w = writer
+      cleanups.push(() => w.close())
+      log.info(`archiving readings to InfluxDB at ${transport.target}`)
+    } else {
+      log.warn(
+        'INFLUX_URL is not set: raw readings are NOT archived. Detection, alerts and reports still run; ' +
+          'set INFLUX_URL with INFLUX_DATABASE (1.x) or INFLUX_TOKEN/INFLUX_ORG/INFLUX_BUCKET (2.x/3.x) to archive.',
+      )
+    }
+
+    const ingest = new Ingest({
+      registry,
+      store,
+      bus,
+      metrics,
+      log,
+      watermarkMs: env.WATERMARK_SECONDS * 1000,
+      limits: {
+        maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+        maxBatchReadings: env.MAX_BATCH_READINGS,
+        maxFutureMs: 5 * 60_000,
+      },
+      ...(writer ? { writer } : {}),
+    })
+    const restored = ingest.start()
+    cleanups.push(() => ingest.stop())
+    if (restored.restoredRegisters > 0) log.info(restored, 'restored per-meter state')
+
+    const onMessage = (topic: string, payload: Buffer) => {
+      ingest.handle(topic, payload)
+    }
+    const broker: Broker = env.MQTT_URL
+      ? new ExternalBroker({
+          url: env.MQTT_URL,
+          onMessage,
+          log,
+          ...(env.MQTT_USERNAME !== undefined ? { username: env.MQTT_USERNAME } : {}),
+          ...(env.MQTT_PASSWORD !== undefined ? { password: env.MQTT_PASSWORD } : {}),
+          ...(env.MQTT_CLIENT_ID !== undefined ? { clientId: env.MQTT_CLIENT_ID } : {}),
+        })
+      : new EmbeddedBroker({ host: env.MQTT_HOST, port: env.MQTT_PORT, onMessage, log })
+    ingest.onRejected((r) => {
+      if (r.school) broker.publish(`schools/${r.school}/rejected`, rejectionMessage(r, config))
+    })
+    await broker.start()
+    cleanups.push(() => broker.stop())
+    log.info(`MQTT: ${broker.description}`)
+
+    const api = await buildApi({
+      registry,
+      metrics,
+      log,
+      version: VERSION,
+      meterStatus: (id) => ingest.status(id),
+      health: () => {
+        let storeHealth = { ok: true, detail: `SQLite at ${join(dataDir, 'schoolmeter.db')}` }
+        try {
+          store.check()
+        } catch (err) {
+          storeHealth = { ok: false, detail: `SQLite: ${(err as Error).message}` }
+        }
+        let influx = { ok: true, detail: 'not configured: readings are not archived' }
+        if (writer) {
+          const s = writer.status()
+          influx =
+            s.state === 'up'
+              ? { ok: true, detail: `writing to ${s.target}; ${s.spool.lines} line(s) in the spool` }
+              : {
+                  ok: false,
+                  detail: `cannot write to ${s.target} (${s.lastError ?? 'unknown error'}); ${s.spool.lines} line(s) spooled to disk`,
+                }
+        }
+        return { ingest: broker.health(), store: storeHealth, influx, archive: !!writer }
+      },
+      ...(options.now ? { now: options.now } : {}),
+    })
+    await api.listen({ port: env.HTTP_PORT, host: env.HTTP_HOST })
+    // The API goes first on the way down, so nobody reads a half-stopped service as healthy.
+    cleanups.push(() => api.close())
+    const address = api.server.address()
+    const port = typeof address === 'object' && address ? address.port : env.HTTP_PORT
+    const httpUrl = `http://${env.HTTP_HOST.includes(':') ? `[${env.HTTP_HOST}]` : env.HTTP_HOST}:${port}`
+    log.info(
+      `schoolmeter ${VERSION} ready: API ${httpUrl} (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
+    )
+
+    let stopped: Promise<void> | undefined
+    return {
+      env,
+      log,
+      config,
+      store,
+      metrics,
+      bus,
+      ingest,
+      broker,
+      ...(writer ? { writer } : {}),
+      httpUrl,
+      ...(broker instanceof EmbeddedBroker ? { mqttPort: broker.port } : {}),
+      demo: demoEnabled(env),
+      stop: () => {
+        stopped ??= stopAll().then(() => log.info('schoolmeter stopped'))
+        return stopped
+      },
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}
+
+function rejectionMessage(r: Rejection, config: LoadedConfig): string {
+  const tz = (r.school && config.registry.schools.get(r.school)?.timezone) || 'UTC'
+  return JSON.stringify({
+    topic: r.topic,
+    reason: r.reason,
+    detail: r.detail,
+    receivedAt: formatInstant(r.receivedAt, tz),
+    ...(r.meter ? { meter: r.meter } : {}),
+    ...(r.index !== undefined ? { index: r.index } : {}),
+    payload: r.payload,
+  })
+}

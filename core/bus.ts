@@ -1,0 +1,36 @@
+/**
+ * A small typed event bus: ingest emits, rules and reports listen. `on` returns the function
+ * that removes the listener, so a part that stops leaves nothing behind.
+ */
+import type { Reading, RegisterAnomaly, Rejection, UsedRevision } from './reading.js'
+
+export interface ServiceEvents {
+  reading: Reading
+  revision: UsedRevision
+  rejected: Rejection
+  anomaly: RegisterAnomaly
+}
+
+type Listener<T> = (event: T) => void
+
+export class Bus<E extends object = ServiceEvents> {
+  private readonly listeners: { [K in keyof E]?: Listener<E[K]>[] } = {}
+
+  on<K extends keyof E>(name: K, fn: Listener<E[K]>): () => void {
+    const list = this.listeners[name] ?? []
+    this.listeners[name] = [...list, fn]
+    return () => {
+      this.listeners[name] = (this.listeners[name] ?? []).filter((f) => f !== fn)
+    }
+  }
+
+  emit<K extends keyof E>(name: K, event: E[K]): void {
+    const list = this.listeners[name]
+    if (!list) return
+    for (const fn of list) fn(event)
+  }
+
+  has<K extends keyof E>(name: K): boolean {
+    return (this.listeners[name]?.length ?? 0) > 0
+  }
+}

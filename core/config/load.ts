@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
+import Value from 'typebox/value'
+import { isMap, LineCounter, parseDocument } from 'yaml'
+import { ConfigError, type ConfigProblem } from '../errors.js'
+import { buildRegistry, type Registry } from '../registry.js'
+import { DEVICE_ID, DistrictConfig, SCHOOL_ID } from './schema.js'
+
+export const DEMO_CONFIG_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'district.yaml')
+
+const checkDistrict = Compile(DistrictConfig)
+
+export interface LoadedConfig {
+  source: string
+  config: DistrictConfig
+  registry: Registry
+}
+
+/** Reads, validates and indexes a registry file (YAML or JSON). Throws ConfigError naming every problem. */
+export function loadConfigFile(path: string = DEMO_CONFIG_PATH): LoadedConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(path, [
+      { path: 'CONFIG', value: path, expected: `a readable YAML or JSON file (${(err as Error).message})` },
+    ])
+  }
+  return parseConfig(text, path)
+}
+
+export function parseConfig(text: string, source = 'config'): LoadedConfig {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: '(file)',
+        expected: `valid YAML or JSON: ${e.message.split('\n')[0]}`,
+        line: e.linePos?.[0]?.line,
+      })),
+    )
+  }
+  const raw: unknown = doc.toJS()
+  const lineOf = (segments: (string | number)[]): number | undefined => {
+    for (let n = segments.length; n >= 0; n--) {
+      const node = doc.getIn(segments.slice(0, n), true) as { range?: [number, number, number] } | undefined
+      if (node?.range) return lineCounter.linePos(node.range[0]).line
+      if (n === 0 && isMap(doc.contents) && doc.contents.range) return 1
+    }
+    return undefined
+  }
+  const config = validate<typeof DistrictConfig, DistrictConfig>(
+    DistrictConfig,
+    checkDistrict,
+    raw,
+    source,
+    lineOf,
+  )
+  const { registry, problems } = buildRegistry(config)
+  if (problems.length > 0) {
+    throw new ConfigError(
+      source,
+      problems.map((p) => ({ ...p, line: p.line ?? lineOf(pathSegments(p.path)) })),
+    )
+  }
+  return { source, config, registry }
+}
+
+/** Applies schema defaults and checks; returns the value typed, or throws ConfigError. */
+export function validate<S extends TSchema, T>(
+  schema: S,
+  compiled: { Check(v: unknown): boolean; Errors(v: unknown): Iterable<SchemaError> },
+  raw: unknown,
+  source: string,
+  lineOf: (segments: (string | number)[]) => number | undefined = () => undefined,
+): T {
+  const value = Value.Default(schema, Value.Clone(raw))
+  if (compiled.Check(value)) return value as T
+  throw new ConfigError(source, schemaProblems(compiled.Errors(value), value, lineOf))
+}
+
+interface SchemaError {
+  keyword: string
+  instancePath: string
+  message: string
+  params: Record<string, unknown>
+}
+
+/** Turns JSON-schema errors into one problem per place, phrased for the person editing the file. */
+export function schemaProblems(
+  errors: Iterable<SchemaError>,
+  root: unknown,
+  lineOf: (segments: (string | number)[]) => number | undefined = () => undefined,
+): ConfigProblem[] {
+  const byPath = new Map<string, ConfigProblem>()
+  for (const e of errors) {
+    // `additionalProperties: false` reports twice: once on the extra key, once on its parent.
+    if (e.keyword === 'additionalProperties') continue
+    const segments = pointerSegments(e.instancePath)
+    const path = formatPath(segments)
+    if (byPath.has(path)) continue
+    const value = valueAt(root, segments)
+    byPath.set(path, { path, value, expected: expectation(e), line: lineOf(segments) })
+  }
+  return [...byPath.values()]
+}
+
+const PATTERN_WORDS: Record<string, string> = {
+  [SCHOOL_ID]: 'an id of lower-case letters, digits and dashes (at most 64, not starting with a dash)',
+  [DEVICE_ID]: 'an id of letters, digits, _ . - (at most 128, starting with a letter or digit)',
+}
+
+function expectation(e: SchemaError): string {
+  switch (e.keyword) {
+    case 'boolean':
+      return 'no such key here (misspelt or misplaced?)'
+    case 'enum':
+      return `one of ${(e.params.allowedValues as unknown[]).join(', ')}`
+    case 'required':
+      return `a value for required key(s) ${(e.params.requiredProperties as string[]).join(', ')}`
+    case 'pattern':
+      return PATTERN_WORDS[e.params.pattern as string] ?? `a value matching ${e.params.pattern}`
+    case 'type':
+      return `a value of type ${e.params.type}`
+    case 'minItems':
+      return `at least ${e.params.limit} item(s)`
+    case 'const':
+      return `the value ${JSON.stringify(e.params.allowedValue)}`
+    default:
+      return `a value that ${e.message.replace(/^must /, 'is ')}`
+  }
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+}
+
+export function formatPath(segments: (string | number)[]): string {
+  let out = ''
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s
+  return out || '(root)'
+}
+
+function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = []
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!)
+  return out
+}
+
+function valueAt(root: unknown, segments: (string | number)[]): unknown {
+  let v: unknown = root
+  for (const s of segments) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string | number, unknown>)[s]
+  }
+  return v
+}

@@ -1,0 +1,262 @@
+/**
+ * The registry and calendar, declared once. Validation, defaults, TypeScript types and the
+ * documentation in docs/configuration.md all come from these schemas.
+ */
+import Type, { type Static } from 'typebox'
+import { METER_KINDS } from '../kinds.js'
+
+export const SCHOOL_ID = '^[a-z0-9][a-z0-9-]{0,63}$'
+export const DEVICE_ID = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'
+
+const SchoolId = Type.String({ pattern: SCHOOL_ID, description: 'lower-case letters, digits and dashes' })
+const DeviceId = Type.String({ pattern: DEVICE_ID, description: 'letters, digits, _ . -' })
+const Name = Type.String({ minLength: 1, maxLength: 200 })
+
+export const TimeRange = Type.String({
+  pattern: '^([01]\\d|2[0-3]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d$',
+  description: 'local time range HH:MM-HH:MM; an end at or before the start runs past midnight',
+})
+const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'local date YYYY-MM-DD' })
+const LocalDateTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$',
+  description: 'local date and time YYYY-MM-DDTHH:MM',
+})
+const MonthDay = Type.String({ pattern: '^\\d{2}-\\d{2}$', description: 'MM-DD' })
+const DayHours = Type.Array(TimeRange, { description: 'time ranges of one weekday' })
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
+export const WeeklyHours = Type.Object(
+  Object.fromEntries(WEEKDAYS.map((d) => [d, Type.Optional(DayHours)])) as Record<
+    (typeof WEEKDAYS)[number],
+    Type.TOptional<typeof DayHours>
+  >,
+  { additionalProperties: false, description: 'hours per weekday; a day left out has none' },
+)
+
+const Period = Type.Object(
+  { name: Type.Optional(Name), start: LocalDate, end: LocalDate },
+  { additionalProperties: false, description: 'inclusive local dates' },
+)
+
+/** Per-rule parameter overrides, keyed by rule id; the rules engine validates the parameters. */
+const RuleOverrides = Type.Record(
+  Type.String({ pattern: '^[a-z]+\\.[a-z_]+$' }),
+  Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())]),
+  { description: 'rule id → false to switch the rule off, or an object of parameter overrides' },
+)
+
+export const PlannedUse = Type.Object(
+  {
+    name: Name,
+    building: Type.Optional(DeviceId),
+    meters: Type.Optional(Type.Array(DeviceId)),
+    rules: Type.Optional(
+      Type.Array(Type.String(), { description: 'rule ids suppressed; all when left out' }),
+    ),
+    start: Type.Optional(LocalDateTime),
+    end: Type.Optional(LocalDateTime),
+    weekly: Type.Optional(WeeklyHours),
+  },
+  {
+    additionalProperties: false,
+    description: 'a window of planned use (pool filling, irrigation) during which rules are suppressed',
+  },
+)
+
+export const Calendar = Type.Object(
+  {
+    weeklyHours: Type.Optional(WeeklyHours),
+    terms: Type.Optional(Type.Array(Period)),
+    holidays: Type.Optional(Type.Array(Period)),
+    heatingSeason: Type.Optional(
+      Type.Object({ start: MonthDay, end: MonthDay }, { additionalProperties: false }),
+    ),
+    plannedUse: Type.Optional(Type.Array(PlannedUse)),
+  },
+  { additionalProperties: false },
+)
+
+export const DEFAULT_WEEKLY_HOURS: Static<typeof WeeklyHours> = {
+  mon: ['07:00-18:00'],
+  tue: ['07:00-18:00'],
+  wed: ['07:00-18:00'],
+  thu: ['07:00-18:00'],
+  fri: ['07:00-18:00'],
+}
+export const DEFAULT_HEATING_SEASON = { start: '11-01', end: '03-31' }
+export const DEFAULT_TIMEZONE = 'Asia/Shanghai'
+
+export const BUILDING_USES = [
+  'teaching',
+  'dormitory',
+  'canteen',
+  'gym',
+  'pool',
+  'office',
+  'library',
+  'workshop',
+  'laboratory',
+  'boiler_house',
+  'other',
+] as const
+export const SPACE_USES = [
+  'dorm_room',
+  'classroom',
+  'office',
+  'kitchen',
+  'laboratory',
+  'toilet',
+  'plant_room',
+  'other',
+] as const
+
+export const Meter = Type.Object(
+  {
+    id: DeviceId,
+    kind: Type.Enum([...METER_KINDS]),
+    name: Type.Optional(Name),
+    space: Type.Optional(DeviceId),
+    parent: Type.Optional(
+      Type.String({
+        pattern: DEVICE_ID,
+        description: 'the meter this one is a sub-meter of; whole-school totals count top-level meters only',
+      }),
+    ),
+    placement: Type.Optional(
+      Type.Enum(['room', 'outdoor', 'pipe', 'supply'], { description: 'where a temperature sensor sits' }),
+    ),
+    registerDigits: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 15,
+        description: 'integer digits of the register; it rolls over at 10^digits',
+      }),
+    ),
+    nominalFlowM3h: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'water meter permanent flow Q3, m³/h' }),
+    ),
+    maxFlowM3h: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'water meter overload flow Q4, m³/h (default 1.25 × Q3)',
+      }),
+    ),
+    maxPowerKw: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'largest plausible power of an electricity or heat meter',
+      }),
+    ),
+    intervalSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86400,
+        description: 'expected reporting interval, s',
+        default: 60,
+      }),
+    ),
+    tariff: Type.Optional(Type.Number({ minimum: 0, description: 'price per m³ or kWh' })),
+    supplySetpointC: Type.Optional(Type.Number({ description: 'heating circuit supply setpoint, °C' })),
+    rules: Type.Optional(RuleOverrides),
+  },
+  { additionalProperties: false },
+)
+
+export const Space = Type.Object(
+  {
+    id: DeviceId,
+    name: Type.Optional(Name),
+    use: Type.Enum([...SPACE_USES]),
+    appliancePolicy: Type.Optional(
+      Type.Enum(['restricted', 'allowed'], {
+        description: 'restricted: high-power appliances are forbidden',
+      }),
+    ),
+    roomLimitW: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'total power limit of the room, W' }),
+    ),
+    rules: Type.Optional(RuleOverrides),
+  },
+  { additionalProperties: false },
+)
+
+export const Occupancy = Type.Object(
+  {
+    weeklyHours: Type.Optional(WeeklyHours),
+    outsideTerm: Type.Optional(Type.Boolean({ description: 'occupied outside terms too (staff housing)' })),
+    quietHours: Type.Optional(TimeRange),
+  },
+  { additionalProperties: false, description: 'replaces the school hours for this building' },
+)
+
+export const Building = Type.Object(
+  {
+    id: DeviceId,
+    name: Type.Optional(Name),
+    use: Type.Enum([...BUILDING_USES]),
+    floorAreaM2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    occupancy: Type.Optional(Occupancy),
+    spaces: Type.Optional(Type.Array(Space)),
+    meters: Type.Optional(Type.Array(Meter)),
+    rules: Type.Optional(RuleOverrides),
+  },
+  { additionalProperties: false },
+)
+
+const Tariffs = Type.Object(
+  {
+    water: Type.Optional(Type.Number({ minimum: 0, description: 'per m³' })),
+    electricity: Type.Optional(Type.Number({ minimum: 0, description: 'per kWh' })),
+    heat: Type.Optional(Type.Number({ minimum: 0, description: 'per kWh' })),
+  },
+  { additionalProperties: false },
+)
+
+export const School = Type.Object(
+  {
+    id: SchoolId,
+    name: Name,
+    timezone: Type.Optional(
+      Type.String({ description: 'IANA time zone (default: defaults.timezone, else Asia/Shanghai)' }),
+    ),
+    pupils: Type.Optional(Type.Integer({ minimum: 0 })),
+    floorAreaM2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    tariffs: Type.Optional(Tariffs),
+    calendar: Type.Optional(Calendar),
+    buildings: Type.Array(Building, { minItems: 1 }),
+    rules: Type.Optional(RuleOverrides),
+  },
+  { additionalProperties: false },
+)
+
+export const DistrictConfig = Type.Object(
+  {
+    version: Type.Optional(Type.Literal(1)),
+    district: Type.Optional(Type.Object({ id: SchoolId, name: Name }, { additionalProperties: false })),
+    defaults: Type.Optional(
+      Type.Object(
+        {
+          timezone: Type.Optional(Type.String()),
+          currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+          tariffs: Type.Optional(Tariffs),
+          calendar: Type.Optional(Calendar),
+          rules: Type.Optional(RuleOverrides),
+        },
+        { additionalProperties: false, description: 'values every school takes unless it sets its own' },
+      ),
+    ),
+    schools: Type.Array(School, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+)
+
+export type DistrictConfig = Static<typeof DistrictConfig>
+export type SchoolConfig = Static<typeof School>
+export type BuildingConfig = Static<typeof Building>
+export type SpaceConfig = Static<typeof Space>
+export type MeterConfig = Static<typeof Meter>
+export type CalendarConfig = Static<typeof Calendar>
+export type WeeklyHoursConfig = Static<typeof WeeklyHours>
+export type PlannedUseConfig = Static<typeof PlannedUse>
+export type RuleOverridesConfig = Static<typeof RuleOverrides>

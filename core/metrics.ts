@@ -1,0 +1,87 @@
+/**
+ * Every Prometheus metric the service exposes, declared in one place so that names stay
+ * consistent and /metrics documents itself. Parts receive the object and increment what is theirs.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry()
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'schoolmeter_' })
+  const registers = [registry]
+  return {
+    registry,
+    messagesReceived: new Counter({
+      name: 'schoolmeter_messages_received_total',
+      help: 'MQTT messages received on reading topics',
+      registers,
+    }),
+    readingsAccepted: new Counter({
+      name: 'schoolmeter_readings_accepted_total',
+      help: 'Readings accepted and passed on to storage and rules',
+      registers,
+    }),
+    readingsRejected: new Counter({
+      name: 'schoolmeter_readings_rejected_total',
+      help: 'Messages or readings rejected, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    readingsDuplicate: new Counter({
+      name: 'schoolmeter_readings_duplicate_total',
+      help: 'Readings seen before (same meter and timestamp), counted once',
+      registers,
+    }),
+    readingsLate: new Counter({
+      name: 'schoolmeter_readings_late_total',
+      help: 'Readings older than the watermark: stored, not counted into consumption',
+      registers,
+    }),
+    registerAnomalies: new Counter({
+      name: 'schoolmeter_register_anomalies_total',
+      help: 'Register rollovers, resets, replacements and implausible jumps',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    influxLinesWritten: new Counter({
+      name: 'schoolmeter_influx_lines_written_total',
+      help: 'Lines acknowledged by InfluxDB',
+      registers,
+    }),
+    influxBatches: new Counter({
+      name: 'schoolmeter_influx_batches_total',
+      help: 'Write batches by outcome: ok, retried, spooled, drained, rejected',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    influxWriteSeconds: new Histogram({
+      name: 'schoolmeter_influx_write_seconds',
+      help: 'Duration of successful InfluxDB writes',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    influxDroppedLines: new Counter({
+      name: 'schoolmeter_influx_dropped_lines_total',
+      help: 'Lines that could be neither written nor spooled (spool full) or that InfluxDB refused as malformed',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    influxUp: new Gauge({
+      name: 'schoolmeter_influx_up',
+      help: '1 when the last InfluxDB write succeeded',
+      registers,
+    }),
+    spoolLines: new Gauge({
+      name: 'schoolmeter_spool_lines',
+      help: 'Lines waiting in the disk spool',
+      registers,
+    }),
+    spoolBytes: new Gauge({ name: 'schoolmeter_spool_bytes', help: 'Bytes in the disk spool', registers }),
+    writerQueuedLines: new Gauge({
+      name: 'schoolmeter_writer_queued_lines',
+      help: 'Lines buffered in memory waiting to be written',
+      registers,
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,71 @@
+/** What flows from ingest to storage, rules and reports. */
+import type { ReadingValues } from './kinds.js'
+import type { Meter } from './registry.js'
+
+export interface Reading {
+  meter: Meter
+  /** Event time, epoch ms. */
+  ts: number
+  /** Wall-clock arrival, epoch ms. */
+  receivedAt: number
+  /** The gateway filled a gap: stored and counted, but never raises or clears a leak alert. */
+  estimated: boolean
+  /** The fields of the meter's kind that the reading carried. */
+  values: ReadingValues
+  /** Consumption since the meter's previous counted reading, in L (water) or kWh; set by registers. */
+  used?: number
+  /** Start of the interval `used` covers: the previous counted reading's timestamp. */
+  usedFrom?: number
+  /** Arrived behind the watermark: stored, not counted into consumption. */
+  late?: boolean
+}
+
+/** An earlier reading's consumption changed because an out-of-order reading was slotted in before it. */
+export interface UsedRevision {
+  meter: Meter
+  ts: number
+  usedFrom: number
+  used: number
+  previousUsed: number
+}
+
+/** Rejection reasons of CONTRACT.md, plus `unknown_school`. */
+export const REJECT_REASONS = [
+  'bad_topic',
+  'bad_json',
+  'bad_schema',
+  'unknown_school',
+  'unknown_meter',
+  'wrong_kind_fields',
+  'bad_timestamp',
+  'too_large',
+  'implausible_value',
+] as const
+export type RejectReason = (typeof REJECT_REASONS)[number]
+
+export interface Rejection {
+  topic: string
+  reason: RejectReason
+  detail: string
+  receivedAt: number
+  school?: string
+  meter?: string
+  /** Position in a batch, when one reading of several was rejected. */
+  index?: number
+  /** The offending payload or reading, cut to 1 KiB. */
+  payload: string
+}
+
+export type RegisterAnomalyType = 'rollover' | 'reset' | 'replacement' | 'implausible_jump'
+
+/** A register event and how it was counted (RULES.md, `meter.register_anomaly`). */
+export interface RegisterAnomaly {
+  meter: Meter
+  type: RegisterAnomalyType
+  ts: number
+  /** Register value before (the high-water mark) and after, in m³ or kWh. */
+  previous: number
+  current: number
+  /** Consumption counted for the interval, in L or kWh. */
+  counted: number
+}

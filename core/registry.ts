@@ -1,0 +1,274 @@
+/**
+ * The registry: the district's asset ledger, indexed for lookups on the hot path
+ * (school id → school, meter id → meter) and linked both ways for reports and the API.
+ */
+import { DateTime, IANAZone } from 'luxon'
+import type {
+  BuildingConfig,
+  CalendarConfig,
+  DistrictConfig,
+  MeterConfig,
+  RuleOverridesConfig,
+  SchoolConfig,
+  SpaceConfig,
+} from './config/schema.js'
+import { DEFAULT_HEATING_SEASON, DEFAULT_TIMEZONE, DEFAULT_WEEKLY_HOURS } from './config/schema.js'
+import type { ConfigProblem } from './errors.js'
+import type { MeterKind } from './kinds.js'
+
+export interface School {
+  id: string
+  name: string
+  timezone: string
+  pupils?: number
+  floorAreaM2?: number
+  currency?: string
+  calendar: Required<
+    Pick<CalendarConfig, 'weeklyHours' | 'terms' | 'holidays' | 'heatingSeason' | 'plannedUse'>
+  >
+  buildings: Map<string, Building>
+  meters: Map<string, Meter>
+  rules: RuleOverridesConfig
+  config: SchoolConfig
+}
+
+export interface Building {
+  id: string
+  name?: string
+  use: BuildingConfig['use']
+  school: School
+  spaces: Map<string, Space>
+  meters: Meter[]
+  config: BuildingConfig
+}
+
+export interface Space {
+  id: string
+  name?: string
+  use: SpaceConfig['use']
+  building: Building
+  config: SpaceConfig
+}
+
+export interface Meter {
+  id: string
+  kind: MeterKind
+  name?: string
+  school: School
+  building: Building
+  space?: Space
+  parent?: Meter
+  /** Register rolls over at this value (10^digits), when the digits are known. */
+  registerModulus?: number
+  intervalSeconds: number
+  /** Price per m³ or kWh, from the meter or its school. */
+  tariff?: number
+  config: MeterConfig
+}
+
+export interface Registry {
+  district?: { id: string; name: string }
+  schools: Map<string, School>
+  /** Meter ids are unique across the whole registry (GET /api/v1/meters/{meter}). */
+  meters: Map<string, Meter>
+}
+
+/** Links the validated config into a registry, collecting every cross-reference problem. */
+export function buildRegistry(config: DistrictConfig): { registry: Registry; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = []
+  const registry: Registry = {
+    ...(config.district ? { district: config.district } : {}),
+    schools: new Map(),
+    meters: new Map(),
+  }
+  const meterPaths = new Map<string, string>()
+  const defaults = config.defaults ?? {}
+
+  if (defaults.timezone !== undefined && !IANAZone.isValidZone(defaults.timezone)) {
+    problems.push({ path: 'defaults.timezone', value: defaults.timezone, expected: 'an IANA time zone' })
+  }
+  if (defaults.calendar) checkCalendar(defaults.calendar, 'defaults.calendar', problems)
+
+  config.schools.forEach((sc, si) => {
+    const sp = `schools[${si}]`
+    if (registry.schools.has(sc.id)) {
+      problems.push({ path: `${sp}.id`, value: sc.id, expected: 'a school id not used by another school' })
+      return
+    }
+    const timezone = sc.timezone ?? defaults.timezone ?? DEFAULT_TIMEZONE
+    if (!IANAZone.isValidZone(timezone)) {
+      problems.push({
+        path: `${sp}.timezone`,
+        value: timezone,
+        expected: 'an IANA time zone such as Asia/Shanghai',
+      })
+    }
+    if (sc.calendar) checkCalendar(sc.calendar, `${sp}.calendar`, problems)
+    const cal = { ...defaults.calendar, ...sc.calendar }
+    const school: School = {
+      id: sc.id,
+      name: sc.name,
+      timezone,
+      ...(sc.pupils !== undefined ? { pupils: sc.pupils } : {}),
+      ...(sc.floorAreaM2 !== undefined ? { floorAreaM2: sc.floorAreaM2 } : {}),
+      ...((sc.currency ?? defaults.currency) ? { currency: sc.currency ?? defaults.currency } : {}),
+      calendar: {
+        weeklyHours: cal.weeklyHours ?? DEFAULT_WEEKLY_HOURS,
+        terms: cal.terms ?? [],
+        holidays: cal.holidays ?? [],
+        heatingSeason: cal.heatingSeason ?? DEFAULT_HEATING_SEASON,
+        plannedUse: cal.plannedUse ?? [],
+      },
+      buildings: new Map(),
+      meters: new Map(),
+      rules: { ...defaults.rules, ...sc.rules },
+      config: sc,
+    }
+    registry.schools.set(school.id, school)
+    const tariffs = { ...defaults.tariffs, ...sc.tariffs }
+
+    sc.buildings.forEach((bc, bi) => {
+      const bp = `${sp}.buildings[${bi}]`
+      if (school.buildings.has(bc.id)) {
+        problems.push({
+          path: `${bp}.id`,
+          value: bc.id,
+          expected: 'a building id not used elsewhere in this school',
+        })
+        return
+      }
+      const building: Building = {
+        id: bc.id,
+        ...(bc.name ? { name: bc.name } : {}),
+        use: bc.use,
+        school,
+        spaces: new Map(),
+        meters: [],
+        config: bc,
+      }
+      school.buildings.set(building.id, building)
+      bc.spaces?.forEach((spc, xi) => {
+        if (building.spaces.has(spc.id)) {
+          problems.push({
+            path: `${bp}.spaces[${xi}].id`,
+            value: spc.id,
+            expected: 'a space id not used elsewhere in this building',
+          })
+          return
+        }
+        building.spaces.set(spc.id, {
+          id: spc.id,
+          ...(spc.name ? { name: spc.name } : {}),
+          use: spc.use,
+          building,
+          config: spc,
+        })
+      })
+      bc.meters?.forEach((mc, mi) => {
+        const mp = `${bp}.meters[${mi}]`
+        const seen = meterPaths.get(mc.id)
+        if (seen) {
+          problems.push({
+            path: `${mp}.id`,
+            value: mc.id,
+            expected: `a meter id unique across the registry (also used at ${seen})`,
+          })
+          return
+        }
+        meterPaths.set(mc.id, mp)
+        let space: Space | undefined
+        if (mc.space !== undefined) {
+          space = building.spaces.get(mc.space)
+          if (!space) {
+            problems.push({
+              path: `${mp}.space`,
+              value: mc.space,
+              expected: `one of this building's spaces (${[...building.spaces.keys()].join(', ') || 'none declared'})`,
+            })
+          }
+        }
+        const tariff = mc.tariff ?? (mc.kind === 'temperature' ? undefined : tariffs[mc.kind])
+        const meter: Meter = {
+          id: mc.id,
+          kind: mc.kind,
+          ...(mc.name ? { name: mc.name } : {}),
+          school,
+          building,
+          ...(space ? { space } : {}),
+          ...(mc.registerDigits !== undefined ? { registerModulus: 10 ** mc.registerDigits } : {}),
+          intervalSeconds: mc.intervalSeconds ?? 60,
+          ...(tariff !== undefined ? { tariff } : {}),
+          config: mc,
+        }
+        building.meters.push(meter)
+        school.meters.set(meter.id, meter)
+        registry.meters.set(meter.id, meter)
+      })
+    })
+  })
+
+  // Parents may be declared after their sub-meters, so link them once every meter is known.
+  for (const meter of registry.meters.values()) {
+    const parentId = meter.config.parent
+    if (parentId === undefined) continue
+    const parent = meter.school.meters.get(parentId)
+    const path = `${meterPaths.get(meter.id)}.parent`
+    if (!parent) {
+      problems.push({ path, value: parentId, expected: `a meter of school ${meter.school.id}` })
+    } else if (parent.kind !== meter.kind) {
+      problems.push({ path, value: parentId, expected: `a ${meter.kind} meter (that one is ${parent.kind})` })
+    } else if (parent === meter) {
+      problems.push({ path, value: parentId, expected: 'another meter than itself' })
+    } else {
+      meter.parent = parent
+    }
+  }
+  for (const school of registry.schools.values()) {
+    school.calendar.plannedUse.forEach((pu, i) => {
+      const path = `schools[${[...registry.schools.keys()].indexOf(school.id)}].calendar.plannedUse[${i}]`
+      if (pu.building !== undefined && !school.buildings.has(pu.building)) {
+        problems.push({ path: `${path}.building`, value: pu.building, expected: 'a building of this school' })
+      }
+      pu.meters?.forEach((m, j) => {
+        if (!school.meters.has(m)) {
+          problems.push({ path: `${path}.meters[${j}]`, value: m, expected: 'a meter of this school' })
+        }
+      })
+    })
+  }
+  return { registry, problems }
+}
+
+function checkCalendar(cal: CalendarConfig, path: string, problems: ConfigProblem[]): void {
+  for (const key of ['terms', 'holidays'] as const) {
+    cal[key]?.forEach((p, i) => {
+      const start = DateTime.fromISO(p.start)
+      const end = DateTime.fromISO(p.end)
+      if (!start.isValid)
+        problems.push({ path: `${path}.${key}[${i}].start`, value: p.start, expected: 'a real date' })
+      if (!end.isValid)
+        problems.push({ path: `${path}.${key}[${i}].end`, value: p.end, expected: 'a real date' })
+      if (start.isValid && end.isValid && end < start) {
+        problems.push({
+          path: `${path}.${key}[${i}].end`,
+          value: p.end,
+          expected: `a date on or after ${p.start}`,
+        })
+      }
+    })
+  }
+  cal.plannedUse?.forEach((pu, i) => {
+    const p = `${path}.plannedUse[${i}]`
+    if (!pu.weekly && (pu.start === undefined || pu.end === undefined)) {
+      problems.push({ path: p, value: pu.name, expected: 'start and end, or weekly hours' })
+    }
+    if (pu.start !== undefined && pu.end !== undefined && pu.end <= pu.start) {
+      problems.push({ path: `${p}.end`, value: pu.end, expected: `a time after ${pu.start}` })
+    }
+  })
+}
+
+/** Meters of a school in a stable order (building, then declaration order). */
+export function schoolMeters(school: School): Meter[] {
+  return [...school.buildings.values()].flatMap((b) => b.meters)
+}

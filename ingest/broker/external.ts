@@ -1,0 +1,95 @@
+/**
+ * An external broker (Mosquitto, EMQX) consumed with mqtt.js. The service subscribes to
+ * `schools/#` at QoS 1 in a persistent session, so readings published while it restarts are
+ * delivered when it returns; the PUBACK is sent after the message has been handled.
+ */
+import { hostname } from 'node:os'
+import { connect, type MqttClient } from 'mqtt'
+import type { Logger } from 'pino'
+import type { Broker, MessageHandler } from './types.js'
+
+export interface ExternalBrokerOptions {
+  url: string
+  username?: string
+  password?: string
+  clientId?: string
+  onMessage: MessageHandler
+  log: Logger
+}
+
+export const SUBSCRIPTION = 'schools/#'
+
+export class ExternalBroker implements Broker {
+  readonly mode = 'external'
+  readonly description: string
+  private client: MqttClient | undefined
+
+  constructor(private readonly o: ExternalBrokerOptions) {
+    const u = new URL(o.url)
+    this.description = `external broker ${u.protocol}//${u.host}`
+  }
+
+  async start(): Promise<void> {
+    const { onMessage, log } = this.o
+    const client = connect(this.o.url, {
+      clientId: this.o.clientId ?? `schoolmeter-${hostname()}`.slice(0, 64),
+      clean: false,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+      ...(this.o.username !== undefined ? { username: this.o.username } : {}),
+      ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+    })
+    this.client = client
+    // Handlers go on before the connection is up: a persistent session delivers what was
+    // queued for us right after CONNACK.
+    client.on('message', (topic, payload) => {
+      try {
+        onMessage(topic, payload)
+      } catch (err) {
+        log.error({ err, topic }, 'ingest failed on a message')
+      }
+    })
+    client.on('reconnect', () => log.warn(`reconnecting to ${this.description}`))
+    client.on('connect', (connack) => {
+      // A broker that lost (or never had) our session needs the subscription again.
+      if (!connack.sessionPresent) {
+        client.subscribe(SUBSCRIPTION, { qos: 1 }, (err) => {
+          if (err) log.error({ err: err.message }, `cannot subscribe to ${SUBSCRIPTION}`)
+        })
+      }
+    })
+    let firstError: Error | undefined
+    client.on('error', (err) => {
+      firstError ??= err
+      log.warn({ err: err.message }, `MQTT error from ${this.description}`)
+    })
+    const connected = await new Promise<boolean>((resolve) => {
+      if (client.connected) return resolve(true)
+      const timer = setTimeout(() => resolve(false), 10_000)
+      client.once('connect', () => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+    if (!connected) {
+      log.warn(
+        `cannot reach ${this.description} yet (${firstError?.message ?? 'no answer'}); retrying in the background, /health reports it`,
+      )
+    }
+  }
+
+  publish(topic: string, payload: string | Buffer): void {
+    this.client?.publish(topic, payload, { qos: 0 }, (err) => {
+      if (err) this.o.log.warn({ err: err.message, topic }, 'cannot publish')
+    })
+  }
+
+  health(): { ok: boolean; detail: string } {
+    const ok = !!this.client?.connected
+    return { ok, detail: ok ? `connected to ${this.description}` : `not connected to ${this.description}` }
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.endAsync()
+  }
+}

@@ -1,0 +1,30 @@
+export { EmbeddedBroker } from './broker/embedded.js'
+export { ExternalBroker } from './broker/external.js'
+export type { Broker, MessageHandler } from './broker/types.js'
+export { DEFAULT_LIMITS, type DecodeLimits, decodeMessage, parseTimestamp } from './decode.js'
+export { influxTransportFromEnv } from './influx/config.js'
+export { meterSeriesKey, readingLine, seriesKey } from './influx/lineProtocol.js'
+export { Spool } from './influx/spool.js'
+export {
+  type LineTransport,
+  routeClientLogs,
+  V1Transport,
+  V2Transport,
+  WriteError,
+} from './influx/transport.js'
+export {
+  DEFAULT_WRITER_OPTIONS,
+  InfluxWriter,
+  type WriterOptions,
+  type WriterStatus,
+} from './influx/writer.js'
+export { checkReadingPayload, ReadingPayload } from './payload.js'
+export { type HandleResult, Ingest, type MeterStatus } from './pipeline.js'
+export {
+  applyReading,
+  newRegisterState,
+  type RegisterParams,
+  type RegisterState,
+  registerParams,
+} from './registers.js'
+export { matchTopic } from './topics.js'

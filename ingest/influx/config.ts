@@ -1,0 +1,56 @@
+import type { Env } from '../../core/config/env.js'
+import { ConfigError } from '../../core/errors.js'
+import { type LineTransport, V1Transport, V2Transport } from './transport.js'
+
+/**
+ * Picks the write API from the environment: INFLUX_API when given; otherwise v2 when a token
+ * or bucket is set (InfluxDB 1.8+, 2.x, 3.x), v1 when a database is set (InfluxDB ≤ 1.7).
+ * Returns undefined when INFLUX_URL is unset: readings are then not archived.
+ */
+export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | undefined {
+  if (!env.INFLUX_URL) return undefined
+  const api =
+    env.INFLUX_API ?? (env.INFLUX_TOKEN || env.INFLUX_BUCKET ? 'v2' : env.INFLUX_DATABASE ? 'v1' : undefined)
+  if (api === 'v1') {
+    if (!env.INFLUX_DATABASE) {
+      throw new ConfigError('the environment', [
+        { path: 'INFLUX_DATABASE', value: undefined, expected: 'the database name for the v1 /write API' },
+      ])
+    }
+    return new V1Transport({
+      url: env.INFLUX_URL,
+      database: env.INFLUX_DATABASE,
+      timeoutMs: env.INFLUX_TIMEOUT_MS,
+      ...(env.INFLUX_RETENTION_POLICY ? { retentionPolicy: env.INFLUX_RETENTION_POLICY } : {}),
+      ...(env.INFLUX_USERNAME !== undefined ? { username: env.INFLUX_USERNAME } : {}),
+      ...(env.INFLUX_PASSWORD !== undefined ? { password: env.INFLUX_PASSWORD } : {}),
+    })
+  }
+  if (api === 'v2') {
+    const bucket = env.INFLUX_BUCKET ?? env.INFLUX_DATABASE
+    if (!bucket) {
+      throw new ConfigError('the environment', [
+        {
+          path: 'INFLUX_BUCKET',
+          value: undefined,
+          expected: 'the bucket (InfluxDB 2.x) or database (3.x) to write to',
+        },
+      ])
+    }
+    return new V2Transport({
+      url: env.INFLUX_URL,
+      bucket,
+      timeoutMs: env.INFLUX_TIMEOUT_MS,
+      ...(env.INFLUX_TOKEN ? { token: env.INFLUX_TOKEN } : {}),
+      ...(env.INFLUX_ORG ? { org: env.INFLUX_ORG } : {}),
+    })
+  }
+  throw new ConfigError('the environment', [
+    {
+      path: 'INFLUX_URL',
+      value: env.INFLUX_URL,
+      expected:
+        'INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET beside it (InfluxDB 2.x/3.x), or INFLUX_DATABASE (InfluxDB 1.x)',
+    },
+  ])
+}

@@ -1,0 +1,51 @@
+/**
+ * InfluxDB line protocol for the schema of CONTRACT.md. The measurement-and-tags prefix of each
+ * meter is built once; a reading then costs one string concatenation per field.
+ */
+import { KINDS } from '../../core/kinds.js'
+import type { Reading } from '../../core/reading.js'
+import type { Meter } from '../../core/registry.js'
+
+const escapeTag = (s: string): string => s.replace(/[,= \\]/g, (c) => `\\${c}`)
+const escapeMeasurement = (s: string): string => s.replace(/[, \\]/g, (c) => `\\${c}`)
+export const escapeStringField = (s: string): string => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`
+
+/** `measurement,tag=value,…` with tags sorted by key, as InfluxDB stores them. */
+export function seriesKey(measurement: string, tags: Record<string, string | undefined>): string {
+  let out = escapeMeasurement(measurement)
+  for (const k of Object.keys(tags).sort()) {
+    const v = tags[k]
+    if (v !== undefined && v !== '') out += `,${k}=${escapeTag(v)}`
+  }
+  return out
+}
+
+export function meterSeriesKey(meter: Meter): string {
+  return seriesKey(meter.kind, {
+    school: meter.school.id,
+    building: meter.building.id,
+    meter: meter.id,
+    space: meter.space?.id,
+  })
+}
+
+/** A number as a line-protocol float field (never an integer: a type change would reject writes). */
+const num = (v: number): string => String(v)
+
+export function readingLine(series: string, r: Reading): string {
+  const spec = KINDS[r.meter.kind]
+  let fields = ''
+  for (const f of spec.fields) {
+    const v = r.values[f]
+    if (v !== undefined) fields += `${fields ? ',' : ''}${f}=${num(v)}`
+  }
+  if (r.used !== undefined && spec.used) fields += `,${spec.used.field}=${num(r.used)}`
+  if (r.estimated) fields += ',estimated=true'
+  return `${series} ${fields} ${r.ts}`
+}
+
+/** Rewrites the consumption of an earlier point after an out-of-order reading was slotted in before it. */
+export function usedLine(series: string, meter: Meter, ts: number, used: number): string | undefined {
+  const spec = KINDS[meter.kind].used
+  return spec ? `${series} ${spec.field}=${num(used)} ${ts}` : undefined
+}

@@ -1,0 +1,295 @@
+/**
+ * The ingest pipeline: a message (topic + payload) in; readings decoded, registers turned into
+ * consumption, lines handed to the InfluxDB writer, events on the bus; rejections counted,
+ * published and logged. Synchronous per message, so one meter's readings stay in order.
+ */
+import type { Logger } from 'pino'
+import type { Bus } from '../core/bus.js'
+import { KINDS } from '../core/kinds.js'
+import type { Metrics } from '../core/metrics.js'
+import type { Reading, Rejection } from '../core/reading.js'
+import type { Meter, Registry } from '../core/registry.js'
+import type { MeterStatusRow, Store } from '../store/index.js'
+import { type DecodeLimits, decodeMessage } from './decode.js'
+import { meterSeriesKey, readingLine, usedLine } from './influx/lineProtocol.js'
+import type { InfluxWriter } from './influx/writer.js'
+import {
+  type Anomaly,
+  applyReading,
+  newRegisterState,
+  type RegisterParams,
+  type RegisterState,
+  registerParams,
+} from './registers.js'
+
+export interface IngestOptions {
+  registry: Registry
+  store: Store
+  bus: Bus
+  metrics: Metrics
+  log: Logger
+  limits: DecodeLimits
+  watermarkMs: number
+  /** Absent when no InfluxDB is configured: readings are then not archived. */
+  writer?: InfluxWriter
+  /** How often dirty per-meter state is saved to the store. */
+  snapshotIntervalMs?: number
+}
+
+/** The last reading of a meter, for the API and for start-of-term checks. */
+export interface MeterStatus {
+  lastTs: number
+  lastReceivedAt: number
+  lastValues: Reading['values']
+  lastEstimated: boolean
+  lastUsed?: number
+  readings: number
+}
+
+interface MeterState {
+  meter: Meter
+  series: string
+  params?: RegisterParams
+  register?: RegisterState
+  status?: MeterStatus
+}
+
+export interface HandleResult {
+  accepted: number
+  rejected: number
+  duplicates: number
+}
+
+const WARN_EVERY_MS = 60_000
+
+export class Ingest {
+  private readonly meters = new Map<string, MeterState>()
+  private readonly dirty = new Set<MeterState>()
+  private readonly warned = new Map<string, number>()
+  private snapshotTimer: NodeJS.Timeout | undefined
+  private publishRejected: ((r: Rejection) => void) | undefined
+
+  constructor(private readonly o: IngestOptions) {
+    for (const meter of o.registry.meters.values()) {
+      const register = KINDS[meter.kind].register
+      this.meters.set(meter.id, {
+        meter,
+        series: meterSeriesKey(meter),
+        ...(register ? { params: registerParams(meter, o.watermarkMs), register: newRegisterState() } : {}),
+      })
+    }
+  }
+
+  /** Restores register state and last readings from the store, and starts periodic snapshots. */
+  start(): { restoredRegisters: number; restoredStatus: number } {
+    let restoredRegisters = 0
+    for (const [id, state] of this.o.store.registerState.loadAll()) {
+      const m = this.meters.get(id)
+      if (m?.register && isRegisterState(state)) {
+        m.register = state
+        restoredRegisters++
+      }
+    }
+    let restoredStatus = 0
+    for (const row of this.o.store.meterStatus.loadAll()) {
+      const m = this.meters.get(row.meterId)
+      if (!m) continue
+      const { meterId: _id, ...status } = row
+      m.status = status
+      restoredStatus++
+    }
+    const every = this.o.snapshotIntervalMs ?? 5000
+    this.snapshotTimer = setInterval(() => this.snapshot(), every)
+    this.snapshotTimer.unref()
+    return { restoredRegisters, restoredStatus }
+  }
+
+  stop(): void {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer)
+    this.snapshotTimer = undefined
+    this.snapshot()
+  }
+
+  /** Where rejections are published (`schools/{school}/rejected`); set by the broker adapter. */
+  onRejected(publish: (r: Rejection) => void): void {
+    this.publishRejected = publish
+  }
+
+  status(meterId: string): MeterStatus | undefined {
+    return this.meters.get(meterId)?.status
+  }
+
+  /** Saves the state of every meter that changed since the last snapshot. */
+  snapshot(): number {
+    if (this.dirty.size === 0) return 0
+    const states = [...this.dirty]
+    this.dirty.clear()
+    const now = Date.now()
+    this.o.store.db.transaction(() => {
+      this.o.store.registerState.saveMany(
+        states.filter((s) => s.register).map((s) => [s.meter.id, s.register] as [string, unknown]),
+        now,
+      )
+      this.o.store.meterStatus.saveMany(
+        states.filter((s) => s.status).map((s): MeterStatusRow => ({ meterId: s.meter.id, ...s.status! })),
+      )
+    })()
+    return states.length
+  }
+
+  handle(topic: string, payload: Buffer, receivedAt = Date.now()): HandleResult {
+    const decoded = decodeMessage(topic, payload, receivedAt, this.o.registry, this.o.limits)
+    if (decoded.ignored) return { accepted: 0, rejected: 0, duplicates: 0 }
+    this.o.metrics.messagesReceived.inc()
+    const result: HandleResult = { accepted: 0, rejected: 0, duplicates: 0 }
+    for (const rej of decoded.rejections) this.reject(rej)
+    result.rejected = decoded.rejections.length
+    for (const reading of decoded.readings) {
+      const outcome = this.accept(reading, topic)
+      if (outcome === 'accepted') result.accepted++
+      else if (outcome === 'duplicate') result.duplicates++
+      else result.rejected++
+    }
+    return result
+  }
+
+  private accept(reading: Reading, topic: string): 'accepted' | 'duplicate' | 'rejected' {
+    const state = this.meters.get(reading.meter.id)!
+    const spec = KINDS[reading.meter.kind]
+    const registerValue = spec.register ? reading.values[spec.register] : undefined
+    if (registerValue !== undefined && state.register && state.params && spec.used) {
+      const outcome = applyReading(state.register, reading.ts, registerValue, state.params)
+      switch (outcome.type) {
+        case 'duplicate':
+          this.o.metrics.readingsDuplicate.inc()
+          return 'duplicate'
+        case 'implausible':
+          this.anomaly(state, outcome.anomaly, spec.used.perRegisterUnit)
+          this.reject({
+            topic,
+            reason: 'implausible_value',
+            detail: outcome.detail,
+            receivedAt: reading.receivedAt,
+            school: reading.meter.school.id,
+            meter: reading.meter.id,
+            payload: JSON.stringify({ ts: reading.ts, ...reading.values }),
+          })
+          return 'rejected'
+        case 'late':
+          reading.late = true
+          this.o.metrics.readingsLate.inc()
+          break
+        case 'counted': {
+          const per = spec.used.perRegisterUnit
+          reading.used = Math.round(outcome.delta * per * 1e6) / 1e6
+          reading.usedFrom = outcome.from
+          if (outcome.anomaly) this.anomaly(state, outcome.anomaly, per)
+          for (const rev of outcome.revisions) {
+            const used = Math.round(rev.delta * per * 1e6) / 1e6
+            const line = this.o.writer ? usedLine(state.series, state.meter, rev.ts, used) : undefined
+            if (line) this.o.writer!.write(line)
+            this.o.bus.emit('revision', {
+              meter: state.meter,
+              ts: rev.ts,
+              usedFrom: rev.from,
+              used,
+              previousUsed: Math.round(rev.previousDelta * per * 1e6) / 1e6,
+            })
+          }
+          break
+        }
+        case 'first':
+          break
+      }
+      this.dirty.add(state)
+    }
+    this.o.writer?.write(readingLine(state.series, reading))
+    this.updateStatus(state, reading)
+    this.o.metrics.readingsAccepted.inc()
+    this.o.bus.emit('reading', reading)
+    return 'accepted'
+  }
+
+  private updateStatus(state: MeterState, r: Reading): void {
+    const s = state.status
+    if (!s) {
+      state.status = {
+        lastTs: r.ts,
+        lastReceivedAt: r.receivedAt,
+        lastValues: r.values,
+        lastEstimated: r.estimated,
+        ...(r.used !== undefined ? { lastUsed: r.used } : {}),
+        readings: 1,
+      }
+    } else {
+      s.readings++
+      s.lastReceivedAt = r.receivedAt
+      if (r.ts >= s.lastTs) {
+        s.lastTs = r.ts
+        s.lastValues = r.values
+        s.lastEstimated = r.estimated
+        if (r.used !== undefined) s.lastUsed = r.used
+        else delete s.lastUsed
+      }
+    }
+    this.dirty.add(state)
+  }
+
+  private anomaly(state: MeterState, a: Anomaly, perRegisterUnit: number): void {
+    const counted = Math.round(a.counted * perRegisterUnit * 1e6) / 1e6
+    this.o.metrics.registerAnomalies.inc({ type: a.type })
+    this.o.store.anomalies.insert({
+      meterId: state.meter.id,
+      ts: a.ts,
+      type: a.type,
+      previous: a.previous,
+      current: a.current,
+      counted,
+      recordedAt: Date.now(),
+    })
+    this.o.log.info(
+      { meter: state.meter.id, type: a.type, previous: a.previous, current: a.current, counted },
+      `register ${a.type.replace('_', ' ')} on meter ${state.meter.id}`,
+    )
+    this.o.bus.emit('anomaly', {
+      meter: state.meter,
+      type: a.type,
+      ts: a.ts,
+      previous: a.previous,
+      current: a.current,
+      counted,
+    })
+  }
+
+  private reject(r: Rejection): void {
+    this.o.metrics.readingsRejected.inc({ reason: r.reason })
+    try {
+      this.publishRejected?.(r)
+    } catch (err) {
+      this.o.log.warn({ err }, 'cannot publish a rejection')
+    }
+    this.o.bus.emit('rejected', r)
+    const key = `${r.school ?? ''}|${r.reason}`
+    const now = Date.now()
+    const last = this.warned.get(key)
+    if (last === undefined || now - last > WARN_EVERY_MS) {
+      this.warned.set(key, now)
+      this.o.log.warn(
+        { topic: r.topic, reason: r.reason, detail: r.detail, school: r.school, meter: r.meter },
+        'rejected reading (further ones of this school and reason are logged at debug level for a minute)',
+      )
+    } else {
+      this.o.log.debug({ topic: r.topic, reason: r.reason, detail: r.detail }, 'rejected reading')
+    }
+  }
+}
+
+function isRegisterState(v: unknown): v is RegisterState {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as RegisterState).r) &&
+    (v as RegisterState).r.length % 4 === 0 &&
+    (v as RegisterState).r.every((x) => typeof x === 'number')
+  )
+}

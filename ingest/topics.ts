@@ -1,0 +1,47 @@
+/** Topic grammar of CONTRACT.md: `schools/{school}/meters/{meter}` and `schools/{school}/gateways/{gateway}`. */
+import { DEVICE_ID, SCHOOL_ID } from '../core/config/schema.js'
+
+const schoolId = new RegExp(SCHOOL_ID)
+const deviceId = new RegExp(DEVICE_ID)
+
+export type ReadingTopic =
+  | { kind: 'meter'; school: string; meter: string }
+  | { kind: 'gateway'; school: string; gateway: string }
+
+export type TopicMatch = ReadingTopic | { kind: 'ignore' } | { kind: 'bad'; school?: string; detail: string }
+
+/** Topics the service publishes itself; consuming them would loop. */
+const OUTBOUND = new Set(['rejected', 'alerts'])
+
+/**
+ * Classifies a topic: a reading topic, one to ignore (outside `schools/`, or our own output),
+ * or a malformed one under `schools/` — most likely a gateway misconfiguration worth reporting.
+ */
+export function matchTopic(topic: string): TopicMatch {
+  if (!topic.startsWith('schools/')) return { kind: 'ignore' }
+  const parts = topic.split('/')
+  const school = parts[1] ?? ''
+  const goodSchool = schoolId.test(school)
+  if (parts.length === 3 && OUTBOUND.has(parts[2]!)) return { kind: 'ignore' }
+  if (!goodSchool) {
+    return { kind: 'bad', detail: `school "${school.slice(0, 80)}" does not match ${SCHOOL_ID}` }
+  }
+  if (parts.length !== 4 || (parts[2] !== 'meters' && parts[2] !== 'gateways')) {
+    return {
+      kind: 'bad',
+      school,
+      detail: 'expected schools/{school}/meters/{meter} or schools/{school}/gateways/{gateway}',
+    }
+  }
+  const id = parts[3]!
+  if (!deviceId.test(id)) {
+    return {
+      kind: 'bad',
+      school,
+      detail: `${parts[2].slice(0, -1)} id "${id.slice(0, 80)}" does not match ${DEVICE_ID}`,
+    }
+  }
+  return parts[2] === 'meters'
+    ? { kind: 'meter', school, meter: id }
+    : { kind: 'gateway', school, gateway: id }
+}

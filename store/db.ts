@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { MIGRATIONS } from './migrations.js'
+
+export type Db = Database.Database
+
+/** Opens (creating if needed) the app database in `dataDir`, or in memory for ':memory:'. */
+export function openDatabase(dataDir: string): Db {
+  let file = ':memory:'
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true })
+    file = join(dataDir, 'schoolmeter.db')
+  }
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  // NORMAL in WAL mode: a commit survives a process crash; only a power cut can lose the last one.
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+  return db
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this schoolmeter (${MIGRATIONS.length}); upgrade schoolmeter`,
+    )
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!)
+      db.pragma(`user_version = ${v + 1}`)
+    })()
+  }
+}

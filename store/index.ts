@@ -1,0 +1,41 @@
+/** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
+import { type Db, openDatabase } from './db.js'
+import {
+  AnomalyRepository,
+  MeterStatusRepository,
+  RegistryRepository,
+  SpoolRepository,
+  StateRepository,
+} from './repositories.js'
+
+export type { Db } from './db.js'
+export type { AnomalyRow, MeterStatusRow, SpoolSegment } from './repositories.js'
+
+export class Store {
+  readonly registry: RegistryRepository
+  readonly registerState: StateRepository
+  readonly meterStatus: MeterStatusRepository
+  readonly anomalies: AnomalyRepository
+  readonly spool: SpoolRepository
+
+  constructor(readonly db: Db) {
+    this.registry = new RegistryRepository(db)
+    this.registerState = new StateRepository(db, 'register_state')
+    this.meterStatus = new MeterStatusRepository(db)
+    this.anomalies = new AnomalyRepository(db)
+    this.spool = new SpoolRepository(db)
+  }
+
+  /** A trivial query: proves the database file is open and answering. */
+  check(): void {
+    this.db.prepare('SELECT 1').get()
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+export function openStore(dataDir: string): Store {
+  return new Store(openDatabase(dataDir))
+}
