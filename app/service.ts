@@ -26,9 +26,15 @@ import {
 import { openStore, type Store } from '../store/index.js'
 import { createLogger } from './log.js'
 
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-).version
+/** The package version, from package.json beside the sources or above dist/. */
+export const VERSION: string = (() => {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      return JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')).version
+    } catch {}
+  }
+  return 'unknown'
+})()
 
 export interface Service {
   env: Env
@@ -98,8 +104,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log.info(`archiving readings to InfluxDB at ${transport.target}`)
     } else {
       log.warn(
-        'INFLUX_URL is not set: raw readings are NOT archived. Detection, alerts and reports still run; ' +
-          'set INFLUX_URL with INFLUX_DATABASE (1.x) or INFLUX_TOKEN/INFLUX_ORG/INFLUX_BUCKET (2.x/3.x) to archive.',
+        'INFLUX_URL is not set: raw readings are NOT archived (they are still checked, counted and kept as each meter\'s last reading); ' +
+          'set INFLUX_URL with INFLUX_DATABASE (1.x) or INFLUX_TOKEN/INFLUX_ORG/INFLUX_BUCKET (2.x/3.x) to archive them.',
       )
     }
 
