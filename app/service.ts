@@ -23,6 +23,7 @@ import {
   Spool,
   V1Transport,
 } from '../ingest/index.js'
+import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
 import { createLogger } from './log.js'
 
@@ -104,7 +105,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log.info(`archiving readings to InfluxDB at ${transport.target}`)
     } else {
       log.warn(
-        'INFLUX_URL is not set: raw readings are NOT archived (they are still checked, counted and kept as each meter\'s last reading); ' +
+        "INFLUX_URL is not set: raw readings are NOT archived (they are still checked, counted and kept as each meter's last reading); " +
           'set INFLUX_URL with INFLUX_DATABASE (1.x) or INFLUX_TOKEN/INFLUX_ORG/INFLUX_BUCKET (2.x/3.x) to archive them.',
       )
     }
@@ -178,6 +179,18 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     await api.listen({ port: env.HTTP_PORT, host: env.HTTP_HOST })
     // The API goes first on the way down, so nobody reads a half-stopped service as healthy.
     cleanups.push(() => api.close())
+
+    const demo = demoEnabled(env)
+    if (demo) {
+      // The simulator is a client like any gateway: it publishes through the broker.
+      const host = env.MQTT_HOST === '0.0.0.0' || env.MQTT_HOST === '::' ? '127.0.0.1' : env.MQTT_HOST
+      const url =
+        env.MQTT_URL ?? `mqtt://${host.includes(':') ? `[${host}]` : host}:${(broker as EmbeddedBroker).port}`
+      const sim = await startDemo({ registry, url, log })
+      // Stopped before the API and the broker, so that nothing publishes into a closing service.
+      cleanups.push(() => sim.stop())
+      log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')
+    }
     const address = api.server.address()
     const port = typeof address === 'object' && address ? address.port : env.HTTP_PORT
     const httpUrl = `http://${env.HTTP_HOST.includes(':') ? `[${env.HTTP_HOST}]` : env.HTTP_HOST}:${port}`
@@ -198,7 +211,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       ...(writer ? { writer } : {}),
       httpUrl,
       ...(broker instanceof EmbeddedBroker ? { mqttPort: broker.port } : {}),
-      demo: demoEnabled(env),
+      demo,
       stop: () => {
         stopped ??= stopAll().then(() => log.info('schoolmeter stopped'))
         return stopped

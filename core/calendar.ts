@@ -24,6 +24,8 @@ export interface Occupancy {
 export interface LocalTime {
   /** YYYY-MM-DD in the school's zone. */
   date: string
+  /** The same date as a day number (days since 1970-01-01). */
+  day: number
   /** 0 = Monday … 6 = Sunday. */
   weekday: number
   /** Minutes since local midnight. */
@@ -77,10 +79,16 @@ function inPeriods(periods: readonly { start: string; end: string }[], date: str
   return false
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
+const dates = new Map<number, string>()
+/** YYYY-MM-DD of a day number (days since 1970-01-01), cached: the same few days are asked for all the time. */
+function dateOfDay(day: number): string {
+  let d = dates.get(day)
+  if (d === undefined) {
+    d = new Date(day * DAY_MS).toISOString().slice(0, 10)
+    if (dates.size > 50_000) dates.clear()
+    dates.set(day, d)
+  }
+  return d
 }
 
 interface BuildingPlan {
@@ -88,6 +96,13 @@ interface BuildingPlan {
   ownHours: boolean
   outsideTerm: boolean
   quiet?: Range & { overnight: boolean }
+}
+
+/** Whether a building keeps its hours on a kind of day: its own hours run on weekends too (boarders' Sunday evening). */
+function opensOn(plan: BuildingPlan, t: DayType): boolean {
+  if (t === 'school_day') return true
+  if (t === 'weekend') return plan.ownHours
+  return plan.outsideTerm && (t === 'vacation' || (plan.ownHours && t === 'holiday'))
 }
 
 /** The calendar of one school. Build once; ask many times. */
@@ -133,12 +148,13 @@ export class SchoolCalendar {
   local(ms: number): LocalTime {
     const offsetMinutes = this.offset(ms)
     const shifted = ms + offsetMinutes * 60_000
-    const d = new Date(shifted)
-    const dayMs = Math.floor(shifted / DAY_MS) * DAY_MS
+    const day = Math.floor(shifted / DAY_MS)
     return {
-      date: d.toISOString().slice(0, 10),
-      weekday: (d.getUTCDay() + 6) % 7,
-      minute: Math.floor((shifted - dayMs) / 60_000),
+      date: dateOfDay(day),
+      day,
+      // 1 January 1970 was a Thursday.
+      weekday: (((day + 3) % 7) + 7) % 7,
+      minute: Math.floor((shifted - day * DAY_MS) / 60_000),
       offsetMinutes,
     }
   }
@@ -169,16 +185,11 @@ export class SchoolCalendar {
     if (!plan) throw new Error(`building ${id} is not in school ${this.school.id}`)
     const l = this.local(ms)
     const today = this.dayType(l.date)
-    const prevDate = addDays(l.date, -1)
     const inToday = inRanges(plan.week[l.weekday]!.same, l.minute)
     const inLastNight = !inToday && inRanges(plan.week[(l.weekday + 6) % 7]!.overnight, l.minute)
     // The small hours after a night that began yesterday belong to yesterday.
-    const dayType = inLastNight ? this.dayType(prevDate) : today
-    const open = (t: DayType) =>
-      plan.ownHours
-        ? t === 'school_day' || t === 'weekend' || (plan.outsideTerm && (t === 'vacation' || t === 'holiday'))
-        : t === 'school_day' || (plan.outsideTerm && t === 'vacation')
-    const occupied = (inToday || inLastNight) && open(dayType)
+    const dayType = inLastNight ? this.dayType(dateOfDay(l.day - 1)) : today
+    const occupied = (inToday || inLastNight) && opensOn(plan, dayType)
     let quiet = false
     if (plan.quiet) {
       const q = plan.quiet
@@ -207,7 +218,9 @@ export class SchoolCalendar {
         open = stamp >= w.start && stamp < w.end
       }
       if (!open && week) {
-        open = inRanges(week[l.weekday]!.same, l.minute) || inRanges(week[(l.weekday + 6) % 7]!.overnight, l.minute)
+        open =
+          inRanges(week[l.weekday]!.same, l.minute) ||
+          inRanges(week[(l.weekday + 6) % 7]!.overnight, l.minute)
       }
       if (!open) continue
       if (!w.rules) return 'all'

@@ -11,25 +11,54 @@ describe('occupancy (Asia/Shanghai, the demo district)', () => {
 
   it('a school day: occupied inside school hours only', () => {
     // Thursday 26 November 2026, in the autumn term.
-    expect(primary.occupancy('main', at('2026-11-26T07:30:00+08:00'))).toEqual({ occupied: true, dayType: 'school_day', quiet: false })
+    expect(primary.occupancy('main', at('2026-11-26T07:30:00+08:00'))).toEqual({
+      occupied: true,
+      dayType: 'school_day',
+      quiet: false,
+    })
     expect(primary.occupancy('main', at('2026-11-26T17:59:00+08:00')).occupied).toBe(true)
     expect(primary.occupancy('main', at('2026-11-26T18:00:00+08:00')).occupied).toBe(false)
     expect(primary.occupancy('main', at('2026-11-26T06:59:00+08:00')).occupied).toBe(false)
-    expect(primary.occupancy('main', at('2026-11-26T03:00:00+08:00'))).toEqual({ occupied: false, dayType: 'school_day', quiet: false })
+    expect(primary.occupancy('main', at('2026-11-26T03:00:00+08:00'))).toEqual({
+      occupied: false,
+      dayType: 'school_day',
+      quiet: false,
+    })
   })
 
   it('weekends, holidays and vacations', () => {
-    expect(primary.occupancy('main', at('2026-11-28T10:00:00+08:00'))).toMatchObject({ occupied: false, dayType: 'weekend' })
-    expect(primary.occupancy('main', at('2026-10-02T10:00:00+08:00'))).toMatchObject({ occupied: false, dayType: 'holiday' })
-    expect(primary.occupancy('main', at('2026-08-05T10:00:00+08:00'))).toMatchObject({ occupied: false, dayType: 'vacation' })
+    expect(primary.occupancy('main', at('2026-11-28T10:00:00+08:00'))).toMatchObject({
+      occupied: false,
+      dayType: 'weekend',
+    })
+    expect(primary.occupancy('main', at('2026-10-02T10:00:00+08:00'))).toMatchObject({
+      occupied: false,
+      dayType: 'holiday',
+    })
+    expect(primary.occupancy('main', at('2026-08-05T10:00:00+08:00'))).toMatchObject({
+      occupied: false,
+      dayType: 'vacation',
+    })
     // Days are local: 23:30 UTC on the 27th is already Saturday in Shanghai.
     expect(primary.dayType(primary.local(at('2026-11-27T23:30:00Z')).date)).toBe('weekend')
   })
 
   it('a dormitory is occupied on school nights, from Sunday evening to Friday morning, with quiet hours', () => {
-    expect(boarding.occupancy('dorm-a', at('2026-11-29T20:00:00+08:00'))).toEqual({ occupied: true, dayType: 'weekend', quiet: false })
-    expect(boarding.occupancy('dorm-a', at('2026-11-30T03:00:00+08:00'))).toEqual({ occupied: true, dayType: 'weekend', quiet: true })
-    expect(boarding.occupancy('dorm-a', at('2026-11-30T23:00:00+08:00'))).toEqual({ occupied: true, dayType: 'school_day', quiet: true })
+    expect(boarding.occupancy('dorm-a', at('2026-11-29T20:00:00+08:00'))).toEqual({
+      occupied: true,
+      dayType: 'weekend',
+      quiet: false,
+    })
+    expect(boarding.occupancy('dorm-a', at('2026-11-30T03:00:00+08:00'))).toEqual({
+      occupied: true,
+      dayType: 'weekend',
+      quiet: true,
+    })
+    expect(boarding.occupancy('dorm-a', at('2026-11-30T23:00:00+08:00'))).toEqual({
+      occupied: true,
+      dayType: 'school_day',
+      quiet: true,
+    })
     expect(boarding.occupancy('dorm-a', at('2026-11-30T10:00:00+08:00')).occupied).toBe(false)
     expect(boarding.occupancy('dorm-a', at('2026-11-27T03:00:00+08:00')).occupied).toBe(true) // Thursday night
     expect(boarding.occupancy('dorm-a', at('2026-11-27T21:00:00+08:00')).occupied).toBe(false) // Friday night
@@ -51,7 +80,9 @@ describe('occupancy (Asia/Shanghai, the demo district)', () => {
     const pool = vocational.meters.get('EV-W-POOL')!
     const main = vocational.meters.get('EV-W-MAIN')!
     const saturday = at('2026-11-28T08:00:00+08:00')
-    expect(cal.suppressedRules(pool, saturday)).toEqual(new Set(['water.after_hours_flow', 'water.continuous_flow', 'water.night_flow']))
+    expect(cal.suppressedRules(pool, saturday)).toEqual(
+      new Set(['water.after_hours_flow', 'water.continuous_flow', 'water.night_flow']),
+    )
     expect(cal.suppressedRules(main, saturday)).toBeUndefined()
     expect(cal.suppressedRules(pool, at('2026-11-28T13:00:00+08:00'))).toBeUndefined()
     expect(cal.suppressedRules(pool, at('2026-11-27T08:00:00+08:00'))).toBeUndefined()
@@ -89,7 +120,11 @@ schools:
     const after = cal.local(at('2026-03-29T01:00:00Z'))
     expect([before.minute, before.offsetMinutes]).toEqual([59, 0])
     expect([after.minute, after.offsetMinutes]).toEqual([120, 60])
-    expect(cal.occupancy('main', at('2026-03-29T01:00:00Z'))).toEqual({ occupied: false, dayType: 'weekend', quiet: false })
+    expect(cal.occupancy('main', at('2026-03-29T01:00:00Z'))).toEqual({
+      occupied: false,
+      dayType: 'weekend',
+      quiet: false,
+    })
   })
 
   it('a local day is 23 or 25 hours long across a change', () => {

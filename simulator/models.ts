@@ -1,0 +1,402 @@
+/**
+ * One model per meter kind: each keeps the physical state of what its meter measures, advances
+ * it over a time step, and reads out the fields a real meter of that kind would publish.
+ * Parents add their sub-meters' flows and loads, so a fault on a sub-meter shows on the main.
+ */
+import type { Occupancy, SchoolCalendar } from '../core/calendar.js'
+import type { ReadingValues } from '../core/kinds.js'
+import type { Meter } from '../core/registry.js'
+import {
+  DORM_ROOM,
+  DRAWS,
+  type DrawKind,
+  HEATING,
+  PLANNED_FILL_LPM,
+  POWER_USE,
+  shapeAt,
+  URINAL_PERIOD_MIN,
+  WATER_USE,
+} from './profiles.js'
+import type { Rng } from './random.js'
+import type { Weather } from './weather.js'
+
+/** What active faults do to a meter during one step (filled by the engine). */
+export interface Effects {
+  extraLpm: number
+  refill?: { litres: number; periodMs: number; startMs: number }
+  extraW: number
+  resistiveW: number
+  forceHeating: boolean
+  deltaK?: number
+  noHeat: boolean
+  roomTowardC?: number
+  roomTargetC?: number
+}
+
+export const noEffects = (): Effects => ({
+  extraLpm: 0,
+  extraW: 0,
+  resistiveW: 0,
+  forceHeating: false,
+  noHeat: false,
+})
+
+export interface StepContext {
+  t: number
+  dtMs: number
+  calendar: SchoolCalendar
+  weather: Weather
+  occupancy: Occupancy
+  /** Local minute of day. */
+  minute: number
+  effects: Effects
+}
+
+export interface Model {
+  readonly meter: Meter
+  readonly rng: Rng
+  children: Model[]
+  step(ctx: StepContext): void
+  values(): ReadingValues
+  /** Register value, m³ or kWh (undefined for temperature sensors). */
+  register?: number
+  setRegister?(v: number): void
+}
+
+/** Registers start where steady average use since 2020 would have brought them, so that runs
+ * started at different times (a restarted demo) continue roughly where the last one left off. */
+const REFERENCE_MS = Date.UTC(2020, 0, 1)
+function initialRegister(rng: Rng, perDay: number, start: number, modulus: number | undefined): number {
+  const v = rng.uniform(10, 500) + (perDay * Math.max(0, start - REFERENCE_MS)) / 86_400_000
+  return modulus ? v % (modulus * 0.9) : v
+}
+
+const round = (v: number, digits: number) => {
+  const f = 10 ** digits
+  return Math.round(v * f) / f
+}
+
+/** Size of the load a meter serves: its building's share, split among the building's meters of that kind. */
+export interface Share {
+  /** People in the building, divided among its meters. */
+  people: number
+  /** Floor area, m², divided among its meters. */
+  areaM2: number
+  /** Meter of a toilet space: timed urinal cisterns at night. */
+  urinals: boolean
+  /** Steady draw during planned-use windows (pool top-up). */
+  plannedFill: boolean
+  /** The school has boarders (dinner in the canteen). */
+  boarding: boolean
+}
+
+interface Draw {
+  endMs: number
+  lps: number
+}
+
+export class WaterModel implements Model {
+  children: Model[] = []
+  register: number
+  private draws: Draw[] = []
+  private flowLps = 0
+
+  constructor(
+    readonly meter: Meter,
+    readonly rng: Rng,
+    private readonly share: Share,
+    start: number,
+  ) {
+    // About 25 L per person per school day, five days in seven, 40 weeks a year.
+    this.register = initialRegister(rng, (share.people * 25 * 0.45) / 1000, start, meter.registerModulus)
+  }
+
+  setRegister(v: number): void {
+    this.register = v
+  }
+
+  private draw(kind: DrawKind, t: number): void {
+    const d = DRAWS[kind]
+    const litres = this.rng.uniform(d.litres[0], d.litres[1])
+    const seconds = this.rng.uniform(d.seconds[0], d.seconds[1])
+    this.draws.push({ endMs: t + seconds * 1000, lps: litres / seconds })
+  }
+
+  step(ctx: StepContext): void {
+    const { t, dtMs, occupancy: occ, minute, effects } = ctx
+    const use = WATER_USE[this.meter.building.use]
+    const dtMin = dtMs / 60_000
+    if (occ.occupied) {
+      const k = shapeAt(use.shape, minute) * (this.share.people / 100) * dtMin
+      for (const kind of ['flush', 'tap', 'shower', 'kitchen'] as const) {
+        const rate = use[kind]
+        if (rate)
+          for (let n = this.rng.poisson(rate * k); n > 0; n--) this.draw(kind, t + this.rng.uniform(0, dtMs))
+      }
+    } else if (
+      occ.dayType !== 'school_day' &&
+      minute >= 8 * 60 &&
+      minute < 17 * 60 &&
+      this.share.people > 0
+    ) {
+      // A caretaker on a day off: a flush now and then.
+      if (this.rng.chance((dtMin / 180) * Math.min(1, this.share.people / 100))) this.draw('flush', t)
+    }
+    if (this.share.urinals && !occ.occupied) {
+      const period = URINAL_PERIOD_MIN * 60_000
+      if (Math.floor((t + dtMs) / period) > Math.floor(t / period)) this.draw('urinal', t)
+    }
+    const refill = effects.refill
+    if (
+      refill &&
+      Math.floor((t + dtMs - refill.startMs) / refill.periodMs) >
+        Math.floor((t - refill.startMs) / refill.periodMs)
+    ) {
+      const seconds = this.rng.uniform(60, 90)
+      const litres = refill.litres * this.rng.uniform(0.95, 1.05)
+      this.draws.push({ endMs: t + seconds * 1000, lps: litres / seconds })
+    }
+    let own = 0
+    let kept = 0
+    for (const d of this.draws) {
+      if (d.endMs > t) {
+        own += d.lps * Math.min(1, (d.endMs - t) / dtMs)
+        this.draws[kept++] = d
+      }
+    }
+    this.draws.length = kept
+    if (this.share.plannedFill && ctx.calendar.suppressedRules(this.meter, t) !== undefined)
+      own += PLANNED_FILL_LPM / 60
+    own += effects.extraLpm / 60
+    let children = 0
+    for (const c of this.children) children += (c as WaterModel).flowLps
+    this.flowLps = own + children
+    this.register += (this.flowLps * dtMs) / 1000 / 1000
+    if (this.meter.registerModulus && this.register >= this.meter.registerModulus)
+      this.register -= this.meter.registerModulus
+  }
+
+  values(): ReadingValues {
+    return { volume_m3: round(this.register, 4), flow_lpm: round(this.flowLps * 60, 4) }
+  }
+}
+
+export class ElectricityModel implements Model {
+  children: Model[] = []
+  register: number
+  powerW = 0
+  private reactiveVar = 0
+  private walk = 0
+  private roomWalk = 0
+
+  constructor(
+    readonly meter: Meter,
+    readonly rng: Rng,
+    private readonly share: Share,
+    private readonly dormRoom: boolean,
+    start: number,
+  ) {
+    const avgW = dormRoom ? 50 : share.areaM2 * 3
+    this.register = initialRegister(rng, (avgW * 24) / 1000, start, meter.registerModulus)
+  }
+
+  setRegister(v: number): void {
+    this.register = v
+  }
+
+  private ownLoadW(ctx: StepContext): number {
+    const { occupancy: occ, minute } = ctx
+    if (this.dormRoom) {
+      let w: number = DORM_ROOM.emptyW
+      if (occ.occupied) {
+        if (occ.quiet) w = DORM_ROOM.quietW
+        else w = minute < 12 * 60 ? DORM_ROOM.morningW : DORM_ROOM.eveningW
+        this.roomWalk += this.rng.normal(0, 4) - this.roomWalk * 0.02
+        w += Math.max(-DORM_ROOM.walkSdW, Math.min(DORM_ROOM.walkSdW * 2, this.roomWalk))
+      }
+      return Math.max(3, w + this.rng.normal(0, 3))
+    }
+    const use = POWER_USE[this.meter.building.use]
+    let w = use.baseWm2 * this.share.areaM2
+    if (occ.occupied) w += use.occupiedWm2 * this.share.areaM2 * shapeAt(use.shape, minute)
+    // Slow drift (AR(1)) and sample noise of a few per cent.
+    this.walk = this.walk * 0.98 + this.rng.normal(0, 0.004)
+    return Math.max(0, w * (1 + this.walk + this.rng.normal(0, 0.015)))
+  }
+
+  step(ctx: StepContext): void {
+    const { dtMs, effects } = ctx
+    const mixed = this.ownLoadW(ctx) + effects.extraW
+    // Mixed loads run near pf 0.92; resistive appliances at pf 1.
+    let p = mixed + effects.resistiveW
+    let q = mixed * 0.426
+    for (const c of this.children) {
+      const e = c as ElectricityModel
+      p += e.powerW
+      q += e.reactiveVar
+    }
+    this.powerW = p
+    this.reactiveVar = q
+    this.register += (p * dtMs) / 3.6e9
+    if (this.meter.registerModulus && this.register >= this.meter.registerModulus)
+      this.register -= this.meter.registerModulus
+  }
+
+  values(): ReadingValues {
+    const p = this.powerW
+    const s = Math.sqrt(p * p + this.reactiveVar * this.reactiveVar)
+    const pf = s > 0 ? p / s : 1
+    const voltage = 230 + this.rng.normal(0, 1.5)
+    return {
+      energy_kwh: round(this.register, 3),
+      power_w: round(p, 1),
+      pf: round(pf, 3),
+      voltage_v: round(voltage, 1),
+      current_a: round(s / voltage, 3),
+    }
+  }
+}
+
+/** What a heating circuit is doing, for the rooms it heats. */
+export interface HeatState {
+  /** Room temperature the circuit is driving toward, or undefined when it is off. */
+  targetC?: number
+}
+
+export class HeatModel implements Model {
+  children: Model[] = []
+  register: number
+  state: HeatState = {}
+  private powerKw = 0
+  private supplyC: number = HEATING.plantRoomC
+  private returnC: number = HEATING.plantRoomC
+  private flowM3h = 0
+
+  constructor(
+    readonly meter: Meter,
+    readonly rng: Rng,
+    private readonly areaM2: number,
+    start: number,
+  ) {
+    // Some 15 W/m² averaged over the year.
+    this.register = initialRegister(rng, (areaM2 * 15 * 24) / 1000, start, meter.registerModulus)
+  }
+
+  setRegister(v: number): void {
+    this.register = v
+  }
+
+  /** The room target the controller wants now: school hours (with preheat), setback, frost protection, or off. */
+  private target(ctx: StepContext): number | undefined {
+    const { t, calendar, occupancy, effects } = ctx
+    const local = calendar.local(t)
+    if (!inHeatingSeason(calendar, local.date)) return undefined
+    const outdoor = ctx.weather.outdoorC(t)
+    if (effects.forceHeating) return HEATING.occupiedTargetC
+    const soon = calendar.occupancy(this.meter.building, t + HEATING.preheatMinutes * 60_000)
+    if (occupancy.occupied || soon.occupied)
+      return outdoor < HEATING.occupiedTargetC - 1 ? HEATING.occupiedTargetC : undefined
+    // Night setback on school days only; days off get frost protection and nothing more.
+    if (occupancy.dayType === 'school_day')
+      return outdoor < HEATING.setbackTargetC ? HEATING.setbackTargetC : undefined
+    return outdoor < HEATING.frostProtectionBelowC ? HEATING.frostProtectionTargetC : undefined
+  }
+
+  step(ctx: StepContext): void {
+    const { t, dtMs, effects } = ctx
+    const outdoor = ctx.weather.outdoorC(t)
+    const target = effects.noHeat ? undefined : this.target(ctx)
+    this.state = target === undefined ? {} : { targetC: target }
+    const hours = dtMs / 3_600_000
+    if (target === undefined) {
+      this.powerKw = 0
+      this.flowM3h = 0
+      // A failed heat source cools the circuit within the hour; a circuit switched off drifts slowly.
+      const settle = effects.noHeat ? 25 : HEATING.plantRoomC
+      const k = 1 - Math.exp(-hours / (effects.noHeat ? 0.4 : 2))
+      this.supplyC += (settle - this.supplyC) * k
+      this.returnC += (settle - 1 - this.returnC) * k
+    } else {
+      const ua = (HEATING.uaWm2K * this.areaM2) / 1000
+      const design = ua * (HEATING.occupiedTargetC - HEATING.designOutdoorC)
+      this.powerKw = Math.max(0, ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)))
+      const load = Math.min(1.2, (target - outdoor) / (HEATING.occupiedTargetC - HEATING.designOutdoorC))
+      const setpoint = this.meter.config.supplySetpointC ?? 65
+      const curve = target + (setpoint - HEATING.occupiedTargetC) * Math.max(0, load) ** 0.8
+      const supply = Math.max(HEATING.minSupplyC, curve) + this.rng.normal(0, 0.3)
+      const deltaK = effects.deltaK ?? 7 + 13 * Math.min(1, this.powerKw / (design || 1))
+      this.supplyC = supply
+      this.returnC = supply - deltaK
+      this.flowM3h = this.powerKw / (1.163 * deltaK)
+    }
+    this.register += this.powerKw * hours
+    if (this.meter.registerModulus && this.register >= this.meter.registerModulus)
+      this.register -= this.meter.registerModulus
+  }
+
+  values(): ReadingValues {
+    return {
+      energy_kwh: round(this.register, 2),
+      power_kw: round(this.powerKw, 2),
+      supply_c: round(this.supplyC, 1),
+      return_c: round(this.returnC, 1),
+      flow_m3h: round(this.flowM3h, 3),
+    }
+  }
+}
+
+export function inHeatingSeason(calendar: SchoolCalendar, date: string): boolean {
+  const { start, end } = calendar.school.calendar.heatingSeason
+  const md = date.slice(5)
+  return start <= end ? md >= start && md <= end : md >= start || md <= end
+}
+
+export class TemperatureModel implements Model {
+  children: Model[] = []
+  private tempC: number | undefined
+  private humidity = 45
+
+  constructor(
+    readonly meter: Meter,
+    readonly rng: Rng,
+    /** The circuit that heats this room (undefined: outdoor sensor, or an unheated building). */
+    private readonly circuit: (() => HeatState) | undefined,
+  ) {}
+
+  step(ctx: StepContext): void {
+    const { t, dtMs, effects, occupancy } = ctx
+    const outdoor = ctx.weather.outdoorC(t)
+    this.humidity = Math.max(
+      20,
+      Math.min(90, this.humidity + this.rng.normal(0, 0.3) + (50 - this.humidity) * 0.002),
+    )
+    if (this.meter.config.placement === 'outdoor') {
+      this.tempC = outdoor + this.rng.normal(0, 0.15)
+      return
+    }
+    const hours = dtMs / 3_600_000
+    const heated = this.circuit?.().targetC
+    let equilibrium: number
+    let tauH: number
+    if (effects.roomTowardC !== undefined) {
+      equilibrium = effects.roomTowardC
+      tauH = 1
+    } else if (heated !== undefined) {
+      equilibrium = effects.roomTargetC ?? heated
+      tauH = 1.2
+    } else {
+      equilibrium = effects.roomTargetC ?? outdoor + (this.meter.config.placement === 'pipe' ? 3 : 5)
+      tauH = effects.roomTargetC !== undefined ? 1.2 : 8
+    }
+    if (occupancy.occupied && effects.roomTowardC === undefined) equilibrium += 0.8
+    if (this.tempC === undefined) this.tempC = equilibrium
+    this.tempC += (equilibrium - this.tempC) * (1 - Math.exp(-hours / tauH))
+  }
+
+  values(): ReadingValues {
+    return {
+      temp_c: round((this.tempC ?? 20) + this.rng.normal(0, 0.05), 1),
+      humidity_pct: round(this.humidity, 1),
+    }
+  }
+}
