@@ -34,7 +34,12 @@ mkdirSync('bench/results', { recursive: true })
 console.log(`schoolmeter benchmarks on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`)
 
 if (suites.includes('ingest')) {
-  const opts = { messages: Number(values.messages), meters: Number(values.meters), runs, qos: Number(values.qos) as 0 | 1 }
+  const opts = {
+    messages: Number(values.messages),
+    meters: Number(values.meters),
+    runs,
+    qos: Number(values.qos) as 0 | 1,
+  }
   console.log(`\ningest: ${JSON.stringify(opts)}`)
   const result = await benchIngest(opts)
   console.table(result.runs)
@@ -49,7 +54,9 @@ if (suites.includes('ingest')) {
 
 if (suites.includes('simulator')) {
   const opts = { hours: Number(values.hours), runs }
-  console.log(`\nsimulator publish rate: demo district, ${opts.hours} h backfilled into Mosquitto, median of ${runs}`)
+  console.log(
+    `\nsimulator publish rate: demo district, ${opts.hours} h backfilled into Mosquitto, median of ${runs}`,
+  )
   const rows = await benchSimulator(opts)
   console.table(rows)
   const file = `bench/results/simulator-${stamp}.json`

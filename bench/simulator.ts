@@ -36,10 +36,16 @@ export async function benchSimulator(o: { hours: number; runs: number }): Promis
         run: async () => {
           const publisher = new Publisher({ url: broker.url, qos })
           await publisher.connect()
-          const stats = await backfill(createSimulation({ registry, start, seed: 'bench' }), registry, publisher, end, {
-            gateway,
-            batchSize: 100,
-          })
+          const stats = await backfill(
+            createSimulation({ registry, start, seed: 'bench' }),
+            registry,
+            publisher,
+            end,
+            {
+              gateway,
+              batchSize: 100,
+            },
+          )
           await publisher.end()
           return stats
         },
