@@ -6,7 +6,7 @@
  */
 import { SchoolCalendar } from '../core/calendar.js'
 import type { ReadingValues } from '../core/kinds.js'
-import type { RejectReason } from '../core/reading.js'
+import { REJECT_REASONS, type RejectReason } from '../core/reading.js'
 import type { Building, Meter, Registry, School } from '../core/registry.js'
 import { isoWithOffset } from './encode.js'
 import {
@@ -400,17 +400,8 @@ function schoolSizes(school: School) {
   }
 }
 
-export const MALFORMED_REASONS: RejectReason[] = [
-  'bad_topic',
-  'bad_json',
-  'bad_schema',
-  'unknown_school',
-  'unknown_meter',
-  'wrong_kind_fields',
-  'bad_timestamp',
-  'too_large',
-  'implausible_value',
-]
+/** Every rejection reason of the contract can be provoked. */
+export const MALFORMED_REASONS: readonly RejectReason[] = REJECT_REASONS
 
 /** Messages broken in each requested way, aimed at a real meter of the school. */
 function malformedMessages(
