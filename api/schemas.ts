@@ -86,3 +86,63 @@ export const SchoolDetail = Type.Object({ ...SchoolFields, buildings: Type.Array
 
 export const SchoolParams = Type.Object({ school: Type.String({ maxLength: 64 }) })
 export const MeterParams = Type.Object({ meter: Type.String({ maxLength: 128 }) })
+
+export const AlertBody = Type.Object(
+  {
+    id: Type.Integer(),
+    school: Type.String(),
+    building: Type.String(),
+    meter: Type.String(),
+    space: Type.Optional(Type.String()),
+    rule: Type.String(),
+    severity: Type.Enum(['info', 'warning', 'critical']),
+    status: Type.Enum(['open', 'acknowledged', 'resolved']),
+    openedAt: Type.String({
+      description: 'event time of the reading that raised it, ISO-8601 with the school offset',
+    }),
+    lastSeenAt: Type.String(),
+    acknowledgedAt: Type.Optional(Type.String()),
+    acknowledgedBy: Type.Optional(Type.String()),
+    resolvedAt: Type.Optional(Type.String()),
+    resolvedBy: Type.Optional(Type.String({ description: '"rule" when the rule cleared it' })),
+    falsePositive: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+    escalatedAt: Type.Optional(Type.String()),
+    message: Type.String(),
+    evidence: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'the numbers behind it: rates, durations, litres or kWh per day, cost',
+    }),
+  },
+  { $id: 'Alert' },
+)
+
+export const AlertQuery = Type.Object({
+  status: Type.Optional(
+    Type.Enum(['open', 'acknowledged', 'resolved', 'active'], {
+      description: 'active: open or acknowledged',
+    }),
+  ),
+  school: Type.Optional(Type.String({ maxLength: 64 })),
+  rule: Type.Optional(Type.String({ maxLength: 64 })),
+  severity: Type.Optional(Type.Enum(['info', 'warning', 'critical'])),
+  meter: Type.Optional(Type.String({ maxLength: 128 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })),
+})
+
+export const AlertParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+
+export const AckBody = Type.Object(
+  {
+    by: Type.Optional(Type.String({ maxLength: 200 })),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+)
+export const ResolveBody = Type.Object(
+  {
+    by: Type.Optional(Type.String({ maxLength: 200 })),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    falsePositive: Type.Optional(Type.Boolean({ description: 'kept for tuning the rules' })),
+  },
+  { additionalProperties: false },
+)

@@ -8,16 +8,25 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
+import type { Alert } from '../core/alert.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
+import { AlertError, type AlertManager } from '../rules/alerts.js'
+import { alertView } from '../rules/notify/router.js'
+import type { Store } from '../store/index.js'
 import {
+  AckBody,
+  AlertBody,
+  AlertParams,
+  AlertQuery,
   ErrorBody,
   Health,
   MeterParams,
   MeterView,
+  ResolveBody,
   SchoolDetail,
   SchoolParams,
   SchoolSummary,
@@ -36,6 +45,9 @@ export interface ApiDeps {
   /** Last reading of a meter, from ingest. */
   meterStatus(meterId: string): MeterStatus | undefined
   health(): { ingest: PartHealth; store: PartHealth; influx: PartHealth; archive: boolean }
+  /** The alert lifecycle; the alert routes are served when given. */
+  alerts?: AlertManager
+  store?: Store
   /** Wall clock, replaceable in tests. */
   now?: () => number
 }
@@ -70,12 +82,14 @@ export async function buildApi(deps: ApiDeps) {
       tags: [
         { name: 'service', description: 'health and metrics' },
         { name: 'registry', description: 'schools, buildings, spaces and meters' },
+        { name: 'alerts', description: 'maintenance alerts and their lifecycle' },
       ],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.addSchema(ErrorBody)
   app.addSchema(MeterView)
+  app.addSchema(AlertBody)
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
@@ -250,6 +264,118 @@ export async function buildApi(deps: ApiDeps) {
       return meterView(m)
     },
   )
+
+  const alerts = deps.alerts
+  const store = deps.store
+  if (alerts && store) {
+    const registry = deps.registry
+    const view = (a: Alert) => alertView(a, registry)
+    const fail = (reply: { code(n: number): { send(b: unknown): unknown } }, err: unknown) => {
+      if (err instanceof AlertError)
+        return reply.code(err.status).send({ error: err.code.toLowerCase(), message: err.message })
+      throw err
+    }
+
+    app.get(
+      '/api/v1/alerts',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary:
+            'Alerts, newest first, filtered by status (open, acknowledged, resolved, active), school, rule, severity, meter',
+          querystring: AlertQuery,
+          response: { 200: Type.Array(Type.Ref('Alert')) },
+        },
+      },
+      async (req) => store.alerts.list(req.query).map(view),
+    )
+
+    app.get(
+      '/api/v1/alerts/:id',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'One alert with its history of transitions',
+          params: AlertParams,
+          response: {
+            200: Type.Intersect([
+              Type.Ref('Alert'),
+              Type.Object({
+                history: Type.Array(
+                  Type.Object({
+                    transition: Type.String(),
+                    at: Type.String(),
+                    by: Type.Optional(Type.String()),
+                    note: Type.Optional(Type.String()),
+                  }),
+                ),
+              }),
+            ]),
+            404: Type.Ref('Error'),
+          },
+        },
+      },
+      async (req, reply) => {
+        try {
+          const a = alerts.get(req.params.id)
+          const zone = registry.schools.get(a.school)?.timezone ?? 'UTC'
+          return {
+            ...view(a),
+            history: store.alerts.events(a.id).map((e) => ({
+              transition: e.transition,
+              at: formatInstant(e.at, zone),
+              ...(e.by ? { by: e.by } : {}),
+              ...(e.note ? { note: e.note } : {}),
+            })),
+          }
+        } catch (err) {
+          return fail(reply, err)
+        }
+      },
+    )
+
+    app.post(
+      '/api/v1/alerts/:id/ack',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Acknowledge an alert: someone is on it',
+          params: AlertParams,
+          body: Type.Optional(AckBody),
+          response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
+        },
+      },
+      async (req, reply) => {
+        try {
+          return view(alerts.acknowledge(req.params.id, req.body?.by, req.body?.note))
+        } catch (err) {
+          return fail(reply, err)
+        }
+      },
+    )
+
+    app.post(
+      '/api/v1/alerts/:id/resolve',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Resolve an alert, optionally marking it a false positive',
+          params: AlertParams,
+          body: Type.Optional(ResolveBody),
+          response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
+        },
+      },
+      async (req, reply) => {
+        try {
+          return view(
+            alerts.resolve(req.params.id, req.body?.by, req.body?.note, req.body?.falsePositive === true),
+          )
+        } catch (err) {
+          return fail(reply, err)
+        }
+      },
+    )
+  }
 
   return app
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import cron from 'node-cron'
 import type { Logger } from 'pino'
 import { buildApi } from '../api/server.js'
 import { Bus } from '../core/bus.js'
@@ -13,6 +14,7 @@ import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
 import {
+  alertLine,
   type Broker,
   EmbeddedBroker,
   ExternalBroker,
@@ -23,6 +25,7 @@ import {
   Spool,
   V1Transport,
 } from '../ingest/index.js'
+import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
 import { createLogger } from './log.js'
@@ -45,6 +48,8 @@ export interface Service {
   metrics: Metrics
   bus: Bus
   ingest: Ingest
+  engine: RuleEngine
+  alerts: AlertManager
   broker: Broker
   writer?: InfluxWriter
   /** The API's address, e.g. http://127.0.0.1:8080. */
@@ -128,6 +133,27 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     cleanups.push(() => ingest.stop())
     if (restored.restoredRegisters > 0) log.info(restored, 'restored per-meter state')
 
+    // Rules and alerts: the engine listens to ingest's readings on the bus.
+    const router = new Router({ registry, email: !!env.SMTP_URL })
+    if (!env.SMTP_URL) log.info('SMTP_URL is not set: alerts are not e-mailed (MQTT and webhooks still are)')
+    const alerts = new AlertManager({ store, router, bus, log, metrics })
+    const engine = new RuleEngine({
+      registry,
+      store,
+      bus,
+      alerts,
+      log,
+      metrics,
+      lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
+    })
+    const rulesRestored = engine.start()
+    cleanups.push(() => engine.stop())
+    if (rulesRestored.restored > 0) log.info(rulesRestored, 'restored rule state')
+    if (writer) {
+      const w = writer
+      bus.on('alert', ({ alert, transition, at }) => w.write(alertLine(alert, transition, at)))
+    }
+
     const onMessage = (topic: string, payload: Buffer) => {
       ingest.handle(topic, payload)
     }
@@ -148,8 +174,34 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     cleanups.push(() => broker.stop())
     log.info(`MQTT: ${broker.description}`)
 
+    const dispatcher = new Dispatcher({
+      store,
+      log,
+      metrics,
+      senders: {
+        mqtt: async (topic, payload) => broker.publish(topic, payload),
+        webhook: webhookSender(registry),
+        ...(env.SMTP_URL ? { email: emailSender(env.SMTP_URL, env.SMTP_FROM) } : {}),
+      },
+    })
+    alerts.onTransition = () => dispatcher.wake()
+    dispatcher.start()
+    cleanups.push(() => dispatcher.stop())
+    // The wall-clock side of the rules: silent meters, and critical alerts nobody acknowledged.
+    const minutely = cron.schedule('* * * * *', () => {
+      try {
+        engine.checkOffline()
+        alerts.escalateDue()
+      } catch (err) {
+        log.error({ err }, 'minutely alert checks failed')
+      }
+    })
+    cleanups.push(() => minutely.stop())
+
     const api = await buildApi({
       registry,
+      alerts,
+      store,
       metrics,
       log,
       version: VERSION,
@@ -207,6 +259,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       metrics,
       bus,
       ingest,
+      engine,
+      alerts,
       broker,
       ...(writer ? { writer } : {}),
       httpUrl,

@@ -230,6 +230,13 @@ export class SchoolCalendar {
     return out
   }
 
+  /** Whether a local date lies in the school's heating season (MM-DD to MM-DD, across New Year). */
+  heatingSeason(date: string): boolean {
+    const { start, end } = this.school.calendar.heatingSeason
+    const md = date.slice(5)
+    return start <= end ? md >= start && md <= end : md >= start || md <= end
+  }
+
   /** Epoch ms of local midnight starting a local date. */
   startOfDay(date: string): number {
     const guess = Date.parse(`${date}T00:00:00Z`)

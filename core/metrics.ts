@@ -65,6 +65,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    ruleEvaluations: new Counter({
+      name: 'schoolmeter_rule_evaluations_total',
+      help: 'Readings evaluated by rules, by rule',
+      labelNames: ['rule'] as const,
+      registers,
+    }),
+    alertTransitions: new Counter({
+      name: 'schoolmeter_alert_transitions_total',
+      help: 'Alert transitions by rule and transition (opened, acknowledged, resolved, escalated)',
+      labelNames: ['rule', 'transition'] as const,
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'schoolmeter_notifications_total',
+      help: 'Notification attempts by channel and result (sent, retry, failed)',
+      labelNames: ['channel', 'result'] as const,
+      registers,
+    }),
+    outboxPending: new Gauge({
+      name: 'schoolmeter_outbox_pending',
+      help: 'Notifications waiting in the outbox',
+      registers,
+    }),
     influxUp: new Gauge({
       name: 'schoolmeter_influx_up',
       help: '1 when the last InfluxDB write succeeded',

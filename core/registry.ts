@@ -8,6 +8,7 @@ import type {
   CalendarConfig,
   DistrictConfig,
   MeterConfig,
+  NotificationsConfig,
   RuleOverridesConfig,
   SchoolConfig,
   SpaceConfig,
@@ -29,6 +30,7 @@ export interface School {
   buildings: Map<string, Building>
   meters: Map<string, Meter>
   rules: RuleOverridesConfig
+  notifications: NotificationsConfig
   config: SchoolConfig
 }
 
@@ -121,7 +123,12 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       },
       buildings: new Map(),
       meters: new Map(),
-      rules: { ...defaults.rules, ...sc.rules },
+      rules: mergeRuleOverrides(defaults.rules, sc.rules),
+      notifications: {
+        ...defaults.notifications,
+        ...sc.notifications,
+        contacts: { ...defaults.notifications?.contacts, ...sc.notifications?.contacts },
+      },
       config: sc,
     }
     registry.schools.set(school.id, school)
@@ -271,4 +278,17 @@ function checkCalendar(cal: CalendarConfig, path: string, problems: ConfigProble
 /** Meters of a school in a stable order (building, then declaration order). */
 export function schoolMeters(school: School): Meter[] {
   return [...school.buildings.values()].flatMap((b) => b.meters)
+}
+
+/** Later layers win; parameter objects for the same rule are merged key by key. */
+export function mergeRuleOverrides(...layers: (RuleOverridesConfig | undefined)[]): RuleOverridesConfig {
+  const out: RuleOverridesConfig = {}
+  for (const layer of layers) {
+    if (!layer) continue
+    for (const [id, v] of Object.entries(layer)) {
+      const prev = out[id]
+      out[id] = typeof v === 'object' && typeof prev === 'object' ? { ...prev, ...v } : v
+    }
+  }
+  return out
 }

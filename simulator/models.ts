@@ -290,7 +290,7 @@ export class HeatModel implements Model {
   private target(ctx: StepContext): number | undefined {
     const { t, calendar, occupancy, effects } = ctx
     const local = calendar.local(t)
-    if (!inHeatingSeason(calendar, local.date)) return undefined
+    if (!calendar.heatingSeason(local.date)) return undefined
     const outdoor = ctx.weather.outdoorC(t)
     if (effects.forceHeating) return HEATING.occupiedTargetC
     const soon = calendar.occupancy(this.meter.building, t + HEATING.preheatMinutes * 60_000)
@@ -343,12 +343,6 @@ export class HeatModel implements Model {
       flow_m3h: round(this.flowM3h, 3),
     }
   }
-}
-
-export function inHeatingSeason(calendar: SchoolCalendar, date: string): boolean {
-  const { start, end } = calendar.school.calendar.heatingSeason
-  const md = date.slice(5)
-  return start <= end ? md >= start && md <= end : md >= start || md <= end
 }
 
 export class TemperatureModel implements Model {

@@ -1,4 +1,5 @@
 /** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
+import { AlertRepository, OutboxRepository, RuleStateRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import {
   AnomalyRepository,
@@ -8,6 +9,7 @@ import {
   StateRepository,
 } from './repositories.js'
 
+export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { AnomalyRow, MeterStatusRow, SpoolSegment } from './repositories.js'
 
@@ -17,6 +19,9 @@ export class Store {
   readonly meterStatus: MeterStatusRepository
   readonly anomalies: AnomalyRepository
   readonly spool: SpoolRepository
+  readonly alerts: AlertRepository
+  readonly outbox: OutboxRepository
+  readonly ruleState: RuleStateRepository
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
@@ -24,6 +29,9 @@ export class Store {
     this.meterStatus = new MeterStatusRepository(db)
     this.anomalies = new AnomalyRepository(db)
     this.spool = new SpoolRepository(db)
+    this.alerts = new AlertRepository(db)
+    this.outbox = new OutboxRepository(db)
+    this.ruleState = new RuleStateRepository(db)
   }
 
   /** A trivial query: proves the database file is open and answering. */

@@ -75,4 +75,64 @@ export const MIGRATIONS: readonly string[] = [
     attempts INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: alerts, their transitions, the notification outbox, rule state
+  `
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    building_id TEXT NOT NULL,
+    meter_id TEXT NOT NULL,
+    space_id TEXT,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    resolved_at INTEGER,
+    resolved_by TEXT,
+    false_positive INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    escalated_at INTEGER,
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL
+  );
+  -- At most one active alert per key (rule and meter).
+  CREATE UNIQUE INDEX alerts_active_key ON alerts(key) WHERE status != 'resolved';
+  CREATE INDEX alerts_school ON alerts(school_id, opened_at);
+  CREATE TABLE alert_events (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    transition TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    by TEXT,
+    note TEXT,
+    recorded_at INTEGER NOT NULL
+  );
+  CREATE INDEX alert_events_alert ON alert_events(alert_id);
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES alert_events(id),
+    channel TEXT NOT NULL,
+    target TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    sent_at INTEGER,
+    failed_at INTEGER,
+    last_error TEXT,
+    UNIQUE (event_id, channel, target)
+  );
+  CREATE INDEX outbox_due ON outbox(due_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+  CREATE TABLE rule_state (
+    meter_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (meter_id, rule)
+  );
+  `,
 ]

@@ -44,6 +44,13 @@ export const Env = Type.Object({
   WATERMARK_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 600 }),
   MAX_PAYLOAD_BYTES: Type.Integer({ minimum: 256, maximum: 64 * 1024 * 1024, default: 256 * 1024 }),
   MAX_BATCH_READINGS: Type.Integer({ minimum: 1, maximum: 1000000, default: 10000 }),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://',
+      description: 'e-mail notifications, e.g. smtp://user:pass@mail.example:587',
+    }),
+  ),
+  SMTP_FROM: Type.String({ default: 'schoolmeter <schoolmeter@localhost>' }),
   DEMO: Type.Optional(Flag),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),

@@ -76,6 +76,82 @@ export const Calendar = Type.Object(
   { additionalProperties: false },
 )
 
+const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an e-mail address' })
+export const ROLES = ['maintenance', 'facilities', 'escalation'] as const
+
+export const Notifications = Type.Object(
+  {
+    contacts: Type.Optional(
+      Type.Object(
+        {
+          maintenance: Type.Optional(Type.Array(Email, { description: 'leaks and heating faults' })),
+          facilities: Type.Optional(Type.Array(Email, { description: 'waste, dorm appliances, meters' })),
+          escalation: Type.Optional(
+            Type.Array(Email, { description: 'critical alerts nobody acknowledged in 15 min' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    routes: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z]+(\\.[a-z_]+|\\.\\*)$' }),
+        Type.Array(Type.Enum(['maintenance', 'facilities'])),
+        {
+          description: 'rule id or prefix (water.*) → who is told by e-mail; overrides the built-in routing',
+        },
+      ),
+    ),
+    webhooks: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            url: Type.String({ pattern: '^https?://' }),
+            secret: Type.Optional(
+              Type.String({ description: 'HMAC-SHA256 key for the X-Schoolmeter-Signature header' }),
+            ),
+            secretEnv: Type.Optional(
+              Type.String({
+                pattern: '^[A-Z_][A-Z0-9_]*$',
+                description: 'take the secret from this environment variable',
+              }),
+            ),
+            rules: Type.Optional(
+              Type.Array(Type.String(), { description: 'rule ids or prefixes (water.*); all when left out' }),
+            ),
+            minSeverity: Type.Optional(Type.Enum(['info', 'warning', 'critical'])),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    mqtt: Type.Optional(
+      Type.Boolean({ description: 'publish every transition on schools/{school}/alerts (default true)' }),
+    ),
+    digest: Type.Optional(
+      Type.Object(
+        {
+          at: Type.String({
+            pattern: '^([01]\\d|2[0-3]):[0-5]\\d$',
+            default: '07:30',
+            description: 'local time of the daily e-mail',
+          }),
+          rules: Type.Optional(
+            Type.Array(Type.String(), {
+              description: 'rules whose e-mails wait for the digest (default: the waste rules)',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'send non-urgent waste alerts as one daily e-mail instead of one each',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export const DEFAULT_WEEKLY_HOURS: Static<typeof WeeklyHours> = {
   mon: ['07:00-18:00'],
   tue: ['07:00-18:00'],
@@ -224,6 +300,7 @@ export const School = Type.Object(
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     tariffs: Type.Optional(Tariffs),
     calendar: Type.Optional(Calendar),
+    notifications: Type.Optional(Notifications),
     buildings: Type.Array(Building, { minItems: 1 }),
     rules: Type.Optional(RuleOverrides),
   },
@@ -241,6 +318,7 @@ export const DistrictConfig = Type.Object(
           currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
           tariffs: Type.Optional(Tariffs),
           calendar: Type.Optional(Calendar),
+          notifications: Type.Optional(Notifications),
           rules: Type.Optional(RuleOverrides),
         },
         { additionalProperties: false, description: 'values every school takes unless it sets its own' },
@@ -260,3 +338,4 @@ export type CalendarConfig = Static<typeof Calendar>
 export type WeeklyHoursConfig = Static<typeof WeeklyHours>
 export type PlannedUseConfig = Static<typeof PlannedUse>
 export type RuleOverridesConfig = Static<typeof RuleOverrides>
+export type NotificationsConfig = Static<typeof Notifications>

@@ -2,6 +2,7 @@
  * InfluxDB line protocol for the schema of CONTRACT.md. The measurement-and-tags prefix of each
  * meter is built once; a reading then costs one string concatenation per field.
  */
+import type { Alert } from '../../core/alert.js'
 import { KINDS } from '../../core/kinds.js'
 import type { Reading } from '../../core/reading.js'
 import type { Meter } from '../../core/registry.js'
@@ -48,4 +49,16 @@ export function readingLine(series: string, r: Reading): string {
 export function usedLine(series: string, meter: Meter, ts: number, used: number): string | undefined {
   const spec = KINDS[meter.kind].used
   return spec ? `${series} ${spec.field}=${num(used)} ${ts}` : undefined
+}
+
+/** An alert transition for the `alerts` measurement: tags name where and what, fields carry the rest. */
+export function alertLine(a: Alert, transition: string, at: number): string {
+  const series = seriesKey('alerts', {
+    school: a.school,
+    building: a.building,
+    meter: a.meter,
+    rule: a.rule,
+    severity: a.severity,
+  })
+  return `${series} status=${escapeStringField(a.status)},transition=${escapeStringField(transition)},message=${escapeStringField(a.message)},id=${a.id} ${at}`
 }

@@ -1,0 +1,210 @@
+/**
+ * The rules engine: every accepted reading goes, in event time, to the rules of its meter's kind,
+ * with the context they share (occupancy, day type, heating season, the school's outdoor
+ * temperature). Verdict changes become alert transitions. Per-meter rule state is snapshotted to
+ * SQLite and restored on start, so a restart mid-window neither loses nor repeats an alert.
+ */
+import type { Logger } from 'pino'
+import type { Bus } from '../core/bus.js'
+import { Calendars } from '../core/calendar.js'
+import { ConfigError, type ConfigProblem } from '../core/errors.js'
+import type { Metrics } from '../core/metrics.js'
+import type { Reading, RegisterAnomaly } from '../core/reading.js'
+import type { Meter, Registry } from '../core/registry.js'
+import type { Store } from '../store/index.js'
+import type { AlertManager } from './alerts.js'
+import { RULES } from './catalogue.js'
+import { silence } from './meter/offline.js'
+import { anomalyVerdict } from './meter/register-anomaly.js'
+import { resolveParams } from './params.js'
+import { HOUR, type Rule, type RuleId, type RuleInput, type Verdict } from './types.js'
+
+interface Slot {
+  rule: Rule
+  params: Record<string, unknown>
+  state: unknown
+  active: boolean
+}
+
+interface MeterRules {
+  meter: Meter
+  slots: Slot[]
+  byId: Map<RuleId, Slot>
+}
+
+export interface RuleEngineOptions {
+  registry: Registry
+  store: Store
+  bus: Bus
+  alerts: AlertManager
+  log: Logger
+  metrics?: Metrics
+  /** When each meter was last heard from (wall clock), for meter.offline. */
+  lastReceivedAt: (meterId: string) => number | undefined
+  now?: () => number
+  snapshotIntervalMs?: number
+}
+
+const OUTDOOR_MAX_AGE_MS = 2 * HOUR
+
+export class RuleEngine {
+  private readonly meters = new Map<string, MeterRules>()
+  private readonly calendars = new Calendars()
+  private readonly outdoor = new Map<string, { ts: number; c: number }>()
+  private readonly dirty = new Set<MeterRules>()
+  private readonly off: (() => void)[] = []
+  private timer: NodeJS.Timeout | undefined
+  private startedAt = 0
+  private readonly now: () => number
+
+  constructor(private readonly o: RuleEngineOptions) {
+    this.now = o.now ?? Date.now
+    const problems: ConfigProblem[] = []
+    for (const meter of o.registry.meters.values()) {
+      const slots: Slot[] = []
+      for (const rule of Object.values(RULES)) {
+        if (!rule.kinds.includes(meter.kind) || (rule.appliesTo && !rule.appliesTo(meter))) continue
+        const { enabled, params } = resolveParams(rule, meter, problems)
+        if (enabled) slots.push({ rule, params, state: rule.init(meter, params), active: false })
+      }
+      this.meters.set(meter.id, { meter, slots, byId: new Map(slots.map((s) => [s.rule.id, s])) })
+    }
+    if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
+  }
+
+  /** Restores rule state, listens to readings and register anomalies, snapshots periodically. */
+  start(): { restored: number } {
+    let restored = 0
+    for (const [meterId, byRule] of this.o.store.ruleState.loadAll()) {
+      const m = this.meters.get(meterId)
+      if (!m) continue
+      for (const [ruleId, saved] of byRule) {
+        const slot = m.byId.get(ruleId as RuleId)
+        const v = saved as { s?: unknown; a?: boolean }
+        if (!slot || typeof v !== 'object' || v === null || !('s' in v)) continue
+        slot.state = v.s
+        slot.active = v.a === true
+        restored++
+      }
+    }
+    // Alerts still active in the store are the truth about what is active.
+    for (const a of this.o.store.alerts.list({ status: 'active', limit: 1_000_000 })) {
+      const slot = this.meters.get(a.meter)?.byId.get(a.rule as RuleId)
+      if (slot) slot.active = true
+    }
+    this.startedAt = this.now()
+    this.off.push(this.o.bus.on('reading', (r) => this.onReading(r)))
+    this.off.push(this.o.bus.on('anomaly', (a) => this.onAnomaly(a)))
+    this.timer = setInterval(() => this.snapshot(), this.o.snapshotIntervalMs ?? 5000)
+    this.timer.unref()
+    return { restored }
+  }
+
+  stop(): void {
+    for (const f of this.off.splice(0)) f()
+    if (this.timer) clearInterval(this.timer)
+    this.snapshot()
+  }
+
+  snapshot(): number {
+    if (this.dirty.size === 0) return 0
+    const entries: [string, string, unknown][] = []
+    for (const m of this.dirty)
+      for (const s of m.slots) entries.push([m.meter.id, s.rule.id, { s: s.state, a: s.active }])
+    this.dirty.clear()
+    return this.o.store.ruleState.saveMany(entries)
+  }
+
+  onReading(r: Reading): void {
+    const m = this.meters.get(r.meter.id)
+    if (!m || r.late) return
+    const meter = r.meter
+    const cal = this.calendars.for(meter.school)
+    if (
+      meter.kind === 'temperature' &&
+      meter.config.placement === 'outdoor' &&
+      r.values.temp_c !== undefined
+    ) {
+      const prev = this.outdoor.get(meter.school.id)
+      if (!prev || r.ts >= prev.ts) this.outdoor.set(meter.school.id, { ts: r.ts, c: r.values.temp_c })
+    }
+    const local = cal.local(r.ts)
+    const outdoor = this.outdoor.get(meter.school.id)
+    const input: RuleInput = {
+      meter,
+      ts: r.ts,
+      values: r.values,
+      ...(r.used !== undefined ? { used: r.used } : {}),
+      ...(r.usedFrom !== undefined ? { usedFrom: r.usedFrom } : {}),
+      estimated: r.estimated,
+      occupancy: cal.occupancy(meter.building, r.ts),
+      local,
+      heatingSeason: cal.heatingSeason(local.date),
+      ...(outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? { outdoorC: outdoor.c } : {}),
+      calendar: cal,
+    }
+    const suppressed = cal.suppressedRules(meter, r.ts)
+    for (const slot of m.slots) {
+      const v = slot.rule.evaluate(slot.state, input, slot.params)
+      this.o.metrics?.ruleEvaluations.inc({ rule: slot.rule.id })
+      if (!v) continue
+      // Estimated readings never raise or clear a leak alert.
+      if (slot.rule.leak && r.estimated) continue
+      if (v.active && (suppressed === 'all' || suppressed?.has(slot.rule.id))) continue
+      this.apply(m, slot, v, r.ts)
+    }
+    this.dirty.add(m)
+  }
+
+  onAnomaly(a: RegisterAnomaly): void {
+    const m = this.meters.get(a.meter.id)
+    const slot = m?.byId.get('meter.register_anomaly')
+    if (!m || !slot) return
+    this.apply(m, slot, anomalyVerdict(slot.state as Parameters<typeof anomalyVerdict>[0], a), a.ts)
+    this.dirty.add(m)
+  }
+
+  /**
+   * meter.offline, on the wall clock: a meter silent for max(3 × its interval, 15 min) is
+   * offline. Nothing is judged until the service itself has been up that long — its own
+   * downtime is not the meters' fault.
+   */
+  checkOffline(): number {
+    const now = this.now()
+    let raised = 0
+    for (const m of this.meters.values()) {
+      const slot = m.byId.get('meter.offline')
+      if (!slot || slot.active) continue
+      const last = this.o.lastReceivedAt(m.meter.id)
+      if (last === undefined) continue
+      const v = silence(
+        m.meter,
+        Math.max(last, this.startedAt),
+        now,
+        slot.params as { intervals: number; minMinutes: number },
+      )
+      if (!v) continue
+      this.apply(m, slot, v, now)
+      this.dirty.add(m)
+      raised++
+    }
+    return raised
+  }
+
+  private apply(m: MeterRules, slot: Slot, v: Verdict, ts: number): void {
+    const id = slot.rule.id
+    if (v.active) {
+      if (slot.active) this.o.alerts.update(id, m.meter, v, ts)
+      else this.o.alerts.raise(id, m.meter, v, ts)
+      slot.active = true
+    } else if (slot.active) {
+      slot.active = false
+      this.o.alerts.clear(id, m.meter, ts)
+    }
+  }
+
+  /** Which rules watch a meter (for the API and tests). */
+  rulesOf(meterId: string): RuleId[] {
+    return this.meters.get(meterId)?.slots.map((s) => s.rule.id) ?? []
+  }
+}

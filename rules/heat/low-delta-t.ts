@@ -1,0 +1,38 @@
+/** heat.low_delta_t — in the heating season, water flows through the circuit but supply − return stays too small. */
+import Type from 'typebox'
+import { defineRule, HOUR, MINUTE, round } from '../types.js'
+import { type HoldState, hold } from './hold.js'
+
+export const params = Type.Object({
+  minDeltaK: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+  holdHours: Type.Number({ exclusiveMinimum: 0, default: 6 }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 60 }),
+})
+type P = { minDeltaK: number; holdHours: number; clearAfterMinutes: number }
+
+export default defineRule<P, HoldState>({
+  id: 'heat.low_delta_t',
+  kinds: ['heat'],
+  params,
+  init: () => ({}),
+  evaluate(s, r, p) {
+    const { supply_c: supply, return_c: ret, flow_m3h: flow, power_kw: power } = r.values
+    if (supply === undefined || ret === undefined) return undefined
+    const flowing = (flow ?? 0) > 0 || (power ?? 0) > 0
+    const dt = supply - ret
+    const condition = r.heatingSeason && flowing && dt < p.minDeltaK
+    return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held) => ({
+      active: true,
+      severity: 'warning',
+      message: `${r.meter.name ?? r.meter.id}: supply ${round(supply, 1)} °C, return ${round(ret, 1)} °C — only ${round(dt, 1)} K apart for ${round(held / HOUR, 1)} h (bypass open, pump too fast?)`,
+      evidence: {
+        deltaK: round(dt, 2),
+        supplyC: round(supply, 1),
+        returnC: round(ret, 1),
+        flowM3h: round(flow ?? 0, 3),
+        hours: round(held / HOUR, 1),
+        minDeltaK: p.minDeltaK,
+      },
+    }))
+  },
+})

@@ -1,0 +1,54 @@
+/**
+ * heat.no_heat — in the heating season, while the building is occupied, the supply is too cold
+ * (heat meters) or the room is (room sensors). A cold supply only counts when heat is needed:
+ * with the outdoor air above `onlyBelowOutdoorC` a switched-off circuit is not a fault.
+ */
+import Type from 'typebox'
+import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
+import { type HoldState, hold } from './hold.js'
+
+export const params = Type.Object({
+  supplyBelowC: Type.Number({ default: 30 }),
+  roomBelowC: Type.Number({ default: 16 }),
+  holdHours: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+  onlyBelowOutdoorC: Type.Number({ default: 15 }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+})
+type P = {
+  supplyBelowC: number
+  roomBelowC: number
+  holdHours: number
+  onlyBelowOutdoorC: number
+  clearAfterMinutes: number
+}
+
+export default defineRule<P, HoldState>({
+  id: 'heat.no_heat',
+  kinds: ['heat', 'temperature'],
+  appliesTo: (m) => m.kind === 'heat' || isRoomSensor(m),
+  params,
+  init: () => ({}),
+  evaluate(s, r, p) {
+    const heatNeeded =
+      r.heatingSeason &&
+      r.occupancy.occupied &&
+      (r.outdoorC === undefined || r.outdoorC < p.onlyBelowOutdoorC)
+    const room = r.meter.kind === 'temperature'
+    const value = room ? r.values.temp_c : r.values.supply_c
+    if (value === undefined) return undefined
+    const condition = heatNeeded && value < (room ? p.roomBelowC : p.supplyBelowC)
+    return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held) => ({
+      active: true,
+      severity: room ? 'warning' : 'critical',
+      message: room
+        ? `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is only ${round(value, 1)} °C with people in it (${round(held / HOUR, 1)} h)`
+        : `${r.meter.name ?? r.meter.id} supplies only ${round(value, 1)} °C while ${r.meter.building.name ?? r.meter.building.id} is in use (${round(held / HOUR, 1)} h)`,
+      evidence: {
+        [room ? 'roomC' : 'supplyC']: round(value, 1),
+        limitC: room ? p.roomBelowC : p.supplyBelowC,
+        hours: round(held / HOUR, 1),
+        outdoorC: r.outdoorC !== undefined ? round(r.outdoorC, 1) : 'unknown',
+      },
+    }))
+  },
+})

@@ -1,0 +1,34 @@
+/**
+ * heat.overheating — occupied rooms kept too warm. Watched in the heating season only (by
+ * default): a warm June afternoon is weather, not a heating fault.
+ */
+import Type from 'typebox'
+import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
+import { type HoldState, hold } from './hold.js'
+
+export const params = Type.Object({
+  aboveC: Type.Number({ default: 24 }),
+  holdHours: Type.Number({ exclusiveMinimum: 0, default: 2 }),
+  heatingSeasonOnly: Type.Boolean({ default: true }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+})
+type P = { aboveC: number; holdHours: number; heatingSeasonOnly: boolean; clearAfterMinutes: number }
+
+export default defineRule<P, HoldState>({
+  id: 'heat.overheating',
+  kinds: ['temperature'],
+  appliesTo: isRoomSensor,
+  params,
+  init: () => ({}),
+  evaluate(s, r, p) {
+    const t = r.values.temp_c
+    if (t === undefined) return undefined
+    const condition = r.occupancy.occupied && (!p.heatingSeasonOnly || r.heatingSeason) && t > p.aboveC
+    return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held) => ({
+      active: true,
+      severity: 'warning',
+      message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is kept at ${round(t, 1)} °C (${round(held / HOUR, 1)} h above ${p.aboveC} °C)`,
+      evidence: { roomC: round(t, 1), limitC: p.aboveC, hours: round(held / HOUR, 1) },
+    }))
+  },
+})

@@ -1,0 +1,66 @@
+/**
+ * heat.unoccupied_heating — on a day the building is empty (weekend, holiday, vacation), with the
+ * outdoor air above frost protection, heat still flows for hours, or rooms are kept warm.
+ */
+import Type from 'typebox'
+import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, type Verdict } from '../types.js'
+import { type HoldState, hold } from './hold.js'
+
+export const params = Type.Object({
+  outdoorAboveC: Type.Number({ default: 4 }),
+  roomAboveC: Type.Number({ default: 18 }),
+  holdHours: Type.Number({ exclusiveMinimum: 0, default: 2 }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+})
+type P = { outdoorAboveC: number; roomAboveC: number; holdHours: number; clearAfterMinutes: number }
+
+interface S extends HoldState {
+  kwh: number
+}
+
+export default defineRule<P, S>({
+  id: 'heat.unoccupied_heating',
+  kinds: ['heat', 'temperature'],
+  appliesTo: (m) => m.kind === 'heat' || isRoomSensor(m),
+  params,
+  init: () => ({ kwh: 0 }),
+  evaluate(s, r, p) {
+    const emptyDay = !r.occupancy.occupied && r.occupancy.dayType !== 'school_day'
+    let condition: boolean | undefined
+    if (r.meter.kind === 'heat') {
+      if (r.outdoorC === undefined) return undefined
+      const flowing = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
+      condition = emptyDay && r.outdoorC > p.outdoorAboveC && flowing
+    } else {
+      if (r.values.temp_c === undefined) return undefined
+      condition = emptyDay && r.values.temp_c > p.roomAboveC
+    }
+    if (condition) s.kwh += r.used ?? 0
+    else if (!s.since) s.kwh = 0
+    return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held): Verdict => {
+      const hours = held / HOUR
+      const where = r.meter.building.name ?? r.meter.building.id
+      if (r.meter.kind === 'heat') {
+        const perDay = hours > 0 ? (s.kwh / hours) * 24 : 0
+        return {
+          active: true,
+          severity: 'warning',
+          message: `Heating runs in ${where} on a ${r.occupancy.dayType.replace('_', ' ')} with ${round(r.outdoorC!, 1)} °C outside (${round(hours, 1)} h so far)`,
+          evidence: {
+            hours: round(hours, 1),
+            outdoorC: round(r.outdoorC!, 1),
+            powerKw: round(r.values.power_kw ?? 0, 1),
+            kwhSoFar: round(s.kwh, 1),
+            ...costEvidence(r.meter, perDay, 'kWh'),
+          },
+        }
+      }
+      return {
+        active: true,
+        severity: 'warning',
+        message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is kept at ${round(r.values.temp_c!, 1)} °C on a ${r.occupancy.dayType.replace('_', ' ')} with nobody in ${where}`,
+        evidence: { hours: round(hours, 1), roomC: round(r.values.temp_c!, 1), limitC: p.roomAboveC },
+      }
+    })
+  },
+})

@@ -1,0 +1,43 @@
+/**
+ * meter.offline — no reading for max(3 × the meter's expected interval, 15 min), by the wall
+ * clock → warning; clears on the next reading. The only rule on the wall clock: the engine asks
+ * `silence` every minute; readings clear it.
+ */
+import Type from 'typebox'
+import type { Meter } from '../../core/registry.js'
+import { defineRule, MINUTE, round, type Verdict } from '../types.js'
+
+export const params = Type.Object({
+  intervals: Type.Number({ exclusiveMinimum: 0, default: 3 }),
+  minMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+})
+type P = { intervals: number; minMinutes: number }
+
+export function offlineAfterMs(meter: Meter, p: P): number {
+  return Math.max(p.intervals * meter.intervalSeconds * 1000, p.minMinutes * MINUTE)
+}
+
+/** The verdict for a meter last heard from at `lastReceivedAt`, at wall-clock `now`. */
+export function silence(meter: Meter, lastReceivedAt: number, now: number, p: P): Verdict | undefined {
+  const silentMs = now - lastReceivedAt
+  if (silentMs <= offlineAfterMs(meter, p)) return undefined
+  return {
+    active: true,
+    severity: 'warning',
+    message: `${meter.name ?? meter.id} has sent nothing for ${Math.round(silentMs / MINUTE)} min`,
+    evidence: {
+      silentMinutes: round(silentMs / MINUTE, 1),
+      lastHeard: new Date(lastReceivedAt).toISOString(),
+      expectedIntervalSeconds: meter.intervalSeconds,
+    },
+  }
+}
+
+export default defineRule<P, Record<string, never>>({
+  id: 'meter.offline',
+  kinds: ['water', 'electricity', 'heat', 'temperature'],
+  params,
+  init: () => ({}),
+  // Any reading means the meter is back.
+  evaluate: () => ({ active: false }),
+})

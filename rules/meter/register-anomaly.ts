@@ -1,0 +1,64 @@
+/**
+ * meter.register_anomaly — a register rollover, reset, replacement or implausible jump was seen
+ * (ingest/registers.ts decides and counts; this rule tells people). The alert carries the event
+ * and how it was counted, and resolves itself after a day without another.
+ */
+import Type from 'typebox'
+import type { RegisterAnomaly } from '../../core/reading.js'
+import { defineRule, HOUR, round, type Severity, type Verdict } from '../types.js'
+
+export const params = Type.Object({
+  clearAfterHours: Type.Number({ minimum: 0, default: 24 }),
+})
+type P = { clearAfterHours: number }
+
+interface S {
+  last?: number
+  count: number
+}
+
+const SEVERITY: Record<RegisterAnomaly['type'], Severity> = {
+  rollover: 'info',
+  reset: 'warning',
+  replacement: 'warning',
+  implausible_jump: 'warning',
+}
+
+const WHAT: Record<RegisterAnomaly['type'], string> = {
+  rollover: 'rolled over',
+  reset: 'was reset',
+  replacement: 'was replaced',
+  implausible_jump: 'jumped implausibly (the reading was rejected)',
+}
+
+export function anomalyVerdict(s: S, a: RegisterAnomaly): Verdict {
+  s.last = a.ts
+  s.count++
+  const unit = a.meter.kind === 'water' ? 'L' : 'kWh'
+  return {
+    active: true,
+    severity: SEVERITY[a.type],
+    message: `The register of ${a.meter.name ?? a.meter.id} ${WHAT[a.type]}: ${a.previous} → ${a.current}, counted ${round(a.counted, 3)} ${unit}`,
+    evidence: {
+      event: a.type,
+      previous: a.previous,
+      current: a.current,
+      counted: round(a.counted, 3),
+      unit,
+      events: s.count,
+    },
+  }
+}
+
+export default defineRule<P, S>({
+  id: 'meter.register_anomaly',
+  kinds: ['water', 'electricity', 'heat'],
+  params,
+  init: () => ({ count: 0 }),
+  evaluate(s, r, p) {
+    if (s.last === undefined || r.ts - s.last < p.clearAfterHours * HOUR) return undefined
+    delete s.last
+    s.count = 0
+    return { active: false }
+  },
+})

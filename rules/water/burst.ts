@@ -1,0 +1,66 @@
+/**
+ * water.burst — flow at or above a burst threshold without a break for `minutes` → critical.
+ * Threshold: `fractionOfNominal` of the meter's permanent flow Q3, or `fallbackLpm` when Q3 is
+ * not registered. Source: Kamstrup "BURST" info code (5/10/20 % of Q3 for 30 min).
+ */
+import Type from 'typebox'
+import type { Meter } from '../../core/registry.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
+
+export const params = Type.Object({
+  fractionOfNominal: Type.Number({ exclusiveMinimum: 0, default: 0.2 }),
+  fallbackLpm: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
+})
+type P = { fractionOfNominal: number; fallbackLpm: number; minutes: number; clearAfterMinutes: number }
+
+interface S {
+  since?: number
+  peak?: number
+  belowSince?: number
+  prevTs?: number
+}
+
+export function burstThresholdLpm(meter: Meter, p: P): number {
+  const q3 = meter.config.nominalFlowM3h
+  return q3 !== undefined ? (p.fractionOfNominal * q3 * 1000) / 60 : p.fallbackLpm
+}
+
+export default defineRule<P, S>({
+  id: 'water.burst',
+  kinds: ['water'],
+  params,
+  leak: true,
+  init: () => ({}),
+  evaluate(s, r, p) {
+    const flow = flowLpm(r)
+    const prev = s.prevTs
+    s.prevTs = r.ts
+    if (flow === undefined) return undefined
+    const threshold = burstThresholdLpm(r.meter, p)
+    if (flow >= threshold) {
+      s.since ??= prev !== undefined && r.ts - prev <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts
+      s.peak = Math.max(s.peak ?? 0, flow)
+      delete s.belowSince
+      const minutes = (r.ts - s.since) / MINUTE
+      if (minutes < p.minutes) return undefined
+      return {
+        active: true,
+        severity: 'critical',
+        message: `Burst at ${r.meter.name ?? r.meter.id}: ${round(flow, 1)} L/min for ${Math.round(minutes)} min (threshold ${round(threshold, 1)} L/min)`,
+        evidence: {
+          flowLpm: round(flow, 2),
+          peakFlowLpm: round(s.peak, 2),
+          thresholdLpm: round(threshold, 2),
+          minutes: Math.round(minutes),
+          ...costEvidence(r.meter, flow * 60 * 24, 'L'),
+        },
+      }
+    }
+    delete s.since
+    delete s.peak
+    s.belowSince ??= r.ts
+    return r.ts - s.belowSince >= p.clearAfterMinutes * MINUTE ? { active: false } : undefined
+  },
+})

@@ -1,0 +1,92 @@
+/**
+ * water.cistern_refill — at least `refills` refills of similar volume (±10 %, each ≥ 0.3 L) within
+ * 15 min while the building is unoccupied → a running toilet or a leaking flapper.
+ * Source: the Water-Monitor integration's tank-refill detector.
+ *
+ * A refill is a run of readings with water flowing, between readings with none.
+ */
+import Type from 'typebox'
+import { costEvidence, defineRule, MINUTE, median, round, type Verdict } from '../types.js'
+
+export const params = Type.Object({
+  refills: Type.Integer({ minimum: 2, default: 3 }),
+  withinMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+  similarity: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
+  minLitres: Type.Number({ minimum: 0, default: 0.3 }),
+  clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+})
+type P = {
+  refills: number
+  withinMinutes: number
+  similarity: number
+  minLitres: number
+  clearAfterMinutes: number
+}
+
+interface S {
+  /** The refill being measured: [start, litres]. */
+  open?: [number, number]
+  /** Finished refills while unoccupied: [start, litres]. */
+  refills: [number, number][]
+  lastMatch?: number
+}
+
+export default defineRule<P, S>({
+  id: 'water.cistern_refill',
+  kinds: ['water'],
+  params,
+  leak: true,
+  init: () => ({ refills: [] }),
+  evaluate(s, r, p) {
+    if (r.used === undefined) return undefined
+    const flowing = r.used > 0
+    if (flowing) {
+      if (!s.open) s.open = [r.usedFrom ?? r.ts, 0]
+      s.open[1] += r.used
+      return undefined
+    }
+    let verdict: Verdict | undefined
+    if (s.open) {
+      const [start, litres] = s.open
+      delete s.open
+      if (!r.occupancy.occupied && litres >= p.minLitres) {
+        s.refills.push([start, litres])
+        s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
+        const similar = matching(s.refills, p)
+        if (similar.length >= p.refills) {
+          s.lastMatch = r.ts
+          const each = median(similar.map(([, l]) => l))
+          const period = (similar[similar.length - 1]![0] - similar[0]![0]) / (similar.length - 1) / MINUTE
+          verdict = {
+            active: true,
+            severity: 'warning',
+            message: `A cistern refills every ${round(period, 1)} min at ${r.meter.name ?? r.meter.id} (${round(each, 1)} L each) while ${r.meter.building.name ?? r.meter.building.id} is empty — a running toilet`,
+            evidence: {
+              refills: similar.length,
+              litresEach: round(each, 2),
+              periodMinutes: round(period, 1),
+              ...costEvidence(r.meter, period > 0 ? (each * 24 * 60) / period : each * 96, 'L'),
+            },
+          }
+        }
+      }
+    }
+    if (!verdict && s.lastMatch !== undefined && r.ts - s.lastMatch >= p.clearAfterMinutes * MINUTE) {
+      delete s.lastMatch
+      return { active: false }
+    }
+    return verdict
+  },
+})
+
+/** The largest group of refills whose volumes lie within ±similarity of their median. */
+function matching(refills: [number, number][], p: P): [number, number][] {
+  let best: [number, number][] = []
+  for (const [, ref] of refills) {
+    const group = refills.filter(([, l]) => Math.abs(l - ref) <= p.similarity * ref)
+    if (group.length > best.length) best = group
+  }
+  if (best.length === 0) return best
+  const m = median(best.map(([, l]) => l))
+  return best.filter(([, l]) => Math.abs(l - m) <= p.similarity * m)
+}

@@ -1,0 +1,341 @@
+/** Alerts, their transitions and the notification outbox. */
+import type { Alert, AlertStatus, Severity } from '../core/alert.js'
+import type { Db } from './db.js'
+
+export type { AlertStatus, Severity } from '../core/alert.js'
+export type AlertRow = Alert
+
+export interface AlertFilter {
+  status?: AlertStatus | 'active'
+  school?: string
+  rule?: string
+  severity?: Severity
+  meter?: string
+  limit?: number
+}
+
+interface Raw {
+  id: number
+  key: string
+  school_id: string
+  building_id: string
+  meter_id: string
+  space_id: string | null
+  rule: string
+  severity: Severity
+  status: AlertStatus
+  opened_at: number
+  last_seen_at: number
+  acknowledged_at: number | null
+  acknowledged_by: string | null
+  resolved_at: number | null
+  resolved_by: string | null
+  false_positive: number
+  note: string | null
+  escalated_at: number | null
+  message: string
+  evidence: string
+}
+
+function fromRaw(r: Raw): AlertRow {
+  return {
+    id: r.id,
+    key: r.key,
+    school: r.school_id,
+    building: r.building_id,
+    meter: r.meter_id,
+    ...(r.space_id !== null ? { space: r.space_id } : {}),
+    rule: r.rule,
+    severity: r.severity,
+    status: r.status,
+    openedAt: r.opened_at,
+    lastSeenAt: r.last_seen_at,
+    ...(r.acknowledged_at !== null ? { acknowledgedAt: r.acknowledged_at } : {}),
+    ...(r.acknowledged_by !== null ? { acknowledgedBy: r.acknowledged_by } : {}),
+    ...(r.resolved_at !== null ? { resolvedAt: r.resolved_at } : {}),
+    ...(r.resolved_by !== null ? { resolvedBy: r.resolved_by } : {}),
+    falsePositive: r.false_positive === 1,
+    ...(r.note !== null ? { note: r.note } : {}),
+    ...(r.escalated_at !== null ? { escalatedAt: r.escalated_at } : {}),
+    message: r.message,
+    evidence: JSON.parse(r.evidence),
+  }
+}
+
+const COLUMNS: Record<string, string> = {
+  severity: 'severity',
+  status: 'status',
+  lastSeenAt: 'last_seen_at',
+  acknowledgedAt: 'acknowledged_at',
+  acknowledgedBy: 'acknowledged_by',
+  resolvedAt: 'resolved_at',
+  resolvedBy: 'resolved_by',
+  falsePositive: 'false_positive',
+  note: 'note',
+  escalatedAt: 'escalated_at',
+  message: 'message',
+  evidence: 'evidence',
+}
+
+export class AlertRepository {
+  constructor(private readonly db: Db) {}
+
+  active(key: string): AlertRow | undefined {
+    const r = this.db.prepare("SELECT * FROM alerts WHERE key = ? AND status != 'resolved'").get(key) as
+      | Raw
+      | undefined
+    return r && fromRaw(r)
+  }
+
+  get(id: number): AlertRow | undefined {
+    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Raw | undefined
+    return r && fromRaw(r)
+  }
+
+  insert(a: Omit<AlertRow, 'id'>): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO alerts (key, school_id, building_id, meter_id, space_id, rule, severity, status, opened_at,
+             last_seen_at, false_positive, message, evidence)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+        )
+        .run(
+          a.key,
+          a.school,
+          a.building,
+          a.meter,
+          a.space ?? null,
+          a.rule,
+          a.severity,
+          a.status,
+          a.openedAt,
+          a.lastSeenAt,
+          a.message,
+          JSON.stringify(a.evidence),
+        ).lastInsertRowid,
+    )
+  }
+
+  update(id: number, changes: Partial<Omit<AlertRow, 'id' | 'key'>>): void {
+    const sets: string[] = []
+    const values: unknown[] = []
+    for (const [k, v] of Object.entries(changes)) {
+      const col = COLUMNS[k]
+      if (!col) throw new Error(`alerts: cannot update ${k}`)
+      sets.push(`${col} = ?`)
+      values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
+    }
+    if (sets.length) this.db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+  }
+
+  list(f: AlertFilter = {}): AlertRow[] {
+    const where: string[] = []
+    const values: unknown[] = []
+    if (f.status === 'active') where.push("status != 'resolved'")
+    else if (f.status) {
+      where.push('status = ?')
+      values.push(f.status)
+    }
+    for (const [key, col] of [
+      ['school', 'school_id'],
+      ['rule', 'rule'],
+      ['severity', 'severity'],
+      ['meter', 'meter_id'],
+    ] as const) {
+      if (f[key] !== undefined) {
+        where.push(`${col} = ?`)
+        values.push(f[key])
+      }
+    }
+    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...values, f.limit ?? 500) as Raw[]).map(fromRaw)
+  }
+
+  /** Open critical alerts nobody has acknowledged, opened before `before` (wall clock of the transition), not yet escalated. */
+  toEscalate(before: number): AlertRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
+           WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?`,
+        )
+        .all(before) as Raw[]
+    ).map(fromRaw)
+  }
+
+  addEvent(
+    alertId: number,
+    transition: string,
+    at: number,
+    by?: string,
+    note?: string,
+    recordedAt = Date.now(),
+  ): number {
+    return Number(
+      this.db
+        .prepare(
+          'INSERT INTO alert_events (alert_id, transition, at, by, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(alertId, transition, at, by ?? null, note ?? null, recordedAt).lastInsertRowid,
+    )
+  }
+
+  events(
+    alertId: number,
+  ): { id: number; transition: string; at: number; by?: string; note?: string; recordedAt: number }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT id, transition, at, by, note, recorded_at AS recordedAt FROM alert_events WHERE alert_id = ? ORDER BY id',
+        )
+        .all(alertId) as {
+        id: number
+        transition: string
+        at: number
+        by: string | null
+        note: string | null
+        recordedAt: number
+      }[]
+    ).map((e) => ({
+      id: e.id,
+      transition: e.transition,
+      at: e.at,
+      ...(e.by !== null ? { by: e.by } : {}),
+      ...(e.note !== null ? { note: e.note } : {}),
+      recordedAt: e.recordedAt,
+    }))
+  }
+}
+
+export interface OutboxRow {
+  id: number
+  eventId: number
+  channel: string
+  target: string
+  payload: string
+  createdAt: number
+  dueAt: number
+  attempts: number
+  sentAt?: number
+  failedAt?: number
+  lastError?: string
+}
+
+/** Notifications waiting to go out. A row is written in the same transaction as the alert transition it announces. */
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  enqueue(
+    eventId: number,
+    channel: string,
+    target: string,
+    payload: string,
+    dueAt: number,
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(eventId, channel, target, payload, now, dueAt)
+  }
+
+  due(now: number, limit = 100): OutboxRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, event_id AS eventId, channel, target, payload, created_at AS createdAt, due_at AS dueAt, attempts
+         FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
+      )
+      .all(now, limit) as OutboxRow[]
+  }
+
+  nextDue(): number | undefined {
+    const r = this.db
+      .prepare('SELECT min(due_at) AS d FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL')
+      .get() as { d: number | null }
+    return r.d ?? undefined
+  }
+
+  sent(id: number, now = Date.now()): void {
+    this.db
+      .prepare('UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?')
+      .run(now, id)
+  }
+
+  retry(id: number, dueAt: number, error: string): void {
+    this.db
+      .prepare('UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
+      .run(dueAt, error.slice(0, 500), id)
+  }
+
+  failed(id: number, now: number, error: string): void {
+    this.db
+      .prepare('UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
+      .run(now, error.slice(0, 500), id)
+  }
+
+  all(): OutboxRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, event_id AS eventId, channel, target, payload, created_at AS createdAt, due_at AS dueAt, attempts,
+             sent_at AS sentAt, failed_at AS failedAt, last_error AS lastError FROM outbox ORDER BY id`,
+        )
+        .all() as (OutboxRow & { sentAt: number | null; failedAt: number | null; lastError: string | null })[]
+    ).map((r) => {
+      const { sentAt, failedAt, lastError, ...rest } = r
+      return {
+        ...rest,
+        ...(sentAt !== null ? { sentAt } : {}),
+        ...(failedAt !== null ? { failedAt } : {}),
+        ...(lastError !== null ? { lastError } : {}),
+      }
+    })
+  }
+
+  pending(): number {
+    return (
+      this.db
+        .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL')
+        .get() as { n: number }
+    ).n
+  }
+}
+
+/** Per-meter, per-rule state blobs, saved in batches and restored on start. */
+export class RuleStateRepository {
+  private readonly upsert
+  constructor(private readonly db: Db) {
+    this.upsert = db.prepare(
+      `INSERT INTO rule_state (meter_id, rule, state, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(meter_id, rule) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+    )
+  }
+
+  saveMany(entries: Iterable<[meterId: string, rule: string, state: unknown]>, now = Date.now()): number {
+    let n = 0
+    this.db.transaction(() => {
+      for (const [m, r, s] of entries) {
+        this.upsert.run(m, r, JSON.stringify(s), now)
+        n++
+      }
+    })()
+    return n
+  }
+
+  loadAll(): Map<string, Map<string, unknown>> {
+    const out = new Map<string, Map<string, unknown>>()
+    for (const row of this.db
+      .prepare('SELECT meter_id AS m, rule AS r, state AS s FROM rule_state')
+      .iterate() as Iterable<{ m: string; r: string; s: string }>) {
+      let byRule = out.get(row.m)
+      if (!byRule) {
+        byRule = new Map()
+        out.set(row.m, byRule)
+      }
+      byRule.set(row.r, JSON.parse(row.s))
+    }
+    return out
+  }
+}
