@@ -54,6 +54,11 @@ export interface ApiDeps {
 
 const OFFLINE_MIN_MS = 15 * 60_000
 
+function optionalBody(req: { body: unknown }, _reply: unknown, done: () => void): void {
+  req.body ??= {}
+  done()
+}
+
 export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
   if (!status) return 'never_reported' as const
   const limit = Math.max(3 * meter.intervalSeconds * 1000, OFFLINE_MIN_MS)
@@ -341,9 +346,11 @@ export async function buildApi(deps: ApiDeps) {
           tags: ['alerts'],
           summary: 'Acknowledge an alert: someone is on it',
           params: AlertParams,
-          body: Type.Optional(AckBody),
+          body: AckBody,
           response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
         },
+        // The body is optional: a bare POST acknowledges or resolves anonymously.
+        preValidation: optionalBody,
       },
       async (req, reply) => {
         try {
@@ -361,9 +368,11 @@ export async function buildApi(deps: ApiDeps) {
           tags: ['alerts'],
           summary: 'Resolve an alert, optionally marking it a false positive',
           params: AlertParams,
-          body: Type.Optional(ResolveBody),
+          body: ResolveBody,
           response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
         },
+        // The body is optional: a bare POST acknowledges or resolves anonymously.
+        preValidation: optionalBody,
       },
       async (req, reply) => {
         try {

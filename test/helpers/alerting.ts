@@ -42,9 +42,9 @@ schools:
 
 export type Point = { ts: number } & Record<string, number | boolean>
 
-export function alerting(config = GOLDEN_CONFIG, options: { email?: boolean; now?: () => number } = {}) {
+export function alerting(config = GOLDEN_CONFIG, options: { email?: boolean; now?: () => number; dataDir?: string } = {}) {
   const { registry } = parseConfig(config, 'golden.yaml')
-  const store = openStore(':memory:')
+  const store = openStore(options.dataDir ?? ':memory:')
   const bus = new Bus()
   const metrics = createMetrics({ defaultMetrics: false })
   const ingest = new Ingest({
@@ -75,6 +75,7 @@ export function alerting(config = GOLDEN_CONFIG, options: { email?: boolean; now
     lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
     ...(options.now ? { now: options.now } : {}),
   })
+  ingest.start()
   engine.start()
   const school = [...registry.schools.keys()][0]!
   return {

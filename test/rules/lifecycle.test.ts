@@ -1,0 +1,176 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+/** The alert lifecycle: one active alert per key, people acknowledge and resolve, escalation, suppression, restarts. */
+import { describe, expect, it } from 'vitest'
+import { alerting, GOLDEN_CONFIG, HOUR, MIN, series } from '../helpers/alerting.js'
+
+const MON = Date.parse('2026-11-16T00:00:00+08:00')
+
+/** A 3-minute kettle in room r101 at `at`. */
+function kettle(at: number, stepW = 2000) {
+  let kwh = 10
+  return series(at - 2 * MIN, 10_000, 60, (t) => {
+    const p = 100 + (t >= at && t < at + 3 * MIN ? stepW : 0)
+    kwh += (p * 10) / 3.6e6
+    return { energy_kwh: Math.round(kwh * 1e6) / 1e6, power_w: p, pf: 0.99 }
+  })
+}
+
+/** Hourly water readings flowing `hours` hours from `from` on W-HOURLY (register only). */
+function flowing(from: number, hours: number, start = 10) {
+  return series(from, HOUR, hours, (_t, i) => ({ volume_m3: start + i * 0.003 }))
+}
+
+describe('alert lifecycle', () => {
+  it('a condition that persists keeps one alert, updating lastSeenAt and evidence', () => {
+    const h = alerting()
+    h.feed('W-HOURLY', flowing(MON, 40))
+    const all = h.list('water.continuous_flow')
+    expect(all).toHaveLength(1)
+    expect(all[0]!.lastSeenAt).toBe(MON + 39 * HOUR)
+    expect(h.store.alerts.events(all[0]!.id).map((e) => e.transition)).toEqual(['opened'])
+    h.stop()
+  })
+
+  it('acknowledged, then resolved by a person as a false positive; the rule does not reopen it while the condition lasts', () => {
+    const h = alerting()
+    h.feed('W-HOURLY', flowing(MON, 26))
+    const [a] = h.list('water.continuous_flow')
+    expect(h.alerts.acknowledge(a!.id, 'caretaker Li', 'on my way')).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'caretaker Li', note: 'on my way' })
+    expect(h.alerts.resolve(a!.id, 'caretaker Li', 'pool refill, not a leak', true)).toMatchObject({ status: 'resolved', falsePositive: true })
+    expect(() => h.alerts.acknowledge(a!.id)).toThrow(/already resolved/)
+    h.feed('W-HOURLY', flowing(MON + 26 * HOUR, 5, 10 + 26 * 0.003))
+    expect(h.list('water.continuous_flow')).toHaveLength(1)
+    expect(h.store.alerts.events(a!.id).map((e) => `${e.transition} by ${e.by ?? 'the rule'}`)).toEqual([
+      'opened by the rule',
+      'acknowledged by caretaker Li',
+      'resolved by caretaker Li',
+    ])
+    h.stop()
+  })
+
+  it('after the rule clears, the next occurrence is a new alert', () => {
+    const h = alerting()
+    h.feed('E-R101', kettle(Date.parse('2026-11-16T20:00:00+08:00')))
+    h.feed('E-R101', kettle(Date.parse('2026-11-16T21:00:00+08:00')))
+    const all = h.list('electricity.high_power_appliance')
+    expect(all.map((a) => a.status)).toEqual(['resolved', 'resolved'])
+    expect(all[0]!.id).not.toBe(all[1]!.id)
+    h.stop()
+  })
+
+  it('critical alerts nobody acknowledges are escalated after 15 minutes, once', () => {
+    let now = Date.now()
+    const h = alerting(GOLDEN_CONFIG, { now: () => now })
+    let reg = 50
+    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    const [burst] = h.list('water.burst')
+    expect(burst).toMatchObject({ severity: 'critical', status: 'open' })
+    now += 14 * MIN
+    expect(h.alerts.escalateDue()).toEqual([])
+    now += 2 * MIN
+    expect(h.alerts.escalateDue().map((a) => a.id)).toEqual([burst!.id])
+    expect(h.alerts.escalateDue()).toEqual([])
+    const events = new Set(h.store.alerts.events(burst!.id).map((e) => e.id))
+    const outbox = h.store.outbox.all().filter((r) => r.channel === 'email' && events.has(r.eventId))
+    // Opened: maintenance; escalated: maintenance again and the head.
+    expect(outbox.map((r) => r.target)).toEqual(['fix@golden.example', 'fix@golden.example', 'head@golden.example'])
+    expect(JSON.parse(outbox[2]!.payload).subject).toMatch(/^\[ESCALATED\] \[critical\]/)
+    h.stop()
+  })
+
+  it('acknowledged critical alerts are not escalated', () => {
+    let now = Date.now()
+    const h = alerting(GOLDEN_CONFIG, { now: () => now })
+    let reg = 50
+    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    h.alerts.acknowledge(h.list('water.burst')[0]!.id, 'Wang')
+    now += 30 * MIN
+    expect(h.alerts.escalateDue()).toEqual([])
+    h.stop()
+  })
+
+  it('planned-use windows suppress the rules they name', () => {
+    const config = GOLDEN_CONFIG.replace(
+      '    notifications:',
+      '      plannedUse: [{ name: Pool fill, building: main, rules: [water.burst], start: "2026-11-16T01:00", end: "2026-11-16T04:00" }]\n    notifications:',
+    )
+    const h = alerting(config)
+    let reg = 50
+    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    expect(h.list('water.burst')).toEqual([])
+    // After-hours flow is not named by the window: it still fires.
+    expect(h.list('water.after_hours_flow')).toHaveLength(1)
+    h.stop()
+  })
+
+  it('estimated readings never raise a leak alert', () => {
+    const h = alerting()
+    h.feed('W-HOURLY', flowing(MON, 30).map((p) => ({ ...p, estimated: true })))
+    expect(h.list('water.continuous_flow')).toEqual([])
+    h.stop()
+  })
+
+  it('rules can be switched off or retuned in the registry, per meter', () => {
+    const config = GOLDEN_CONFIG.replace('{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }', '{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4, rules: { water.burst: { minutes: 10 }, water.after_hours_flow: false } }')
+    const h = alerting(config)
+    expect(h.engine.rulesOf('W1')).not.toContain('water.after_hours_flow')
+    let reg = 50
+    h.feed('W1', series(MON + 2 * HOUR, MIN, 15, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    expect(h.list('water.burst')).toHaveLength(1)
+    h.stop()
+  })
+
+  it('bad rule parameters stop the start with the place named', () => {
+    const config = GOLDEN_CONFIG.replace('{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }', '{ id: W1, kind: water, rules: { water.burst: { minutes: -3, colour: red } } }')
+    expect(() => alerting(config)).toThrow(/meter W1\.rules\["water\.burst"\]\.minutes[\s\S]*got -3/)
+  })
+
+  it('a register anomaly raises meter.register_anomaly with how it was counted', () => {
+    const h = alerting()
+    h.feed('W1', [
+      { ts: MON, volume_m3: 999_999.99 },
+      { ts: MON + MIN, volume_m3: 0.01 },
+    ])
+    const [a] = h.list('meter.register_anomaly')
+    expect(a).toMatchObject({ severity: 'info' })
+    expect(a!.evidence).toMatchObject({ event: 'rollover', counted: 20, unit: 'L' })
+    h.stop()
+  })
+
+  it('meter.offline by the wall clock, cleared by the next reading', () => {
+    let now = MON
+    const h = alerting(GOLDEN_CONFIG, { now: () => now })
+    h.ingest.handle('schools/golden/meters/T-OUT', Buffer.from(JSON.stringify({ ts: MON, temp_c: 3 })), MON)
+    now = MON + 14 * MIN
+    expect(h.engine.checkOffline()).toBe(0)
+    now = MON + 16 * MIN
+    expect(h.engine.checkOffline()).toBe(1)
+    expect(h.list('meter.offline')[0]).toMatchObject({ meter: 'T-OUT', status: 'open' })
+    h.ingest.handle('schools/golden/meters/T-OUT', Buffer.from(JSON.stringify({ ts: now, temp_c: 3 })), now)
+    expect(h.list('meter.offline')[0]).toMatchObject({ status: 'resolved', resolvedBy: 'rule' })
+    h.stop()
+  })
+})
+
+describe('restarts', () => {
+  it('a restart in the middle of a 24-hour leak window: the alert opens once, on time', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-rules-'))
+    const first = alerting(GOLDEN_CONFIG, { dataDir })
+    first.feed('W-HOURLY', flowing(MON, 13))
+    first.stop()
+    const second = alerting(GOLDEN_CONFIG, { dataDir })
+    second.feed('W-HOURLY', flowing(MON + 13 * HOUR, 20, 10 + 13 * 0.003))
+    const all = second.list('water.continuous_flow')
+    expect(all).toHaveLength(1)
+    expect(all[0]!.openedAt).toBe(MON + 24 * HOUR)
+    second.stop()
+    // And once more: the open alert is not opened again.
+    const third = alerting(GOLDEN_CONFIG, { dataDir })
+    third.feed('W-HOURLY', flowing(MON + 33 * HOUR, 5, 10 + 33 * 0.003))
+    expect(third.list('water.continuous_flow')).toHaveLength(1)
+    expect(third.store.alerts.events(all[0]!.id).map((e) => e.transition)).toEqual(['opened'])
+    third.stop()
+  })
+})

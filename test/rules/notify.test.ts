@@ -1,0 +1,202 @@
+/**
+ * Notifications through the durable outbox, against real receivers: an HTTP server for webhooks
+ * (HMAC-checked), a real SMTP server (the smtp-server package) for e-mail.
+ */
+import { createHmac } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { SMTPServer } from 'smtp-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Dispatcher, emailSender, webhookSender } from '../../rules/index.js'
+import { alerting, GOLDEN_CONFIG, MIN, series } from '../helpers/alerting.js'
+import { testLog } from '../helpers/log.js'
+import { freePort, waitFor } from '../helpers/ports.js'
+
+const MON = Date.parse('2026-11-16T00:00:00+08:00')
+
+interface Hit {
+  headers: IncomingMessage['headers']
+  body: string
+}
+let http: Server
+let hookUrl: string
+const hits: Hit[] = []
+let failNext = 0
+
+interface Mail {
+  to: string
+  subject: string
+  text: string
+  messageId: string
+}
+let smtp: SMTPServer
+let smtpUrl: string
+const mails: Mail[] = []
+
+beforeAll(async () => {
+  http = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => {
+      body += c
+    })
+    req.on('end', () => {
+      if (failNext > 0) {
+        failNext--
+        res.writeHead(503).end()
+        return
+      }
+      hits.push({ headers: req.headers, body })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
+  hookUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}/hook`
+  const port = await freePort()
+  smtp = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, done) {
+      let raw = ''
+      stream.on('data', (c: Buffer) => {
+        raw += c.toString('utf8')
+      })
+      stream.on('end', () => {
+        mails.push(parseMail(raw))
+        done()
+      })
+    },
+  })
+  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r))
+  smtpUrl = `smtp://127.0.0.1:${port}`
+})
+afterAll(async () => {
+  await new Promise<void>((r) => http.close(() => r()))
+  await new Promise<void>((r) => smtp.close(() => r()))
+})
+
+const config = () =>
+  GOLDEN_CONFIG.replace(
+    '    notifications:\n      contacts:',
+    `    notifications:\n      webhooks: [{ url: "${hookUrl}", secret: s3cret, rules: [water.*] }]\n      contacts:`,
+  )
+
+function burst(h: ReturnType<typeof alerting>) {
+  let reg = 50
+  h.feed('W1', series(MON + 9 * 3_600_000, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+}
+
+describe('notifications', () => {
+  it('a burst reaches the webhook (signed) and the maintenance e-mail, once each', async () => {
+    hits.length = 0
+    mails.length = 0
+    const h = alerting(config())
+    const mqtt: string[] = []
+    const d = new Dispatcher({
+      store: h.store,
+      log: testLog,
+      senders: { webhook: webhookSender(h.registry), email: emailSender(smtpUrl, 'schoolmeter <sm@test>'), mqtt: async (t, p) => void mqtt.push(`${t} ${p}`) },
+    })
+    burst(h)
+    await d.drain()
+    const [a] = h.list('water.burst')
+    const hook = hits.find((x) => JSON.parse(x.body).alert.rule === 'water.burst')!
+    expect(hook.headers['x-schoolmeter-event']).toBe('alert.opened')
+    expect(hook.headers['x-schoolmeter-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(hook.body).digest('hex')}`)
+    expect(JSON.parse(hook.body).alert).toMatchObject({ id: a!.id, rule: 'water.burst', severity: 'critical', status: 'open', openedAt: expect.stringMatching(/\+08:00$/) })
+    await waitFor('the e-mail', () => (mails.length ? true : undefined))
+    expect(mails).toHaveLength(1)
+    expect(mails[0]).toMatchObject({ to: 'fix@golden.example', subject: expect.stringMatching(/^\[critical\] Golden School: Burst at W1/) })
+    expect(mails[0]!.text).toContain('thresholdLpm: 13.33')
+    expect(mqtt.some((m) => m.startsWith('schools/golden/alerts {') && m.includes('"transition":"opened"'))).toBe(true)
+    // Nothing goes twice.
+    const before = hits.length
+    await d.drain()
+    expect(hits.length).toBe(before)
+    expect(h.store.outbox.pending()).toBe(0)
+    h.stop()
+  })
+
+  it('a webhook that fails is retried with backoff until it answers', async () => {
+    hits.length = 0
+    let now = Date.now()
+    const h = alerting(config(), { email: false, now: () => now })
+    const d = new Dispatcher({ store: h.store, log: testLog, now: () => now, senders: { webhook: webhookSender(h.registry), mqtt: async () => {} } })
+    failNext = 2
+    burst(h)
+    await d.drain()
+    expect(hits).toHaveLength(0)
+    const row = h.store.outbox.all().find((r) => r.channel === 'webhook')!
+    expect(row).toMatchObject({ attempts: 1, lastError: 'webhook answered 503' })
+    now += 5_000
+    await d.drain()
+    expect(h.store.outbox.all().find((r) => r.id === row.id)).toMatchObject({ attempts: 2 })
+    now += 4_000 // the second retry waits 10 s
+    await d.drain()
+    expect(hits).toHaveLength(0)
+    now += 6_000
+    await d.drain()
+    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    expect(h.store.outbox.all().find((r) => r.id === row.id)!.sentAt).toBeDefined()
+    h.stop()
+  })
+
+  it('what was not sent before a restart is sent after it, once', async () => {
+    hits.length = 0
+    const { mkdtempSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-outbox-'))
+    const first = alerting(config(), { dataDir, email: false })
+    burst(first) // transitions are in the outbox; the process "dies" before dispatching
+    expect(first.store.outbox.pending()).toBeGreaterThan(0)
+    first.stop()
+    const second = alerting(config(), { dataDir, email: false })
+    const d = new Dispatcher({ store: second.store, log: testLog, senders: { webhook: webhookSender(second.registry), mqtt: async () => {} } })
+    await d.drain()
+    await d.drain()
+    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    second.stop()
+    const third = alerting(config(), { dataDir, email: false })
+    await new Dispatcher({ store: third.store, log: testLog, senders: { webhook: webhookSender(third.registry), mqtt: async () => {} } }).drain()
+    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    third.stop()
+  })
+
+  it('waste alerts can wait for the daily digest: one e-mail with all of them', async () => {
+    mails.length = 0
+    let now = Date.parse('2026-11-21T10:00:00+08:00')
+    const withDigest = GOLDEN_CONFIG.replace('    notifications:\n', '    notifications:\n      digest: { at: "07:30" }\n')
+    const h = alerting(withDigest, { now: () => now })
+    const d = new Dispatcher({ store: h.store, log: testLog, now: () => now, senders: { email: emailSender(smtpUrl, 'sm@test'), mqtt: async () => {} } })
+    // Two rooms kept warm on a Saturday: heat.unoccupied_heating twice (room sensor and circuit).
+    const sat = Date.parse('2026-11-21T08:00:00+08:00')
+    let kwh = 100
+    for (let t = sat; t < sat + 3 * 3_600_000; t += 5 * MIN) {
+      h.feed('T-OUT', [{ ts: t, temp_c: 9 }])
+      h.feed('T-ROOM', [{ ts: t, temp_c: 21 }])
+      h.feed('H1', [{ ts: t, energy_kwh: Math.round((kwh += 5) * 100) / 100, power_kw: 60, supply_c: 55, return_c: 42, flow_m3h: 4 }])
+    }
+    expect(h.list('heat.unoccupied_heating')).toHaveLength(2)
+    await d.drain()
+    expect(mails).toHaveLength(0)
+    const digest = h.store.outbox.all().filter((r) => r.channel === 'digest')
+    expect(digest.map((r) => r.dueAt)).toEqual([Date.parse('2026-11-22T07:30:00+08:00'), Date.parse('2026-11-22T07:30:00+08:00')])
+    now = Date.parse('2026-11-22T07:31:00+08:00')
+    await d.drain()
+    await waitFor('the digest', () => (mails.length ? true : undefined))
+    expect(mails).toHaveLength(1)
+    expect(mails[0]).toMatchObject({ to: 'fm@golden.example', subject: 'Daily digest: 2 waste alerts' })
+    h.stop()
+  })
+})
+
+/** Just enough of RFC 5322 for the test: unfolded headers, a quoted-printable or plain body. */
+function parseMail(raw: string): Mail {
+  const split = raw.indexOf('\r\n\r\n')
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ')
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1] ?? ''
+  let body = raw.slice(split + 4)
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
+    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1').toString('utf8')
+  }
+  return { to: header('To'), subject: header('Subject'), text: body, messageId: header('Message-ID') }
+}
