@@ -112,7 +112,11 @@ export class SchoolCalendar {
   private readonly schoolWeek: Week
   private readonly buildings = new Map<string, BuildingPlan>()
   private readonly dayTypes = new Map<string, DayType>()
-  private readonly plannedUse: { window: School['calendar']['plannedUse'][number]; week?: Week }[]
+  private readonly plannedUse: {
+    window: School['calendar']['plannedUse'][number]
+    week?: Week
+    meters: Set<string>
+  }[]
 
   constructor(readonly school: School) {
     this.zone = IANAZone.create(school.timezone)
@@ -127,10 +131,21 @@ export class SchoolCalendar {
         ...(quiet ? { quiet: { ...quiet, overnight: quiet.to <= quiet.from } } : {}),
       })
     }
-    this.plannedUse = school.calendar.plannedUse.map((window) => ({
-      window,
-      ...(window.weekly ? { week: compileWeek(window.weekly) } : {}),
-    }))
+    // A window covers the meters it names (or those of its building) and every meter upstream of
+    // them: filling the pool shows on the school's main meter too.
+    this.plannedUse = school.calendar.plannedUse.map((window) => {
+      const meters = new Set<string>()
+      for (const m of school.meters.values()) {
+        if (
+          window.meters
+            ? !window.meters.includes(m.id)
+            : window.building !== undefined && m.building.id !== window.building
+        )
+          continue
+        for (let x: Meter | undefined = m; x; x = x.parent) meters.add(x.id)
+      }
+      return { window, meters, ...(window.weekly ? { week: compileWeek(window.weekly) } : {}) }
+    })
   }
 
   /** UTC offset in minutes at an instant. */
@@ -206,9 +221,8 @@ export class SchoolCalendar {
     if (this.plannedUse.length === 0) return undefined
     let l: LocalTime | undefined
     let out: Set<string> | undefined
-    for (const { window: w, week } of this.plannedUse) {
-      if (w.building !== undefined && w.building !== meter.building.id) continue
-      if (w.meters && !w.meters.includes(meter.id)) continue
+    for (const { window: w, week, meters } of this.plannedUse) {
+      if ((w.building !== undefined || w.meters) && !meters.has(meter.id)) continue
       l ??= this.local(ms)
       let open = false
       if (w.start !== undefined && w.end !== undefined) {

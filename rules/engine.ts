@@ -10,7 +10,7 @@ import { Calendars } from '../core/calendar.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
-import type { Meter, Registry } from '../core/registry.js'
+import type { Building, Meter, Registry } from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import type { AlertManager } from './alerts.js'
 import { RULES } from './catalogue.js'
@@ -30,6 +30,8 @@ interface MeterRules {
   meter: Meter
   slots: Slot[]
   byId: Map<RuleId, Slot>
+  /** Buildings whose use shows on this meter: its own, and those of its sub-meters. */
+  serves: Building[]
 }
 
 export interface RuleEngineOptions {
@@ -60,6 +62,17 @@ export class RuleEngine {
   constructor(private readonly o: RuleEngineOptions) {
     this.now = o.now ?? Date.now
     const problems: ConfigProblem[] = []
+    const serves = new Map<string, Set<Building>>()
+    for (const meter of o.registry.meters.values()) {
+      for (let m: Meter | undefined = meter; m; m = m.parent) {
+        let set = serves.get(m.id)
+        if (!set) {
+          set = new Set([m.building])
+          serves.set(m.id, set)
+        }
+        set.add(meter.building)
+      }
+    }
     for (const meter of o.registry.meters.values()) {
       const slots: Slot[] = []
       for (const rule of Object.values(RULES)) {
@@ -67,7 +80,12 @@ export class RuleEngine {
         const { enabled, params } = resolveParams(rule, meter, problems)
         if (enabled) slots.push({ rule, params, state: rule.init(meter, params), active: false })
       }
-      this.meters.set(meter.id, { meter, slots, byId: new Map(slots.map((s) => [s.rule.id, s])) })
+      this.meters.set(meter.id, {
+        meter,
+        slots,
+        byId: new Map(slots.map((s) => [s.rule.id, s])),
+        serves: [...(serves.get(meter.id) ?? [meter.building])],
+      })
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
   }
@@ -130,6 +148,9 @@ export class RuleEngine {
     }
     const local = cal.local(r.ts)
     const outdoor = this.outdoor.get(meter.school.id)
+    const occupiedAt = (ms: number) => m.serves.some((b) => cal.occupancy(b, ms).occupied)
+    const own = cal.occupancy(meter.building, r.ts)
+    const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: occupiedAt(r.ts) }
     const input: RuleInput = {
       meter,
       ts: r.ts,
@@ -137,7 +158,8 @@ export class RuleEngine {
       ...(r.used !== undefined ? { used: r.used } : {}),
       ...(r.usedFrom !== undefined ? { usedFrom: r.usedFrom } : {}),
       estimated: r.estimated,
-      occupancy: cal.occupancy(meter.building, r.ts),
+      occupancy,
+      occupiedAt,
       local,
       heatingSeason: cal.heatingSeason(local.date),
       ...(outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? { outdoorC: outdoor.c } : {}),

@@ -41,7 +41,10 @@ export interface RuleInput {
   used?: number
   usedFrom?: number
   estimated: boolean
+  /** Occupancy of the meter's building — occupied when any building the meter serves (through its sub-meters) is. */
   occupancy: Occupancy
+  /** The same question at another instant (for rules that judge completed periods). */
+  occupiedAt: (ms: number) => boolean
   local: LocalTime
   heatingSeason: boolean
   /** The school's outdoor temperature, when a sensor reported within the last two hours. */

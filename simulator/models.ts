@@ -129,6 +129,8 @@ export class WaterModel implements Model {
     if (occ.occupied) {
       const k = shapeAt(use.shape, minute) * (this.share.people / 100) * dtMin
       for (const kind of ['flush', 'tap', 'shower', 'kitchen'] as const) {
+        // Nobody showers in a dormitory's quiet hours.
+        if (kind === 'shower' && occ.quiet) continue
         const rate = use[kind]
         if (rate)
           for (let n = this.rng.poisson(rate * k); n > 0; n--) this.draw(kind, t + this.rng.uniform(0, dtMs))

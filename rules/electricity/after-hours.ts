@@ -4,7 +4,7 @@
  * an alert when the excess holds for 60 min and adds up to more than 1 kWh.
  * Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, round, spread } from '../types.js'
 
 export const params = Type.Object({
@@ -20,15 +20,7 @@ export const params = Type.Object({
   }),
   marginKw: Type.Number({ minimum: 0, default: 0.1 }),
 })
-type P = {
-  lowestHalfHours: number
-  baselineDays: number
-  minDays: number
-  holdMinutes: number
-  minExcessKwh: number
-  marginFraction: number
-  marginKw: number
-}
+type P = Static<typeof params>
 
 const HALF_HOUR = 30 * MINUTE
 
@@ -82,7 +74,7 @@ export default defineRule<P, S>({
     const kwhDone = s.halfHours.find(([i]) => i === completed)?.[1]
     if (kwhDone === undefined) return undefined
     const mid = completed * HALF_HOUR - offset + HALF_HOUR / 2
-    const occupied = r.calendar.occupancy(r.meter.building, mid).occupied
+    const occupied = r.occupiedAt(mid)
     const excessKw = kwhDone * 2 - baseKw
     if (occupied || excessKw <= Math.max(p.marginKw, p.marginFraction * baseKw)) {
       delete s.run

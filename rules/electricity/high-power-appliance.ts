@@ -8,7 +8,7 @@
  * Source: Hart's steady-state edge detection as in NILMTK (`find_steady_states`); Chinese
  * dormitory load limiters, which cut resistive loads of ≥ 500 W and totals of 500–1500 W.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, median, round } from '../types.js'
 
 export const params = Type.Object({
@@ -22,15 +22,7 @@ export const params = Type.Object({
   clearAfterSeconds: Type.Number({ minimum: 0, default: 60 }),
   baselineSamples: Type.Integer({ minimum: 1, maximum: 60, default: 6 }),
 })
-type P = {
-  stepWatts: number
-  holdSeconds: number
-  criticalAfterMinutes: number
-  roomLimitWatts?: number
-  resistivePf: number
-  clearAfterSeconds: number
-  baselineSamples: number
-}
+type P = Static<typeof params>
 
 interface S {
   /** Recent steady power before any step, W. */

@@ -1,5 +1,5 @@
 /** heat.frost_risk — a room or pipe space cold enough to freeze pipes → critical. */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { defineRule, isRoomSensor, MINUTE, round } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
@@ -9,7 +9,7 @@ export const params = Type.Object({
   clearAboveC: Type.Number({ default: 6 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
 })
-type P = { belowC: number; holdMinutes: number; clearAboveC: number; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 export default defineRule<P, HoldState>({
   id: 'heat.frost_risk',

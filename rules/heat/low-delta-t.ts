@@ -1,5 +1,5 @@
 /** heat.low_delta_t — in the heating season, water flows through the circuit but supply − return stays too small. */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { defineRule, HOUR, MINUTE, round } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
@@ -8,7 +8,7 @@ export const params = Type.Object({
   holdHours: Type.Number({ exclusiveMinimum: 0, default: 6 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 60 }),
 })
-type P = { minDeltaK: number; holdHours: number; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 export default defineRule<P, HoldState>({
   id: 'heat.low_delta_t',

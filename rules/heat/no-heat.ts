@@ -3,7 +3,7 @@
  * (heat meters) or the room is (room sensors). A cold supply only counts when heat is needed:
  * with the outdoor air above `onlyBelowOutdoorC` a switched-off circuit is not a fault.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
@@ -14,13 +14,7 @@ export const params = Type.Object({
   onlyBelowOutdoorC: Type.Number({ default: 15 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
 })
-type P = {
-  supplyBelowC: number
-  roomBelowC: number
-  holdHours: number
-  onlyBelowOutdoorC: number
-  clearAfterMinutes: number
-}
+type P = Static<typeof params>
 
 export default defineRule<P, HoldState>({
   id: 'heat.no_heat',

@@ -2,7 +2,7 @@
  * heat.overheating — occupied rooms kept too warm. Watched in the heating season only (by
  * default): a warm June afternoon is weather, not a heating fault.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
@@ -12,7 +12,7 @@ export const params = Type.Object({
   heatingSeasonOnly: Type.Boolean({ default: true }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
 })
-type P = { aboveC: number; holdHours: number; heatingSeasonOnly: boolean; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 export default defineRule<P, HoldState>({
   id: 'heat.overheating',

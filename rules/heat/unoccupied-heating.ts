@@ -2,7 +2,7 @@
  * heat.unoccupied_heating — on a day the building is empty (weekend, holiday, vacation), with the
  * outdoor air above frost protection, heat still flows for hours, or rooms are kept warm.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, type Verdict } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
@@ -11,8 +11,13 @@ export const params = Type.Object({
   roomAboveC: Type.Number({ default: 18 }),
   holdHours: Type.Number({ exclusiveMinimum: 0, default: 2 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+  preheatHours: Type.Number({
+    minimum: 0,
+    default: 3,
+    description: 'heating this long before people arrive is preheating, not waste',
+  }),
 })
-type P = { outdoorAboveC: number; roomAboveC: number; holdHours: number; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 interface S extends HoldState {
   kwh: number
@@ -25,7 +30,10 @@ export default defineRule<P, S>({
   params,
   init: () => ({ kwh: 0 }),
   evaluate(s, r, p) {
-    const emptyDay = !r.occupancy.occupied && r.occupancy.dayType !== 'school_day'
+    const emptyDay =
+      !r.occupancy.occupied &&
+      r.occupancy.dayType !== 'school_day' &&
+      !r.occupiedAt(r.ts + p.preheatHours * HOUR)
     let condition: boolean | undefined
     if (r.meter.kind === 'heat') {
       if (r.outdoorC === undefined) return undefined

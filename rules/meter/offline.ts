@@ -3,7 +3,7 @@
  * clock → warning; clears on the next reading. The only rule on the wall clock: the engine asks
  * `silence` every minute; readings clear it.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
 import { defineRule, MINUTE, round, type Verdict } from '../types.js'
 
@@ -11,7 +11,7 @@ export const params = Type.Object({
   intervals: Type.Number({ exclusiveMinimum: 0, default: 3 }),
   minMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
 })
-type P = { intervals: number; minMinutes: number }
+type P = Static<typeof params>
 
 export function offlineAfterMs(meter: Meter, p: P): number {
   return Math.max(p.intervals * meter.intervalSeconds * 1000, p.minMinutes * MINUTE)

@@ -3,14 +3,14 @@
  * (ingest/registers.ts decides and counts; this rule tells people). The alert carries the event
  * and how it was counted, and resolves itself after a day without another.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import type { RegisterAnomaly } from '../../core/reading.js'
 import { defineRule, HOUR, round, type Severity, type Verdict } from '../types.js'
 
 export const params = Type.Object({
   clearAfterHours: Type.Number({ minimum: 0, default: 24 }),
 })
-type P = { clearAfterHours: number }
+type P = Static<typeof params>
 
 interface S {
   last?: number

@@ -2,14 +2,14 @@
  * water.after_hours_flow — the water never stops for `minutes` on end while the building is
  * unoccupied. Source: FloLogic's home/away timers (30 min at home, 30 s away).
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
 
 export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
 })
-type P = { minutes: number; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 interface S {
   since?: number

@@ -3,7 +3,7 @@
  * Threshold: `fractionOfNominal` of the meter's permanent flow Q3, or `fallbackLpm` when Q3 is
  * not registered. Source: Kamstrup "BURST" info code (5/10/20 % of Q3 for 30 min).
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
 import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
 
@@ -13,7 +13,7 @@ export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
 })
-type P = { fractionOfNominal: number; fallbackLpm: number; minutes: number; clearAfterMinutes: number }
+type P = Static<typeof params>
 
 interface S {
   since?: number

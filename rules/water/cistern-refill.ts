@@ -3,9 +3,11 @@
  * 15 min while the building is unoccupied → a running toilet or a leaking flapper.
  * Source: the Water-Monitor integration's tank-refill detector.
  *
- * A refill is a run of readings with water flowing, between readings with none.
+ * A refill is a run of readings with water flowing, between readings with none. The refills must
+ * also come at regular intervals, as a cistern refilling itself does (our refinement: three people
+ * using a toilet within 15 minutes on a Sunday are not a leak).
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, median, round, type Verdict } from '../types.js'
 
 export const params = Type.Object({
@@ -14,14 +16,13 @@ export const params = Type.Object({
   similarity: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
   minLitres: Type.Number({ minimum: 0, default: 0.3 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
+  regularity: Type.Number({
+    exclusiveMinimum: 0,
+    default: 0.5,
+    description: 'gaps between refills within ± this share of their mean',
+  }),
 })
-type P = {
-  refills: number
-  withinMinutes: number
-  similarity: number
-  minLitres: number
-  clearAfterMinutes: number
-}
+type P = Static<typeof params>
 
 interface S {
   /** The refill being measured: [start, litres]. */
@@ -53,7 +54,7 @@ export default defineRule<P, S>({
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
         const similar = matching(s.refills, p)
-        if (similar.length >= p.refills) {
+        if (similar.length >= p.refills && regular(similar, p)) {
           s.lastMatch = r.ts
           const each = median(similar.map(([, l]) => l))
           const period = (similar[similar.length - 1]![0] - similar[0]![0]) / (similar.length - 1) / MINUTE
@@ -78,6 +79,16 @@ export default defineRule<P, S>({
     return verdict
   },
 })
+
+/**
+ * A cistern with a leaking flapper refills on a clock; people using a toilet do not. The gaps
+ * between the refills must be alike.
+ */
+function regular(refills: [number, number][], p: P): boolean {
+  const gaps = refills.slice(1).map(([t], i) => t - refills[i]![0])
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length
+  return gaps.every((g) => Math.abs(g - mean) <= p.regularity * mean)
+}
 
 /** The largest group of refills whose volumes lie within ±similarity of their median. */
 function matching(refills: [number, number][], p: P): [number, number][] {

@@ -8,14 +8,14 @@
  * 0.5 L/h never shows a zero flow — or, for meters that report only their register, when less
  * than `zeroFlowLitresPerHour` went through.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, HOUR, round, spread } from '../types.js'
 
 export const params = Type.Object({
   zeroFlowLitresPerHour: Type.Number({ minimum: 0, default: 1 }),
   windowHours: Type.Integer({ minimum: 2, maximum: 168, default: 24 }),
 })
-type P = { zeroFlowLitresPerHour: number; windowHours: number }
+type P = Static<typeof params>
 
 /** Per local hour: [hour index, litres, smallest reported flow or -1 when none reported]. */
 interface S {

@@ -2,9 +2,10 @@
  * water.night_flow — minimum night flow: each night's lowest rolling hour between 02:00 and 04:00
  * local; baseline = the 20th percentile of the previous nights (up to 7); an alert when two
  * nights in a row exceed baseline + max(5 L/h, 50 %). Source: UKWIR minimum-night-flow practice.
- * Steady night users such as timed urinal cisterns sit inside the baseline and do not alert.
+ * Steady night users such as timed urinal cisterns sit inside the baseline and do not alert;
+ * nights with people in (boarders) are compared only with such nights.
  */
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, percentile, type RuleInput, round, spread } from '../types.js'
 
 export const params = Type.Object({
@@ -22,16 +23,7 @@ export const params = Type.Object({
   marginFraction: Type.Number({ minimum: 0, default: 0.5 }),
   nightsInARow: Type.Integer({ minimum: 1, maximum: 7, default: 2 }),
 })
-type P = {
-  fromMinute: number
-  toMinute: number
-  baselineNights: number
-  minNights: number
-  baselinePercentile: number
-  marginLitresPerHour: number
-  marginFraction: number
-  nightsInARow: number
-}
+type P = Static<typeof params>
 
 const BIN_MINUTES = 10
 const BIN_MS = BIN_MINUTES * MINUTE
@@ -41,8 +33,11 @@ interface S {
   day?: number
   /** Litres per 10-minute bin of the window; null where no reading covered it. */
   bins: (number | null)[]
-  /** Minimum night flows of past nights, L/h, oldest first. */
+  /** Minimum night flows of past nights, L/h, oldest first — kept apart for nights with people in (boarders) and empty ones. */
   nights: number[]
+  occupiedNights?: number[]
+  /** Whether the night being measured has people in. */
+  occupied?: boolean
   exceeded: number
 }
 
@@ -71,6 +66,7 @@ export default defineRule<P, S>({
         if (s.day === undefined) {
           s.day = day
           s.bins = Array.from({ length: nBins }, () => null)
+          s.occupied = r.occupiedAt(windowStart - offset + ((p.toMinute - p.fromMinute) / 2) * MINUTE)
         }
         s.bins[i] = (s.bins[i] ?? 0) + litres
       })
@@ -91,12 +87,21 @@ function finishNight(s: S, r: RuleInput, p: P) {
     mnf = mnf === undefined ? sum : Math.min(mnf, sum)
   }
   if (mnf === undefined) return undefined
-  const history = s.nights.slice(-p.baselineNights)
-  s.nights.push(round(mnf, 3))
-  if (s.nights.length > p.baselineNights) s.nights.splice(0, s.nights.length - p.baselineNights)
+  // Compare like with like: a night with boarders in against other such nights.
+  if (s.occupied) s.occupiedNights ??= []
+  const list = s.occupied ? s.occupiedNights! : s.nights
+  const history = list.slice(-p.baselineNights)
+  list.push(round(mnf, 3))
+  if (list.length > p.baselineNights) list.splice(0, list.length - p.baselineNights)
   if (history.length < p.minNights) return undefined
   const baseline = percentile(history, p.baselinePercentile)
-  const limit = baseline + Math.max(p.marginLitresPerHour, p.marginFraction * baseline)
+  // Our refinement: also above every night it is compared with (bar the nights already over the
+  // limit in this run). Empty nights change nothing, their history is flat; nights with boarders
+  // in vary, and one of their busier nights is not a leak.
+  const limit = Math.max(
+    baseline + Math.max(p.marginLitresPerHour, p.marginFraction * baseline),
+    Math.max(0, ...history.slice(0, history.length - s.exceeded)) + p.marginLitresPerHour,
+  )
   if (mnf <= limit) {
     s.exceeded = 0
     return { active: false } as const

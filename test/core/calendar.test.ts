@@ -74,7 +74,7 @@ describe('occupancy (Asia/Shanghai, the demo district)', () => {
     expect(primary.startOfMonth('2026-11')).toBe(at('2026-11-01T00:00:00+08:00'))
   })
 
-  it('planned-use windows suppress the rules they name, for their building only', () => {
+  it('planned-use windows suppress the rules they name, for their building and the meters upstream of it', () => {
     const vocational = demo.schools.get('east-vocational')!
     const cal = new SchoolCalendar(vocational)
     const pool = vocational.meters.get('EV-W-POOL')!
@@ -83,7 +83,9 @@ describe('occupancy (Asia/Shanghai, the demo district)', () => {
     expect(cal.suppressedRules(pool, saturday)).toEqual(
       new Set(['water.after_hours_flow', 'water.continuous_flow', 'water.night_flow']),
     )
-    expect(cal.suppressedRules(main, saturday)).toBeUndefined()
+    // The main meter sees the pool filling too; the workshop does not.
+    expect(cal.suppressedRules(main, saturday)).toEqual(cal.suppressedRules(pool, saturday))
+    expect(cal.suppressedRules(vocational.meters.get('EV-W-WORKSHOP')!, saturday)).toBeUndefined()
     expect(cal.suppressedRules(pool, at('2026-11-28T13:00:00+08:00'))).toBeUndefined()
     expect(cal.suppressedRules(pool, at('2026-11-27T08:00:00+08:00'))).toBeUndefined()
   })

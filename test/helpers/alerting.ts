@@ -42,7 +42,10 @@ schools:
 
 export type Point = { ts: number } & Record<string, number | boolean>
 
-export function alerting(config = GOLDEN_CONFIG, options: { email?: boolean; now?: () => number; dataDir?: string } = {}) {
+export function alerting(
+  config = GOLDEN_CONFIG,
+  options: { email?: boolean; now?: () => number; dataDir?: string } = {},
+) {
   const { registry } = parseConfig(config, 'golden.yaml')
   const store = openStore(options.dataDir ?? ':memory:')
   const bus = new Bus()

@@ -9,7 +9,14 @@ export type Feeds = [meter: string, points: Point[]][]
 /** 1: hourly water readings, 27 hours each ≥ 2 L (or one hour at 0 L). */
 export function hourlyWater(zeroHour?: number): Feeds {
   let v = 10
-  return [['W-HOURLY', series(MON, HOUR, 27, (_t, i) => ({ volume_m3: Math.round((v += i === zeroHour ? 0 : 0.002) * 1e6) / 1e6 }))]]
+  return [
+    [
+      'W-HOURLY',
+      series(MON, HOUR, 27, (_t, i) => ({
+        volume_m3: Math.round((v += i === zeroHour ? 0 : 0.002) * 1e6) / 1e6,
+      })),
+    ],
+  ]
 }
 
 /** 2: a 0.5 L/h drip from `leakStart` on top of school-day taps, minute readings with flow. */
@@ -23,7 +30,10 @@ export function drip(leakStart = MON + 5 * HOUR): Feeds {
         const use = hour >= 7 && hour < 18 && (t / MIN) % 7 < 2 ? 8 : 0
         const dripLpm = t >= leakStart ? 0.5 / 60 : 0
         register += (use + dripLpm) / 1000
-        return { volume_m3: Math.round(register * 1e6) / 1e6, flow_lpm: Math.round((use + dripLpm) * 1e4) / 1e4 }
+        return {
+          volume_m3: Math.round(register * 1e6) / 1e6,
+          flow_lpm: Math.round((use + dripLpm) * 1e4) / 1e4,
+        }
       }),
     ],
   ]
@@ -48,7 +58,14 @@ export function burst(minutes: number): Feeds {
 export function refills(litres = [6.1, 5.9, 6.0]): Feeds {
   let register = 20
   const at = [3, 8, 13]
-  return [['W1', series(MON + 2 * HOUR, MIN, 30, (_t, i) => ({ volume_m3: Math.round((register += (litres[at.indexOf(i)] ?? 0) / 1000) * 1e6) / 1e6 }))]]
+  return [
+    [
+      'W1',
+      series(MON + 2 * HOUR, MIN, 30, (_t, i) => ({
+        volume_m3: Math.round((register += (litres[at.indexOf(i)] ?? 0) / 1000) * 1e6) / 1e6,
+      })),
+    ],
+  ]
 }
 
 /** 5: ten days of 5-minute readings; quiet nights, then `extraLph(night)` between 01:00 and 05:00. */
@@ -115,7 +132,14 @@ export function saturdayHeating(outdoorC: number): Feeds {
     out.push({ ts: t, temp_c: outdoorC })
     const on = t < SAT + 11 * HOUR
     kwh += on ? 80 / 12 : 0
-    heat.push({ ts: t, energy_kwh: Math.round(kwh * 100) / 100, power_kw: on ? 80 : 0, supply_c: on ? 60 : 30, return_c: on ? 45 : 29, flow_m3h: on ? 4.6 : 0 })
+    heat.push({
+      ts: t,
+      energy_kwh: Math.round(kwh * 100) / 100,
+      power_kw: on ? 80 : 0,
+      supply_c: on ? 60 : 30,
+      return_c: on ? 45 : 29,
+      flow_m3h: on ? 4.6 : 0,
+    })
   }
   // Interleaved as a gateway would send them: the outdoor reading first each time.
   return [
@@ -127,7 +151,18 @@ export function saturdayHeating(outdoorC: number): Feeds {
 /** 9: supply 70 °C, return 68 °C with flow, Monday 08:00 for 7 h. */
 export function lowDeltaT(): Feeds {
   let kwh = 100
-  return [['H1', series(MON + 8 * HOUR, 5 * MIN, 7 * 12 + 1, () => ({ energy_kwh: Math.round((kwh += 4) * 100) / 100, power_kw: 48, supply_c: 70, return_c: 68, flow_m3h: 20 }))]]
+  return [
+    [
+      'H1',
+      series(MON + 8 * HOUR, 5 * MIN, 7 * 12 + 1, () => ({
+        energy_kwh: Math.round((kwh += 4) * 100) / 100,
+        power_kw: 48,
+        supply_c: 70,
+        return_c: 68,
+        flow_m3h: 20,
+      })),
+    ],
+  ]
 }
 
 /** Merges feeds of several meters into one time-ordered list, as a gateway interleaves them. */

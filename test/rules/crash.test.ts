@@ -42,7 +42,12 @@ async function start(env: Record<string, string>): Promise<ChildProcess> {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  await waitFor('the service', async () => ((await fetch(`http://127.0.0.1:${env.HTTP_PORT}/health`)).ok ? true : undefined), 30_000, 100)
+  await waitFor(
+    'the service',
+    async () => ((await fetch(`http://127.0.0.1:${env.HTTP_PORT}/health`)).ok ? true : undefined),
+    30_000,
+    100,
+  )
   return proc
 }
 
@@ -59,14 +64,27 @@ describe('crash in the middle of a leak window', () => {
     const config = join(dir, 'district.yaml')
     writeFileSync(
       config,
-      GOLDEN_CONFIG.replace('    notifications:\n', `    notifications:\n      webhooks: [{ url: "${hookUrl}", rules: [water.continuous_flow] }]\n`),
+      GOLDEN_CONFIG.replace(
+        '    notifications:\n',
+        `    notifications:\n      webhooks: [{ url: "${hookUrl}", rules: [water.continuous_flow] }]\n`,
+      ),
     )
-    const env = { CONFIG: config, DATA_DIR: dir, DEMO: '0', HTTP_PORT: String(await freePort()), MQTT_PORT: String(await freePort()) }
+    const env = {
+      CONFIG: config,
+      DATA_DIR: dir,
+      DEMO: '0',
+      HTTP_PORT: String(await freePort()),
+      MQTT_PORT: String(await freePort()),
+    }
     const api = `http://127.0.0.1:${env.HTTP_PORT}`
     const publish = async (from: number, to: number) => {
       const c = await mqttClient(`mqtt://127.0.0.1:${env.MQTT_PORT}`)
       for (let i = from; i < to; i++) {
-        await c.publishAsync('schools/golden/meters/W-HOURLY', JSON.stringify({ ts: MON + i * HOUR, volume_m3: 10 + i * 0.003 }), { qos: 1 })
+        await c.publishAsync(
+          'schools/golden/meters/W-HOURLY',
+          JSON.stringify({ ts: MON + i * HOUR, volume_m3: 10 + i * 0.003 }),
+          { qos: 1 },
+        )
       }
       await c.endAsync()
     }

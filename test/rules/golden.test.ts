@@ -16,7 +16,12 @@ describe('golden case 1: water.continuous_flow on hourly readings', () => {
   it('24 consecutive hours each ≥ 2 L → a leak alert', () => {
     const h = run(g.hourlyWater())
     const [a] = h.list('water.continuous_flow')
-    expect(a).toMatchObject({ meter: 'W-HOURLY', status: 'open', severity: 'warning', openedAt: g.MON + 24 * HOUR })
+    expect(a).toMatchObject({
+      meter: 'W-HOURLY',
+      status: 'open',
+      severity: 'warning',
+      openedAt: g.MON + 24 * HOUR,
+    })
     expect(a!.evidence.leakLitresPerHour).toBeCloseTo(2, 3)
     expect(a!.evidence.litresPerDay).toBeCloseTo(48, 1)
     h.stop()

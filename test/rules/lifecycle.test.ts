@@ -37,8 +37,15 @@ describe('alert lifecycle', () => {
     const h = alerting()
     h.feed('W-HOURLY', flowing(MON, 26))
     const [a] = h.list('water.continuous_flow')
-    expect(h.alerts.acknowledge(a!.id, 'caretaker Li', 'on my way')).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'caretaker Li', note: 'on my way' })
-    expect(h.alerts.resolve(a!.id, 'caretaker Li', 'pool refill, not a leak', true)).toMatchObject({ status: 'resolved', falsePositive: true })
+    expect(h.alerts.acknowledge(a!.id, 'caretaker Li', 'on my way')).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'caretaker Li',
+      note: 'on my way',
+    })
+    expect(h.alerts.resolve(a!.id, 'caretaker Li', 'pool refill, not a leak', true)).toMatchObject({
+      status: 'resolved',
+      falsePositive: true,
+    })
     expect(() => h.alerts.acknowledge(a!.id)).toThrow(/already resolved/)
     h.feed('W-HOURLY', flowing(MON + 26 * HOUR, 5, 10 + 26 * 0.003))
     expect(h.list('water.continuous_flow')).toHaveLength(1)
@@ -64,7 +71,13 @@ describe('alert lifecycle', () => {
     let now = Date.now()
     const h = alerting(GOLDEN_CONFIG, { now: () => now })
     let reg = 50
-    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    h.feed(
+      'W1',
+      series(MON + 2 * HOUR, MIN, 40, () => ({
+        volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5,
+        flow_lpm: 20,
+      })),
+    )
     const [burst] = h.list('water.burst')
     expect(burst).toMatchObject({ severity: 'critical', status: 'open' })
     now += 14 * MIN
@@ -75,7 +88,11 @@ describe('alert lifecycle', () => {
     const events = new Set(h.store.alerts.events(burst!.id).map((e) => e.id))
     const outbox = h.store.outbox.all().filter((r) => r.channel === 'email' && events.has(r.eventId))
     // Opened: maintenance; escalated: maintenance again and the head.
-    expect(outbox.map((r) => r.target)).toEqual(['fix@golden.example', 'fix@golden.example', 'head@golden.example'])
+    expect(outbox.map((r) => r.target)).toEqual([
+      'fix@golden.example',
+      'fix@golden.example',
+      'head@golden.example',
+    ])
     expect(JSON.parse(outbox[2]!.payload).subject).toMatch(/^\[ESCALATED\] \[critical\]/)
     h.stop()
   })
@@ -84,7 +101,13 @@ describe('alert lifecycle', () => {
     let now = Date.now()
     const h = alerting(GOLDEN_CONFIG, { now: () => now })
     let reg = 50
-    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    h.feed(
+      'W1',
+      series(MON + 2 * HOUR, MIN, 40, () => ({
+        volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5,
+        flow_lpm: 20,
+      })),
+    )
     h.alerts.acknowledge(h.list('water.burst')[0]!.id, 'Wang')
     now += 30 * MIN
     expect(h.alerts.escalateDue()).toEqual([])
@@ -98,7 +121,13 @@ describe('alert lifecycle', () => {
     )
     const h = alerting(config)
     let reg = 50
-    h.feed('W1', series(MON + 2 * HOUR, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    h.feed(
+      'W1',
+      series(MON + 2 * HOUR, MIN, 40, () => ({
+        volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5,
+        flow_lpm: 20,
+      })),
+    )
     expect(h.list('water.burst')).toEqual([])
     // After-hours flow is not named by the window: it still fires.
     expect(h.list('water.after_hours_flow')).toHaveLength(1)
@@ -107,23 +136,38 @@ describe('alert lifecycle', () => {
 
   it('estimated readings never raise a leak alert', () => {
     const h = alerting()
-    h.feed('W-HOURLY', flowing(MON, 30).map((p) => ({ ...p, estimated: true })))
+    h.feed(
+      'W-HOURLY',
+      flowing(MON, 30).map((p) => ({ ...p, estimated: true })),
+    )
     expect(h.list('water.continuous_flow')).toEqual([])
     h.stop()
   })
 
   it('rules can be switched off or retuned in the registry, per meter', () => {
-    const config = GOLDEN_CONFIG.replace('{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }', '{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4, rules: { water.burst: { minutes: 10 }, water.after_hours_flow: false } }')
+    const config = GOLDEN_CONFIG.replace(
+      '{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }',
+      '{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4, rules: { water.burst: { minutes: 10 }, water.after_hours_flow: false } }',
+    )
     const h = alerting(config)
     expect(h.engine.rulesOf('W1')).not.toContain('water.after_hours_flow')
     let reg = 50
-    h.feed('W1', series(MON + 2 * HOUR, MIN, 15, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+    h.feed(
+      'W1',
+      series(MON + 2 * HOUR, MIN, 15, () => ({
+        volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5,
+        flow_lpm: 20,
+      })),
+    )
     expect(h.list('water.burst')).toHaveLength(1)
     h.stop()
   })
 
   it('bad rule parameters stop the start with the place named', () => {
-    const config = GOLDEN_CONFIG.replace('{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }', '{ id: W1, kind: water, rules: { water.burst: { minutes: -3, colour: red } } }')
+    const config = GOLDEN_CONFIG.replace(
+      '{ id: W1, kind: water, registerDigits: 6, nominalFlowM3h: 4 }',
+      '{ id: W1, kind: water, rules: { water.burst: { minutes: -3, colour: red } } }',
+    )
     expect(() => alerting(config)).toThrow(/meter W1\.rules\["water\.burst"\]\.minutes[\s\S]*got -3/)
   })
 

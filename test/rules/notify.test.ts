@@ -81,7 +81,13 @@ const config = () =>
 
 function burst(h: ReturnType<typeof alerting>) {
   let reg = 50
-  h.feed('W1', series(MON + 9 * 3_600_000, MIN, 40, () => ({ volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5, flow_lpm: 20 })))
+  h.feed(
+    'W1',
+    series(MON + 9 * 3_600_000, MIN, 40, () => ({
+      volume_m3: Math.round((reg += 0.02) * 1e5) / 1e5,
+      flow_lpm: 20,
+    })),
+  )
 }
 
 describe('notifications', () => {
@@ -93,20 +99,37 @@ describe('notifications', () => {
     const d = new Dispatcher({
       store: h.store,
       log: testLog,
-      senders: { webhook: webhookSender(h.registry), email: emailSender(smtpUrl, 'schoolmeter <sm@test>'), mqtt: async (t, p) => void mqtt.push(`${t} ${p}`) },
+      senders: {
+        webhook: webhookSender(h.registry),
+        email: emailSender(smtpUrl, 'schoolmeter <sm@test>'),
+        mqtt: async (t, p) => void mqtt.push(`${t} ${p}`),
+      },
     })
     burst(h)
     await d.drain()
     const [a] = h.list('water.burst')
     const hook = hits.find((x) => JSON.parse(x.body).alert.rule === 'water.burst')!
     expect(hook.headers['x-schoolmeter-event']).toBe('alert.opened')
-    expect(hook.headers['x-schoolmeter-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(hook.body).digest('hex')}`)
-    expect(JSON.parse(hook.body).alert).toMatchObject({ id: a!.id, rule: 'water.burst', severity: 'critical', status: 'open', openedAt: expect.stringMatching(/\+08:00$/) })
+    expect(hook.headers['x-schoolmeter-signature']).toBe(
+      `sha256=${createHmac('sha256', 's3cret').update(hook.body).digest('hex')}`,
+    )
+    expect(JSON.parse(hook.body).alert).toMatchObject({
+      id: a!.id,
+      rule: 'water.burst',
+      severity: 'critical',
+      status: 'open',
+      openedAt: expect.stringMatching(/\+08:00$/),
+    })
     await waitFor('the e-mail', () => (mails.length ? true : undefined))
     expect(mails).toHaveLength(1)
-    expect(mails[0]).toMatchObject({ to: 'fix@golden.example', subject: expect.stringMatching(/^\[critical\] Golden School: Burst at W1/) })
+    expect(mails[0]).toMatchObject({
+      to: 'fix@golden.example',
+      subject: expect.stringMatching(/^\[critical\] Golden School: Burst at W1/),
+    })
     expect(mails[0]!.text).toContain('thresholdLpm: 13.33')
-    expect(mqtt.some((m) => m.startsWith('schools/golden/alerts {') && m.includes('"transition":"opened"'))).toBe(true)
+    expect(
+      mqtt.some((m) => m.startsWith('schools/golden/alerts {') && m.includes('"transition":"opened"')),
+    ).toBe(true)
     // Nothing goes twice.
     const before = hits.length
     await d.drain()
@@ -119,7 +142,12 @@ describe('notifications', () => {
     hits.length = 0
     let now = Date.now()
     const h = alerting(config(), { email: false, now: () => now })
-    const d = new Dispatcher({ store: h.store, log: testLog, now: () => now, senders: { webhook: webhookSender(h.registry), mqtt: async () => {} } })
+    const d = new Dispatcher({
+      store: h.store,
+      log: testLog,
+      now: () => now,
+      senders: { webhook: webhookSender(h.registry), mqtt: async () => {} },
+    })
     failNext = 2
     burst(h)
     await d.drain()
@@ -150,13 +178,21 @@ describe('notifications', () => {
     expect(first.store.outbox.pending()).toBeGreaterThan(0)
     first.stop()
     const second = alerting(config(), { dataDir, email: false })
-    const d = new Dispatcher({ store: second.store, log: testLog, senders: { webhook: webhookSender(second.registry), mqtt: async () => {} } })
+    const d = new Dispatcher({
+      store: second.store,
+      log: testLog,
+      senders: { webhook: webhookSender(second.registry), mqtt: async () => {} },
+    })
     await d.drain()
     await d.drain()
     expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
     second.stop()
     const third = alerting(config(), { dataDir, email: false })
-    await new Dispatcher({ store: third.store, log: testLog, senders: { webhook: webhookSender(third.registry), mqtt: async () => {} } }).drain()
+    await new Dispatcher({
+      store: third.store,
+      log: testLog,
+      senders: { webhook: webhookSender(third.registry), mqtt: async () => {} },
+    }).drain()
     expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
     third.stop()
   })
@@ -164,22 +200,42 @@ describe('notifications', () => {
   it('waste alerts can wait for the daily digest: one e-mail with all of them', async () => {
     mails.length = 0
     let now = Date.parse('2026-11-21T10:00:00+08:00')
-    const withDigest = GOLDEN_CONFIG.replace('    notifications:\n', '    notifications:\n      digest: { at: "07:30" }\n')
+    const withDigest = GOLDEN_CONFIG.replace(
+      '    notifications:\n',
+      '    notifications:\n      digest: { at: "07:30" }\n',
+    )
     const h = alerting(withDigest, { now: () => now })
-    const d = new Dispatcher({ store: h.store, log: testLog, now: () => now, senders: { email: emailSender(smtpUrl, 'sm@test'), mqtt: async () => {} } })
+    const d = new Dispatcher({
+      store: h.store,
+      log: testLog,
+      now: () => now,
+      senders: { email: emailSender(smtpUrl, 'sm@test'), mqtt: async () => {} },
+    })
     // Two rooms kept warm on a Saturday: heat.unoccupied_heating twice (room sensor and circuit).
     const sat = Date.parse('2026-11-21T08:00:00+08:00')
     let kwh = 100
     for (let t = sat; t < sat + 3 * 3_600_000; t += 5 * MIN) {
       h.feed('T-OUT', [{ ts: t, temp_c: 9 }])
       h.feed('T-ROOM', [{ ts: t, temp_c: 21 }])
-      h.feed('H1', [{ ts: t, energy_kwh: Math.round((kwh += 5) * 100) / 100, power_kw: 60, supply_c: 55, return_c: 42, flow_m3h: 4 }])
+      h.feed('H1', [
+        {
+          ts: t,
+          energy_kwh: Math.round((kwh += 5) * 100) / 100,
+          power_kw: 60,
+          supply_c: 55,
+          return_c: 42,
+          flow_m3h: 4,
+        },
+      ])
     }
     expect(h.list('heat.unoccupied_heating')).toHaveLength(2)
     await d.drain()
     expect(mails).toHaveLength(0)
     const digest = h.store.outbox.all().filter((r) => r.channel === 'digest')
-    expect(digest.map((r) => r.dueAt)).toEqual([Date.parse('2026-11-22T07:30:00+08:00'), Date.parse('2026-11-22T07:30:00+08:00')])
+    expect(digest.map((r) => r.dueAt)).toEqual([
+      Date.parse('2026-11-22T07:30:00+08:00'),
+      Date.parse('2026-11-22T07:30:00+08:00'),
+    ])
     now = Date.parse('2026-11-22T07:31:00+08:00')
     await d.drain()
     await waitFor('the digest', () => (mails.length ? true : undefined))
@@ -196,7 +252,12 @@ function parseMail(raw: string): Mail {
   const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1] ?? ''
   let body = raw.slice(split + 4)
   if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
-    body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1').toString('utf8')
+    body = Buffer.from(
+      body
+        .replace(/=\r\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8')
   }
   return { to: header('To'), subject: header('Subject'), text: body, messageId: header('Message-ID') }
 }

@@ -42,7 +42,11 @@ describe('golden cases over MQTT and HTTP', () => {
         const { body } = await getJson(`${svc.httpUrl}/api/v1/alerts?rule=${rule}`)
         if (alert) {
           expect(body).toHaveLength(1)
-          expect(body[0]).toMatchObject({ school: 'golden', rule, openedAt: expect.stringMatching(/^2026-11-\d\dT.*\+08:00$/) })
+          expect(body[0]).toMatchObject({
+            school: 'golden',
+            rule,
+            openedAt: expect.stringMatching(/^2026-11-\d\dT.*\+08:00$/),
+          })
         } else {
           expect(body).toEqual([])
         }
@@ -64,7 +68,9 @@ describe('the alert API', () => {
     watcher.on('message', (_t, p) => published.push(JSON.parse(p.toString())))
     try {
       for (const { meter, point } of g.interleave([...g.burst(40), ...g.hourlyWater()])) {
-        await client.publishAsync('schools/golden/gateways/gw-1', JSON.stringify([{ meter, ...point }]), { qos: 1 })
+        await client.publishAsync('schools/golden/gateways/gw-1', JSON.stringify([{ meter, ...point }]), {
+          qos: 1,
+        })
       }
       const open = await getJson(`${svc.httpUrl}/api/v1/alerts?status=active&severity=critical`)
       // The burst cleared itself 10 minutes after the flow stopped; resolved alerts are not active.
@@ -73,7 +79,12 @@ describe('the alert API', () => {
       expect(active.body.map((a: { rule: string }) => a.rule)).toContain('water.continuous_flow')
       const all = await getJson(`${svc.httpUrl}/api/v1/alerts?school=golden`)
       const burst = all.body.find((a: { rule: string }) => a.rule === 'water.burst')
-      expect(burst).toMatchObject({ status: 'resolved', resolvedBy: 'rule', severity: 'critical', evidence: { thresholdLpm: 13.33 } })
+      expect(burst).toMatchObject({
+        status: 'resolved',
+        resolvedBy: 'rule',
+        severity: 'critical',
+        evidence: { thresholdLpm: 13.33 },
+      })
       // The hourly meter's leak stays open; a person handles it.
       const ah = all.body.find((a: { rule: string }) => a.rule === 'water.continuous_flow')
       expect(ah).toMatchObject({ status: 'open', meter: 'W-HOURLY' })
@@ -83,7 +94,11 @@ describe('the alert API', () => {
         body: JSON.stringify({ by: 'Zhang (maintenance)', note: 'checking the riser' }),
       })
       expect(ack.status).toBe(200)
-      expect(await ack.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'Zhang (maintenance)', acknowledgedAt: expect.stringMatching(/\+08:00$/) })
+      expect(await ack.json()).toMatchObject({
+        status: 'acknowledged',
+        acknowledgedBy: 'Zhang (maintenance)',
+        acknowledgedAt: expect.stringMatching(/\+08:00$/),
+      })
       const resolve = await fetch(`${svc.httpUrl}/api/v1/alerts/${ah.id}/resolve`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -92,13 +107,28 @@ describe('the alert API', () => {
       expect(await resolve.json()).toMatchObject({ status: 'resolved', falsePositive: true })
       const again = await fetch(`${svc.httpUrl}/api/v1/alerts/${ah.id}/ack`, { method: 'POST' })
       expect(again.status).toBe(409)
-      expect(await again.json()).toEqual({ error: 'alert_resolved', message: `alert ${ah.id} is already resolved` })
-      expect((await fetch(`${svc.httpUrl}/api/v1/alerts/999999/resolve`, { method: 'POST' })).status).toBe(404)
+      expect(await again.json()).toEqual({
+        error: 'alert_resolved',
+        message: `alert ${ah.id} is already resolved`,
+      })
+      expect((await fetch(`${svc.httpUrl}/api/v1/alerts/999999/resolve`, { method: 'POST' })).status).toBe(
+        404,
+      )
       expect((await fetch(`${svc.httpUrl}/api/v1/alerts?severity=loud`)).status).toBe(400)
       const detail = await getJson(`${svc.httpUrl}/api/v1/alerts/${ah.id}`)
-      expect(detail.body.history.map((e: { transition: string }) => e.transition)).toEqual(['opened', 'acknowledged', 'resolved'])
-      await waitFor('transitions published', () => (published.filter((p) => p.id === ah.id).length === 3 ? true : undefined))
-      expect(published.filter((p) => p.id === ah.id).map((p) => p.transition)).toEqual(['opened', 'acknowledged', 'resolved'])
+      expect(detail.body.history.map((e: { transition: string }) => e.transition)).toEqual([
+        'opened',
+        'acknowledged',
+        'resolved',
+      ])
+      await waitFor('transitions published', () =>
+        published.filter((p) => p.id === ah.id).length === 3 ? true : undefined,
+      )
+      expect(published.filter((p) => p.id === ah.id).map((p) => p.transition)).toEqual([
+        'opened',
+        'acknowledged',
+        'resolved',
+      ])
     } finally {
       await client.endAsync()
       await watcher.endAsync()
