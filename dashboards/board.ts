@@ -1,0 +1,45 @@
+/** What every schoolmeter dashboard has in common: tags, time zone, links to the others. */
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+} from '@grafana/grafana-foundation-sdk/dashboard'
+import type { DistrictFacts } from './facts.js'
+
+export const TAG = 'schoolmeter'
+
+export interface BoardOptions {
+  uid: string
+  title: string
+  description: string
+  /** Default range, Grafana's relative syntax: now-7d, now/M. */
+  from: string
+  to?: string
+  refresh?: string
+}
+
+export function board(o: BoardOptions, facts: DistrictFacts): DashboardBuilder {
+  return (
+    new DashboardBuilder(o.title)
+      .uid(o.uid)
+      .description(o.description)
+      .tags([TAG])
+      // Times on the axes and `now/d`, `now/M` in time ranges follow the district's zone, as
+      // `tz('$tz')` does in the queries; otherwise "today" would end at the viewer's midnight.
+      .timezone(facts.timezone)
+      .weekStart('monday')
+      .time({ from: o.from, to: o.to ?? 'now' })
+      .refresh(o.refresh ?? '5m')
+      .tooltip(DashboardCursorSync.Crosshair)
+      .editable()
+      .link(
+        new DashboardLinkBuilder('schoolmeter')
+          .type(DashboardLinkType.Dashboards)
+          .tags([TAG])
+          .asDropdown(true)
+          .includeVars(true)
+          .keepTime(true),
+      )
+  )
+}
