@@ -130,6 +130,9 @@ export class Simulation {
         minute: 0,
       }
       this.bySchool.set(school.id, slot)
+      for (const f of this.faults) {
+        if (f.type === 'weather_shift' && f.school === school.id) slot.weather.shifts.push([f.startMs, f.endMs, f.deltaC])
+      }
       const sizes = schoolSizes(school)
       for (const building of school.buildings.values()) {
         for (const meter of building.meters) {
@@ -176,7 +179,9 @@ export class Simulation {
         school: this.bySchool.get(model.meter.school.id)!,
         intervalMs,
         nextDue: first,
-        faults: this.faults.filter((f) => f.type !== 'malformed' && f.meter === model.meter.id),
+        faults: this.faults.filter((f) =>
+          'meter' in f ? f.meter === model.meter.id : f.type === 'usage_change' && f.school === model.meter.school.id,
+        ),
         effects: noEffects(),
       })
     }
@@ -235,7 +240,7 @@ export class Simulation {
       }
       this.pendingOnce.splice(i, 1)
       if (f.type === 'malformed') out.push(...malformedMessages(f, this.o.registry, Math.max(t, f.startMs)))
-      else {
+      else if ('meter' in f) {
         const slot = this.slots.find((s) => s.model.meter.id === f.meter)
         if (!slot?.model.setRegister) continue
         if (f.type === 'register_rollover')
@@ -292,6 +297,9 @@ export class Simulation {
         case 'frost':
           e.roomTowardC = f.towardC ?? 2
           break
+        case 'usage_change':
+          e.usageFactor *= f.factor
+          break
         case 'overheating':
           e.roomTargetC = f.targetC ?? 26
           break
@@ -336,8 +344,8 @@ export class Simulation {
     return this.faults.map((f) => {
       const params: Record<string, unknown> = {}
       for (const k of PER_FAULT_PARAMS) if (k in f) params[k] = (f as Record<string, unknown>)[k]
-      const meter = f.type === 'malformed' ? undefined : this.o.registry.meters.get(f.meter)
-      const schoolId = f.type === 'malformed' ? f.school : meter!.school.id
+      const meter = 'meter' in f ? this.o.registry.meters.get(f.meter) : undefined
+      const schoolId = 'school' in f ? f.school : meter!.school.id
       const row: GroundTruth = {
         fault: f.type,
         ...(f.name ? { name: f.name } : {}),

@@ -22,6 +22,8 @@ import type { Weather } from './weather.js'
 
 /** What active faults do to a meter during one step (filled by the engine). */
 export interface Effects {
+  /** Behaviour: multiplies the meter's own use. */
+  usageFactor: number
   extraLpm: number
   refill?: { litres: number; periodMs: number; startMs: number }
   extraW: number
@@ -34,6 +36,7 @@ export interface Effects {
 }
 
 export const noEffects = (): Effects => ({
+  usageFactor: 1,
   extraLpm: 0,
   extraW: 0,
   resistiveW: 0,
@@ -127,7 +130,7 @@ export class WaterModel implements Model {
     const use = WATER_USE[this.meter.building.use]
     const dtMin = dtMs / 60_000
     if (occ.occupied) {
-      const k = shapeAt(use.shape, minute) * (this.share.people / 100) * dtMin
+      const k = shapeAt(use.shape, minute) * (this.share.people / 100) * dtMin * effects.usageFactor
       for (const kind of ['flush', 'tap', 'shower', 'kitchen'] as const) {
         // Nobody showers in a dormitory's quiet hours.
         if (kind === 'shower' && occ.quiet) continue
@@ -228,7 +231,7 @@ export class ElectricityModel implements Model {
 
   step(ctx: StepContext): void {
     const { dtMs, effects } = ctx
-    const mixed = this.ownLoadW(ctx) + effects.extraW
+    const mixed = this.ownLoadW(ctx) * effects.usageFactor + effects.extraW
     // Mixed loads run near pf 0.92; resistive appliances at pf 1.
     let p = mixed + effects.resistiveW
     let q = mixed * 0.426
@@ -321,7 +324,7 @@ export class HeatModel implements Model {
     } else {
       const ua = (HEATING.uaWm2K * this.areaM2) / 1000
       const design = ua * (HEATING.occupiedTargetC - HEATING.designOutdoorC)
-      this.powerKw = Math.max(0, ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)))
+      this.powerKw = Math.max(0, ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)) * effects.usageFactor)
       const load = Math.min(1.2, (target - outdoor) / (HEATING.occupiedTargetC - HEATING.designOutdoorC))
       const setpoint = this.meter.config.supplySetpointC ?? 65
       const curve = target + (setpoint - HEATING.occupiedTargetC) * Math.max(0, load) ** 0.8

@@ -109,6 +109,24 @@ export const FAULT_TYPES = {
   ),
   duplicate_messages: fault('duplicate_messages', {}, 'every reading in the window is sent twice'),
   out_of_order: fault('out_of_order', {}, 'readings in the window arrive in swapped pairs'),
+  usage_change: Type.Object(
+    {
+      type: Type.Literal('usage_change'),
+      ...common,
+      school: Type.String(),
+      factor: Type.Number({ exclusiveMinimum: 0, description: 'multiplies the use of every meter of the school: 0.9 is a 10 % cut' }),
+    },
+    { additionalProperties: false, description: 'a change in behaviour: the school uses `factor` times as much water, power and heat' },
+  ),
+  weather_shift: Type.Object(
+    {
+      type: Type.Literal('weather_shift'),
+      ...common,
+      school: Type.String(),
+      deltaC: Type.Number({ description: 'added to the outdoor temperature' }),
+    },
+    { additionalProperties: false, description: 'a colder (negative) or warmer spell of weather at the school' },
+  ),
   malformed: Type.Object(
     {
       type: Type.Literal('malformed'),
@@ -143,6 +161,8 @@ export const Fault = Type.Union([
   F.meter_replacement,
   F.duplicate_messages,
   F.out_of_order,
+  F.usage_change,
+  F.weather_shift,
   F.malformed,
 ])
 export type Fault = Static<typeof Fault>
@@ -178,6 +198,8 @@ export const EXPECTED_RULE: Record<FaultType, string | null> = {
   meter_replacement: 'meter.register_anomaly',
   duplicate_messages: null,
   out_of_order: null,
+  usage_change: null,
+  weather_shift: null,
   malformed: null,
 }
 
@@ -277,6 +299,9 @@ export function resolveTime(when: string, startMs: number): number {
   return Date.parse(when)
 }
 
+/** Faults that concern a whole school rather than one meter. */
+export type SchoolFault = Extract<Fault, { school: string }>
+
 /** A fault with absolute times, checked against the registry. */
 export type ResolvedFault = Fault & { startMs: number; endMs: number; index: number }
 
@@ -298,7 +323,7 @@ export function resolveScenario(
     else if (f.type === 'malformed' || f.type === 'register_rollover' || f.type === 'meter_replacement') e = s
     if (e < s)
       problems.push({ path: `${path}.end`, value: f.end ?? f.duration, expected: 'an end after the start' })
-    if (f.type === 'malformed') {
+    if ('school' in f) {
       if (!registry.schools.has(f.school))
         problems.push({ path: `${path}.school`, value: f.school, expected: 'a school of the registry' })
     } else {

@@ -29,6 +29,8 @@ const DAY_MS = 86_400_000
 
 export class Weather {
   private readonly knots = new Map<number, number>()
+  /** Spells of colder or warmer weather: [start, end, deltaC]. */
+  shifts: [number, number, number][] = []
 
   constructor(
     private readonly seed: string,
@@ -59,7 +61,9 @@ export class Weather {
     const hour = frac * 24
     const w = (1 - Math.cos(Math.PI * frac)) / 2
     const fronts = this.knot(day) * (1 - w) + this.knot(day + 1) * w
-    return seasonal + diurnalShape(hour, c.diurnalAmplitudeC) + fronts
+    let shift = 0
+    for (const [from, to, delta] of this.shifts) if (ms >= from && ms < to) shift += delta
+    return seasonal + diurnalShape(hour, c.diurnalAmplitudeC) + fronts + shift
   }
 }
 
