@@ -292,3 +292,22 @@ export function mergeRuleOverrides(...layers: (RuleOverridesConfig | undefined)[
   }
   return out
 }
+
+/**
+ * Buildings whose use shows on a meter: its own, and those of every meter below it. A school's
+ * main water meter is "occupied" while its dormitory is, even if the main sits in the teaching block.
+ */
+export function servedBuildings(registry: Registry): Map<string, Building[]> {
+  const out = new Map<string, Set<Building>>()
+  for (const meter of registry.meters.values()) {
+    for (let m: Meter | undefined = meter; m; m = m.parent) {
+      let set = out.get(m.id)
+      if (!set) {
+        set = new Set([m.building])
+        out.set(m.id, set)
+      }
+      set.add(meter.building)
+    }
+  }
+  return new Map([...out].map(([id, set]) => [id, [...set]]))
+}

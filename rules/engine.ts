@@ -10,7 +10,7 @@ import { Calendars } from '../core/calendar.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
-import type { Building, Meter, Registry } from '../core/registry.js'
+import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import type { AlertManager } from './alerts.js'
 import { RULES } from './catalogue.js'
@@ -62,17 +62,7 @@ export class RuleEngine {
   constructor(private readonly o: RuleEngineOptions) {
     this.now = o.now ?? Date.now
     const problems: ConfigProblem[] = []
-    const serves = new Map<string, Set<Building>>()
-    for (const meter of o.registry.meters.values()) {
-      for (let m: Meter | undefined = meter; m; m = m.parent) {
-        let set = serves.get(m.id)
-        if (!set) {
-          set = new Set([m.building])
-          serves.set(m.id, set)
-        }
-        set.add(meter.building)
-      }
-    }
+    const serves = servedBuildings(o.registry)
     for (const meter of o.registry.meters.values()) {
       const slots: Slot[] = []
       for (const rule of Object.values(RULES)) {
@@ -84,7 +74,7 @@ export class RuleEngine {
         meter,
         slots,
         byId: new Map(slots.map((s) => [s.rule.id, s])),
-        serves: [...(serves.get(meter.id) ?? [meter.building])],
+        serves: serves.get(meter.id) ?? [meter.building],
       })
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)

@@ -210,7 +210,7 @@ export class AlertRepository {
 
 export interface OutboxRow {
   id: number
-  eventId: number
+  eventId: number | null
   channel: string
   target: string
   payload: string
@@ -239,6 +239,22 @@ export class OutboxRepository {
         'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
       .run(eventId, channel, target, payload, now, dueAt)
+  }
+
+  /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
+  enqueueMessage(
+    key: string,
+    channel: string,
+    target: string,
+    payload: string,
+    dueAt: number,
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (message_key, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(key, channel, target, payload, now, dueAt)
   }
 
   due(now: number, limit = 100): OutboxRow[] {

@@ -1,6 +1,7 @@
 /** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
 import { AlertRepository, OutboxRepository, RuleStateRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
+import { OutdoorRepository, ReadinessRepository, RollupRepository, SupplyRepository } from './reports.js'
 import {
   AnomalyRepository,
   MeterStatusRepository,
@@ -11,6 +12,7 @@ import {
 
 export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
+export type { HourRollup, Totals } from './reports.js'
 export type { AnomalyRow, MeterStatusRow, SpoolSegment } from './repositories.js'
 
 export class Store {
@@ -22,6 +24,10 @@ export class Store {
   readonly alerts: AlertRepository
   readonly outbox: OutboxRepository
   readonly ruleState: RuleStateRepository
+  readonly rollups: RollupRepository
+  readonly outdoor: OutdoorRepository
+  readonly supply: SupplyRepository
+  readonly readiness: ReadinessRepository
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
@@ -32,6 +38,10 @@ export class Store {
     this.alerts = new AlertRepository(db)
     this.outbox = new OutboxRepository(db)
     this.ruleState = new RuleStateRepository(db)
+    this.rollups = new RollupRepository(db)
+    this.outdoor = new OutdoorRepository(db)
+    this.supply = new SupplyRepository(db)
+    this.readiness = new ReadinessRepository(db)
   }
 
   /** A trivial query: proves the database file is open and answering. */

@@ -135,4 +135,58 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (meter_id, rule)
   );
   `,
+  // 3: rollups for reports, outdoor temperatures, heating supply, readiness; the outbox carries
+  // messages that are not alert transitions (readiness checklists)
+  `
+  CREATE TABLE rollup_hourly (
+    meter_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    used REAL NOT NULL DEFAULT 0,
+    used_unoccupied REAL NOT NULL DEFAULT 0,
+    used_estimated REAL NOT NULL DEFAULT 0,
+    covered_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (meter_id, hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE outdoor_daily (
+    school_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    sum_c REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (school_id, date)
+  ) WITHOUT ROWID;
+  CREATE TABLE supply_daily (
+    meter_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    max_supply_c REAL NOT NULL,
+    PRIMARY KEY (meter_id, date)
+  ) WITHOUT ROWID;
+  CREATE TABLE readiness (
+    school_id TEXT NOT NULL,
+    term_start TEXT NOT NULL,
+    checked_at INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    PRIMARY KEY (school_id, term_start)
+  );
+  CREATE TABLE outbox_v3 (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER REFERENCES alert_events(id),
+    message_key TEXT,
+    channel TEXT NOT NULL,
+    target TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    sent_at INTEGER,
+    failed_at INTEGER,
+    last_error TEXT,
+    UNIQUE (event_id, channel, target),
+    UNIQUE (message_key, channel, target)
+  );
+  INSERT INTO outbox_v3 (id, event_id, channel, target, payload, created_at, due_at, attempts, sent_at, failed_at, last_error)
+    SELECT id, event_id, channel, target, payload, created_at, due_at, attempts, sent_at, failed_at, last_error FROM outbox;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_v3 RENAME TO outbox;
+  CREATE INDEX outbox_due ON outbox(due_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+  `,
 ]

@@ -1,0 +1,163 @@
+/**
+ * Rollups maintained on the stream: per meter and local hour, the consumption, the part of it
+ * used while the building (or any building the meter serves) was empty, the part that is only
+ * estimated (sent as such, or spread over a gap), and how much of the hour real readings covered.
+ * Also each school's daily outdoor temperature and each heating circuit's daily highest supply.
+ * Kept in SQLite: reports never need InfluxDB.
+ */
+import type { Logger } from 'pino'
+import type { Bus } from '../core/bus.js'
+import { Calendars } from '../core/calendar.js'
+import type { Reading, UsedRevision } from '../core/reading.js'
+import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
+import type { HourRollup, Store } from '../store/index.js'
+
+const HOUR = 3_600_000
+/** An interval longer than this (and than twice the meter's own interval) is a gap. */
+const GAP_MIN_MS = 15 * 60_000
+
+export interface RollupsOptions {
+  registry: Registry
+  store: Store
+  bus: Bus
+  log: Logger
+  /** Called after a flush for every meter-hour that changed, with its new totals (InfluxDB `usage_hourly`). */
+  onHour?: (meter: Meter, rollup: HourRollup) => void
+  flushIntervalMs?: number
+}
+
+export class Rollups {
+  private readonly calendars = new Calendars()
+  private readonly serves: Map<string, Building[]>
+  private pending = new Map<string, HourRollup>()
+  private outdoor = new Map<string, [string, string, number, number]>()
+  private supply = new Map<string, [string, string, number]>()
+  private readonly off: (() => void)[] = []
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly o: RollupsOptions) {
+    this.serves = servedBuildings(o.registry)
+  }
+
+  start(): void {
+    this.off.push(this.o.bus.on('reading', (r) => this.onReading(r)))
+    this.off.push(this.o.bus.on('revision', (r) => this.onRevision(r)))
+    this.timer = setInterval(() => this.flush(), this.o.flushIntervalMs ?? 10_000)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    for (const f of this.off.splice(0)) f()
+    if (this.timer) clearInterval(this.timer)
+    this.flush()
+  }
+
+  onReading(r: Reading): void {
+    const meter = r.meter
+    const cal = this.calendars.for(meter.school)
+    if (meter.kind === 'temperature') {
+      if (meter.config.placement === 'outdoor' && r.values.temp_c !== undefined) {
+        const date = cal.local(r.ts).date
+        const key = `${meter.school.id}|${date}`
+        const e = this.outdoor.get(key) ?? [meter.school.id, date, 0, 0]
+        e[2] += r.values.temp_c
+        e[3]++
+        this.outdoor.set(key, e)
+      }
+      return
+    }
+    if (meter.kind === 'heat' && r.values.supply_c !== undefined) {
+      const date = cal.local(r.ts).date
+      const key = `${meter.id}|${date}`
+      const e = this.supply.get(key)
+      if (!e) this.supply.set(key, [meter.id, date, r.values.supply_c])
+      else e[2] = Math.max(e[2], r.values.supply_c)
+    }
+    if (r.used === undefined || r.usedFrom === undefined) return
+    const span = r.ts - r.usedFrom
+    const gap = span > Math.max(2 * meter.intervalSeconds * 1000, GAP_MIN_MS)
+    const offset = cal.offset(r.ts) * 60_000
+    // The last stretch before a reading is what it measured; the rest of a gap is spread.
+    const readingHour = this.hourOf(r.ts - 1, offset)
+    const buildings = this.serves.get(meter.id) ?? [meter.building]
+    this.spread(r.usedFrom, r.ts, r.used, offset, (hour, used, from, to) => {
+      const mid = (from + to) / 2
+      const empty = !buildings.some((b) => cal.occupancy(b, mid).occupied)
+      const estimated = r.estimated || (gap && hour !== readingHour)
+      const e = this.entry(meter.id, hour)
+      e.used += used
+      if (empty) e.usedUnoccupied += used
+      if (estimated) e.usedEstimated += used
+      else e.coveredMs += to - from
+    })
+  }
+
+  /** An out-of-order reading changed an earlier interval's consumption: apply the difference. */
+  onRevision(r: UsedRevision): void {
+    const cal = this.calendars.for(r.meter.school)
+    const offset = cal.offset(r.ts) * 60_000
+    const buildings = this.serves.get(r.meter.id) ?? [r.meter.building]
+    this.spread(r.usedFrom, r.ts, r.used - r.previousUsed, offset, (hour, used, from, to) => {
+      const e = this.entry(r.meter.id, hour)
+      e.used += used
+      if (!buildings.some((b) => cal.occupancy(b, (from + to) / 2).occupied)) e.usedUnoccupied += used
+    })
+  }
+
+  /** Writes what accumulated since the last flush. */
+  flush(): number {
+    const rows = [...this.pending.values()]
+    const outdoor = [...this.outdoor.values()]
+    const supply = [...this.supply.values()]
+    this.pending = new Map()
+    this.outdoor = new Map()
+    this.supply = new Map()
+    if (rows.length + outdoor.length + supply.length === 0) return 0
+    this.o.store.db.transaction(() => {
+      this.o.store.rollups.addMany(rows)
+      this.o.store.outdoor.addMany(outdoor)
+      this.o.store.supply.addMany(supply)
+    })()
+    if (this.o.onHour) {
+      for (const row of rows) {
+        const meter = this.o.registry.meters.get(row.meterId)
+        const total = this.o.store.rollups.get(row.meterId, row.hour)
+        if (meter && total) this.o.onHour(meter, total)
+      }
+    }
+    return rows.length
+  }
+
+  private hourOf(ms: number, offset: number): number {
+    return Math.floor((ms + offset) / HOUR) * HOUR - offset
+  }
+
+  private entry(meterId: string, hour: number): HourRollup {
+    const key = `${meterId}|${hour}`
+    let e = this.pending.get(key)
+    if (!e) {
+      e = { meterId, hour, used: 0, usedUnoccupied: 0, usedEstimated: 0, coveredMs: 0 }
+      this.pending.set(key, e)
+    }
+    return e
+  }
+
+  /** Splits [from, to) at local hour boundaries, sharing `amount` by time. */
+  private spread(
+    from: number,
+    to: number,
+    amount: number,
+    offset: number,
+    add: (hour: number, share: number, from: number, to: number) => void,
+  ): void {
+    if (to <= from) {
+      add(this.hourOf(to, offset), amount, to, to)
+      return
+    }
+    for (let h = this.hourOf(from, offset); h < to; h += HOUR) {
+      const s = Math.max(from, h)
+      const e = Math.min(to, h + HOUR)
+      if (e > s) add(h, (amount * (e - s)) / (to - from), s, e)
+    }
+  }
+}

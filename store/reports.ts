@@ -1,0 +1,145 @@
+/** Rollups and the other figures reports are computed from: reports never need InfluxDB. */
+import type { Db } from './db.js'
+
+export interface HourRollup {
+  meterId: string
+  /** Epoch ms of the start of a local hour. */
+  hour: number
+  /** L (water) or kWh. */
+  used: number
+  usedUnoccupied: number
+  /** Consumption spread over a gap, or sent as estimated by the gateway. */
+  usedEstimated: number
+  /** How much of the hour real readings covered, ms. */
+  coveredMs: number
+}
+
+export interface Totals {
+  used: number
+  usedUnoccupied: number
+  usedEstimated: number
+  coveredMs: number
+}
+
+export class RollupRepository {
+  private readonly add
+  constructor(private readonly db: Db) {
+    this.add = db.prepare(
+      `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
+         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
+    )
+  }
+
+  /** Adds increments (they accumulate: several flushes of the same hour add up). */
+  addMany(rows: Iterable<HourRollup>): void {
+    this.db.transaction(() => {
+      for (const r of rows)
+        this.add.run(r.meterId, r.hour, r.used, r.usedUnoccupied, r.usedEstimated, Math.round(r.coveredMs))
+    })()
+  }
+
+  get(meterId: string, hour: number): HourRollup | undefined {
+    return this.db
+      .prepare(
+        `SELECT meter_id AS meterId, hour, used, used_unoccupied AS usedUnoccupied, used_estimated AS usedEstimated, covered_ms AS coveredMs
+         FROM rollup_hourly WHERE meter_id = ? AND hour = ?`,
+      )
+      .get(meterId, hour) as HourRollup | undefined
+  }
+
+  /** Totals over meters and [from, to). */
+  totals(meterIds: string[], from: number, to: number): Totals {
+    if (meterIds.length === 0) return { used: 0, usedUnoccupied: 0, usedEstimated: 0, coveredMs: 0 }
+    return this.db
+      .prepare(
+        `SELECT coalesce(sum(used), 0) AS used, coalesce(sum(used_unoccupied), 0) AS usedUnoccupied,
+           coalesce(sum(used_estimated), 0) AS usedEstimated, coalesce(sum(covered_ms), 0) AS coveredMs
+         FROM rollup_hourly WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ?`,
+      )
+      .get(...meterIds, from, to) as Totals
+  }
+
+  /** The earliest hour with any rollup for these meters. */
+  firstHour(meterIds: string[]): number | undefined {
+    if (meterIds.length === 0) return undefined
+    const r = this.db
+      .prepare(
+        `SELECT min(hour) AS h FROM rollup_hourly WHERE meter_id IN (${meterIds.map(() => '?').join(',')})`,
+      )
+      .get(...meterIds) as { h: number | null }
+    return r.h ?? undefined
+  }
+}
+
+export class OutdoorRepository {
+  private readonly add
+  constructor(private readonly db: Db) {
+    this.add = db.prepare(
+      `INSERT INTO outdoor_daily (school_id, date, sum_c, n) VALUES (?, ?, ?, ?)
+       ON CONFLICT(school_id, date) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n`,
+    )
+  }
+
+  addMany(rows: Iterable<[school: string, date: string, sumC: number, n: number]>): void {
+    this.db.transaction(() => {
+      for (const [s, d, sum, n] of rows) this.add.run(s, d, sum, n)
+    })()
+  }
+
+  /** Mean outdoor temperature per local date in [fromDate, toDate]. */
+  means(school: string, fromDate: string, toDate: string): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        'SELECT date, sum_c / n AS mean FROM outdoor_daily WHERE school_id = ? AND date >= ? AND date <= ? AND n > 0',
+      )
+      .all(school, fromDate, toDate) as { date: string; mean: number }[]
+    return new Map(rows.map((r) => [r.date, r.mean]))
+  }
+}
+
+export class SupplyRepository {
+  private readonly max
+  constructor(private readonly db: Db) {
+    this.max = db.prepare(
+      `INSERT INTO supply_daily (meter_id, date, max_supply_c) VALUES (?, ?, ?)
+       ON CONFLICT(meter_id, date) DO UPDATE SET max_supply_c = max(max_supply_c, excluded.max_supply_c)`,
+    )
+  }
+
+  addMany(rows: Iterable<[meter: string, date: string, maxC: number]>): void {
+    this.db.transaction(() => {
+      for (const [m, d, c] of rows) this.max.run(m, d, c)
+    })()
+  }
+
+  /** Highest supply temperature on or after a local date. */
+  maxSince(meterId: string, fromDate: string): number | undefined {
+    const r = this.db
+      .prepare('SELECT max(max_supply_c) AS c FROM supply_daily WHERE meter_id = ? AND date >= ?')
+      .get(meterId, fromDate) as {
+      c: number | null
+    }
+    return r.c ?? undefined
+  }
+}
+
+export class ReadinessRepository {
+  constructor(private readonly db: Db) {}
+
+  save(school: string, termStart: string, report: unknown, now = Date.now()): boolean {
+    const r = this.db
+      .prepare(
+        'INSERT OR IGNORE INTO readiness (school_id, term_start, checked_at, report) VALUES (?, ?, ?, ?)',
+      )
+      .run(school, termStart, now, JSON.stringify(report))
+    return r.changes > 0
+  }
+
+  get(school: string, termStart: string): unknown {
+    const r = this.db
+      .prepare('SELECT report FROM readiness WHERE school_id = ? AND term_start = ?')
+      .get(school, termStart) as { report: string } | undefined
+    return r && JSON.parse(r.report)
+  }
+}

@@ -1,0 +1,100 @@
+/** Rollups: local months, occupancy split, gaps marked estimated, late readings revising earlier hours. */
+import { describe, expect, it } from 'vitest'
+import { Bus } from '../../core/bus.js'
+import { parseConfig } from '../../core/config/load.js'
+import { createMetrics } from '../../core/metrics.js'
+import { DEFAULT_LIMITS } from '../../ingest/decode.js'
+import { Ingest } from '../../ingest/pipeline.js'
+import { MONTHLY_COLUMNS, MonthlyReports, Rollups, toCsv } from '../../reports/index.js'
+import { openStore } from '../../store/index.js'
+import { GOLDEN_CONFIG } from '../helpers/alerting.js'
+import { testLog } from '../helpers/log.js'
+
+function pipeline() {
+  const { registry } = parseConfig(GOLDEN_CONFIG)
+  const store = openStore(':memory:')
+  const bus = new Bus()
+  const ingest = new Ingest({
+    registry,
+    store,
+    bus,
+    metrics: createMetrics({ defaultMetrics: false }),
+    log: testLog,
+    limits: DEFAULT_LIMITS,
+    watermarkMs: 600_000,
+  })
+  const rollups = new Rollups({ registry, store, bus, log: testLog })
+  rollups.start()
+  const send = (meter: string, ts: string, values: Record<string, number | boolean>) =>
+    ingest.handle(
+      `schools/golden/meters/${meter}`,
+      Buffer.from(JSON.stringify({ ts, ...values })),
+      Date.parse(ts) + 1000,
+    )
+  return {
+    registry,
+    store,
+    rollups,
+    send,
+    reports: new MonthlyReports({ registry, store, now: () => Date.parse('2026-12-01T00:00:00+08:00') }),
+  }
+}
+
+describe('rollups', () => {
+  it('bucket by local date: 23:30 on 31 October belongs to October, 00:10 on 1 November to November', () => {
+    const p = pipeline()
+    p.send('W-HOURLY', '2026-10-31T22:30:00+08:00', { volume_m3: 10 })
+    p.send('W-HOURLY', '2026-10-31T23:30:00+08:00', { volume_m3: 10.1 })
+    p.send('W-HOURLY', '2026-11-01T00:10:00+08:00', { volume_m3: 10.3 })
+    p.rollups.flush()
+    const oct = p.reports.monthly('2026-10', 'golden').find((r) => r.utility === 'water')!
+    const nov = p.reports.monthly('2026-11', 'golden').find((r) => r.utility === 'water')!
+    // 100 L in the hour to 23:30; of the 200 L to 00:10, 75 L fell before midnight (30 of 40 minutes).
+    expect(oct.actual * 1000).toBeCloseTo(100 + 150, 6)
+    expect(nov.actual * 1000).toBeCloseTo(50, 6)
+  })
+
+  it('splits use while the school is empty, and marks a gap estimated', () => {
+    const p = pipeline()
+    // Monday 16 November: 06:00 and 08:00 (the school opens at 07:00), then silence until 14:00.
+    p.send('W-HOURLY', '2026-11-16T06:00:00+08:00', { volume_m3: 10 })
+    p.send('W-HOURLY', '2026-11-16T08:00:00+08:00', { volume_m3: 10.2 })
+    p.send('W-HOURLY', '2026-11-16T14:00:00+08:00', { volume_m3: 10.8 })
+    p.rollups.flush()
+    const day = (h: number) => Date.parse(`2026-11-16T${String(h).padStart(2, '0')}:00:00+08:00`)
+    const t = p.store.rollups.totals(['W-HOURLY'], day(0), day(24))
+    expect(t.used).toBeCloseTo(800, 6)
+    expect(t.usedUnoccupied).toBeCloseTo(100, 6) // 06:00–07:00
+    // 08:00–14:00 is a 6-hour gap for an hourly meter: all but its last hour is estimated.
+    expect(t.usedEstimated).toBeCloseTo(500, 6)
+    expect(t.coveredMs).toBe(3 * 3_600_000)
+  })
+
+  it('an out-of-order reading inside the watermark leaves the totals as in order', () => {
+    const a = pipeline()
+    const b = pipeline()
+    const readings: [string, number][] = [
+      ['2026-11-16T10:00:00+08:00', 50],
+      ['2026-11-16T10:01:00+08:00', 50.01],
+      ['2026-11-16T10:02:00+08:00', 50.03],
+      ['2026-11-16T10:03:00+08:00', 50.06],
+    ]
+    for (const [ts, v] of readings) a.send('W1', ts, { volume_m3: v })
+    for (const i of [0, 1, 3, 2]) b.send('W1', readings[i]![0], { volume_m3: readings[i]![1] })
+    a.rollups.flush()
+    b.rollups.flush()
+    const hour = Date.parse('2026-11-16T10:00:00+08:00')
+    expect(b.store.rollups.get('W1', hour)!.used).toBeCloseTo(a.store.rollups.get('W1', hour)!.used, 6)
+    expect(a.store.rollups.get('W1', hour)!.used).toBeCloseTo(60, 6)
+  })
+
+  it('CSV opens in a spreadsheet with Chinese names intact', () => {
+    const csv = toCsv(
+      [{ school: 'a', name: '阳光小学, "Sunshine"', utility: 'water', actual: 1.5 }],
+      MONTHLY_COLUMNS,
+    )
+    expect(csv.startsWith('\uFEFFschool,name,utility,month')).toBe(true)
+    expect(csv).toContain('a,"阳光小学, ""Sunshine""",water,,,1.5')
+    expect(csv.endsWith('\r\n')).toBe(true)
+  })
+})
