@@ -146,3 +146,78 @@ export const ResolveBody = Type.Object(
   },
   { additionalProperties: false },
 )
+
+const Month = Type.String({
+  pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
+  description: 'YYYY-MM, a calendar month in each school’s time zone',
+})
+
+export const MonthlyQuery = Type.Object({
+  month: Type.Optional(Month),
+  school: Type.Optional(Type.String({ maxLength: 64 })),
+  format: Type.Optional(Type.Enum(['json', 'csv'])),
+})
+
+export const RankingQuery = Type.Object({
+  month: Type.Optional(Month),
+  utility: Type.Optional(Type.Enum(['water', 'electricity', 'heat'], { default: 'water' })),
+  format: Type.Optional(Type.Enum(['json', 'csv'])),
+})
+
+export const MonthlyRowBody = Type.Object(
+  {
+    school: Type.String(),
+    utility: Type.Enum(['water', 'electricity', 'heat']),
+    month: Type.String(),
+    unit: Type.Enum(['m3', 'kWh']),
+    actual: Type.Number(),
+    lastYear: Type.Optional(Type.Number()),
+    expected: Type.Optional(Type.Number()),
+    savings: Type.Optional(Type.Number()),
+    savingsPct: Type.Optional(Type.Number()),
+    perPupil: Type.Optional(Type.Number()),
+    perM2: Type.Optional(Type.Number()),
+    outOfHoursShare: Type.Optional(Type.Number()),
+    coverage: Type.Number({ description: 'share of meter-hours with real readings' }),
+    method: Type.Enum(['regression', 'last_year_scaled', 'none']),
+    indicative: Type.Boolean(),
+    days: Type.Number(),
+    schoolDays: Type.Integer(),
+    hdd: Type.Optional(Type.Number()),
+    modelCvRmse: Type.Optional(Type.Number()),
+    modelNmbe: Type.Optional(Type.Number()),
+  },
+  { $id: 'MonthlyRow' },
+)
+
+export const RankingRowBody = Type.Object({
+  rank: Type.Union([Type.Integer(), Type.Null()]),
+  school: Type.String(),
+  name: Type.String(),
+  utility: Type.String(),
+  month: Type.String(),
+  savingsPct: Type.Optional(Type.Number()),
+  actual: Type.Number(),
+  expected: Type.Optional(Type.Number()),
+  unit: Type.String(),
+  coverage: Type.Number(),
+  indicative: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+})
+
+export const ReadinessBody = Type.Object({
+  school: Type.String(),
+  name: Type.String(),
+  term: Type.Object({ name: Type.Optional(Type.String()), start: Type.String() }),
+  daysToTerm: Type.Integer(),
+  checkedAt: Type.String(),
+  ready: Type.Boolean(),
+  checks: Type.Array(
+    Type.Object({
+      check: Type.String(),
+      ok: Type.Boolean(),
+      detail: Type.String(),
+      items: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    }),
+  ),
+})

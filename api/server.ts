@@ -14,6 +14,7 @@ import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
+import { MONTHLY_COLUMNS, type MonthlyReports, type Readiness, toCsv } from '../reports/index.js'
 import { AlertError, type AlertManager } from '../rules/alerts.js'
 import { alertView } from '../rules/notify/router.js'
 import type { Store } from '../store/index.js'
@@ -26,6 +27,11 @@ import {
   Health,
   MeterParams,
   MeterView,
+  MonthlyQuery,
+  MonthlyRowBody,
+  RankingQuery,
+  RankingRowBody,
+  ReadinessBody,
   ResolveBody,
   SchoolDetail,
   SchoolParams,
@@ -48,6 +54,9 @@ export interface ApiDeps {
   /** The alert lifecycle; the alert routes are served when given. */
   alerts?: AlertManager
   store?: Store
+  /** Monthly savings, ranking and readiness; the report routes are served when given. */
+  reports?: MonthlyReports
+  readiness?: Readiness
   /** Wall clock, replaceable in tests. */
   now?: () => number
 }
@@ -88,6 +97,7 @@ export async function buildApi(deps: ApiDeps) {
         { name: 'service', description: 'health and metrics' },
         { name: 'registry', description: 'schools, buildings, spaces and meters' },
         { name: 'alerts', description: 'maintenance alerts and their lifecycle' },
+        { name: 'reports', description: 'monthly savings, the district ranking, start-of-term readiness' },
       ],
     },
   })
@@ -95,6 +105,7 @@ export async function buildApi(deps: ApiDeps) {
   app.addSchema(ErrorBody)
   app.addSchema(MeterView)
   app.addSchema(AlertBody)
+  app.addSchema(MonthlyRowBody)
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
@@ -383,6 +394,107 @@ export async function buildApi(deps: ApiDeps) {
           return fail(reply, err)
         }
       },
+    )
+  }
+
+  const reports = deps.reports
+  if (reports) {
+    const wantsCsv = (format: string | undefined, accept: string | undefined) =>
+      format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''))
+    const thisMonth = () => {
+      const first = [...deps.registry.schools.values()][0]
+      return formatInstant(now(), first?.timezone ?? 'UTC').slice(0, 7)
+    }
+    const names = (rows: { school: string }[]) =>
+      rows.map((r) => ({ ...r, name: deps.registry.schools.get(r.school)?.name ?? r.school }))
+
+    app.get(
+      '/api/v1/reports/monthly',
+      {
+        schema: {
+          tags: ['reports'],
+          summary:
+            'Monthly rows per school and utility: actual, expected, savings, per pupil and m², coverage. ?format=csv or Accept: text/csv for CSV',
+          querystring: MonthlyQuery,
+          response: { 200: Type.Array(Type.Ref('MonthlyRow')), 404: Type.Ref('Error') },
+        },
+      },
+      async (req, reply) => {
+        if (req.query.school && !deps.registry.schools.has(req.query.school)) {
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `school "${req.query.school}" is not in the registry` })
+        }
+        const month = req.query.month ?? thisMonth()
+        const rows = reports.monthly(month, req.query.school)
+        if (wantsCsv(req.query.format, req.headers.accept)) {
+          return reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="schoolmeter-monthly-${month}.csv"`)
+            .serializer((x: unknown) => x as string)
+            .send(toCsv(names(rows), MONTHLY_COLUMNS))
+        }
+        return rows
+      },
+    )
+
+    app.get(
+      '/api/v1/reports/ranking',
+      {
+        schema: {
+          tags: ['reports'],
+          summary: 'Schools ranked by adjusted savings %; rows under 90 % coverage are listed without a rank',
+          querystring: RankingQuery,
+          response: { 200: Type.Array(RankingRowBody) },
+        },
+      },
+      async (req, reply) => {
+        const month = req.query.month ?? thisMonth()
+        const rows = reports.ranking(month, req.query.utility ?? 'water')
+        if (wantsCsv(req.query.format, req.headers.accept)) {
+          return reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .serializer((x: unknown) => x as string)
+            .send(
+              toCsv(rows as unknown as Record<string, unknown>[], [
+                'rank',
+                'school',
+                'name',
+                'utility',
+                'month',
+                'savingsPct',
+                'actual',
+                'expected',
+                'unit',
+                'coverage',
+                'indicative',
+                'reason',
+              ]) as never,
+            )
+        }
+        return rows
+      },
+    )
+  }
+
+  const readiness = deps.readiness
+  if (readiness) {
+    app.get(
+      '/api/v1/reports/readiness',
+      {
+        schema: {
+          tags: ['reports'],
+          summary:
+            'Start-of-term checklist per school for its next term: meters reporting, no open critical alert, heating reaching setpoint',
+          querystring: Type.Object({ school: Type.Optional(Type.String({ maxLength: 64 })) }),
+          response: { 200: Type.Array(ReadinessBody) },
+        },
+      },
+      async (req) =>
+        [...deps.registry.schools.values()]
+          .filter((s) => !req.query.school || s.id === req.query.school)
+          .map((s) => readiness.check(s, now()))
+          .filter((r) => r !== undefined),
     )
   }
 

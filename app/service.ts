@@ -8,6 +8,7 @@ import cron from 'node-cron'
 import type { Logger } from 'pino'
 import { buildApi } from '../api/server.js'
 import { Bus } from '../core/bus.js'
+import { SchoolCalendar } from '../core/calendar.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
@@ -21,10 +22,20 @@ import {
   InfluxWriter,
   Ingest,
   influxTransportFromEnv,
+  monthlyReportLine,
   routeClientLogs,
   Spool,
+  usageHourLines,
   V1Transport,
 } from '../ingest/index.js'
+import {
+  MonthlyReports,
+  notifyReadiness,
+  READINESS_DAYS_BEFORE,
+  Readiness,
+  Rollups,
+  shiftMonth,
+} from '../reports/index.js'
 import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
@@ -133,6 +144,25 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     cleanups.push(() => ingest.stop())
     if (restored.restoredRegisters > 0) log.info(restored, 'restored per-meter state')
 
+    // Rollups for reports, kept on the stream; reports never need InfluxDB.
+    const rollups = new Rollups({
+      registry,
+      store,
+      bus,
+      log,
+      ...(writer
+        ? { onHour: (m, r) => writeAll(writer, usageHourLines(m, r.hour, r.used, r.usedUnoccupied)) }
+        : {}),
+    })
+    rollups.start()
+    cleanups.push(() => rollups.stop())
+    const reports = new MonthlyReports({ registry, store, flush: () => rollups.flush() })
+    const readiness = new Readiness({
+      registry,
+      store,
+      lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
+    })
+
     // Rules and alerts: the engine listens to ingest's readings on the bus.
     const router = new Router({ registry, email: !!env.SMTP_URL })
     if (!env.SMTP_URL) log.info('SMTP_URL is not set: alerts are not e-mailed (MQTT and webhooks still are)')
@@ -197,11 +227,63 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       }
     })
     cleanups.push(() => minutely.stop())
+    for (const school of registry.schools.values()) {
+      // Each school's reports on its own clock: month to date every night at 02:00 (and the
+      // finished month on the 1st), the start-of-term checklist at 08:00 seven days before a term.
+      const nightly = cron.schedule(
+        '0 2 * * *',
+        () => {
+          try {
+            rollups.flush()
+            const today = formatInstant(Date.now(), school.timezone).slice(0, 10)
+            const month = today.slice(0, 7)
+            const months = today.endsWith('-01') ? [month, shiftMonth(month, -1)] : [month]
+            for (const m of months) {
+              const rows = reports.monthly(m, school.id)
+              if (writer)
+                writeAll(
+                  writer,
+                  rows.map((r) => monthlyReportLine(r, new SchoolCalendar(school).startOfMonth(m))),
+                )
+              log.info({ school: school.id, month: m, rows: rows.length }, 'monthly report computed')
+            }
+          } catch (err) {
+            log.error({ err, school: school.id }, 'monthly report failed')
+          }
+        },
+        { timezone: school.timezone },
+      )
+      const morning = cron.schedule(
+        '0 8 * * *',
+        () => {
+          try {
+            const report = readiness.check(school)
+            if (
+              report?.daysToTerm === READINESS_DAYS_BEFORE &&
+              store.readiness.save(school.id, report.term.start, report)
+            ) {
+              notifyReadiness(store, school, report, !!env.SMTP_URL)
+              dispatcher.wake()
+              log.info({ school: school.id, ready: report.ready }, 'start-of-term readiness sent')
+            }
+          } catch (err) {
+            log.error({ err, school: school.id }, 'readiness check failed')
+          }
+        },
+        { timezone: school.timezone },
+      )
+      cleanups.push(() => {
+        nightly.stop()
+        morning.stop()
+      })
+    }
 
     const api = await buildApi({
       registry,
       alerts,
       store,
+      reports,
+      readiness,
       metrics,
       log,
       version: VERSION,
@@ -275,6 +357,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     await stopAll()
     throw err
   }
+}
+
+function writeAll(writer: InfluxWriter, lines: string[]): void {
+  for (const line of lines) writer.write(line)
 }
 
 function rejectionMessage(r: Rejection, config: LoadedConfig): string {

@@ -3,7 +3,14 @@ export { ExternalBroker } from './broker/external.js'
 export type { Broker, MessageHandler } from './broker/types.js'
 export { DEFAULT_LIMITS, type DecodeLimits, decodeMessage, parseTimestamp } from './decode.js'
 export { influxTransportFromEnv } from './influx/config.js'
-export { alertLine, meterSeriesKey, readingLine, seriesKey } from './influx/lineProtocol.js'
+export {
+  alertLine,
+  meterSeriesKey,
+  monthlyReportLine,
+  readingLine,
+  seriesKey,
+  usageHourLines,
+} from './influx/lineProtocol.js'
 export { Spool } from './influx/spool.js'
 export {
   type LineTransport,

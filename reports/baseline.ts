@@ -62,7 +62,7 @@ export function predict(coefficients: number[], x: number[]): number {
   return coefficients.reduce((s, c, i) => s + c * x[i]!, 0)
 }
 
-export function fit(
+export function fitBaseline(
   months: { features: MonthFeatures; actual: number }[],
   withHdd: boolean,
 ): Fit | undefined {

@@ -1,4 +1,4 @@
-export { fit, leastSquares, type MonthFeatures } from './baseline.js'
+export { fitBaseline, leastSquares, type MonthFeatures } from './baseline.js'
 export { MONTHLY_COLUMNS, toCsv } from './csv.js'
 export {
   MonthlyReports,
@@ -8,5 +8,11 @@ export {
   UTILITIES,
   type Utility,
 } from './monthly.js'
-export { READINESS_DAYS_BEFORE, Readiness, type ReadinessReport, renderReadiness } from './readiness.js'
+export {
+  notifyReadiness,
+  READINESS_DAYS_BEFORE,
+  Readiness,
+  type ReadinessReport,
+  renderReadiness,
+} from './readiness.js'
 export { Rollups } from './rollups.js'

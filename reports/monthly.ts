@@ -8,7 +8,7 @@ import { Calendars, type SchoolCalendar } from '../core/calendar.js'
 import type { MeterKind } from '../core/kinds.js'
 import type { Registry, School } from '../core/registry.js'
 import type { Store } from '../store/index.js'
-import { fit, type MonthFeatures, predict, regressors } from './baseline.js'
+import { fitBaseline, type MonthFeatures, predict, regressors } from './baseline.js'
 
 export const UTILITIES = ['water', 'electricity', 'heat'] as const
 export type Utility = (typeof UTILITIES)[number]
@@ -44,6 +44,8 @@ export interface ReportContext {
   store: Store
   /** Wall clock: the current month is reported up to now. */
   now?: () => number
+  /** Called before reading, so that rollups still in memory are counted. */
+  flush?: () => void
 }
 
 const DAY = 86_400_000
@@ -160,7 +162,7 @@ export class MonthlyReports {
       schoolDays: now.features.schoolDays,
       ...(withHdd && now.features.hddKnown ? { hdd: r3(now.features.hdd) } : {}),
     }
-    const model = history.length >= HISTORY_MONTHS ? fit(history, withHdd) : undefined
+    const model = history.length >= HISTORY_MONTHS ? fitBaseline(history, withHdd) : undefined
     if (model) {
       row.modelCvRmse = r3(model.cvRmse)
       row.modelNmbe = r3(model.nmbe)
@@ -193,6 +195,7 @@ export class MonthlyReports {
 
   /** Rows for a month: every school (or one), every utility it meters. */
   monthly(month: string, schoolId?: string): MonthlyRow[] {
+    this.ctx.flush?.()
     const rows: MonthlyRow[] = []
     for (const school of this.ctx.registry.schools.values()) {
       if (schoolId && school.id !== schoolId) continue

@@ -157,3 +157,38 @@ export function renderReadiness(r: ReadinessReport): { subject: string; text: st
     text: `Start-of-term check for ${r.name} (${r.school}), ${r.daysToTerm} days before ${r.term.name ?? 'the term'} starts on ${r.term.start}.\n\n${lines.join('\n')}\n\nChecked ${r.checkedAt}.\n`,
   }
 }
+
+/**
+ * Puts a readiness checklist in the notification outbox, once per school and term: MQTT
+ * `schools/{school}/readiness`, the school's webhooks (event `readiness`), and one e-mail to the
+ * facility manager and maintenance.
+ */
+export function notifyReadiness(
+  store: Store,
+  school: School,
+  report: ReadinessReport,
+  email: boolean,
+  now = Date.now(),
+): void {
+  const key = `readiness|${school.id}|${report.term.start}`
+  const n = school.notifications
+  store.db.transaction(() => {
+    if (n.mqtt !== false)
+      store.outbox.enqueueMessage(
+        key,
+        'mqtt',
+        `schools/${school.id}/readiness`,
+        JSON.stringify(report),
+        now,
+        now,
+      )
+    const body = JSON.stringify({ event: 'readiness', school: school.id, report })
+    for (const w of n.webhooks ?? []) store.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
+    if (email) {
+      const mail = JSON.stringify(renderReadiness(report))
+      for (const to of new Set([...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])])) {
+        store.outbox.enqueueMessage(key, 'email', to, mail, now, now)
+      }
+    }
+  })()
+}

@@ -62,3 +62,24 @@ export function alertLine(a: Alert, transition: string, at: number): string {
   })
   return `${series} status=${escapeStringField(a.status)},transition=${escapeStringField(transition)},message=${escapeStringField(a.message)},id=${a.id} ${at}`
 }
+
+/** One meter-hour of consumption for `usage_hourly`, split by occupancy (two points). */
+export function usageHourLines(meter: Meter, hour: number, used: number, usedUnoccupied: number): string[] {
+  const tags = { school: meter.school.id, building: meter.building.id, meter: meter.id, utility: meter.kind }
+  return [
+    `${seriesKey('usage_hourly', { ...tags, occupied: 'true' })} used=${num(used - usedUnoccupied)} ${hour}`,
+    `${seriesKey('usage_hourly', { ...tags, occupied: 'false' })} used=${num(usedUnoccupied)} ${hour}`,
+  ]
+}
+
+/** A monthly report row for `monthly_report`, at the start of its month. */
+export function monthlyReportLine(row: { school: string; utility: string }, monthStart: number): string {
+  const fields: string[] = []
+  for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
+    if (k === 'school' || k === 'utility' || k === 'month') continue
+    if (typeof v === 'number' && Number.isFinite(v)) fields.push(`${k}=${num(v)}`)
+    else if (typeof v === 'boolean') fields.push(`${k}=${v}`)
+    else if (typeof v === 'string') fields.push(`${k}=${escapeStringField(v)}`)
+  }
+  return `${seriesKey('monthly_report', { school: row.school, utility: row.utility })} ${fields.join(',')} ${monthStart}`
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fit, leastSquares } from '../../reports/baseline.js'
+import { fitBaseline, leastSquares } from '../../reports/baseline.js'
 import { Rng } from '../../simulator/random.js'
 
 describe('the baseline model', () => {
@@ -32,7 +32,7 @@ describe('the baseline model', () => {
       const features = { days, schoolDays, hdd, hddSchool: (hdd * schoolDays) / days }
       return { features, actual: (100 * days + 5 * hdd) * (1 + rng.normal(0, 0.01)) }
     })
-    const model = fit(months.slice(0, 12), true)!
+    const model = fitBaseline(months.slice(0, 12), true)!
     expect(model.ok).toBe(true)
     expect(model.cvRmse).toBeLessThan(0.05)
     const target = months[12]!
@@ -58,7 +58,7 @@ describe('the baseline model', () => {
       features: { days: 30, schoolDays: i % 2 ? 20 : 5, hdd: 0, hddSchool: 0 },
       actual: 1000 * (1 + rng.normal(0, 0.4)),
     }))
-    const model = fit(months, false)!
+    const model = fitBaseline(months, false)!
     expect(model.cvRmse).toBeGreaterThan(0.15)
     expect(model.ok).toBe(false)
   })

@@ -1,0 +1,101 @@
+/** The report endpoints on the running service, fed a month of hourly readings over MQTT. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Service } from '../../app/service.js'
+import { parseConfig } from '../../core/config/load.js'
+import { calendarsOf, createSimulation, encode } from '../../simulator/index.js'
+import { twoSchools } from '../helpers/reporting.js'
+import { getJson, mqttClient, startTestService } from '../helpers/service.js'
+
+let svc: Service
+
+beforeAll(async () => {
+  const config = twoSchools()
+  svc = await startTestService({ config })
+  const { registry } = parseConfig(config)
+  const from = Date.parse('2026-09-30T00:00:00+08:00')
+  const sim = createSimulation({ registry, start: from, seed: 'api', stepMs: 60_000 })
+  const client = await mqttClient(`mqtt://127.0.0.1:${svc.mqttPort}`)
+  for (const m of encode(sim.advance(Date.parse('2026-11-02T00:00:00+08:00')), calendarsOf(registry), {
+    gateway: true,
+    batchSize: 500,
+  })) {
+    await client.publishAsync(m.topic, m.payload, { qos: 1 })
+  }
+  await client.endAsync()
+}, 60_000)
+afterAll(async () => {
+  await svc?.stop()
+})
+
+describe('report API', () => {
+  it('GET /api/v1/reports/monthly gives a row per school and utility', async () => {
+    const { status, body } = await getJson(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-10`)
+    expect(status).toBe(200)
+    expect(body.map((r: { school: string; utility: string }) => `${r.school} ${r.utility}`)).toEqual([
+      'north-primary water',
+      'north-primary electricity',
+      'north-primary heat',
+      'south-primary water',
+      'south-primary electricity',
+      'south-primary heat',
+    ])
+    const water = body[0]
+    expect(water).toMatchObject({
+      month: '2026-10',
+      unit: 'm3',
+      method: 'none',
+      indicative: true,
+      days: 31,
+      schoolDays: 17,
+    })
+    expect(water.coverage).toBeGreaterThan(0.99)
+    expect(water.actual).toBeGreaterThan(100)
+    expect(water.perPupil).toBeCloseTo(water.actual / 600, 3)
+  })
+
+  it('?format=csv and Accept: text/csv give a spreadsheet-ready file with Chinese names', async () => {
+    const res = await fetch(
+      `${svc.httpUrl}/api/v1/reports/monthly?month=2026-10&school=north-primary&format=csv`,
+    )
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const text = new TextDecoder().decode(bytes.slice(3))
+    const lines = text.trimEnd().split('\r\n')
+    expect(lines[0]).toBe(
+      'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative',
+    )
+    expect(lines[1]).toMatch(/^north-primary,北区小学 \(North Primary\),water,2026-10,m3,/)
+    expect(lines).toHaveLength(4)
+    const viaAccept = await fetch(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-10`, {
+      headers: { accept: 'text/csv' },
+    })
+    expect(viaAccept.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+  })
+
+  it('ranking lists schools without an expected value unranked, saying why', async () => {
+    const { body } = await getJson(`${svc.httpUrl}/api/v1/reports/ranking?month=2026-10&utility=electricity`)
+    expect(body).toHaveLength(2)
+    for (const r of body)
+      expect(r).toMatchObject({ rank: null, reason: 'no expected consumption', utility: 'electricity' })
+  })
+
+  it('readiness: a checklist per school for its next term', async () => {
+    const { body } = await getJson(`${svc.httpUrl}/api/v1/reports/readiness?school=south-primary`)
+    expect(body).toHaveLength(1)
+    expect(body[0]).toMatchObject({ school: 'south-primary', term: { start: '2027-02-22' } })
+    // The simulated readings stopped on 2 November: the meters count as silent by today's clock.
+    expect(body[0].checks.map((c: { check: string }) => c.check)).toEqual([
+      'meters_reporting',
+      'no_open_critical_alerts',
+      'heating_reaches_setpoint',
+    ])
+  })
+
+  it('rejects bad months and unknown schools', async () => {
+    expect((await fetch(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-13`)).status).toBe(400)
+    expect((await fetch(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-10&school=nowhere`)).status).toBe(
+      404,
+    )
+  })
+})

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../../core/config/load.js'
+import { notifyReadiness, Readiness, renderReadiness } from '../../reports/index.js'
+import { Dispatcher } from '../../rules/index.js'
+import { openStore } from '../../store/index.js'
+import { testLog } from '../helpers/log.js'
+
+const CONFIG = `
+schools:
+  - id: north
+    name: North School
+    calendar:
+      terms: [{ name: Spring 2027, start: "2027-02-22", end: "2027-07-02" }]
+    notifications: { contacts: { facilities: [fm@north.example], maintenance: [fix@north.example] } }
+    buildings:
+      - id: main
+        use: teaching
+        meters:
+          - { id: N-W, kind: water }
+          - { id: N-H, kind: heat, supplySetpointC: 65 }
+          - { id: N-H2, kind: heat, supplySetpointC: 60 }
+`
+
+describe('start-of-term readiness', () => {
+  const { registry } = parseConfig(CONFIG)
+  const school = registry.schools.get('north')!
+  const now = Date.parse('2027-02-15T08:00:00+08:00')
+
+  it('checks meters reporting, open critical alerts and heating circuits reaching setpoint', () => {
+    const store = openStore(':memory:')
+    store.supply.addMany([
+      ['N-H', '2027-02-15', 66],
+      ['N-H2', '2027-02-14', 48],
+    ])
+    const heard: Record<string, number> = { 'N-W': now - 3_600_000, 'N-H': now - 60_000 }
+    const r = new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(school, now)!
+    expect(r).toMatchObject({
+      term: { name: 'Spring 2027', start: '2027-02-22' },
+      daysToTerm: 7,
+      ready: false,
+    })
+    expect(r.checks.map((c) => [c.check, c.ok])).toEqual([
+      ['meters_reporting', false],
+      ['no_open_critical_alerts', true],
+      ['heating_reaches_setpoint', false],
+    ])
+    expect(r.checks[0]!.items).toEqual([{ meter: 'N-H2', building: 'main', lastHeard: 'never' }])
+    expect(r.checks[2]!.items).toEqual([
+      { meter: 'N-H', building: 'main', setpointC: 65, highestSupplyC: 66, ok: true },
+      { meter: 'N-H2', building: 'main', setpointC: 60, highestSupplyC: 48, ok: false },
+    ])
+    expect(renderReadiness(r).subject).toBe(
+      'NOT ready for the new term: North School, term starts 2027-02-22',
+    )
+  })
+
+  it('is sent once per school and term, through the outbox', async () => {
+    const store = openStore(':memory:')
+    const r = new Readiness({ registry, store, lastReceivedAt: () => now }).check(school, now)!
+    expect(store.readiness.save('north', r.term.start, r)).toBe(true)
+    expect(store.readiness.save('north', r.term.start, r)).toBe(false)
+    notifyReadiness(store, school, r, true, now)
+    notifyReadiness(store, school, r, true, now)
+    const sent: string[] = []
+    await new Dispatcher({
+      store,
+      log: testLog,
+      now: () => now,
+      senders: {
+        mqtt: async (t) => void sent.push(t),
+        email: async (to, mail) => void sent.push(`${to}: ${mail.subject}`),
+      },
+    }).drain()
+    expect(sent.sort()).toEqual([
+      'fix@north.example: NOT ready for the new term: North School, term starts 2027-02-22',
+      'fm@north.example: NOT ready for the new term: North School, term starts 2027-02-22',
+      'schools/north/readiness',
+    ])
+  })
+})
