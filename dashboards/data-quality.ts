@@ -1,12 +1,14 @@
 /**
  * Data quality and ingest, as InfluxDB sees it: readings per second by reading time, meters
- * reporting, meters gone quiet, hours with readings per meter. Rejections by reason, register
- * anomalies, duplicates and write health are Prometheus counters on `/metrics`, not in InfluxDB;
- * they join when a Prometheus data source is provisioned beside this one.
+ * reporting, meters gone quiet, hours with readings per meter, and the alerts of the meter rules
+ * (offline, register anomalies). Rejections by reason, counts of register anomalies, duplicates
+ * and write health are Prometheus counters on `/metrics`, not in InfluxDB; they join when a
+ * Prometheus data source is provisioned beside this one.
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { METER_KINDS } from '../core/index.js'
+import { alertTable, rulesIn } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql, refId } from './influxql.js'
@@ -30,6 +32,21 @@ export function dataQuality(facts: DistrictFacts): Dashboard {
     .withVariable(timezoneVariable(facts))
     .withVariable(schoolVariable({ multi: true }))
   const grid = new Grid(d)
+
+  grid.row('Meter alerts')
+  grid.add(
+    alertTable(
+      'Offline meters and register anomalies',
+      'meter.offline: nothing heard for 3 × the interval (at least 15 minutes) by the wall clock, ' +
+        'so its transitions carry the time the service noticed. meter.register_anomaly: a register ' +
+        'that rolled over, was reset or replaced, or jumped implausibly. Active at the end of the ' +
+        'range, whenever they opened, or changed in it; one row per rule and meter.',
+      `${SCHOOL} AND ${rulesIn('meter.offline', 'meter.register_anomaly')}`,
+      { school: true },
+    ),
+    24,
+    7,
+  )
 
   grid.row('Readings')
   const rate = timeseries(

@@ -1,11 +1,12 @@
 /**
  * District overview: the schools side by side for the district office — this month's water,
- * electricity and heat from each school's top-level meters, day by day, and how complete the
- * data behind those numbers is. Expected consumption, savings ranking and open alerts join when
- * reports and alerts reach InfluxDB.
+ * electricity and heat from each school's top-level meters, day by day, how complete the data
+ * behind those numbers is, and the alerts the rules raised. Expected consumption and the savings
+ * ranking join when reports reach InfluxDB.
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { activeBy, alertTable, openedBy } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql, refId } from './influxql.js'
@@ -16,6 +17,7 @@ import {
   Grid,
   MERGE,
   organize,
+  sortBy,
   stat,
   table,
   thresholds,
@@ -68,6 +70,33 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     heard.withTarget(influxql`${metersHeard(kind, '')}`.refId(refId(i)).alias(kind))
   }
   grid.add(heard, 6, 4)
+
+  grid.row('Alerts')
+  const counts = (tag: string, name: string) =>
+    table(
+      `Alerts by ${tag}`,
+      'Alerts opened in the range, and alerts still active (open or acknowledged) at its end, ' +
+        'whenever they opened.',
+    )
+      .withTarget(influxql`${openedBy(tag, '', 'opened')}`.refId('A').table())
+      .withTarget(influxql`${activeBy(tag, '', 'active')}`.refId('B').table())
+      .withTransformation(MERGE)
+      .withTransformation(organize({ [tag]: name, opened: 'Opened', active: 'Active at the end' }))
+      .sortBy([sortBy('Opened', true)])
+  grid.add(counts('school', 'School'), 10, 7)
+  grid.add(counts('rule', 'Rule'), 14, 7)
+  grid.add(
+    alertTable(
+      'Alerts of the range, latest status',
+      'One row per rule and meter: alerts active at the end of the range, whenever they opened, and ' +
+        'alerts that changed in it, with their latest transition. The alert number is the id of ' +
+        'the API (GET /api/v1/alerts/{id}), which holds the evidence.',
+      '',
+      { school: true },
+    ),
+    24,
+    9,
+  )
 
   grid.row('Schools side by side')
   const bySchool = table(

@@ -1,11 +1,13 @@
 /**
- * Electricity and after-hours: what a school uses when nobody is there. Day (06:00–18:00) and
- * night (18:00–06:00) halves stand in for occupied and unoccupied hours until rollups split
+ * Electricity and after-hours: what a school uses when nobody is there. The alerts of
+ * `electricity.after_hours` and `electricity.high_power_appliance` come first. Day (06:00–18:00)
+ * and night (18:00–06:00) halves stand in for occupied and unoccupied hours until rollups split
  * consumption by the calendar; the base load follows the method of `electricity.after_hours`;
  * metered rooms (dorm rooms) show the peaks a kettle or heater makes.
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { alertTable, rulesIn } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
@@ -35,6 +37,21 @@ export function electricity(facts: DistrictFacts): Dashboard {
     .withVariable(schoolVariable({ multi: true }))
     .withVariable(buildingVariable())
   const grid = new Grid(d)
+
+  grid.row('Alerts')
+  grid.add(
+    alertTable(
+      'After-hours and appliance alerts',
+      'electricity.after_hours: a building drawing more than its base load while empty. ' +
+        `electricity.high_power_appliance: a step of ${STEP_W} W or more, or more than the room limit, ` +
+        'in a dorm room where appliances are restricted. Active at the end of the range, whenever ' +
+        'they opened, or changed in it; one row per rule and meter, with its latest transition.',
+      `${IN_BUILDING} AND ${rulesIn('electricity.after_hours', 'electricity.high_power_appliance')}`,
+      { school: true },
+    ),
+    24,
+    7,
+  )
 
   grid.row('Day and night')
   grid.add(

@@ -1,9 +1,11 @@
 /**
- * Heating: heat use against the weather (degree days), the circuits' supply, return and
- * delta-T, and rooms outside the comfort band. Limits are those of the heating rules (RULES.md).
+ * Heating: the alerts of the heating rules, heat use against the weather (degree days), the
+ * circuits' supply, return and delta-T, and rooms outside the comfort band. Limits are those of
+ * the heating rules (RULES.md).
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { alertTable, ruleFamily } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
@@ -42,6 +44,20 @@ export function heating(facts: DistrictFacts): Dashboard {
     .withVariable(schoolVariable({ multi: true }))
     .withVariable(buildingVariable())
   const grid = new Grid(d)
+
+  grid.row('Alerts')
+  grid.add(
+    alertTable(
+      'Heating alerts',
+      'Alerts of the heating rules: frost risk, no heat, overheating, low delta-T, heating an empty ' +
+        'building. Active at the end of the range, whenever they opened, or changed in it; one row ' +
+        'per rule and meter (circuit or room sensor), with its latest transition.',
+      `${IN_BUILDING} AND ${ruleFamily('heat')}`,
+      { school: true },
+    ),
+    24,
+    7,
+  )
 
   grid.row('Weather and heat use')
   grid.add(

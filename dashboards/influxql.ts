@@ -24,6 +24,12 @@ export interface InfluxQLQuery {
   resultFormat: ResultFormat
   /** Series name pattern: `$tag_meter`, `$col`, `$m`. */
   alias?: string
+  /** Annotation queries only, as Grafana's InfluxQL annotation editor saves them. */
+  fromAnnotations?: true
+  /** The column whose value is an annotation's text. */
+  textColumn?: string
+  /** Columns whose values become an annotation's tags, comma-separated. */
+  tagsColumn?: string
   _implementsDataqueryVariant(): void
 }
 
@@ -62,6 +68,17 @@ export class InfluxQLQueryBuilder implements Builder<Dataquery> {
 
   hide(hide: boolean): this {
     this.internal.hide = hide
+    return this
+  }
+
+  /**
+   * Makes this an annotation query: each row an event at its time, `text` its text and the
+   * `tags` columns its tags (tags of InfluxDB can be selected as columns for this).
+   */
+  annotation(text: string, tags: string[]): this {
+    this.internal.fromAnnotations = true
+    this.internal.textColumn = text
+    this.internal.tagsColumn = tags.join(',')
     return this
   }
 }

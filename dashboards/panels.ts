@@ -135,14 +135,21 @@ export function thresholds(base: string, ...steps: [number, string][]) {
 /** Table frames from several queries joined into one table on their common columns. */
 export const MERGE: DataTransformerConfig = { id: 'merge', options: {} }
 
-/** Hides InfluxDB's time column (the start of the range for whole-range aggregates) and names columns. */
-export function organize(rename: Record<string, string>, hide: string[] = ['Time']): DataTransformerConfig {
+/**
+ * Hides InfluxDB's time column (the start of the range for whole-range aggregates) and names
+ * columns; `order` puts columns in that order, by their names before renaming.
+ */
+export function organize(
+  rename: Record<string, string>,
+  hide: string[] = ['Time'],
+  order: string[] = [],
+): DataTransformerConfig {
   return {
     id: 'organize',
     options: {
       excludeByName: Object.fromEntries(hide.map((h) => [h, true])),
       renameByName: rename,
-      indexByName: {},
+      indexByName: Object.fromEntries(order.map((name, i) => [name, i])),
     },
   }
 }

@@ -1,9 +1,10 @@
 /**
- * School overview: one school as its facility manager sees it — what it draws right now, today's
- * consumption against a typical day, and the live curves of its meters, building by building.
- * Alerts join as annotations when they reach InfluxDB.
+ * School overview: one school as its facility manager sees it — what it draws right now, its
+ * alerts, today's consumption against a typical day, and the live curves of its meters, building
+ * by building. Every alert transition is an annotation on the curves.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { alertAnnotations, alertTable } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
@@ -42,6 +43,7 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     .withVariable(outdoorVariable(facts))
     .withVariable(schoolVariable({ multi: false }))
     .withVariable(buildingVariable())
+    .annotation(alertAnnotations(SCHOOL))
   const grid = new Grid(d)
 
   grid.row('Now')
@@ -69,6 +71,21 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
       ),
     6,
     4,
+  )
+
+  grid.row('Alerts')
+  grid.add(
+    alertTable(
+      'Alerts',
+      "The school's alerts active at the end of the range, whenever they opened, and those that " +
+        'changed in it: one row per rule and meter, with its latest transition. Each transition is ' +
+        'also an annotation on the curves below. The alert number is the id of the API, which ' +
+        'holds the evidence.',
+      SCHOOL,
+      { school: false },
+    ),
+    24,
+    7,
   )
 
   grid.row('Today against a typical day')

@@ -1,11 +1,12 @@
 /**
- * Water and leaks: the figures the water rules look at (RULES.md), per meter — the smallest
- * hourly flow (a leak never stops), hours with use per day (24 means the water never stopped
- * for an hour), and the 02:00–04:00 night flow. Leak alerts with their estimated litres per day
- * join when alerts reach InfluxDB.
+ * Water and leaks: the alerts of the water rules, then the figures those rules look at
+ * (RULES.md), per meter — the smallest hourly flow (a leak never stops), hours with use per day
+ * (24 means the water never stopped for an hour), and the 02:00–04:00 night flow. The litres per
+ * day an alert estimates are in its evidence, which InfluxDB does not hold (the API does).
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { alertTable, ruleFamily } from './alerts.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
@@ -29,6 +30,21 @@ export function water(facts: DistrictFacts): Dashboard {
     .withVariable(schoolVariable({ multi: true }))
     .withVariable(meterVariable('water', { building: false }))
   const grid = new Grid(d)
+
+  grid.row('Alerts')
+  grid.add(
+    alertTable(
+      'Water alerts',
+      'Alerts of the water rules (leaks, bursts, night flow, running cisterns, flow after hours) on ' +
+        'the chosen meters: active at the end of the range, whenever they opened, or changed in it; ' +
+        'one row per rule and meter, with its latest transition. Litres per day and cost are in ' +
+        "the alert's evidence: GET /api/v1/alerts/{id}.",
+      `${METERS} AND ${ruleFamily('water')}`,
+      { school: true },
+    ),
+    24,
+    7,
+  )
 
   grid.row('Leaks')
   grid.add(

@@ -10,7 +10,15 @@ import { parse as parseYaml } from 'yaml'
 import { loadConfigFile } from '../../core/index.js'
 import { buildDashboards, dashboardJson, GENERATED_DIR } from '../../dashboards/index.js'
 import { BUILT_IN, variableNames } from './grafana.js'
-import { loadGenerated, type PanelJson, panelsOf, provisionedDataSources, queriesOf, ROOT } from './load.js'
+import {
+  annotationsOf,
+  loadGenerated,
+  type PanelJson,
+  panelsOf,
+  provisionedDataSources,
+  queriesOf,
+  ROOT,
+} from './load.js'
 
 const generated = loadGenerated()
 
@@ -91,6 +99,28 @@ describe.each(generated.map((g) => [g.file, g.dashboard] as const))('%s', (_file
         expect(t.rawQuery, p.title).toBe(true)
         expect(t.query, p.title).toMatch(/^(SELECT|SHOW) /)
         expect(t.query, p.title).not.toMatch(/\|>|from\(bucket/)
+      }
+    }
+  })
+
+  it('annotates with raw InfluxQL on the provisioned data source, naming the text and tag columns', () => {
+    const [uid] = new Set(provisionedDataSources().map((d) => d.uid))
+    for (const a of annotationsOf(dashboard)) {
+      const t = a.target!
+      expect(a.datasource?.uid, a.name).toBe(uid)
+      expect(t.datasource?.uid, a.name).toBe(uid)
+      // What Grafana's InfluxQL annotation editor saves; without fromAnnotations the query runs as a panel query.
+      expect(t.fromAnnotations, a.name).toBe(true)
+      expect(t.rawQuery, a.name).toBe(true)
+      expect(t.query, a.name).toMatch(/^SELECT /)
+      expect(t.query, a.name).toContain('$timeFilter')
+      // Every column named as text or tag is selected by the query.
+      const selected = /^SELECT (.+?) FROM /
+        .exec(t.query)![1]!
+        .split(',')
+        .map((c) => c.trim().replace(/"/g, ''))
+      for (const column of [t.textColumn!, ...t.tagsColumn!.split(',')]) {
+        expect(selected, `${a.name}: column ${column}`).toContain(column)
       }
     }
   })

@@ -43,6 +43,15 @@ export interface VariableJson {
   sort?: number
 }
 
+/** An annotation query of the InfluxDB data source, as Grafana's InfluxQL annotation editor saves it. */
+export interface AnnotationJson {
+  name: string
+  enable?: boolean
+  builtIn?: number
+  datasource?: { type?: string; uid?: string }
+  target?: TargetJson & { fromAnnotations?: boolean; textColumn?: string; tagsColumn?: string }
+}
+
 export interface DashboardJson {
   uid: string
   title: string
@@ -50,6 +59,7 @@ export interface DashboardJson {
   time: { from: string; to: string }
   panels?: PanelJson[]
   templating?: { list?: VariableJson[] }
+  annotations?: { list?: AnnotationJson[] }
 }
 
 export function loadGenerated(): { file: string; dashboard: DashboardJson }[] {
@@ -64,12 +74,21 @@ export function panelsOf(d: DashboardJson): PanelJson[] {
   return (d.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])])
 }
 
-/** Every InfluxQL text of a dashboard: panel targets and query variables, with where it is. */
+/** Annotation queries that are not Grafana's built-in one (which has no InfluxQL). */
+export function annotationsOf(d: DashboardJson): AnnotationJson[] {
+  return (d.annotations?.list ?? []).filter((a) => !a.builtIn)
+}
+
+/** Every InfluxQL text of a dashboard: panel targets, annotations and query variables, with where it is. */
 export function queriesOf(d: DashboardJson): { where: string; query: string }[] {
   return [
     ...panelsOf(d).flatMap((p) =>
       (p.targets ?? []).map((t) => ({ where: `${d.title} / ${p.title} / ${t.refId}`, query: t.query })),
     ),
+    ...annotationsOf(d).map((a) => ({
+      where: `${d.title} / annotation ${a.name}`,
+      query: a.target?.query ?? '',
+    })),
     ...(d.templating?.list ?? [])
       .filter((v) => v.type === 'query')
       .map((v) => ({ where: `${d.title} / $${v.name}`, query: v.query! })),

@@ -1,14 +1,24 @@
 /**
- * Every panel query and every variable query of every generated dashboard, run against a real
- * InfluxDB (Debian's influxd 1.6, which speaks InfluxQL) holding about two and a half days of
- * the demo district, backfilled through MQTT and the service as gateways would send it. Grafana's
- * macros and variables are substituted the way Grafana does (grafana.ts); no query may fail or
- * come back empty. A few panels are then checked against faults injected into the simulated data.
+ * Every panel query, annotation query and variable query of every generated dashboard, run
+ * against a real InfluxDB (Debian's influxd 1.6, which speaks InfluxQL) holding about three and a
+ * half days of the demo district, backfilled through MQTT and the service as gateways would send
+ * it — readings, and the alert transitions the service's rules raise on them. Grafana's macros and
+ * variables are substituted the way Grafana does (grafana.ts); no query may fail or come back
+ * empty. A few panels are then checked against faults injected into the simulated data and
+ * against the alerts the service holds.
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Alert } from '../../core/alert.js'
 import { DEMO_CONFIG_PATH } from '../../core/index.js'
-import { backfill, createSimulation, Publisher, parseScenario } from '../../simulator/index.js'
+import {
+  backfill,
+  createSimulation,
+  EXPECTED_RULE,
+  Publisher,
+  parseScenario,
+  resolveScenario,
+} from '../../simulator/index.js'
 import { type Influxd, startInfluxd } from '../helpers/influxd.js'
 import { startTestService } from '../helpers/service.js'
 import { demoRegistry } from '../helpers/simulated.js'
@@ -21,6 +31,8 @@ import {
   type VariableValue,
 } from './grafana.js'
 import {
+  type AnnotationJson,
+  annotationsOf,
   type DashboardJson,
   loadGenerated,
   type PanelJson,
@@ -29,20 +41,45 @@ import {
 } from './load.js'
 
 const DB = 'schoolmeter'
-/** A Sunday in the heating season, so that weekend, school day and night all show. */
-const START = Date.parse('2025-12-07T00:00:00+08:00')
+/**
+ * A Saturday in the heating season, so that weekend, school day and night all show, and so that
+ * three whole days lie before Tuesday: `electricity.after_hours` judges nothing before it has
+ * the base load of three days.
+ */
+const START = Date.parse('2025-12-06T00:00:00+08:00')
 /** Grafana's "now" for the test: a Tuesday morning, on no boundary, as real time ranges never are. */
 const NOW = Date.parse('2025-12-09T10:17:31.250+08:00')
 const HOUR = 3_600_000
 
-// Faults the spot checks below look for. Times are relative to START.
+// Faults the spot checks below look for; times are relative to START (Saturday 00:00, so +24h is
+// Sunday 00:00 and +72h Tuesday 00:00). Between them they raise alerts of every rule family the
+// dashboards show, both changing within the last 24 hours (from Monday 10:17) and still active
+// at NOW, because each alert table asks both questions and every query must return data:
+// - the canteen tap: water.continuous_flow from Monday 00:00, still open, and water.after_hours_flow
+//   every night (the main meter sees the drip too);
+// - the open window: heat.frost_risk on Sunday; the warm classroom: heat.overheating on Monday;
+//   the welding workshop: heat.overheating from Tuesday 09:00, still open;
+// - the kettle: electricity.high_power_appliance on Monday 10:01, resolved minutes later; the
+//   heater: the same rule from Tuesday 09:31, escalated to critical after 15 minutes, still open;
+// - the workshop left on overnight: electricity.after_hours on Tuesday 02:00–04:30 (the workshop
+//   meter and the main meter above it);
+// - the replaced water meter: meter.register_anomaly (a reset) on Monday 14:00, open for a day.
+// meter.offline is not among them: it runs on the wall clock (RULES.md), and a backfill delivers
+// three days in seconds, so no meter is ever silent long enough; and had it fired, its
+// transitions would carry the wall-clock time of the test run, far outside these ranges. A
+// `meter_offline` fault only leaves a gap in the readings. People acknowledging alerts (status
+// `acknowledged`) likewise happen on the wall clock and are not simulated.
 const SCENARIO = parseScenario(`
 name: dashboards
 faults:
-  - { name: Canteen tap, type: drip_leak, meter: SP-W-CANTEEN, start: "+0h", rateLph: 2 }
-  - { name: Kettle in A101, type: kettle, meter: RM-E-A101, start: "+34h", duration: 4m, watts: 2000 }
-  - { name: Warm classroom, type: overheating, meter: RM-T-T301, start: "+32h", duration: 4h, targetC: 27 }
-  - { name: Window open, type: frost, meter: SP-T-C101, start: "+10h", duration: 8h, towardC: 3 }
+  - { name: Canteen tap, type: drip_leak, meter: SP-W-CANTEEN, start: "+24h", rateLph: 2 }
+  - { name: Window open, type: frost, meter: SP-T-C101, start: "+34h", duration: 8h, towardC: 3 }
+  - { name: Warm classroom, type: overheating, meter: RM-T-T301, start: "+56h", duration: 4h, targetC: 27 }
+  - { name: Kettle in A101, type: kettle, meter: RM-E-A101, start: "+58h", duration: 4m, watts: 2000 }
+  - { name: Workshop water meter replaced, type: meter_replacement, meter: EV-W-WORKSHOP, start: "+62h" }
+  - { name: Workshop left on overnight, type: after_hours_load, meter: EV-E-WORKSHOP, start: "+73h", duration: 3h, watts: 8000 }
+  - { name: Warm welding workshop, type: overheating, meter: EV-T-WELD, start: "+78h", targetC: 28 }
+  - { name: Heater in A101, type: heater, meter: RM-E-A101, start: "+81.5h", watts: 1500 }
 `)
 
 type Series = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }
@@ -51,7 +88,10 @@ let influx: Influxd
 const generated = loadGenerated()
 const minInterval = provisionedDataSources()[0]!.jsonData?.timeInterval
 let panelQueries = 0
+let annotationQueries = 0
 let variableQueries = 0
+/** The service's own record of its alerts when the backfill was done: the truth the panels must show. */
+let alertsInStore: Alert[] = []
 
 async function query(q: string): Promise<Series[]> {
   return (await influx.query(DB, q)) as unknown as Series[]
@@ -80,7 +120,9 @@ beforeAll(async () => {
       scenario: SCENARIO,
     })
     await backfill(sim, demoRegistry, publisher, NOW, { gateway: true, batchSize: 100, chunkMs: 6 * HOUR })
+    // Alert transitions go through the same writer as the readings.
     await svc.writer!.flush()
+    alertsInStore = svc.store.alerts.list({ limit: 10_000 })
   } finally {
     await publisher.end()
     await svc.stop()
@@ -142,11 +184,35 @@ async function run(dash: Awaited<ReturnType<typeof open>>, panel: PanelJson) {
   return answers
 }
 
-async function panelAnswers(file: string, title: string) {
+/**
+ * Runs an annotation query as Grafana's InfluxDB data source does: over the dashboard's range,
+ * with its variables and no interval. Grafana then reads the time, the text column and the tag
+ * columns of each row; they must all be there.
+ */
+async function annotate(dash: Awaited<ReturnType<typeof open>>, a: AnnotationJson) {
+  const t = a.target!
+  const { text, unresolved } = interpolate(t.query, { range: dash.range, variables: dash.variables })
+  expect(unresolved, `annotation ${a.name}`).toEqual([])
+  let series: Series[]
+  try {
+    series = await query(text)
+  } catch (err) {
+    throw new Error(`annotation ${a.name}: ${(err as Error).message}\n${text}`)
+  }
+  annotationQueries++
+  expect(hasData(series), `annotation ${a.name} returns data:\n${text}`).toBe(true)
+  for (const s of series) {
+    for (const column of ['time', t.textColumn!, ...t.tagsColumn!.split(',')])
+      expect(s.columns, `annotation ${a.name}`).toContain(column)
+  }
+  return series
+}
+
+async function panelAnswers(file: string, title: string, time?: { from: string; to: string }) {
   const d = generated.find((g) => g.file === file)!.dashboard
   const panel = panelsOf(d).find((p) => p.title === title)
   if (!panel) throw new Error(`no panel "${title}" in ${file}`)
-  return run(await open(d), panel)
+  return run(await open(d, time), panel)
 }
 
 /** Rows of a table-format answer as objects. */
@@ -169,6 +235,7 @@ describe('every query of every dashboard against InfluxDB with simulated data', 
     it.each(generated.map((g) => [g.file, g.dashboard] as const))('%s', async (_file, d) => {
       const dash = await open(d, time)
       for (const panel of panelsOf(d)) if (panel.type !== 'row') await run(dash, panel)
+      for (const a of annotationsOf(d)) await annotate(dash, a)
     })
   })
 
@@ -181,11 +248,14 @@ describe('every query of every dashboard against InfluxDB with simulated data', 
       (n, g) => n + (g.dashboard.templating?.list ?? []).filter((v) => v.type === 'query').length,
       0,
     )
+    const expectedAnnotation = generated.reduce((n, g) => n + annotationsOf(g.dashboard).length, 0)
     console.log(
-      `dashboards: ran ${panelQueries + variableQueries} queries against InfluxDB ` +
-        `(${panelQueries} panel, ${variableQueries} variable), each with data`,
+      `dashboards: ran ${panelQueries + annotationQueries + variableQueries} queries against InfluxDB ` +
+        `(${panelQueries} panel, ${annotationQueries} annotation, ${variableQueries} variable), each with data`,
     )
     expect(panelQueries).toBe(expectedPanel * RANGES.length)
+    expect(annotationQueries).toBe(expectedAnnotation * RANGES.length)
+    expect(expectedAnnotation).toBeGreaterThan(0)
     expect(variableQueries).toBe(expectedVariable * RANGES.length)
   })
 })
@@ -269,5 +339,133 @@ describe('panels show what happened', () => {
     expect(above.find((r) => r.meter === 'RM-T-T301')?.above).toBeGreaterThanOrEqual(3)
     const below = rows(answers.get('A')!)
     expect(below.find((r) => r.meter === 'SP-T-C101')?.below).toBeGreaterThanOrEqual(8)
+  })
+})
+
+const LAST_24_HOURS = { from: 'now-24h', to: 'now' }
+
+/** Grafana's merge transformation on table answers with the same columns: a row equal to one already there is shown once. */
+function merged(...answers: Series[][]): Record<string, unknown>[] {
+  const byValues = new Map<string, Record<string, unknown>>()
+  for (const row of answers.flatMap(rows)) byValues.set(JSON.stringify(Object.entries(row).sort()), row)
+  return [...byValues.values()]
+}
+
+describe('alert panels show what the rules raised', () => {
+  it('every transition reached InfluxDB, and every fault raised the alert of its rule', async () => {
+    const points = rows(await query(`SELECT "id", "rule", "meter", "transition" FROM "alerts"`))
+    const ids = (xs: { id?: unknown }[]) => xs.map((x) => x.id as number).sort((a, b) => a - b)
+    const opened = points.filter((p) => p.transition === 'opened')
+    expect(ids(opened)).toEqual(ids(alertsInStore))
+    expect(ids(points.filter((p) => p.transition === 'resolved'))).toEqual(
+      ids(alertsInStore.filter((a) => a.status === 'resolved')),
+    )
+    expect(points.some((p) => p.transition === 'escalated' && p.meter === 'RM-E-A101')).toBe(true)
+    for (const f of resolveScenario(SCENARIO, demoRegistry, START)) {
+      const rule = EXPECTED_RULE[f.type]
+      if (!rule || !('meter' in f)) continue
+      expect(
+        opened.some((p) => p.rule === rule && p.meter === f.meter),
+        `${f.name}: ${rule} on ${f.meter}`,
+      ).toBe(true)
+    }
+  })
+
+  it('the district lists exactly the alerts the service holds active, with their status and severity', async () => {
+    const answers = await panelAnswers('district-overview.json', 'Alerts of the range, latest status')
+    const active = rows(answers.get('A')!)
+    const inStore = alertsInStore.filter((a) => a.status !== 'resolved')
+    const key = (r: { meter?: unknown; rule?: unknown; id?: unknown }) => `${r.meter} ${r.rule} ${r.id}`
+    expect(active.map(key).sort()).toEqual(inStore.map(key).sort())
+    for (const r of active) {
+      // The message is the one of the alert's latest transition; the service refreshes its own
+      // copy while the condition lasts (the API shows that one).
+      const a = inStore.find((x) => x.id === r.id)!
+      expect([r.status, r.severity], key(r)).toEqual([a.status, a.severity])
+      expect(r.message, key(r)).toMatch(/\S/)
+    }
+    // The heater escalated from warning to critical: one row, critical, not a second one as a warning.
+    expect(active.filter((r) => r.meter === 'RM-E-A101').map((r) => r.severity)).toEqual(['critical'])
+
+    const counts = await panelAnswers('district-overview.json', 'Alerts by school')
+    const bySchool = (xs: { school?: unknown }[]) => {
+      const n: Record<string, number> = {}
+      for (const x of xs) n[x.school as string] = (n[x.school as string] ?? 0) + 1
+      return n
+    }
+    // The month began before the simulation: every alert was opened in the range.
+    const opened = Object.fromEntries(rows(counts.get('A')!).map((r) => [r.school, r.opened]))
+    expect(opened).toEqual(bySchool(alertsInStore))
+    const activeCounts = Object.fromEntries(rows(counts.get('B')!).map((r) => [r.school, r.active]))
+    expect(activeCounts).toEqual(bySchool(inStore))
+  })
+
+  it('over the last 24 hours: the leak opened before them, what changed within them, each alert once', async () => {
+    const from = NOW - 24 * HOUR
+    const water = await panelAnswers('water.json', 'Water alerts', LAST_24_HOURS)
+    const leak = rows(water.get('A')!).find(
+      (r) => r.meter === 'SP-W-CANTEEN' && r.rule === 'water.continuous_flow',
+    )
+    expect(leak?.status).toBe('open')
+    expect(leak?.time as number).toBeLessThan(from)
+    const changed = rows(water.get('B')!)
+    for (const r of changed) expect(r.time as number).toBeGreaterThanOrEqual(from)
+    expect(
+      changed.find((r) => r.meter === 'SP-W-CANTEEN' && r.rule === 'water.after_hours_flow')?.status,
+    ).toBe('resolved')
+
+    const electricity = await panelAnswers(
+      'electricity.json',
+      'After-hours and appliance alerts',
+      LAST_24_HOURS,
+    )
+    const table = merged(electricity.get('A')!, electricity.get('B')!)
+    // The heater is active at the end and escalated within the range: in both answers, one row.
+    expect(table.filter((r) => r.meter === 'RM-E-A101')).toMatchObject([
+      {
+        rule: 'electricity.high_power_appliance',
+        status: 'open',
+        severity: 'critical',
+        transition: 'escalated',
+      },
+    ])
+    expect(table.find((r) => r.meter === 'EV-E-WORKSHOP')).toMatchObject({
+      rule: 'electricity.after_hours',
+      status: 'resolved',
+    })
+
+    const heat = await panelAnswers('heating.json', 'Heating alerts', LAST_24_HOURS)
+    expect(
+      merged(heat.get('A')!, heat.get('B')!)
+        .map((r) => `${r.meter} ${r.status}`)
+        .sort(),
+    ).toEqual(['EV-T-WELD open', 'RM-T-T301 resolved'])
+
+    const meters = await panelAnswers(
+      'data-quality.json',
+      'Offline meters and register anomalies',
+      LAST_24_HOURS,
+    )
+    expect(merged(meters.get('A')!, meters.get('B')!)).toMatchObject([
+      { meter: 'EV-W-WORKSHOP', rule: 'meter.register_anomaly', status: 'open' },
+    ])
+  })
+
+  it("the school overview annotates every transition of the school's alerts", async () => {
+    const d = generated.find((g) => g.file === 'school-overview.json')!.dashboard
+    const dash = await open(d)
+    const school = dash.variables.get('school')!.values[0]
+    const [annotation] = annotationsOf(d)
+    const events = rows(await annotate(dash, annotation!))
+    const expected = (
+      await query(
+        `SELECT "transition" FROM "alerts" WHERE "school" = '${school}' AND time >= ${dash.range.from}ms AND time <= ${dash.range.to}ms`,
+      )
+    ).flatMap((s) => s.values)
+    expect(events.length).toBe(expected.length)
+    expect(events.every((e) => typeof e.message === 'string' && (e.message as string).length > 0)).toBe(true)
+    expect(events.map((e) => `${e.rule} ${e.transition}`)).toEqual(
+      expect.arrayContaining(['meter.register_anomaly opened', 'electricity.after_hours resolved']),
+    )
   })
 })
