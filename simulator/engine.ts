@@ -131,7 +131,8 @@ export class Simulation {
       }
       this.bySchool.set(school.id, slot)
       for (const f of this.faults) {
-        if (f.type === 'weather_shift' && f.school === school.id) slot.weather.shifts.push([f.startMs, f.endMs, f.deltaC])
+        if (f.type === 'weather_shift' && f.school === school.id)
+          slot.weather.shifts.push([f.startMs, f.endMs, f.deltaC])
       }
       const sizes = schoolSizes(school)
       for (const building of school.buildings.values()) {
@@ -180,7 +181,9 @@ export class Simulation {
         intervalMs,
         nextDue: first,
         faults: this.faults.filter((f) =>
-          'meter' in f ? f.meter === model.meter.id : f.type === 'usage_change' && f.school === model.meter.school.id,
+          'meter' in f
+            ? f.meter === model.meter.id
+            : f.type === 'usage_change' && f.school === model.meter.school.id,
         ),
         effects: noEffects(),
       })

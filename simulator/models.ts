@@ -324,7 +324,10 @@ export class HeatModel implements Model {
     } else {
       const ua = (HEATING.uaWm2K * this.areaM2) / 1000
       const design = ua * (HEATING.occupiedTargetC - HEATING.designOutdoorC)
-      this.powerKw = Math.max(0, ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)) * effects.usageFactor)
+      this.powerKw = Math.max(
+        0,
+        ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)) * effects.usageFactor,
+      )
       const load = Math.min(1.2, (target - outdoor) / (HEATING.occupiedTargetC - HEATING.designOutdoorC))
       const setpoint = this.meter.config.supplySetpointC ?? 65
       const curve = target + (setpoint - HEATING.occupiedTargetC) * Math.max(0, load) ** 0.8

@@ -114,9 +114,15 @@ export const FAULT_TYPES = {
       type: Type.Literal('usage_change'),
       ...common,
       school: Type.String(),
-      factor: Type.Number({ exclusiveMinimum: 0, description: 'multiplies the use of every meter of the school: 0.9 is a 10 % cut' }),
+      factor: Type.Number({
+        exclusiveMinimum: 0,
+        description: 'multiplies the use of every meter of the school: 0.9 is a 10 % cut',
+      }),
     },
-    { additionalProperties: false, description: 'a change in behaviour: the school uses `factor` times as much water, power and heat' },
+    {
+      additionalProperties: false,
+      description: 'a change in behaviour: the school uses `factor` times as much water, power and heat',
+    },
   ),
   weather_shift: Type.Object(
     {
@@ -125,7 +131,10 @@ export const FAULT_TYPES = {
       school: Type.String(),
       deltaC: Type.Number({ description: 'added to the outdoor temperature' }),
     },
-    { additionalProperties: false, description: 'a colder (negative) or warmer spell of weather at the school' },
+    {
+      additionalProperties: false,
+      description: 'a colder (negative) or warmer spell of weather at the school',
+    },
   ),
   malformed: Type.Object(
     {

@@ -13,13 +13,14 @@ export function sign(body: string, secret: string): string {
 /** Webhook secrets come from the registry (`secret`) or the environment (`secretEnv`), looked up at send time. */
 export function webhookSender(registry: Registry, env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000) {
   return async (url: string, body: string, row: OutboxRow): Promise<void> => {
-    const alert = (JSON.parse(body) as { alert: { school: string } }).alert
-    const hook = registry.schools.get(alert.school)?.notifications.webhooks?.find((w) => w.url === url)
+    const parsed = JSON.parse(body) as { event: string; school?: string; alert?: { school: string } }
+    const school = parsed.alert?.school ?? parsed.school ?? ''
+    const hook = registry.schools.get(school)?.notifications.webhooks?.find((w) => w.url === url)
     const secret = hook?.secret ?? (hook?.secretEnv ? env[hook.secretEnv] : undefined)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'schoolmeter',
-      'x-schoolmeter-event': (JSON.parse(body) as { event: string }).event,
+      'x-schoolmeter-event': parsed.event,
       'x-schoolmeter-delivery': String(row.id),
     }
     if (secret) headers['x-schoolmeter-signature'] = sign(body, secret)

@@ -86,7 +86,9 @@ describe('alert lifecycle', () => {
     expect(h.alerts.escalateDue().map((a) => a.id)).toEqual([burst!.id])
     expect(h.alerts.escalateDue()).toEqual([])
     const events = new Set(h.store.alerts.events(burst!.id).map((e) => e.id))
-    const outbox = h.store.outbox.all().filter((r) => r.channel === 'email' && r.eventId !== null && events.has(r.eventId))
+    const outbox = h.store.outbox
+      .all()
+      .filter((r) => r.channel === 'email' && r.eventId !== null && events.has(r.eventId))
     // Opened: maintenance; escalated: maintenance again and the head.
     expect(outbox.map((r) => r.target)).toEqual([
       'fix@golden.example',
