@@ -58,9 +58,15 @@ export class RuleEngine {
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
   private readonly now: () => number
+  /** Evaluations per rule, counted here and handed to Prometheus when scraped (a labelled inc per reading and rule is costly). */
+  private readonly evaluations = new Map<RuleId, number>()
 
   constructor(private readonly o: RuleEngineOptions) {
     this.now = o.now ?? Date.now
+    o.metrics?.onCollect(() => {
+      for (const [rule, n] of this.evaluations) o.metrics!.ruleEvaluations.inc({ rule }, n)
+      this.evaluations.clear()
+    })
     const problems: ConfigProblem[] = []
     const serves = servedBuildings(o.registry)
     for (const meter of o.registry.meters.values()) {
@@ -158,7 +164,7 @@ export class RuleEngine {
     const suppressed = cal.suppressedRules(meter, r.ts)
     for (const slot of m.slots) {
       const v = slot.rule.evaluate(slot.state, input, slot.params)
-      this.o.metrics?.ruleEvaluations.inc({ rule: slot.rule.id })
+      this.evaluations.set(slot.rule.id, (this.evaluations.get(slot.rule.id) ?? 0) + 1)
       if (!v) continue
       // Estimated readings never raise or clear a leak alert.
       if (slot.rule.leak && r.estimated) continue

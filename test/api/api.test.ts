@@ -122,6 +122,8 @@ describe('HTTP API', () => {
     expect(text).toMatch(/^schoolmeter_readings_accepted_total 2$/m)
     expect(text).toMatch(/# TYPE schoolmeter_readings_rejected_total counter/)
     expect(text).toMatch(/schoolmeter_process_resident_memory_bytes/)
+    // Counted in plain numbers on the hot path, handed over at scrape time.
+    expect(text).toMatch(/^schoolmeter_rule_evaluations_total\{rule="water.continuous_flow"\} 1$/m)
   })
 
   it('GET /docs serves the OpenAPI document and its browser', async () => {
