@@ -14,7 +14,13 @@ import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
-import { MONTHLY_COLUMNS, type MonthlyReports, type Readiness, toCsv } from '../reports/index.js'
+import {
+  MONTHLY_COLUMNS,
+  type MonthlyReports,
+  RANKING_COLUMNS,
+  type Readiness,
+  toCsv,
+} from '../reports/index.js'
 import { AlertError, type AlertManager } from '../rules/alerts.js'
 import { alertView } from '../rules/notify/router.js'
 import type { Store } from '../store/index.js'
@@ -455,22 +461,7 @@ export async function buildApi(deps: ApiDeps) {
           return reply
             .header('content-type', 'text/csv; charset=utf-8')
             .serializer((x: unknown) => x as string)
-            .send(
-              toCsv(rows as unknown as Record<string, unknown>[], [
-                'rank',
-                'school',
-                'name',
-                'utility',
-                'month',
-                'savingsPct',
-                'actual',
-                'expected',
-                'unit',
-                'coverage',
-                'indicative',
-                'reason',
-              ]) as never,
-            )
+            .send(toCsv(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS) as never)
         }
         return rows
       },

@@ -10,7 +10,7 @@ import { DEMO_CONFIG_PATH, loadConfigFile } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
 import { formatInstant } from '../core/time.js'
 import { openStore } from '../store/index.js'
-import { MONTHLY_COLUMNS, toCsv } from './csv.js'
+import { MONTHLY_COLUMNS, RANKING_COLUMNS, toCsv } from './csv.js'
 import { MonthlyReports, UTILITIES, type Utility } from './monthly.js'
 import { Readiness } from './readiness.js'
 
@@ -87,18 +87,7 @@ function main(): void {
     }
   } else if (values.ranking) {
     const rows = reports.ranking(month, (values.utility as Utility) ?? 'water')
-    out(rows as unknown as Record<string, unknown>[], [
-      'rank',
-      'school',
-      'name',
-      'savingsPct',
-      'actual',
-      'expected',
-      'unit',
-      'coverage',
-      'indicative',
-      'reason',
-    ])
+    out(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS)
   } else {
     const rows = reports
       .monthly(month, values.school)

@@ -26,3 +26,18 @@ export const MONTHLY_COLUMNS = [
   'method',
   'indicative',
 ]
+
+export const RANKING_COLUMNS = [
+  'rank',
+  'school',
+  'name',
+  'utility',
+  'month',
+  'savingsPct',
+  'actual',
+  'expected',
+  'unit',
+  'coverage',
+  'indicative',
+  'reason',
+]

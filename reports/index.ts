@@ -1,5 +1,5 @@
 export { fitBaseline, leastSquares, type MonthFeatures } from './baseline.js'
-export { MONTHLY_COLUMNS, toCsv } from './csv.js'
+export { MONTHLY_COLUMNS, RANKING_COLUMNS, toCsv } from './csv.js'
 export {
   MonthlyReports,
   type MonthlyRow,
