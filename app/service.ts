@@ -68,6 +68,10 @@ export interface Service {
   /** The embedded broker's port (when embedded). */
   mqttPort?: number
   demo: boolean
+  /** Computes a month's report now (as the nightly schedule does) and archives it; returns the rows written. */
+  reportMonth(month: string, school?: string): number
+  /** Writes the rollups still in memory. */
+  flushRollups(): void
   stop(): Promise<void>
 }
 
@@ -227,6 +231,18 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       }
     })
     cleanups.push(() => minutely.stop())
+    /** Computes a month's rows and, with InfluxDB, writes them to `monthly_report`. */
+    const publishMonthly = (month: string, schoolId?: string) => {
+      const rows = reports.monthly(month, schoolId)
+      if (writer) {
+        for (const r of rows) {
+          const school = registry.schools.get(r.school)!
+          writer.write(monthlyReportLine(r, new SchoolCalendar(school).startOfMonth(month)))
+        }
+      }
+      log.info({ school: schoolId ?? 'all', month, rows: rows.length }, 'monthly report computed')
+      return rows.length
+    }
     for (const school of registry.schools.values()) {
       // Each school's reports on its own clock: month to date every night at 02:00 (and the
       // finished month on the 1st), the start-of-term checklist at 08:00 seven days before a term.
@@ -234,19 +250,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         '0 2 * * *',
         () => {
           try {
-            rollups.flush()
             const today = formatInstant(Date.now(), school.timezone).slice(0, 10)
             const month = today.slice(0, 7)
-            const months = today.endsWith('-01') ? [month, shiftMonth(month, -1)] : [month]
-            for (const m of months) {
-              const rows = reports.monthly(m, school.id)
-              if (writer)
-                writeAll(
-                  writer,
-                  rows.map((r) => monthlyReportLine(r, new SchoolCalendar(school).startOfMonth(m))),
-                )
-              log.info({ school: school.id, month: m, rows: rows.length }, 'monthly report computed')
-            }
+            for (const m of today.endsWith('-01') ? [month, shiftMonth(month, -1)] : [month])
+              publishMonthly(m, school.id)
           } catch (err) {
             log.error({ err, school: school.id }, 'monthly report failed')
           }
@@ -348,6 +355,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       httpUrl,
       ...(broker instanceof EmbeddedBroker ? { mqttPort: broker.port } : {}),
       demo,
+      reportMonth: publishMonthly,
+      flushRollups: () => rollups.flush(),
       stop: () => {
         stopped ??= stopAll().then(() => log.info('schoolmeter stopped'))
         return stopped

@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/ports.js'
 import { getJson } from '../helpers/service.js'
 
 describe('demo mode', () => {
-  it('backfills the last 48 hours of the demo district, then runs live', async () => {
+  it('backfills the last 48 hours of the demo district, then runs live, with its leak alerted', async () => {
     const env = readEnv({
       DATA_DIR: mkdtempSync(join(tmpdir(), 'schoolmeter-demo-')),
       HTTP_PORT: '0',
@@ -42,6 +42,15 @@ describe('demo mode', () => {
         250,
       )
       expect(Date.now() - Date.parse(room.lastReading.ts)).toBeLessThan(60_000)
+      // The demo scenario's dripping canteen tap, running since 30 hours before start, is a leak alert already.
+      const leak = await waitFor('the leak alert', async () => {
+        const { body } = await getJson(
+          `${svc.httpUrl}/api/v1/alerts?rule=water.continuous_flow&meter=SP-W-CANTEEN`,
+        )
+        return body.length ? body[0] : undefined
+      })
+      expect(leak).toMatchObject({ status: 'open', school: 'sunshine-primary' })
+      expect(leak.evidence.leakLitresPerHour).toBeGreaterThanOrEqual(3)
     } finally {
       await svc.stop()
     }
