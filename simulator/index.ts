@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Calendars } from '../core/calendar.js'
 import type { Registry } from '../core/registry.js'
+import { sleep } from '../core/time.js'
 import { type EncodeOptions, encode, SentStats, type SimMessage } from './encode.js'
 import { type GroundTruth, Simulation, type SimulationOptions } from './engine.js'
 import type { Publisher } from './publisher.js'
@@ -127,18 +128,6 @@ export async function realtime(
     await sleep(o.tickMs ?? 1000, o.signal)
   }
   return stats
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }
 
 export function writeGroundTruth(path: string, rows: GroundTruth[]): void {

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Metrics } from '../../core/metrics.js'
+import { sleep } from '../../core/time.js'
 import type { Spool } from './spool.js'
 import { type LineTransport, WriteError } from './transport.js'
 
@@ -48,18 +49,6 @@ export interface WriterStatus {
   queuedLines: number
   spool: { segments: number; lines: number; bytes: number }
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const t = setTimeout(done, ms)
-    function done() {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 
 const asWriteError = (err: unknown): WriteError =>
   err instanceof WriteError ? err : new WriteError(String(err), undefined, true)
