@@ -189,4 +189,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outbox_v3 RENAME TO outbox;
   CREATE INDEX outbox_due ON outbox(due_at) WHERE sent_at IS NULL AND failed_at IS NULL;
   `,
+  // 4: who may publish (gateway credentials) and who may act (API tokens), both hashed; the
+  // write actions taken through the API
+  `
+  CREATE TABLE gateway_credentials (
+    username TEXT PRIMARY KEY,
+    school_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    may_subscribe_alerts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    rotated_at INTEGER,
+    revoked_at INTEGER,
+    note TEXT
+  );
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'maintenance', 'admin')),
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_at ON audit_log(at);
+  `,
 ]
