@@ -2,6 +2,7 @@
 import Type from 'typebox'
 import { BUILDING_USES, SPACE_USES } from '../core/config/schema.js'
 import { METER_KINDS } from '../core/kinds.js'
+import { ROLES } from '../store/security.js'
 
 export const ErrorBody = Type.Object(
   { error: Type.String(), message: Type.String() },
@@ -133,7 +134,12 @@ export const AlertParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 export const AckBody = Type.Object(
   {
-    by: Type.Optional(Type.String({ maxLength: 200 })),
+    by: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'who is acting; with a token, the token name is recorded and this goes into the note',
+      }),
+    ),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
@@ -220,4 +226,63 @@ export const ReadinessBody = Type.Object({
       items: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
     }),
   ),
+})
+
+export const TokenBody = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    role: Type.Enum([...ROLES]),
+    createdAt: Type.String(),
+    lastUsedAt: Type.Optional(Type.String({ description: 'to within a minute' })),
+    revokedAt: Type.Optional(Type.String()),
+  },
+  { $id: 'Token', description: 'an API token as listed: never its secret or hash' },
+)
+
+export const IssuedTokenBody = Type.Intersect([
+  Type.Ref('Token'),
+  Type.Object({
+    token: Type.String({
+      description: 'the bearer token, smt_<id>_<secret>: shown this once, stored only hashed',
+    }),
+  }),
+])
+
+export const NewTokenBody = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'who or what uses it; recorded on every write',
+    }),
+    role: Type.Enum([...ROLES], {
+      description: 'viewer: read; maintenance: also acknowledge and resolve alerts; admin: everything',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{12}$' }) })
+
+export const TokenQuery = Type.Object({
+  all: Type.Optional(Type.Boolean({ description: 'include revoked tokens' })),
+})
+
+export const AuditEntryBody = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  actor: Type.String({ description: 'token name; anonymous when the API asks for no token; cli:<user>' }),
+  action: Type.String({
+    description: 'alert.acknowledge, alert.resolve, token.create, token.rotate, token.revoke',
+  }),
+  target: Type.Optional(Type.String({ description: 'e.g. alert:12, token:3f9a0c1b2d4e' })),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+})
+
+export const AuditQuery = Type.Object({
+  actor: Type.Optional(Type.String({ maxLength: 64 })),
+  action: Type.Optional(Type.String({ maxLength: 64 })),
+  target: Type.Optional(Type.String({ maxLength: 128 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })),
 })

@@ -1,11 +1,12 @@
 /**
  * The HTTP API (fastify): health, metrics, the registry with live meter status, OpenAPI at /docs.
- * Routes are plain functions of the parts passed in; the server owns no state of its own.
+ * Routes are plain functions of the parts passed in; the server owns no state of its own. Who may
+ * call what is api/security.ts; each route only names the role it needs.
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
 import type { Alert } from '../core/alert.js'
@@ -24,6 +25,7 @@ import {
 import { AlertError, type AlertManager } from '../rules/alerts.js'
 import { alertView } from '../rules/notify/router.js'
 import type { Store } from '../store/index.js'
+import { type Actor, ANONYMOUS } from './auth.js'
 import {
   AckBody,
   AlertBody,
@@ -42,7 +44,10 @@ import {
   SchoolDetail,
   SchoolParams,
   SchoolSummary,
+  TokenBody,
 } from './schemas.js'
+import { DOCS_CSP, registerSecurity, type SecurityOptions } from './security.js'
+import { tokenRoutes } from './tokens.js'
 
 export interface PartHealth {
   ok: boolean
@@ -65,6 +70,8 @@ export interface ApiDeps {
   readiness?: Readiness
   /** Wall clock, replaceable in tests. */
   now?: () => number
+  /** Tokens, roles, rate limit, CORS (needs `store`); without it every request acts as `anonymous`. */
+  security?: SecurityOptions & { metricsPublic: boolean }
 }
 
 const OFFLINE_MIN_MS = 15 * 60_000
@@ -72,6 +79,18 @@ const OFFLINE_MIN_MS = 15 * 60_000
 function optionalBody(req: { body: unknown }, _reply: unknown, done: () => void): void {
   req.body ??= {}
   done()
+}
+
+/**
+ * Who a write is recorded under. With a token, its name: the body's `by` cannot speak for
+ * someone else, so a different `by` goes into the note as `[by …]`. Without a token (the API asks
+ * for none) the body's `by` is all there is, as before tokens existed.
+ */
+export function attribution(actor: Actor, body: { by?: string | undefined; note?: string | undefined }) {
+  const stated = body.by?.trim() || undefined
+  if (actor.tokenId === undefined) return { by: stated, note: body.note, stated }
+  if (stated === undefined || stated === actor.name) return { by: actor.name, note: body.note, stated }
+  return { by: actor.name, note: body.note ? `[by ${stated}] ${body.note}` : `[by ${stated}]`, stated }
 }
 
 export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
@@ -89,6 +108,20 @@ export async function buildApi(deps: ApiDeps) {
   const now = deps.now ?? Date.now
   const started = Date.now()
 
+  // Before anything else is registered, so that its hooks see every route, Swagger UI's too.
+  if (deps.security && deps.store) {
+    await registerSecurity(app as unknown as FastifyInstance, {
+      tokens: deps.store.apiTokens,
+      log: deps.log,
+      options: deps.security,
+    })
+  } else {
+    app.decorateRequest('actor', null as unknown as Actor)
+    app.addHook('onRequest', async (req) => {
+      req.actor = ANONYMOUS
+    })
+  }
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -104,11 +137,24 @@ export async function buildApi(deps: ApiDeps) {
         { name: 'registry', description: 'schools, buildings, spaces and meters' },
         { name: 'alerts', description: 'maintenance alerts and their lifecycle' },
         { name: 'reports', description: 'monthly savings, the district ranking, start-of-term readiness' },
+        { name: 'security', description: 'API tokens and the audit log (admin)' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'smt_<id>_<secret>, from `npm run admin -- token add`; needed when the API listens beyond loopback or any token exists',
+          },
+        },
+      },
+      security: [{ bearer: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
   app.addSchema(ErrorBody)
+  app.addSchema(TokenBody)
   app.addSchema(MeterView)
   app.addSchema(AlertBody)
   app.addSchema(MonthlyRowBody)
@@ -181,6 +227,8 @@ export async function buildApi(deps: ApiDeps) {
   app.get(
     '/health',
     {
+      // Open to anyone and never rate-limited: load balancers and container health checks poll it.
+      config: { access: 'public', rateLimit: false },
       schema: {
         tags: ['service'],
         summary:
@@ -209,6 +257,7 @@ export async function buildApi(deps: ApiDeps) {
   app.get(
     '/metrics',
     {
+      config: { access: deps.security?.metricsPublic ? 'public' : 'viewer' },
       schema: { tags: ['service'], summary: 'Prometheus text exposition', response: { 200: Type.String() } },
     },
     async (_req, reply) => {
@@ -297,6 +346,31 @@ export async function buildApi(deps: ApiDeps) {
         return reply.code(err.status).send({ error: err.code.toLowerCase(), message: err.message })
       throw err
     }
+    /** One audit row per write: who, which alert, from which status to which. */
+    const record = (
+      actor: Actor,
+      action: string,
+      a: Alert,
+      from: string,
+      statedBy: string | undefined,
+      note: string | undefined,
+      extra: Record<string, unknown> = {},
+    ) =>
+      store.audit.record({
+        actor: actor.name,
+        action,
+        target: `alert:${a.id}`,
+        detail: {
+          school: a.school,
+          meter: a.meter,
+          rule: a.rule,
+          from,
+          to: a.status,
+          ...(statedBy !== undefined ? { statedBy } : {}),
+          ...(note ? { note } : {}),
+          ...extra,
+        },
+      })
 
     app.get(
       '/api/v1/alerts',
@@ -366,12 +440,17 @@ export async function buildApi(deps: ApiDeps) {
           body: AckBody,
           response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
         },
-        // The body is optional: a bare POST acknowledges or resolves anonymously.
+        // The body is optional: a bare POST acts under the token's name (or as `anonymous`).
         preValidation: optionalBody,
+        config: { access: 'maintenance' },
       },
       async (req, reply) => {
         try {
-          return view(alerts.acknowledge(req.params.id, req.body?.by, req.body?.note))
+          const before = alerts.get(req.params.id).status
+          const who = attribution(req.actor, req.body ?? {})
+          const a = alerts.acknowledge(req.params.id, who.by, who.note)
+          record(req.actor, 'alert.acknowledge', a, before, who.stated, req.body?.note)
+          return view(a)
         } catch (err) {
           return fail(reply, err)
         }
@@ -388,20 +467,26 @@ export async function buildApi(deps: ApiDeps) {
           body: ResolveBody,
           response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
         },
-        // The body is optional: a bare POST acknowledges or resolves anonymously.
+        // The body is optional: a bare POST acts under the token's name (or as `anonymous`).
         preValidation: optionalBody,
+        config: { access: 'maintenance' },
       },
       async (req, reply) => {
         try {
-          return view(
-            alerts.resolve(req.params.id, req.body?.by, req.body?.note, req.body?.falsePositive === true),
-          )
+          const before = alerts.get(req.params.id).status
+          const who = attribution(req.actor, req.body ?? {})
+          const falsePositive = req.body?.falsePositive === true
+          const a = alerts.resolve(req.params.id, who.by, who.note, falsePositive)
+          record(req.actor, 'alert.resolve', a, before, who.stated, req.body?.note, { falsePositive })
+          return view(a)
         } catch (err) {
           return fail(reply, err)
         }
       },
     )
   }
+
+  if (deps.store) await app.register(tokenRoutes, { store: deps.store })
 
   const reports = deps.reports
   if (reports) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import cron from 'node-cron'
 import type { Logger } from 'pino'
+import { apiSecurityFromEnv } from '../api/security.js'
 import { buildApi } from '../api/server.js'
 import { Bus } from '../core/bus.js'
 import { SchoolCalendar } from '../core/calendar.js'
@@ -14,6 +15,7 @@ import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/con
 import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
+import { clientTlsFromEnv, embeddedSecurityFromEnv } from '../ingest/broker/security.js'
 import {
   alertLine,
   type Broker,
@@ -22,6 +24,8 @@ import {
   InfluxWriter,
   Ingest,
   influxTransportFromEnv,
+  Journal,
+  type MessageHandler,
   monthlyReportLine,
   routeClientLogs,
   Spool,
@@ -39,6 +43,7 @@ import {
 import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
+import { Admission, CHECKPOINT_KEY, Checkpoints, ROLLUPS_KEY, replayJournal } from './durability.js'
 import { createLogger } from './log.js'
 
 /** The package version, from package.json beside the sources or above dist/. */
@@ -99,8 +104,15 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
   }
   try {
     store.registry.sync(registry)
+    // Before anything listens: an API beyond loopback with no token to ask for refuses to start.
+    const apiSecurity = apiSecurityFromEnv(env, store.apiTokens)
+    if (apiSecurity.anonymous === 'always' && !apiSecurity.loopbackOnly)
+      log.warn(
+        `ALLOW_ANONYMOUS=1: the API on ${env.HTTP_HOST} serves anyone without a token, with every right`,
+      )
     const metrics = createMetrics()
     const bus = new Bus()
+    bus.onError = (err, name) => log.error({ err }, `a ${String(name)} listener failed; carrying on`)
 
     let writer: InfluxWriter | undefined
     const transport = influxTransportFromEnv(env)
@@ -117,6 +129,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       writer = new InfluxWriter(transport, spool, metrics, log, {
         batchLines: env.INFLUX_BATCH_LINES,
         flushIntervalMs: env.INFLUX_FLUSH_MS,
+        maxQueuedLines: env.INFLUX_MAX_QUEUED_LINES,
         rejectedDir: join(dataDir, 'spool', 'refused'),
       })
       writer.start()
@@ -143,10 +156,20 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         maxFutureMs: 5 * 60_000,
       },
       ...(writer ? { writer } : {}),
+      // Saved by the checkpoints below, in step with the journal.
+      snapshotIntervalMs: 0,
     })
+    const restoreStarted = performance.now()
     const restored = ingest.start()
     cleanups.push(() => ingest.stop())
-    if (restored.restoredRegisters > 0) log.info(restored, 'restored per-meter state')
+
+    // The journal: what arrived since the last checkpoint, replayed after a crash.
+    const journal = new Journal(join(dataDir, 'journal'))
+    const checkpointSeq = store.meta.getNumber(CHECKPOINT_KEY)
+    const rollupsThrough = store.meta.getNumber(ROLLUPS_KEY)
+    const found = journal.open(checkpointSeq)
+    cleanups.push(() => journal.close())
+    const replaying = { seq: 0, active: false }
 
     // Rollups for reports, kept on the stream; reports never need InfluxDB.
     const rollups = new Rollups({
@@ -154,6 +177,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       store,
       bus,
       log,
+      // Rollups are flushed on their own (reports need them current); the journal position
+      // they cover is recorded with them, so a replay does not count a reading twice.
+      onFlush: () => store.meta.set(ROLLUPS_KEY, replaying.active ? replaying.seq : journal.lastSeq),
+      skip: () => replaying.active && replaying.seq <= rollupsThrough,
       ...(writer
         ? { onHour: (m, r) => writeAll(writer, usageHourLines(m, r.hour, r.used, r.usedUnoccupied)) }
         : {}),
@@ -179,28 +206,77 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log,
       metrics,
       lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
+      snapshotIntervalMs: 0,
     })
     const rulesRestored = engine.start()
     cleanups.push(() => engine.stop())
-    if (rulesRestored.restored > 0) log.info(rulesRestored, 'restored rule state')
     if (writer) {
       const w = writer
       bus.on('alert', ({ alert, transition, at }) => w.write(alertLine(alert, transition, at)))
     }
+    const replayed = replayJournal(journal, ingest, checkpointSeq, replaying)
+    log.info(
+      {
+        meters: restored.restoredStatus,
+        registers: restored.restoredRegisters,
+        ruleStates: rulesRestored.restored,
+        journal: { segments: found.segments, bytes: found.bytes, replayedMessages: replayed.messages },
+        ms: Math.round(performance.now() - restoreStarted),
+      },
+      'state restored',
+    )
 
-    const onMessage = (topic: string, payload: Buffer) => {
-      ingest.handle(topic, payload)
+    const admission = new Admission(metrics, log)
+    writer?.onPressure((on) => admission.hold('writer', on))
+    const checkpoints = new Checkpoints({
+      store,
+      journal,
+      ...(writer ? { writer } : {}),
+      parts: [ingest, engine],
+      metrics,
+      log,
+      intervalMs: env.CHECKPOINT_SECONDS * 1000,
+      maxJournalBytes: env.JOURNAL_MAX_BYTES,
+      admission,
+    })
+    checkpoints.start()
+    // Runs after the broker has stopped (cleanups run in reverse), before the writer closes.
+    cleanups.push(() => checkpoints.stop())
+
+    const embedded = !env.MQTT_URL
+    const onMessage: MessageHandler = (topic, payload, qos) => {
+      const receivedAt = Date.now()
+      if (ingest.handle(topic, payload, receivedAt).decoded === 0) return undefined
+      journal.append(topic, payload, receivedAt)
+      checkpoints.checkJournal()
+      if (qos === 0) return undefined
+      // Embedded: the PUBACK waits for the journal's fdatasync, shared by every message that
+      // arrived meanwhile. External: mqtt.js handles one message at a time, so the record is
+      // written (it survives a crash of the process) before the PUBACK, and synced with the next.
+      if (embedded) return journal.durable()
+      journal.write()
+      return undefined
     }
     const broker: Broker = env.MQTT_URL
       ? new ExternalBroker({
           url: env.MQTT_URL,
           onMessage,
+          admission: admission.wait,
           log,
           ...(env.MQTT_USERNAME !== undefined ? { username: env.MQTT_USERNAME } : {}),
           ...(env.MQTT_PASSWORD !== undefined ? { password: env.MQTT_PASSWORD } : {}),
           ...(env.MQTT_CLIENT_ID !== undefined ? { clientId: env.MQTT_CLIENT_ID } : {}),
+          tls: clientTlsFromEnv(env),
         })
-      : new EmbeddedBroker({ host: env.MQTT_HOST, port: env.MQTT_PORT, onMessage, log })
+      : new EmbeddedBroker({
+          // Logins, topic ACL, limits, TLS; refuses to start an exposed broker open to anyone.
+          ...embeddedSecurityFromEnv(env, { credentials: store.gatewayCredentials, metrics, log }),
+          host: env.MQTT_HOST,
+          port: env.MQTT_PORT,
+          onMessage,
+          admission: admission.wait,
+          log,
+        })
     ingest.onRejected((r) => {
       if (r.school) broker.publish(`schools/${r.school}/rejected`, rejectionMessage(r, config))
     })
@@ -294,6 +370,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       metrics,
       log,
       version: VERSION,
+      security: apiSecurity,
       meterStatus: (id) => ingest.status(id),
       health: () => {
         let storeHealth = { ok: true, detail: `SQLite at ${join(dataDir, 'schoolmeter.db')}` }
@@ -327,7 +404,14 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       const host = env.MQTT_HOST === '0.0.0.0' || env.MQTT_HOST === '::' ? '127.0.0.1' : env.MQTT_HOST
       const url =
         env.MQTT_URL ?? `mqtt://${host.includes(':') ? `[${host}]` : host}:${(broker as EmbeddedBroker).port}`
-      const sim = await startDemo({ registry, url, log })
+      // Where logins are checked, the simulator uses the service's own (made at start, never stored).
+      const login =
+        broker instanceof EmbeddedBroker
+          ? broker.internalLogin
+          : env.MQTT_USERNAME !== undefined
+            ? { username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD ?? '' }
+            : undefined
+      const sim = await startDemo({ registry, url, log, ...login })
       // Stopped before the API and the broker, so that nothing publishes into a closing service.
       cleanups.push(() => sim.stop())
       log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')

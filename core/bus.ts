@@ -27,10 +27,28 @@ export class Bus<E extends object = ServiceEvents> {
     }
   }
 
+  /**
+   * Where a listener's error goes. Unset, it is thrown to the emitter; the service sets it so
+   * that one listener failing (say, SQLite busy while an alert is written) neither stops the
+   * others nor the reading that caused it.
+   */
+  onError: ((err: unknown, name: keyof E) => void) | undefined
+
   emit<K extends keyof E>(name: K, event: E[K]): void {
     const list = this.listeners[name]
     if (!list) return
-    for (const fn of list) fn(event)
+    const onError = this.onError
+    if (!onError) {
+      for (const fn of list) fn(event)
+      return
+    }
+    for (const fn of list) {
+      try {
+        fn(event)
+      } catch (err) {
+        onError(err, name)
+      }
+    }
   }
 
   has<K extends keyof E>(name: K): boolean {

@@ -96,6 +96,9 @@ interface BuildingPlan {
   ownHours: boolean
   outsideTerm: boolean
   quiet?: Range & { overnight: boolean }
+  /** The last answer, by UTC minute: readings of many meters share a minute. */
+  lastMinute: number
+  lastOccupancy?: Occupancy
 }
 
 /** Whether a building keeps its hours on a kind of day: its own hours run on weekends too (boarders' Sunday evening). */
@@ -112,6 +115,8 @@ export class SchoolCalendar {
   private readonly schoolWeek: Week
   private readonly buildings = new Map<string, BuildingPlan>()
   private readonly dayTypes = new Map<string, DayType>()
+  private lastLocalMinute = Number.NaN
+  private lastLocal: LocalTime | undefined
   private readonly plannedUse: {
     window: School['calendar']['plannedUse'][number]
     week?: Week
@@ -129,6 +134,7 @@ export class SchoolCalendar {
         ownHours: !!o?.weeklyHours,
         outsideTerm: o?.outsideTerm === true,
         ...(quiet ? { quiet: { ...quiet, overnight: quiet.to <= quiet.from } } : {}),
+        lastMinute: Number.NaN,
       })
     }
     // A window covers the meters it names (or those of its building) and every meter upstream of
@@ -160,7 +166,20 @@ export class SchoolCalendar {
     return off
   }
 
+  /**
+   * Local time of an instant. The answer is the same for every instant of a UTC minute (offsets
+   * change on quarter hours), so the last one is kept: the result is shared, do not modify it.
+   */
   local(ms: number): LocalTime {
+    const minuteKey = Math.floor(ms / 60_000)
+    if (minuteKey === this.lastLocalMinute) return this.lastLocal!
+    const l = this.computeLocal(ms)
+    this.lastLocalMinute = minuteKey
+    this.lastLocal = l
+    return l
+  }
+
+  private computeLocal(ms: number): LocalTime {
     const offsetMinutes = this.offset(ms)
     const shifted = ms + offsetMinutes * 60_000
     const day = Math.floor(shifted / DAY_MS)
@@ -194,10 +213,20 @@ export class SchoolCalendar {
     return t
   }
 
+  /** Occupancy of a building at an instant; the result may be shared, do not modify it. */
   occupancy(building: Building | string, ms: number): Occupancy {
     const id = typeof building === 'string' ? building : building.id
     const plan = this.buildings.get(id)
     if (!plan) throw new Error(`building ${id} is not in school ${this.school.id}`)
+    const minuteKey = Math.floor(ms / 60_000)
+    if (minuteKey === plan.lastMinute) return plan.lastOccupancy!
+    const o = this.computeOccupancy(plan, ms)
+    plan.lastMinute = minuteKey
+    plan.lastOccupancy = o
+    return o
+  }
+
+  private computeOccupancy(plan: BuildingPlan, ms: number): Occupancy {
     const l = this.local(ms)
     const today = this.dayType(l.date)
     const inToday = inRanges(plan.week[l.weekday]!.same, l.minute)

@@ -37,6 +37,15 @@ function cut(s: string): string {
   return s.length > PAYLOAD_CUT ? s.slice(0, PAYLOAD_CUT) : s
 }
 
+/** The start of a value's JSON for a message; JSON.stringify overflows the stack on deep nesting. */
+function preview(v: unknown): string {
+  try {
+    return JSON.stringify(v)?.slice(0, 60) ?? String(v)
+  } catch {
+    return '(too deeply nested to print)'
+  }
+}
+
 export function decodeMessage(
   topic: string,
   payload: Buffer,
@@ -50,65 +59,164 @@ export function decodeMessage(
     out.ignored = true
     return out
   }
-  const reject = (reason: RejectReason, detail: string, extra: Partial<Rejection> = {}): Decoded => {
-    out.rejections.push({
-      topic,
-      reason,
-      detail,
-      receivedAt,
-      payload: cut(payload.subarray(0, PAYLOAD_CUT).toString('utf8')),
-      ...extra,
-    })
-    return out
-  }
+  // Rejections are built by plain functions, not closures: a closure per message showed in
+  // profiles (and tsx wraps each one in a naming helper).
   if (match.kind === 'bad')
-    return reject('bad_topic', match.detail, match.school ? { school: match.school } : {})
+    return rejectMessage(out, topic, payload, receivedAt, 'bad_topic', match.detail, match.school)
 
   const school = registry.schools.get(match.school)
   if (!school)
-    return reject('unknown_school', `school "${match.school}" is not in the registry`, {
-      school: match.school,
-    })
+    return rejectMessage(
+      out,
+      topic,
+      payload,
+      receivedAt,
+      'unknown_school',
+      `school "${match.school}" is not in the registry`,
+      match.school,
+    )
 
   let topicMeter: Meter | undefined
   if (match.kind === 'meter') {
     topicMeter = school.meters.get(match.meter)
     if (!topicMeter) {
-      return reject('unknown_meter', `meter "${match.meter}" is not registered at school ${school.id}`, {
-        school: school.id,
-        meter: match.meter,
-      })
+      return rejectMessage(
+        out,
+        topic,
+        payload,
+        receivedAt,
+        'unknown_meter',
+        `meter "${match.meter}" is not registered at school ${school.id}`,
+        school.id,
+        match.meter,
+      )
     }
   }
-  const where = { school: school.id, ...(topicMeter ? { meter: topicMeter.id } : {}) }
+  const meterId = topicMeter?.id
   if (payload.length > limits.maxPayloadBytes) {
-    return reject('too_large', `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`, where)
+    return rejectMessage(
+      out,
+      topic,
+      payload,
+      receivedAt,
+      'too_large',
+      `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`,
+      school.id,
+      meterId,
+    )
   }
   let body: unknown
   try {
     body = JSON.parse(payload.toString('utf8'))
   } catch (err) {
-    return reject('bad_json', (err as Error).message.slice(0, 200), where)
+    return rejectMessage(
+      out,
+      topic,
+      payload,
+      receivedAt,
+      'bad_json',
+      (err as Error).message.slice(0, 200),
+      school.id,
+      meterId,
+    )
   }
 
   if (Array.isArray(body)) {
     if (body.length > limits.maxBatchReadings) {
-      return reject('too_large', `batch of ${body.length} readings exceeds ${limits.maxBatchReadings}`, where)
+      return rejectMessage(
+        out,
+        topic,
+        payload,
+        receivedAt,
+        'too_large',
+        `batch of ${body.length} readings exceeds ${limits.maxBatchReadings}`,
+        school.id,
+        meterId,
+      )
     }
-    if (body.length === 0) return reject('bad_schema', 'empty array: no readings', where)
+    if (body.length === 0)
+      return rejectMessage(
+        out,
+        topic,
+        payload,
+        receivedAt,
+        'bad_schema',
+        'empty array: no readings',
+        school.id,
+        meterId,
+      )
     for (let i = 0; i < body.length; i++) {
       collect(decodeReading(body[i], i, school, topicMeter, topic, receivedAt, limits), out)
     }
   } else if (match.kind === 'gateway') {
-    return reject(
+    return rejectMessage(
+      out,
+      topic,
+      payload,
+      receivedAt,
       'bad_schema',
       'a gateway topic takes a JSON array of readings, each with a "meter" field',
-      where,
+      school.id,
+      meterId,
     )
   } else {
     collect(decodeReading(body, undefined, school, topicMeter, topic, receivedAt, limits), out)
   }
   return out
+}
+
+/** A rejection of the whole message, added to `out`. */
+function rejectMessage(
+  out: Decoded,
+  topic: string,
+  payload: Buffer,
+  receivedAt: number,
+  reason: RejectReason,
+  detail: string,
+  school?: string,
+  meter?: string,
+): Decoded {
+  out.rejections.push({
+    topic,
+    reason,
+    detail,
+    receivedAt,
+    payload: cut(payload.subarray(0, PAYLOAD_CUT).toString('utf8')),
+    ...(school ? { school } : {}),
+    ...(meter ? { meter } : {}),
+  })
+  return out
+}
+
+/** A rejection of one reading (of a batch, when `index` is set). */
+function rejectReading(
+  item: unknown,
+  index: number | undefined,
+  school: School,
+  topicMeter: Meter | undefined,
+  topic: string,
+  receivedAt: number,
+  reason: RejectReason,
+  detail: string,
+  meter?: string,
+): Rejection {
+  let payload: string
+  try {
+    payload = cut(JSON.stringify(item) ?? String(item))
+  } catch {
+    payload = '(too deeply nested to print)'
+  }
+  const who = meter ?? topicMeter?.id
+  return {
+    topic,
+    reason,
+    detail,
+    receivedAt,
+    school: school.id,
+    ...(who ? { meter: who } : {}),
+    ...(index !== undefined ? { index } : {}),
+    payload,
+  }
 }
 
 function decodeReading(
@@ -120,36 +228,43 @@ function decodeReading(
   receivedAt: number,
   limits: DecodeLimits,
 ): Reading | Rejection {
-  const reject = (reason: RejectReason, detail: string, meter?: string): Rejection => {
-    let payload: string
-    try {
-      payload = cut(JSON.stringify(item) ?? String(item))
-    } catch {
-      payload = '(too deeply nested to print)'
-    }
-    return {
-      topic,
-      reason,
-      detail,
-      receivedAt,
-      school: school.id,
-      ...((meter ?? topicMeter?.id) ? { meter: meter ?? topicMeter?.id } : {}),
-      ...(index !== undefined ? { index } : {}),
-      payload,
-    }
-  }
-
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    return reject('bad_schema', 'a reading must be a JSON object')
+    return rejectReading(
+      item,
+      index,
+      school,
+      topicMeter,
+      topic,
+      receivedAt,
+      'bad_schema',
+      'a reading must be a JSON object',
+    )
   }
   if (!checkReadingPayload.Check(item)) {
     const first = checkReadingPayload.Errors(item)[0]
     const field = first?.instancePath.slice(1) || 'reading'
     const got = (item as Record<string, unknown>)[field]
-    if (typeof got === 'number') return reject('implausible_value', `${field}=${got} is not a finite number`)
-    return reject(
+    // Only a non-finite number (1e999 in the JSON) is implausible; `"meter": 42` is a wrong type.
+    if (typeof got === 'number' && !Number.isFinite(got))
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
+        field === 'ts' ? 'bad_timestamp' : 'implausible_value',
+        `${field}=${got} is not a finite number`,
+      )
+    return rejectReading(
+      item,
+      index,
+      school,
+      topicMeter,
+      topic,
+      receivedAt,
       'bad_schema',
-      `${field} ${first?.message ?? 'is invalid'}${got === undefined ? '' : `, got ${JSON.stringify(got)?.slice(0, 60)}`}`,
+      `${field} ${first?.message ?? 'is invalid'}${got === undefined ? '' : `, got ${preview(got)}`}`,
     )
   }
   const r = item as { ts: string | number; meter?: string; estimated?: boolean } & Record<string, unknown>
@@ -157,21 +272,56 @@ function decodeReading(
   let meter = topicMeter
   if (topicMeter) {
     if (r.meter !== undefined && r.meter !== topicMeter.id) {
-      return reject('bad_schema', `reading names meter "${r.meter}" but was published on ${topic}`)
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
+        'bad_schema',
+        `reading names meter "${r.meter}" but was published on ${topic}`,
+      )
     }
   } else {
     if (r.meter === undefined)
-      return reject('bad_schema', 'a reading in a gateway batch needs a "meter" field')
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
+        'bad_schema',
+        'a reading in a gateway batch needs a "meter" field',
+      )
     meter = school.meters.get(r.meter)
     if (!meter)
-      return reject('unknown_meter', `meter "${r.meter}" is not registered at school ${school.id}`, r.meter)
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
+        'unknown_meter',
+        `meter "${r.meter}" is not registered at school ${school.id}`,
+        r.meter,
+      )
   }
   const m = meter!
 
   const ts = parseTimestamp(r.ts)
-  if (typeof ts === 'string') return reject('bad_timestamp', ts, m.id)
+  if (typeof ts === 'string')
+    return rejectReading(item, index, school, topicMeter, topic, receivedAt, 'bad_timestamp', ts, m.id)
   if (ts > receivedAt + limits.maxFutureMs) {
-    return reject(
+    return rejectReading(
+      item,
+      index,
+      school,
+      topicMeter,
+      topic,
+      receivedAt,
       'bad_timestamp',
       `timestamp is ${Math.round((ts - receivedAt) / 1000)} s in the future (gateway clock wrong?)`,
       m.id,
@@ -181,12 +331,24 @@ function decodeReading(
   const spec = KINDS[m.kind]
   const values: ReadingValues = {}
   let found = 0
-  for (const f of spec.fields) {
+  const fields = spec.fields
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!
     const v = r[f] as number | undefined
     if (v === undefined) continue
-    const [min, max] = FIELD_RANGES[f]
-    if (!Number.isFinite(v) || v < min || v > max) {
-      return reject('implausible_value', `${f}=${v} is outside ${min}…${max}`, m.id)
+    const range = FIELD_RANGES[f]
+    if (!Number.isFinite(v) || v < range[0] || v > range[1]) {
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
+        'implausible_value',
+        `${f}=${v} is outside ${range[0]}…${range[1]}`,
+        m.id,
+      )
     }
     values[f] = v
     found++
@@ -194,7 +356,13 @@ function decodeReading(
   if (found === 0) {
     const foreign = READING_FIELDS.filter((f) => r[f] !== undefined)
     if (foreign.length > 0) {
-      return reject(
+      return rejectReading(
+        item,
+        index,
+        school,
+        topicMeter,
+        topic,
+        receivedAt,
         'wrong_kind_fields',
         `meter ${m.id} is a ${m.kind} meter (fields ${spec.fields.join(', ')}); got ${foreign
           .map((f) => `${f} (${FIELD_KINDS[f].join('/')})`)
@@ -202,7 +370,13 @@ function decodeReading(
         m.id,
       )
     }
-    return reject(
+    return rejectReading(
+      item,
+      index,
+      school,
+      topicMeter,
+      topic,
+      receivedAt,
       'bad_schema',
       `no measurement: a ${m.kind} reading needs one of ${spec.fields.join(', ')}`,
       m.id,
@@ -233,6 +407,10 @@ export function parseTimestamp(ts: string | number): number | string {
   const normalised = ts.length > 5 && /[+-]\d{4}$/.test(ts) ? `${ts.slice(0, -2)}:${ts.slice(-2)}` : ts
   const ms = Date.parse(normalised)
   if (Number.isNaN(ms)) return `ts "${ts.slice(0, 40)}" is not a real date and time`
+  // Date.parse rolls a day the month does not have (2025-02-30) over into the next month.
+  const day = Number(ts.slice(8, 10))
+  if (day > 28 && day > new Date(Date.UTC(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)), 0)).getUTCDate())
+    return `ts "${ts.slice(0, 40)}" is not a real date and time`
   if (ms < EARLIEST_TS) return `ts "${ts}" is before the year 2000`
   return ms
 }

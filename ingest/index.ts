@@ -1,6 +1,6 @@
 export { EmbeddedBroker } from './broker/embedded.js'
 export { ExternalBroker } from './broker/external.js'
-export type { Broker, MessageHandler } from './broker/types.js'
+export type { Admission, Broker, MessageHandler } from './broker/types.js'
 export { DEFAULT_LIMITS, type DecodeLimits, decodeMessage, parseTimestamp } from './decode.js'
 export { influxTransportFromEnv } from './influx/config.js'
 export {
@@ -25,6 +25,7 @@ export {
   type WriterOptions,
   type WriterStatus,
 } from './influx/writer.js'
+export { Journal, type JournalRecord, readSegment } from './journal.js'
 export { checkReadingPayload, ReadingPayload } from './payload.js'
 export { type HandleResult, Ingest, type MeterStatus } from './pipeline.js'
 export {

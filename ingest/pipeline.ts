@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
+import type { Captured } from '../core/checkpoint.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, Rejection } from '../core/reading.js'
@@ -32,7 +33,10 @@ export interface IngestOptions {
   watermarkMs: number
   /** Absent when no InfluxDB is configured: readings are then not archived. */
   writer?: InfluxWriter
-  /** How often dirty per-meter state is saved to the store. */
+  /**
+   * How often dirty per-meter state is saved to the store; 0 when the service's checkpoints
+   * save it (through `capture`) instead.
+   */
   snapshotIntervalMs?: number
 }
 
@@ -58,6 +62,8 @@ export interface HandleResult {
   accepted: number
   rejected: number
   duplicates: number
+  /** Readings that got past decoding (accepted, duplicate or judged implausible). */
+  decoded: number
 }
 
 const WARN_EVERY_MS = 60_000
@@ -99,12 +105,15 @@ export class Ingest {
       restoredStatus++
     }
     const every = this.o.snapshotIntervalMs ?? 5000
-    this.snapshotTimer = setInterval(() => this.snapshot(), every)
-    this.snapshotTimer.unref()
+    if (every > 0) {
+      this.snapshotTimer = setInterval(() => this.snapshot(), every)
+      this.snapshotTimer.unref()
+    }
     return { restoredRegisters, restoredStatus }
   }
 
   stop(): void {
+    if (this.o.snapshotIntervalMs === 0) return
     if (this.snapshotTimer) clearInterval(this.snapshotTimer)
     this.snapshotTimer = undefined
     this.snapshot()
@@ -121,27 +130,36 @@ export class Ingest {
 
   /** Saves the state of every meter that changed since the last snapshot. */
   snapshot(): number {
-    if (this.dirty.size === 0) return 0
-    const states = [...this.dirty]
+    const n = this.dirty.size
+    if (n === 0) return 0
+    const captured = this.capture()
+    this.o.store.db.transaction(() => captured.commit())()
+    return n
+  }
+
+  /** A copy of the state of every meter that changed since the last capture (for a checkpoint). */
+  capture(): Captured {
+    const registers: [string, string][] = []
+    const status: MeterStatusRow[] = []
+    for (const s of this.dirty) {
+      if (s.register) registers.push([s.meter.id, JSON.stringify(s.register)])
+      if (s.status) status.push({ meterId: s.meter.id, ...s.status })
+    }
     this.dirty.clear()
-    const now = Date.now()
-    this.o.store.db.transaction(() => {
-      this.o.store.registerState.saveMany(
-        states.filter((s) => s.register).map((s) => [s.meter.id, s.register] as [string, unknown]),
-        now,
-      )
-      this.o.store.meterStatus.saveMany(
-        states.filter((s) => s.status).map((s): MeterStatusRow => ({ meterId: s.meter.id, ...s.status! })),
-      )
-    })()
-    return states.length
+    return {
+      commit: () => {
+        const now = Date.now()
+        this.o.store.registerState.saveJson(registers, now)
+        this.o.store.meterStatus.saveMany(status)
+      },
+    }
   }
 
   handle(topic: string, payload: Buffer, receivedAt = Date.now()): HandleResult {
     const decoded = decodeMessage(topic, payload, receivedAt, this.o.registry, this.o.limits)
-    if (decoded.ignored) return { accepted: 0, rejected: 0, duplicates: 0 }
-    this.o.metrics.messagesReceived.inc()
-    const result: HandleResult = { accepted: 0, rejected: 0, duplicates: 0 }
+    if (decoded.ignored) return { accepted: 0, rejected: 0, duplicates: 0, decoded: 0 }
+    this.o.metrics.hot.messagesReceived++
+    const result: HandleResult = { accepted: 0, rejected: 0, duplicates: 0, decoded: decoded.readings.length }
     for (const rej of decoded.rejections) this.reject(rej)
     result.rejected = decoded.rejections.length
     for (const reading of decoded.readings) {
@@ -205,7 +223,7 @@ export class Ingest {
     }
     this.o.writer?.write(readingLine(state.series, reading))
     this.updateStatus(state, reading)
-    this.o.metrics.readingsAccepted.inc()
+    this.o.metrics.hot.readingsAccepted++
     this.o.bus.emit('reading', reading)
     return 'accepted'
   }

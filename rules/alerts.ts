@@ -56,6 +56,10 @@ export class AlertManager {
     const key = `${rule}|${meter.id}`
     const existing = this.o.store.alerts.active(key)
     if (existing) return this.refresh(existing, v, ts)
+    // Readings replayed from the journal after a crash may find a condition that was already
+    // raised and resolved later in data time: the store knows better, nothing happens.
+    const last = this.o.store.alerts.latest(key)
+    if (last?.resolvedAt !== undefined && last.resolvedAt >= ts) return last
     return this.commit(() => {
       const id = this.o.store.alerts.insert({
         key,
@@ -86,6 +90,8 @@ export class AlertManager {
   clear(rule: string, meter: Meter, ts: number, note?: string): Alert | undefined {
     const a = this.o.store.alerts.active(`${rule}|${meter.id}`)
     if (!a) return undefined
+    // A verdict older than what the alert has seen comes from a replay of the journal.
+    if (ts < Math.max(a.openedAt, a.lastSeenAt)) return undefined
     return this.commit(() => {
       this.o.store.alerts.update(a.id, {
         status: 'resolved',

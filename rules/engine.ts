@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
-import { Calendars } from '../core/calendar.js'
+import { Calendars, type SchoolCalendar } from '../core/calendar.js'
+import type { Captured } from '../core/checkpoint.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
@@ -17,10 +18,12 @@ import { RULES } from './catalogue.js'
 import { silence } from './meter/offline.js'
 import { anomalyVerdict } from './meter/register-anomaly.js'
 import { resolveParams } from './params.js'
-import { HOUR, type Rule, type RuleId, type RuleInput, type Verdict } from './types.js'
+import { HOUR, RULE_IDS, type Rule, type RuleId, type RuleInput, type Verdict } from './types.js'
 
 interface Slot {
   rule: Rule
+  /** Position of the rule in RULE_IDS, for the evaluation counters. */
+  index: number
   params: Record<string, unknown>
   state: unknown
   active: boolean
@@ -29,9 +32,11 @@ interface Slot {
 interface MeterRules {
   meter: Meter
   slots: Slot[]
-  byId: Map<RuleId, Slot>
   /** Buildings whose use shows on this meter: its own, and those of its sub-meters. */
   serves: Building[]
+  calendar: SchoolCalendar
+  /** Whether any building the meter serves is occupied at an instant: made once, not per reading. */
+  occupiedAt: (ms: number) => boolean
 }
 
 export interface RuleEngineOptions {
@@ -44,6 +49,7 @@ export interface RuleEngineOptions {
   /** When each meter was last heard from (wall clock), for meter.offline. */
   lastReceivedAt: (meterId: string) => number | undefined
   now?: () => number
+  /** How often rule state is saved; 0 when the service's checkpoints save it (through `capture`). */
   snapshotIntervalMs?: number
 }
 
@@ -58,14 +64,19 @@ export class RuleEngine {
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
   private readonly now: () => number
-  /** Evaluations per rule, counted here and handed to Prometheus when scraped (a labelled inc per reading and rule is costly). */
-  private readonly evaluations = new Map<RuleId, number>()
+  /**
+   * Evaluations per rule (indexed as RULE_IDS), counted here and handed to Prometheus when
+   * scraped: a labelled inc — or even a Map update — per reading and rule showed in profiles.
+   */
+  private readonly evaluations = new Float64Array(RULE_IDS.length)
 
   constructor(private readonly o: RuleEngineOptions) {
     this.now = o.now ?? Date.now
     o.metrics?.onCollect(() => {
-      for (const [rule, n] of this.evaluations) o.metrics!.ruleEvaluations.inc({ rule }, n)
-      this.evaluations.clear()
+      this.evaluations.forEach((n, i) => {
+        if (n > 0) o.metrics!.ruleEvaluations.inc({ rule: RULE_IDS[i]! }, n)
+      })
+      this.evaluations.fill(0)
     })
     const problems: ConfigProblem[] = []
     const serves = servedBuildings(o.registry)
@@ -74,13 +85,23 @@ export class RuleEngine {
       for (const rule of Object.values(RULES)) {
         if (!rule.kinds.includes(meter.kind) || (rule.appliesTo && !rule.appliesTo(meter))) continue
         const { enabled, params } = resolveParams(rule, meter, problems)
-        if (enabled) slots.push({ rule, params, state: rule.init(meter, params), active: false })
+        if (enabled)
+          slots.push({
+            rule,
+            index: RULE_IDS.indexOf(rule.id),
+            params,
+            state: rule.init(meter, params),
+            active: false,
+          })
       }
+      const served = serves.get(meter.id) ?? [meter.building]
+      const calendar = this.calendars.for(meter.school)
       this.meters.set(meter.id, {
         meter,
         slots,
-        byId: new Map(slots.map((s) => [s.rule.id, s])),
-        serves: serves.get(meter.id) ?? [meter.building],
+        serves: served,
+        calendar,
+        occupiedAt: (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied),
       })
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
@@ -93,7 +114,7 @@ export class RuleEngine {
       const m = this.meters.get(meterId)
       if (!m) continue
       for (const [ruleId, saved] of byRule) {
-        const slot = m.byId.get(ruleId as RuleId)
+        const slot = slotOf(m, ruleId)
         const v = saved as { s?: unknown; a?: boolean }
         if (!slot || typeof v !== 'object' || v === null || !('s' in v)) continue
         slot.state = v.s
@@ -103,37 +124,54 @@ export class RuleEngine {
     }
     // Alerts still active in the store are the truth about what is active.
     for (const a of this.o.store.alerts.list({ status: 'active', limit: 1_000_000 })) {
-      const slot = this.meters.get(a.meter)?.byId.get(a.rule as RuleId)
+      const m = this.meters.get(a.meter)
+      const slot = m && slotOf(m, a.rule)
       if (slot) slot.active = true
     }
     this.startedAt = this.now()
     this.off.push(this.o.bus.on('reading', (r) => this.onReading(r)))
     this.off.push(this.o.bus.on('anomaly', (a) => this.onAnomaly(a)))
-    this.timer = setInterval(() => this.snapshot(), this.o.snapshotIntervalMs ?? 5000)
-    this.timer.unref()
+    const every = this.o.snapshotIntervalMs ?? 5000
+    if (every > 0) {
+      this.timer = setInterval(() => this.snapshot(), every)
+      this.timer.unref()
+    }
     return { restored }
   }
 
   stop(): void {
     for (const f of this.off.splice(0)) f()
     if (this.timer) clearInterval(this.timer)
-    this.snapshot()
+    // With the service's checkpoints (interval 0) the final checkpoint saves the state.
+    if (this.o.snapshotIntervalMs !== 0) this.snapshot()
   }
 
   snapshot(): number {
     if (this.dirty.size === 0) return 0
-    const entries: [string, string, unknown][] = []
+    const entries = this.captureEntries()
+    return this.o.store.ruleState.saveJson(entries)
+  }
+
+  /** A copy of the rule state of every meter that changed since the last capture (for a checkpoint). */
+  capture(): Captured {
+    const entries = this.captureEntries()
+    return { commit: () => this.o.store.ruleState.saveJson(entries) }
+  }
+
+  private captureEntries(): [string, string, string][] {
+    const entries: [string, string, string][] = []
     for (const m of this.dirty)
-      for (const s of m.slots) entries.push([m.meter.id, s.rule.id, { s: s.state, a: s.active }])
+      for (const s of m.slots)
+        entries.push([m.meter.id, s.rule.id, JSON.stringify({ s: s.state, a: s.active })])
     this.dirty.clear()
-    return this.o.store.ruleState.saveMany(entries)
+    return entries
   }
 
   onReading(r: Reading): void {
     const m = this.meters.get(r.meter.id)
     if (!m || r.late) return
     const meter = r.meter
-    const cal = this.calendars.for(meter.school)
+    const cal = m.calendar
     if (
       meter.kind === 'temperature' &&
       meter.config.placement === 'outdoor' &&
@@ -144,27 +182,30 @@ export class RuleEngine {
     }
     const local = cal.local(r.ts)
     const outdoor = this.outdoor.get(meter.school.id)
-    const occupiedAt = (ms: number) => m.serves.some((b) => cal.occupancy(b, ms).occupied)
     const own = cal.occupancy(meter.building, r.ts)
-    const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: occupiedAt(r.ts) }
+    const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: m.occupiedAt(r.ts) }
+    // One object of one shape per reading (optional fields left undefined rather than spread in):
+    // spreads made a new hidden class and several temporary objects per reading.
     const input: RuleInput = {
       meter,
       ts: r.ts,
       values: r.values,
-      ...(r.used !== undefined ? { used: r.used } : {}),
-      ...(r.usedFrom !== undefined ? { usedFrom: r.usedFrom } : {}),
+      used: r.used,
+      usedFrom: r.usedFrom,
       estimated: r.estimated,
       occupancy,
-      occupiedAt,
+      occupiedAt: m.occupiedAt,
       local,
       heatingSeason: cal.heatingSeason(local.date),
-      ...(outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? { outdoorC: outdoor.c } : {}),
+      outdoorC: outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? outdoor.c : undefined,
       calendar: cal,
     }
     const suppressed = cal.suppressedRules(meter, r.ts)
-    for (const slot of m.slots) {
+    const slots = m.slots
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!
       const v = slot.rule.evaluate(slot.state, input, slot.params)
-      this.evaluations.set(slot.rule.id, (this.evaluations.get(slot.rule.id) ?? 0) + 1)
+      this.evaluations[slot.index]!++
       if (!v) continue
       // Estimated readings never raise or clear a leak alert.
       if (slot.rule.leak && r.estimated) continue
@@ -176,7 +217,7 @@ export class RuleEngine {
 
   onAnomaly(a: RegisterAnomaly): void {
     const m = this.meters.get(a.meter.id)
-    const slot = m?.byId.get('meter.register_anomaly')
+    const slot = m && slotOf(m, 'meter.register_anomaly')
     if (!m || !slot) return
     this.apply(m, slot, anomalyVerdict(slot.state as Parameters<typeof anomalyVerdict>[0], a), a.ts)
     this.dirty.add(m)
@@ -191,7 +232,7 @@ export class RuleEngine {
     const now = this.now()
     let raised = 0
     for (const m of this.meters.values()) {
-      const slot = m.byId.get('meter.offline')
+      const slot = slotOf(m, 'meter.offline')
       if (!slot || slot.active) continue
       const last = this.o.lastReceivedAt(m.meter.id)
       if (last === undefined) continue
@@ -225,4 +266,10 @@ export class RuleEngine {
   rulesOf(meterId: string): RuleId[] {
     return this.meters.get(meterId)?.slots.map((s) => s.rule.id) ?? []
   }
+}
+
+/** A meter's slot for a rule: a few slots, searched in place (a Map per meter cost ~0.5 KB of memory). */
+function slotOf(m: MeterRules, id: string): Slot | undefined {
+  for (const s of m.slots) if (s.rule.id === id) return s
+  return undefined
 }

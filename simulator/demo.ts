@@ -11,6 +11,9 @@ export interface DemoOptions {
   registry: Registry
   /** The broker to publish to. */
   url: string
+  /** The broker's login, where it asks for one. */
+  username?: string
+  password?: string
   log: Logger
   historyHours?: number
   seed?: string
@@ -30,7 +33,12 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     seed: o.seed ?? 'demo',
     scenario: scenarioFile('demo'),
   })
-  const publisher = new Publisher({ url: o.url, qos: 1, clientId: 'schoolmeter-demo-simulator' })
+  const publisher = new Publisher({
+    url: o.url,
+    qos: 1,
+    clientId: 'schoolmeter-demo-simulator',
+    ...(o.username !== undefined ? { username: o.username, password: o.password ?? '' } : {}),
+  })
   await publisher.connect()
   const stop = new AbortController()
   const stats = new SentStats()

@@ -87,6 +87,14 @@ export class AlertRepository {
     return r && fromRaw(r)
   }
 
+  /** The most recent alert of a key, whatever its status. */
+  latest(key: string): AlertRow | undefined {
+    const r = this.db.prepare('SELECT * FROM alerts WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as
+      | Raw
+      | undefined
+    return r && fromRaw(r)
+  }
+
   get(id: number): AlertRow | undefined {
     const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Raw | undefined
     return r && fromRaw(r)
@@ -330,10 +338,17 @@ export class RuleStateRepository {
   }
 
   saveMany(entries: Iterable<[meterId: string, rule: string, state: unknown]>, now = Date.now()): number {
+    const json: [string, string, string][] = []
+    for (const [m, r, s] of entries) json.push([m, r, JSON.stringify(s)])
+    return this.saveJson(json, now)
+  }
+
+  /** As saveMany, with each state already serialised (a checkpoint captures before it commits). */
+  saveJson(entries: Iterable<[meterId: string, rule: string, json: string]>, now = Date.now()): number {
     let n = 0
     this.db.transaction(() => {
-      for (const [m, r, s] of entries) {
-        this.upsert.run(m, r, JSON.stringify(s), now)
+      for (const [m, r, json] of entries) {
+        this.upsert.run(m, r, json, now)
         n++
       }
     })()

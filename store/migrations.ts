@@ -221,4 +221,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_at ON audit_log(at);
   `,
+  // 5: small named values of the service itself (the journal checkpoint)
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ]

@@ -16,6 +16,20 @@ export const Env = Type.Object({
   DATA_DIR: Type.String({ default: './data', description: 'SQLite database and write spool' }),
   HTTP_PORT: port(8080),
   HTTP_HOST: Type.String({ default: '127.0.0.1', description: 'address the API listens on' }),
+  METRICS_PUBLIC: Type.Optional(Flag),
+  API_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 600,
+    description:
+      'API requests per minute per token (or per client address before one is verified); 0 = no limit',
+  }),
+  CORS_ORIGINS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*(\\*|https?://[^\\s,/]+)(\\s*,\\s*(\\*|https?://[^\\s,/]+))*\\s*$',
+      description:
+        'browser origins allowed to call the API, comma-separated, e.g. https://grafana.example; unset = no CORS',
+    }),
+  ),
   MQTT_PORT: port(1883),
   MQTT_HOST: Type.String({ default: '127.0.0.1', description: 'address the embedded broker listens on' }),
   MQTT_URL: Type.Optional(
@@ -24,6 +38,52 @@ export const Env = Type.Object({
   MQTT_USERNAME: Type.Optional(Type.String()),
   MQTT_PASSWORD: Type.Optional(Type.String()),
   MQTT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  // Shared with the API. For MQTT: unset = anonymous clients only while the embedded broker
+  // listens on loopback alone and no gateway credential is active; 1 = always; 0 = never.
+  ALLOW_ANONYMOUS: Type.Optional(Flag),
+  MQTT_TLS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description: "port of the embedded broker's TLS listener (mqtts), e.g. 8883; unset = none",
+    }),
+  ),
+  MQTT_TLS_HOST: Type.Optional(
+    Type.String({ description: "address of the embedded broker's TLS listener; MQTT_HOST when unset" }),
+  ),
+  MQTT_TLS_CERT: Type.Optional(
+    Type.String({ description: 'PEM certificate (chain) file of the TLS listener' }),
+  ),
+  MQTT_TLS_KEY: Type.Optional(Type.String({ description: 'PEM private key file of the TLS listener' })),
+  MQTT_TLS_CA: Type.Optional(
+    Type.String({ description: 'PEM CA file: the TLS listener then requires client certificates it signed' }),
+  ),
+  MQTT_MAX_PACKET_BYTES: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 268435455,
+      description:
+        'largest MQTT packet a client may send; 0 = no limit; default max(1 MiB, MAX_PAYLOAD_BYTES + 64 KiB)',
+    }),
+  ),
+  MQTT_MAX_MESSAGES_PER_SECOND: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: 'publishes per second per client before the broker stops reading its socket; 0 = no limit',
+  }),
+  MQTT_MAX_CONNECTS_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    default: 30,
+    description: 'CONNECTs per minute per client id before CONNACK "server unavailable"; 0 = no limit',
+  }),
+  MQTT_CA: Type.Optional(
+    Type.String({ description: 'PEM CA file to verify the external broker (mqtts://)' }),
+  ),
+  MQTT_CERT: Type.Optional(
+    Type.String({ description: 'PEM client certificate file for the external broker' }),
+  ),
+  MQTT_KEY: Type.Optional(Type.String({ description: 'PEM client key file for the external broker' })),
+  MQTT_REJECT_UNAUTHORIZED: Type.Optional(Flag),
   INFLUX_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   INFLUX_API: Type.Optional(
     Type.Enum(['v1', 'v2'], {
@@ -40,7 +100,30 @@ export const Env = Type.Object({
   INFLUX_BATCH_LINES: Type.Integer({ minimum: 1, maximum: 100000, default: 5000 }),
   INFLUX_FLUSH_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   INFLUX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300000, default: 10000 }),
+  INFLUX_GZIP: Type.String({
+    pattern: '^(auto|off|[0-9])$',
+    default: 'auto',
+    description:
+      'gzip write batches: auto = not to a loopback InfluxDB (only CPU spent), level 1 across a network; off; or a zlib level 1-9',
+  }),
   SPOOL_MAX_BYTES: Type.Integer({ minimum: 1024 * 1024, default: 1024 ** 3 }),
+  INFLUX_MAX_QUEUED_LINES: Type.Integer({
+    minimum: 100,
+    default: 200_000,
+    description:
+      'lines held in memory when InfluxDB is slow and the spool full, before publishers are held back',
+  }),
+  CHECKPOINT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 10,
+    description: 'how often register and rule state is committed and the journal trimmed',
+  }),
+  JOURNAL_MAX_BYTES: Type.Integer({
+    minimum: 1024 * 1024,
+    default: 512 * 1024 ** 2,
+    description: 'journal bytes since the last checkpoint above which publishers are held back',
+  }),
   WATERMARK_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 600 }),
   MAX_PAYLOAD_BYTES: Type.Integer({ minimum: 256, maximum: 64 * 1024 * 1024, default: 256 * 1024 }),
   MAX_BATCH_READINGS: Type.Integer({ minimum: 1, maximum: 1000000, default: 10000 }),

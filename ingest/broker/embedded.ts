@@ -6,15 +6,22 @@
  */
 
 import type { AddressInfo } from 'node:net'
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
-import type { Broker, MessageHandler } from './types.js'
+import type { BrokerSecurity, TlsListenerOptions } from './security.js'
+import type { Admission, Broker, MessageHandler } from './types.js'
 
 export interface EmbeddedBrokerOptions {
   host: string
   port: number
   onMessage: MessageHandler
+  /** Logins, topic ACL and limits (security.ts); without it every client may do anything. */
+  security?: BrokerSecurity
+  /** A second listener speaking MQTT over TLS (mqtts). */
+  tls?: TlsListenerOptions
+  admission?: Admission
   log: Logger
 }
 
@@ -22,6 +29,9 @@ export class EmbeddedBroker implements Broker {
   readonly mode = 'embedded'
   private aedes: Aedes | undefined
   private server: Server | undefined
+  private tlsServer: Server | undefined
+  /** The TLS listener's port, when there is one. */
+  tlsPort: number | undefined
   private listening = false
   port: number
 
@@ -30,24 +40,55 @@ export class EmbeddedBroker implements Broker {
   }
 
   get description(): string {
-    return `embedded aedes on mqtt://${this.o.host}:${this.port}`
+    const tls = this.o.tls ? `, mqtts://${this.o.tls.host}:${this.tlsPort ?? this.o.tls.port}` : ''
+    return `embedded aedes on mqtt://${this.o.host}:${this.port}${tls}`
+  }
+
+  /** The login of the service's own clients (the demo), when logins are checked. */
+  get internalLogin(): { username: string; password: string } | undefined {
+    return this.o.security?.internalLogin
+  }
+
+  get security(): BrokerSecurity | undefined {
+    return this.o.security
   }
 
   async start(): Promise<void> {
-    const { onMessage, log } = this.o
+    const { onMessage, admission, log } = this.o
+    const security = this.o.security
+    // The topic ACL and the message rate run first, around the ingest below (security.ts).
+    const guard = security ? security.guardPublish.bind(security) : <T>(handler: T) => handler
     this.aedes = await Aedes.createBroker({
-      authorizePublish: (client, packet, callback) => {
+      ...(security
+        ? { authenticate: security.authenticate, authorizeSubscribe: security.authorizeSubscribe }
+        : {}),
+      authorizePublish: guard((client, packet, callback) => {
+        if (!client) return callback(null)
         // Never fail the callback for bad data: that would disconnect the gateway. Bad readings
-        // are rejected on the `rejected` topic instead.
-        if (client) {
+        // are rejected on the `rejected` topic instead. The callback is what sends the PUBACK,
+        // so it waits until the handler says the message is durable; and while ingest pushes
+        // back, aedes reads nothing more from this client (it waits for every packet of a read).
+        const take = () => {
+          let durable: Promise<void> | undefined
           try {
-            onMessage(packet.topic, packet.payload as Buffer)
+            durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
           } catch (err) {
             log.error({ err, topic: packet.topic }, 'ingest failed on a message')
           }
+          if (!durable) return callback(null)
+          durable.then(
+            () => callback(null),
+            (err: Error) => {
+              // Not acknowledged: the client is disconnected and sends it again.
+              log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
+              callback(err)
+            },
+          )
         }
-        callback(null)
-      },
+        const held = admission?.()
+        if (held) held.then(take)
+        else take()
+      }),
     })
     this.aedes.on('clientError', (client, err) =>
       log.debug({ client: client?.id, err: err.message }, 'MQTT client error'),
@@ -55,17 +96,32 @@ export class EmbeddedBroker implements Broker {
     this.aedes.on('connectionError', (_client, err) =>
       log.debug({ err: err.message }, 'MQTT connection error'),
     )
-    const server = createServer(this.aedes.handle)
+    if (security) {
+      this.aedes.on('clientDisconnect', (client) => security.clientGone(client))
+      security.start()
+    }
+    const aedes = this.aedes
+    const handle = (socket: Socket) => {
+      aedes.handle(socket)
+      security?.watchConnection(socket)
+    }
+    const server = createServer(handle)
     this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
+    this.port = await listen(server, this.o.port, this.o.host)
+    if (this.o.tls) {
+      const { host, port, cert, key, ca } = this.o.tls
+      // With a CA, a client must present a certificate it signed (on top of its MQTT login).
+      const tlsServer = createTlsServer(
+        { cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}) },
+        handle,
+      )
+      tlsServer.on('tlsClientError', (err, socket) =>
+        log.debug({ err: err.message, remote: socket.remoteAddress }, 'MQTT TLS handshake failed'),
+      )
+      this.tlsServer = tlsServer
+      this.tlsPort = await listen(tlsServer, port, host)
+    }
     this.listening = true
-    this.port = (server.address() as AddressInfo).port
   }
 
   publish(topic: string, payload: string | Buffer): void {
@@ -95,11 +151,26 @@ export class EmbeddedBroker implements Broker {
 
   async stop(): Promise<void> {
     this.listening = false
-    const server = this.server
     const aedes = this.aedes
+    this.o.security?.stop()
     // Stop accepting connections, then close the broker, which disconnects the clients.
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
+    const closed = Promise.all(
+      [this.server, this.tlsServer].map((server) =>
+        server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined,
+      ),
+    )
     if (aedes && !aedes.closed) await new Promise<void>((resolve) => aedes.close(() => resolve()))
     await closed
   }
+}
+
+/** Listens and answers the port (the one given, or the one the system chose for 0). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
 }

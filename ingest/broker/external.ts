@@ -6,14 +6,18 @@
 import { hostname } from 'node:os'
 import { connect, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
-import type { Broker, MessageHandler } from './types.js'
+import type { ClientTlsOptions } from './security.js'
+import type { Admission, Broker, MessageHandler } from './types.js'
 
 export interface ExternalBrokerOptions {
   url: string
   username?: string
   password?: string
   clientId?: string
+  /** For mqtts:// (or wss://): CA, client certificate and whether the broker's must verify. */
+  tls?: ClientTlsOptions | undefined
   onMessage: MessageHandler
+  admission?: Admission
   log: Logger
 }
 
@@ -30,7 +34,7 @@ export class ExternalBroker implements Broker {
   }
 
   async start(): Promise<void> {
-    const { onMessage, log } = this.o
+    const { onMessage, admission, log } = this.o
     const client = connect(this.o.url, {
       clientId: this.o.clientId ?? `schoolmeter-${hostname()}`.slice(0, 64),
       clean: false,
@@ -38,17 +42,35 @@ export class ExternalBroker implements Broker {
       connectTimeout: 10_000,
       ...(this.o.username !== undefined ? { username: this.o.username } : {}),
       ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+      ...this.o.tls,
     })
     this.client = client
     // Handlers go on before the connection is up: a persistent session delivers what was
     // queued for us right after CONNACK.
-    client.on('message', (topic, payload) => {
-      try {
-        onMessage(topic, payload)
-      } catch (err) {
-        log.error({ err, topic }, 'ingest failed on a message')
+    // mqtt.js sends the PUBACK when handleMessage calls back, and reads the next packet only
+    // then: holding the callback is how back-pressure and "acknowledged means durable" reach
+    // the broker, which keeps unacknowledged messages for our persistent session.
+    client.handleMessage = (packet, callback) => {
+      const take = () => {
+        let durable: Promise<void> | undefined
+        try {
+          durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
+        } catch (err) {
+          log.error({ err, topic: packet.topic }, 'ingest failed on a message')
+        }
+        if (!durable) return callback()
+        durable.then(
+          () => callback(),
+          (err: Error) => {
+            log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
+            callback(err)
+          },
+        )
       }
-    })
+      const held = admission?.()
+      if (held) held.then(take)
+      else take()
+    }
     client.on('reconnect', () => log.warn(`reconnecting to ${this.description}`))
     client.on('connect', (connack) => {
       // A broker that lost (or never had) our session needs the subscription again.

@@ -1,5 +1,15 @@
-/** The seam between MQTT and the pipeline: the embedded broker and an external one look the same. */
-export type MessageHandler = (topic: string, payload: Buffer) => void
+/**
+ * The seam between MQTT and the pipeline: the embedded broker and an external one look the same.
+ * A handler returns a promise when the message may be acknowledged only once it settles (a QoS 1
+ * reading becomes durable); the broker then holds the PUBACK until it does.
+ */
+export type MessageHandler = (topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void> | undefined
+
+/**
+ * Back-pressure: undefined while ingest takes messages, else a promise that resolves when it
+ * takes them again. While it is pending the broker stops reading from publishers.
+ */
+export type Admission = () => Promise<void> | undefined
 
 export interface Broker {
   readonly mode: 'embedded' | 'external'

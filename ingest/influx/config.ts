@@ -21,6 +21,7 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
       url: env.INFLUX_URL,
       database: env.INFLUX_DATABASE,
       timeoutMs: env.INFLUX_TIMEOUT_MS,
+      gzipLevel: gzipLevel(env.INFLUX_GZIP, env.INFLUX_URL),
       ...(env.INFLUX_RETENTION_POLICY ? { retentionPolicy: env.INFLUX_RETENTION_POLICY } : {}),
       ...(env.INFLUX_USERNAME !== undefined ? { username: env.INFLUX_USERNAME } : {}),
       ...(env.INFLUX_PASSWORD !== undefined ? { password: env.INFLUX_PASSWORD } : {}),
@@ -41,6 +42,7 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
       url: env.INFLUX_URL,
       bucket,
       timeoutMs: env.INFLUX_TIMEOUT_MS,
+      gzipLevel: gzipLevel(env.INFLUX_GZIP, env.INFLUX_URL),
       ...(env.INFLUX_TOKEN ? { token: env.INFLUX_TOKEN } : {}),
       ...(env.INFLUX_ORG ? { org: env.INFLUX_ORG } : {}),
     })
@@ -53,4 +55,16 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
         'INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET beside it (InfluxDB 2.x/3.x), or INFLUX_DATABASE (InfluxDB 1.x)',
     },
   ])
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * INFLUX_GZIP: `off`/`0`, a zlib level `1`–`9`, or `auto` (the default): plain text to InfluxDB
+ * on this machine, where gzip only costs CPU, level 1 across a network (docs/performance.md).
+ */
+export function gzipLevel(setting: string | undefined, url: string): number {
+  if (setting === undefined || setting === 'auto') return LOOPBACK.test(new URL(url).hostname) ? 0 : 1
+  if (setting === 'off') return 0
+  return Number(setting)
 }

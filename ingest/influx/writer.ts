@@ -23,7 +23,11 @@ export interface WriterOptions {
   quickRetryDelaysMs: number[]
   drainInitialDelayMs: number
   drainMaxDelayMs: number
-  /** Lines held in memory when the spool is full; beyond this, lines are dropped and counted. */
+  /**
+   * Lines held in memory (waiting for a free slot, or for InfluxDB when the spool is full)
+   * above which the writer reports back-pressure; below half of it the pressure is off again.
+   * Lines are never dropped: the broker stops reading from publishers instead.
+   */
   maxQueuedLines: number
   /** Where batches InfluxDB refuses as malformed are kept for inspection. */
   rejectedDir: string
@@ -68,6 +72,11 @@ export class InfluxWriter {
   private idleWaiters: (() => void)[] = []
   private lastError: { message: string; at: number } | undefined
   private lastSuccessAt: number | undefined
+  /** Batches cut but not yet in InfluxDB or the spool. */
+  private readonly outstanding = new Set<string[]>()
+  private barriers: { remaining: Set<string[]>; resolve: () => void }[] = []
+  private pressured = false
+  private pressureListeners: ((on: boolean) => void)[] = []
 
   constructor(
     private readonly transport: LineTransport,
@@ -91,6 +100,26 @@ export class InfluxWriter {
     this.buffer.push(line)
     if (this.buffer.length >= this.o.batchLines) this.cut()
     else if (!this.timer) this.timer = setTimeout(() => this.cut(), this.o.flushIntervalMs)
+  }
+
+  /**
+   * Resolves once every line written so far is in InfluxDB or in the spool (or, if InfluxDB
+   * refused it as malformed, kept in the refused folder): what a checkpoint waits for.
+   */
+  barrier(): Promise<void> {
+    this.cut()
+    if (this.outstanding.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.barriers.push({ remaining: new Set(this.outstanding), resolve }))
+  }
+
+  /** True while the memory queue is over its limit: the broker should stop reading. */
+  get underPressure(): boolean {
+    return this.pressured
+  }
+
+  /** Called with true when back-pressure starts and false when it ends. */
+  onPressure(listener: (on: boolean) => void): void {
+    this.pressureListeners.push(listener)
   }
 
   /** Sends what is buffered; resolves when nothing is in flight and nothing sendable is queued. */
@@ -139,23 +168,48 @@ export class InfluxWriter {
     if (this.buffer.length === 0) return
     const batch = this.buffer
     this.buffer = []
+    this.outstanding.add(batch)
     if (this.down) this.toSpool(batch)
     else if (this.inflight >= this.o.maxInflight) this.enqueue(batch)
     else void this.send(batch)
   }
 
   private enqueue(batch: string[]): void {
-    if (this.queuedLines + batch.length > this.o.maxQueuedLines) {
-      this.metrics.influxDroppedLines.inc({ reason: 'spool_full' }, batch.length)
-      this.log.error(
-        { lines: batch.length, spool: this.spool.stats() },
-        'InfluxDB is unreachable and both the spool and the memory queue are full: dropping lines. Raise SPOOL_MAX_BYTES or restore InfluxDB.',
-      )
-      return
-    }
     this.queue.push(batch)
     this.queuedLines += batch.length
     this.updateGauges()
+  }
+
+  /** A batch is in InfluxDB, in the spool or refused: it no longer holds a checkpoint back. */
+  private settled(batch: string[]): void {
+    if (!this.outstanding.delete(batch)) return
+    if (this.barriers.length === 0) return
+    const open: typeof this.barriers = []
+    for (const b of this.barriers) {
+      b.remaining.delete(batch)
+      if (b.remaining.size === 0) b.resolve()
+      else open.push(b)
+    }
+    this.barriers = open
+  }
+
+  private checkPressure(): void {
+    const lines = this.queuedLines
+    const on = this.pressured ? lines > this.o.maxQueuedLines / 2 : lines > this.o.maxQueuedLines
+    if (on === this.pressured) return
+    this.pressured = on
+    this.metrics.writerBackpressure.set(on ? 1 : 0)
+    if (on) {
+      this.log.warn(
+        { queuedLines: lines, spool: this.spool.stats() },
+        this.down
+          ? 'InfluxDB is unreachable and the spool is full: holding publishers back until there is room (raise SPOOL_MAX_BYTES or restore InfluxDB)'
+          : 'InfluxDB cannot keep up: holding publishers back until the queue drains',
+      )
+    } else {
+      this.log.info('the InfluxDB queue has drained: publishers are read again')
+    }
+    for (const l of this.pressureListeners) l(on)
   }
 
   private requeue(batch: string[]): void {
@@ -167,6 +221,7 @@ export class InfluxWriter {
     this.inflight++
     try {
       await this.attempt(batch, this.o.quickRetryDelaysMs)
+      this.settled(batch)
     } catch (err) {
       const e = asWriteError(err)
       if (!e.retryable) {
@@ -225,6 +280,7 @@ export class InfluxWriter {
       if (!this.spool.append(batch)) break
       this.queue.shift()
       this.queuedLines -= batch.length
+      this.settled(batch)
       this.metrics.influxBatches.inc({ result: 'spooled' })
     }
     this.updateGauges()
@@ -238,6 +294,7 @@ export class InfluxWriter {
       this.log.error({ err }, 'cannot write to the spool; keeping the batch in memory')
     }
     if (ok) {
+      this.settled(batch)
       this.metrics.influxBatches.inc({ result: 'spooled' })
       this.updateGauges()
     } else {
@@ -278,6 +335,7 @@ export class InfluxWriter {
         await this.transport.write(batch)
         this.noteSuccess(batch.length, started)
         if (fromSpool) this.spool.remove(fromSpool.segment)
+        else this.settled(batch)
         this.metrics.influxBatches.inc({ result: 'drained' })
         this.down = false
         delay = this.o.drainInitialDelayMs
@@ -322,6 +380,7 @@ export class InfluxWriter {
   /** InfluxDB refused the lines themselves: keep them in a file for a person to look at. */
   private reject(lines: string[], e: WriteError): void {
     this.lastError = { message: e.message, at: Date.now() }
+    this.settled(lines)
     this.metrics.influxBatches.inc({ result: 'rejected' })
     this.metrics.influxDroppedLines.inc({ reason: 'refused' }, lines.length)
     let file: string | undefined
@@ -340,5 +399,6 @@ export class InfluxWriter {
     this.metrics.spoolLines.set(s.lines)
     this.metrics.spoolBytes.set(s.bytes)
     this.metrics.writerQueuedLines.set(this.queuedLines)
+    this.checkPressure()
   }
 }

@@ -51,12 +51,7 @@ export default defineRule<P, S>({
     const { day, minute } = r.local
     const nBins = Math.ceil((p.toMinute - p.fromMinute) / BIN_MINUTES)
     let verdict: ReturnType<typeof finishNight>
-    const finish = () => {
-      verdict = finishNight(s, r, p)
-      delete s.day
-      s.bins = []
-    }
-    if (s.day !== undefined && day > s.day) finish()
+    if (s.day !== undefined && day > s.day) verdict = finish(s, r, p)
     if (r.used !== undefined && r.usedFrom !== undefined && minute >= p.fromMinute) {
       const offset = r.local.offsetMinutes * MINUTE
       const windowStart = day * 86_400_000 + p.fromMinute * MINUTE
@@ -72,10 +67,18 @@ export default defineRule<P, S>({
       })
     }
     // The night is over once a reading comes after its window (its last minutes counted first).
-    if (s.day === day && minute >= p.toMinute) finish()
+    if (s.day === day && minute >= p.toMinute) verdict = finish(s, r, p)
     return verdict
   },
 })
+
+/** Closes the night being measured (a plain function: a closure per reading showed in profiles). */
+function finish(s: S, r: RuleInput, p: P) {
+  const verdict = finishNight(s, r, p)
+  delete s.day
+  s.bins = []
+  return verdict
+}
 
 function finishNight(s: S, r: RuleInput, p: P) {
   const perHour = 60 / BIN_MINUTES

@@ -1,5 +1,5 @@
 /** A real Mosquitto broker on a free port, for the external-broker suites. */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -13,15 +13,31 @@ export interface Mosquitto {
   stop(): Promise<void>
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** Username → password: anonymous clients are then refused (a password file, mosquitto_passwd). */
+  users?: Record<string, string>
+  /** PEM files: the listener speaks TLS only (mqtts://). */
+  tls?: { cert: string; key: string }
+}
+
+export async function startMosquitto(o: MosquittoOptions = {}): Promise<Mosquitto> {
   const bin = requireBinary('mosquitto', 'mosquitto')
   const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-mosquitto-'))
   const port = await freePort()
   const conf = join(dir, 'mosquitto.conf')
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nlog_dest stderr\nlog_type error\n`,
-  )
+  const lines = [`listener ${port} 127.0.0.1`, `allow_anonymous ${o.users ? 'false' : 'true'}`]
+  if (o.users) {
+    const passwd = requireBinary('mosquitto_passwd', 'mosquitto')
+    const file = join(dir, 'passwd')
+    writeFileSync(file, '', { mode: 0o600 })
+    for (const [user, password] of Object.entries(o.users)) execFileSync(passwd, ['-b', file, user, password])
+    lines.push(`password_file ${file}`)
+  }
+  if (o.tls) lines.push(`certfile ${o.tls.cert}`, `keyfile ${o.tls.key}`)
+  // As root, Mosquitto would switch to its own user, which cannot read the files in our temp dir.
+  if ((o.users || o.tls) && process.getuid?.() === 0) lines.push('user root')
+  lines.push('persistence false', 'max_queued_messages 1000000', 'log_dest stderr', 'log_type error', '')
+  writeFileSync(conf, lines.join('\n'))
   let output = ''
   const proc: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
   proc.stderr?.on('data', (d) => {
@@ -39,7 +55,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     })
   })
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     stop: async () => {
       if (proc.exitCode === null) {

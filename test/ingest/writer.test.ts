@@ -129,34 +129,53 @@ describe('InfluxWriter', () => {
     await second.writer.close()
   })
 
-  it('when the spool is full, holds batches in memory up to a bound and counts what it drops', async () => {
-    const { transport, writer, spool, metrics } = setup({ maxQueuedLines: 20 }, 1024 * 1024)
+  it('when the spool is full, keeps every line in memory, signals back-pressure, and a barrier waits', async () => {
+    const { transport, writer, spool } = setup({ maxQueuedLines: 20 }, 1024 * 1024)
     Object.defineProperty(spool, 'maxBytes', { value: 100 })
+    const pressure: boolean[] = []
+    writer.onPressure((on) => pressure.push(on))
     transport.up = false
     for (const l of lines(50)) writer.write(l)
+    let barrierDone = false
+    const barrier = writer.barrier().then(() => {
+      barrierDone = true
+    })
     await writer.flush()
-    const dropped = async () =>
-      Number((await metric(metrics, 'schoolmeter_influx_dropped_lines_total'))[0]?.split(' ')[1] ?? 0)
-    // Every line is either held (about the bound: the batch being retried may come on top) or counted as dropped.
-    await waitFor(
-      'all lines held or dropped',
-      async () => (await dropped()) + writer.status().queuedLines === 50 || undefined,
-    )
-    const held = writer.status().queuedLines
-    expect(held).toBeGreaterThanOrEqual(20)
-    expect(held).toBeLessThanOrEqual(30)
+    // Nothing is dropped: every line is held, and the writer asks the broker to stop reading.
+    await waitFor('all lines held', () => writer.status().queuedLines === 50 || undefined)
     expect(spool.stats().lines).toBe(0)
+    expect(writer.underPressure).toBe(true)
+    expect(pressure).toEqual([true])
     // The drain loop backs off on the memory queue as it does on the spool.
     const attempts = transport.attempts
     await new Promise((r) => setTimeout(r, 100))
     expect(transport.attempts - attempts).toBeLessThan(10)
+    // A checkpoint cannot pass lines that are only in memory.
+    expect(barrierDone).toBe(false)
     transport.up = true
     await waitFor(
       'queue sent',
       () => (writer.status().queuedLines === 0 && writer.status().state === 'up') || undefined,
     )
+    await barrier
+    expect(writer.underPressure).toBe(false)
+    expect(pressure).toEqual([true, false])
     await writer.close()
-    expect(transport.delivered()).toHaveLength(held)
+    // Batches may go out in another order than written; InfluxDB does not mind.
+    expect([...transport.delivered()].sort()).toEqual([...lines(50)].sort())
+  })
+
+  it('a barrier resolves once earlier lines are in InfluxDB or the spool', async () => {
+    const { transport, writer, spool } = setup({}, 1024 * 1024)
+    for (const l of lines(5)) writer.write(l)
+    await writer.barrier()
+    expect(transport.delivered()).toEqual(lines(5))
+    transport.up = false
+    for (const l of lines(3)) writer.write(l)
+    await writer.barrier()
+    expect(spool.stats().lines).toBe(3)
+    transport.up = true
+    await writer.close()
   })
 })
 

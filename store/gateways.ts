@@ -1,0 +1,109 @@
+/**
+ * Gateway credentials for the embedded broker: one username per gateway, bound to one school,
+ * with its password as a scrypt hash (core/secrets.ts). Rows are never deleted: a revoked
+ * credential stays listed with the time it was revoked.
+ */
+import type { Db } from './db.js'
+
+export interface GatewayCredential {
+  username: string
+  schoolId: string
+  /** scrypt hash of the password; never the password. */
+  hash: string
+  /** May subscribe to `schools/{school}/alerts` (its own `rejected` topic is always allowed). */
+  maySubscribeAlerts: boolean
+  createdAt: number
+  rotatedAt?: number
+  revokedAt?: number
+  note?: string
+}
+
+interface Row {
+  username: string
+  school_id: string
+  hash: string
+  may_subscribe_alerts: number
+  created_at: number
+  rotated_at: number | null
+  revoked_at: number | null
+  note: string | null
+}
+
+function fromRow(r: Row): GatewayCredential {
+  return {
+    username: r.username,
+    schoolId: r.school_id,
+    hash: r.hash,
+    maySubscribeAlerts: r.may_subscribe_alerts === 1,
+    createdAt: r.created_at,
+    ...(r.rotated_at !== null ? { rotatedAt: r.rotated_at } : {}),
+    ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
+    ...(r.note !== null ? { note: r.note } : {}),
+  }
+}
+
+export class GatewayCredentialRepository {
+  private readonly one
+  private readonly active
+  constructor(private readonly db: Db) {
+    this.one = db.prepare('SELECT * FROM gateway_credentials WHERE username = ?')
+    this.active = db.prepare('SELECT count(*) AS n FROM gateway_credentials WHERE revoked_at IS NULL')
+  }
+
+  get(username: string): GatewayCredential | undefined {
+    const r = this.one.get(username) as Row | undefined
+    return r ? fromRow(r) : undefined
+  }
+
+  list(): GatewayCredential[] {
+    return (
+      this.db.prepare('SELECT * FROM gateway_credentials ORDER BY school_id, username').all() as Row[]
+    ).map(fromRow)
+  }
+
+  /** Credentials that are not revoked: while there is one, the embedded broker refuses anonymous clients. */
+  countActive(): number {
+    return (this.active.get() as { n: number }).n
+  }
+
+  /**
+   * Adds a credential. A revoked username may be added again (a replaced gateway keeps its name);
+   * an active one may not: returns false and changes nothing.
+   */
+  add(
+    c: { username: string; schoolId: string; hash: string; maySubscribeAlerts: boolean; note?: string },
+    now = Date.now(),
+  ): boolean {
+    const r = this.db
+      .prepare(
+        `INSERT INTO gateway_credentials (username, school_id, hash, may_subscribe_alerts, created_at, note)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(username) DO UPDATE SET school_id = excluded.school_id, hash = excluded.hash,
+           may_subscribe_alerts = excluded.may_subscribe_alerts, created_at = excluded.created_at,
+           rotated_at = NULL, revoked_at = NULL, note = excluded.note
+         WHERE gateway_credentials.revoked_at IS NOT NULL`,
+      )
+      .run(c.username, c.schoolId, c.hash, c.maySubscribeAlerts ? 1 : 0, now, c.note ?? null)
+    return r.changes === 1
+  }
+
+  /** Replaces the password hash of an active credential; false when there is none. */
+  rotate(username: string, hash: string, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE gateway_credentials SET hash = ?, rotated_at = ? WHERE username = ? AND revoked_at IS NULL',
+        )
+        .run(hash, now, username).changes === 1
+    )
+  }
+
+  /** Revokes an active credential; false when there is none. */
+  revoke(username: string, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare('UPDATE gateway_credentials SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL')
+        .run(now, username).changes === 1
+    )
+  }
+}

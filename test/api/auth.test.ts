@@ -1,0 +1,86 @@
+/** Token parsing, loopback addresses and the verification cache, without a server. */
+import { describe, expect, it } from 'vitest'
+import { bearer, isLoopback, TokenVerifier } from '../../api/auth.js'
+import { openStore } from '../../store/index.js'
+import { parseToken } from '../../store/security.js'
+
+describe('addresses and headers', () => {
+  it('knows loopback addresses from the rest', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopback(a), a).toBe(true)
+    for (const a of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'schoolmeter.example', '', undefined])
+      expect(isLoopback(a), String(a)).toBe(false)
+  })
+
+  it('reads a bearer token, and tells a header that is not one from no header', () => {
+    expect(bearer(undefined)).toBeUndefined()
+    expect(bearer('Bearer smt_abc')).toBe('smt_abc')
+    expect(bearer('bearer  smt_abc ')).toBe('smt_abc')
+    expect(bearer('Basic dXNlcg==')).toBe('')
+    expect(bearer('Bearer a b')).toBe('')
+  })
+
+  it('parses smt_<id>_<secret> and nothing else', () => {
+    expect(parseToken('smt_0123456789ab_abcdefghijklmnop_-')).toEqual({
+      id: '0123456789ab',
+      secret: 'abcdefghijklmnop_-',
+    })
+    for (const t of [
+      'smt_0123456789ab_short',
+      'smt_XYZ_abcdefghijklmnopq',
+      'abc_0123456789ab_abcdefghijklmnop',
+    ])
+      expect(parseToken(t), t).toBeUndefined()
+  })
+})
+
+describe('TokenVerifier', () => {
+  it('runs scrypt once per token a minute, and still sees a revoke or rotation at once', async () => {
+    const store = openStore(':memory:')
+    let clock = 1_000_000
+    const verifier = new TokenVerifier(store.apiTokens, { now: () => clock })
+    const { token, row } = store.apiTokens.add('ops', 'admin')
+
+    // Ten requests at once with a new token share one scrypt.
+    const t0 = performance.now()
+    const actors = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)))
+    expect(actors.every((a) => a?.name === 'ops' && a.role === 'admin' && a.tokenId === row.id)).toBe(true)
+    const cold = performance.now() - t0
+    const t1 = performance.now()
+    for (let i = 0; i < 100; i++) await verifier.verify(token)
+    expect(performance.now() - t1).toBeLessThan(Math.max(cold, 20))
+    expect(verifier.recentId(token)).toBe(row.id)
+    expect(store.apiTokens.get(row.id)?.lastUsedAt).toBeDefined()
+
+    // A wrong secret for the same id is refused, and remembered as refused.
+    const wrong = `${token.slice(0, 17)}${'A'.repeat(43)}`
+    expect(await verifier.verify(wrong)).toBeUndefined()
+    expect(await verifier.verify(wrong)).toBeUndefined()
+
+    const { token: fresh } = store.apiTokens.rotate('ops')
+    expect(await verifier.verify(token)).toBeUndefined()
+    expect((await verifier.verify(fresh))?.name).toBe('ops')
+    store.apiTokens.revoke('ops')
+    expect(await verifier.verify(fresh)).toBeUndefined()
+
+    // After the cache time a token is checked again (and a recent id is forgotten).
+    clock += 61_000
+    expect(verifier.recentId(fresh)).toBeUndefined()
+    store.close()
+  })
+
+  it('names are checked: empty, reserved and duplicate names are refused with a sentence', () => {
+    const store = openStore(':memory:')
+    expect(() => store.apiTokens.add('  ', 'viewer')).toThrow(/1 to 64 printable characters/)
+    expect(() => store.apiTokens.add('anonymous', 'viewer')).toThrow(/reserved/)
+    expect(() => store.apiTokens.add('ops', 'root')).toThrow(/unknown role "root"/)
+    store.apiTokens.add('ops', 'viewer')
+    expect(() => store.apiTokens.add('ops', 'admin')).toThrow(/already named "ops"/)
+    // A revoked token's name may be used again.
+    store.apiTokens.revoke('ops')
+    expect(store.apiTokens.add('ops', 'admin').row.role).toBe('admin')
+    expect(store.apiTokens.list(true)).toHaveLength(2)
+    expect(store.apiTokens.list()).toHaveLength(1)
+    store.close()
+  })
+})
