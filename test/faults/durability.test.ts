@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { connectAsync, type MqttClient } from 'mqtt'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Child, kill9, QosLoad, startChild, stopChild } from '../helpers/child.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type Child, kill9, killChildren, QosLoad, startChild, stopChild } from '../helpers/child.js'
 import { type Influxd, startInfluxd } from '../helpers/influxd.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { bulkConfig } from '../helpers/registry.js'
@@ -24,6 +24,7 @@ let influx: Influxd
 beforeAll(async () => {
   influx = await startInfluxd()
 }, 60_000)
+afterEach(() => killChildren())
 afterAll(async () => {
   await influx?.destroy()
 })

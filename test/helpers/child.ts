@@ -12,6 +12,14 @@ export interface Child {
   output(): string
 }
 
+const running = new Set<ChildProcess>()
+
+/** Kills whatever a failed test left running (call from afterEach). */
+export function killChildren(): void {
+  for (const p of running) if (p.exitCode === null) p.kill('SIGKILL')
+  running.clear()
+}
+
 export async function startChild(env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
   let out = ''
   const proc = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
@@ -21,6 +29,8 @@ export async function startChild(env: Record<string, string>, timeoutMs = 60_000
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-20_000)
   }
+  running.add(proc)
+  proc.once('exit', () => running.delete(proc))
   proc.stdout?.on('data', keep)
   proc.stderr?.on('data', keep)
   await waitFor(
