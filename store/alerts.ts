@@ -77,27 +77,31 @@ const COLUMNS: Record<string, string> = {
   evidence: 'evidence',
 }
 
+const one = (r: unknown): AlertRow | undefined => (r ? fromRaw(r as Raw) : undefined)
+
 export class AlertRepository {
-  constructor(private readonly db: Db) {}
+  // Prepared once: rules look alerts up on every reading that keeps one active.
+  private readonly byKeyActive
+  private readonly byKeyLatest
+  private readonly byId
+
+  constructor(private readonly db: Db) {
+    this.byKeyActive = db.prepare("SELECT * FROM alerts WHERE key = ? AND status != 'resolved'")
+    this.byKeyLatest = db.prepare('SELECT * FROM alerts WHERE key = ? ORDER BY id DESC LIMIT 1')
+    this.byId = db.prepare('SELECT * FROM alerts WHERE id = ?')
+  }
 
   active(key: string): AlertRow | undefined {
-    const r = this.db.prepare("SELECT * FROM alerts WHERE key = ? AND status != 'resolved'").get(key) as
-      | Raw
-      | undefined
-    return r && fromRaw(r)
+    return one(this.byKeyActive.get(key))
   }
 
   /** The most recent alert of a key, whatever its status. */
   latest(key: string): AlertRow | undefined {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as
-      | Raw
-      | undefined
-    return r && fromRaw(r)
+    return one(this.byKeyLatest.get(key))
   }
 
   get(id: number): AlertRow | undefined {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Raw | undefined
-    return r && fromRaw(r)
+    return one(this.byId.get(id))
   }
 
   insert(a: Omit<AlertRow, 'id'>): number {

@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import type { BrokerSecurity, TlsListenerOptions } from './security.js'
-import type { Admission, Broker, MessageHandler } from './types.js'
+import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
 export interface EmbeddedBrokerOptions {
   host: string
@@ -68,26 +68,7 @@ export class EmbeddedBroker implements Broker {
         // are rejected on the `rejected` topic instead. The callback is what sends the PUBACK,
         // so it waits until the handler says the message is durable; and while ingest pushes
         // back, aedes reads nothing more from this client (it waits for every packet of a read).
-        const take = () => {
-          let durable: Promise<void> | undefined
-          try {
-            durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
-          } catch (err) {
-            log.error({ err, topic: packet.topic }, 'ingest failed on a message')
-          }
-          if (!durable) return callback(null)
-          durable.then(
-            () => callback(null),
-            (err: Error) => {
-              // Not acknowledged: the client is disconnected and sends it again.
-              log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
-              callback(err)
-            },
-          )
-        }
-        const held = admission?.()
-        if (held) held.then(take)
-        else take()
+        takeMessage(onMessage, admission, log, packet, (err) => callback(err ?? null))
       }),
     })
     this.aedes.on('clientError', (client, err) =>

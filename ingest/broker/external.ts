@@ -7,7 +7,7 @@ import { hostname } from 'node:os'
 import { connect, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import type { ClientTlsOptions } from './security.js'
-import type { Admission, Broker, MessageHandler } from './types.js'
+import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
 export interface ExternalBrokerOptions {
   url: string
@@ -51,25 +51,7 @@ export class ExternalBroker implements Broker {
     // then: holding the callback is how back-pressure and "acknowledged means durable" reach
     // the broker, which keeps unacknowledged messages for our persistent session.
     client.handleMessage = (packet, callback) => {
-      const take = () => {
-        let durable: Promise<void> | undefined
-        try {
-          durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
-        } catch (err) {
-          log.error({ err, topic: packet.topic }, 'ingest failed on a message')
-        }
-        if (!durable) return callback()
-        durable.then(
-          () => callback(),
-          (err: Error) => {
-            log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
-            callback(err)
-          },
-        )
-      }
-      const held = admission?.()
-      if (held) held.then(take)
-      else take()
+      takeMessage(onMessage, admission, log, packet, (err) => callback(err))
     }
     client.on('reconnect', () => log.warn(`reconnecting to ${this.description}`))
     client.on('connect', (connack) => {

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino'
+
 /**
  * The seam between MQTT and the pipeline: the embedded broker and an external one look the same.
  * A handler returns a promise when the message may be acknowledged only once it settles (a QoS 1
@@ -19,4 +21,37 @@ export interface Broker {
   stop(): Promise<void>
   publish(topic: string, payload: string | Buffer): void
   health(): { ok: boolean; detail: string }
+}
+
+/**
+ * Hands one message to the handler and calls `ack` when it may be acknowledged: at once, or once
+ * the handler's promise settles (with its error: the broker then does not acknowledge). While
+ * `admission` holds ingest back, the message waits, and with it the broker's next read.
+ */
+export function takeMessage(
+  onMessage: MessageHandler,
+  admission: Admission | undefined,
+  log: Logger,
+  packet: { topic: string; payload: Buffer | string; qos: 0 | 1 | 2 },
+  ack: (err?: Error) => void,
+): void {
+  const take = () => {
+    let durable: Promise<void> | undefined
+    try {
+      durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
+    } catch (err) {
+      log.error({ err, topic: packet.topic }, 'ingest failed on a message')
+    }
+    if (!durable) return ack()
+    durable.then(
+      () => ack(),
+      (err: Error) => {
+        log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
+        ack(err)
+      },
+    )
+  }
+  const held = admission?.()
+  if (held) held.then(take)
+  else take()
 }
