@@ -5,7 +5,7 @@
  * last checkpoint. Back-pressure from the writer and the journal holds the broker's publishers.
  */
 import type { Logger } from 'pino'
-import type { Captured, Checkpointed } from '../core/checkpoint.js'
+import type { Checkpointed, StateRow } from '../core/checkpoint.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Ingest } from '../ingest/index.js'
 import type { InfluxWriter } from '../ingest/influx/writer.js'
@@ -68,17 +68,36 @@ export interface CheckpointOptions {
   admission: Admission
 }
 
+/** Rows serialised and written at a time, per part. */
+const SLICE = 100
+/** How long a checkpoint works before it lets ingest run again, ms. */
+const SLICE_MS = 8
+
+interface Staged {
+  part: string
+  generation: number
+  ids: string[]
+}
+
 /**
- * Checkpoints: every interval, the journal starts a new segment at sequence S, every part
- * captures its state as of S, and once the writer has every line up to S in InfluxDB or the
- * spool, the captures and S are committed in one SQLite transaction and the journal segments
- * up to S are deleted. A checkpoint that cannot commit (SQLite busy) is kept and committed with
- * the next one.
+ * Checkpoints: every interval, the journal starts a new segment at sequence S and every part
+ * captures the state of the meters that changed, as of S (`Capture`). The captures are
+ * serialised and written to `meter_state` as a new generation a slice at a time, with ingest
+ * running between slices (a meter about to change is saved first, so each row is still its
+ * state at S). Once the writer has every line up to S in InfluxDB or the spool, the generation
+ * and S are committed in one small transaction and the journal segments up to S are deleted;
+ * then the rows the new generation replaced are pruned, again in slices.
+ *
+ * If SQLite refuses a write (busy), what was serialised is kept and written by the next
+ * checkpoint, whose commit then covers both; the journal keeps everything until a commit.
  */
 export class Checkpoints {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
-  private readonly uncommitted: { seq: number; captured: Captured[] }[] = []
+  /** Serialised rows not written yet (a write failed), by part and generation. */
+  private readonly unwritten: { part: string; generation: number; rows: StateRow[] }[] = []
+  /** Written, not yet committed. */
+  private readonly staged: Staged[] = []
 
   constructor(private readonly o: CheckpointOptions) {}
 
@@ -117,12 +136,45 @@ export class Checkpoints {
     const { store, journal, writer, metrics, log } = this.o
     const started = performance.now()
     const seq = journal.rotate()
-    this.uncommitted.push({ seq, captured: this.o.parts.map((p) => p.capture()) })
+    const generation = store.meterState.next()
+    const captures = this.o.parts.map((p) => ({ part: p.part, capture: p.capture() }))
+    try {
+      // What an earlier checkpoint could not write goes first.
+      while (this.unwritten.length > 0) {
+        const u = this.unwritten[0]!
+        this.write(u.part, u.generation, u.rows)
+        this.unwritten.shift()
+      }
+      let sliceStarted = performance.now()
+      for (;;) {
+        let pending = false
+        for (const c of captures) {
+          c.capture.drain(SLICE)
+          const rows = c.capture.take()
+          if (rows.length > 0) this.write(c.part, generation, rows)
+          if (!c.capture.done) pending = true
+        }
+        if (!pending) break
+        if (performance.now() - sliceStarted >= SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          sliceStarted = performance.now()
+        }
+      }
+    } catch (err) {
+      // Nothing serialised is dropped: the rest of the capture is serialised now and kept.
+      for (const c of captures) {
+        c.capture.drain()
+        const rows = c.capture.take()
+        if (rows.length > 0) this.unwritten.push({ part: c.part, generation, rows })
+      }
+      metrics.checkpoints.inc({ result: 'failed' })
+      log.error({ err, seq }, 'cannot write a checkpoint; the journal keeps everything until the next one')
+      return
+    }
     await writer?.barrier()
-    const batch = [...this.uncommitted]
     try {
       store.db.transaction(() => {
-        for (const c of batch) for (const part of c.captured) part.commit()
+        store.meterState.commit(generation)
         store.meta.set(CHECKPOINT_KEY, seq)
       })()
     } catch (err) {
@@ -130,13 +182,47 @@ export class Checkpoints {
       log.error({ err, seq }, 'cannot commit a checkpoint; the journal keeps everything until the next one')
       return
     }
-    this.uncommitted.splice(0, batch.length)
-    for (const c of batch) for (const part of c.captured) part.after?.()
     journal.truncate(seq)
     metrics.checkpoints.inc({ result: 'ok' })
     metrics.checkpointSeconds.observe((performance.now() - started) / 1000)
     metrics.journalBytes.set(journal.stats().bytes)
     if (journal.pendingBytes <= this.o.maxJournalBytes) this.o.admission.hold('journal', false)
+    await this.prune()
+  }
+
+  /** Writes rows of a generation and remembers them for pruning once it is committed. */
+  private write(part: string, generation: number, rows: StateRow[]): void {
+    try {
+      this.o.store.meterState.stage(part, generation, rows)
+    } catch (err) {
+      if (!this.unwritten.some((u) => u.rows === rows)) this.unwritten.push({ part, generation, rows })
+      throw err
+    }
+    const ids = rows.map(([id]) => id)
+    const last = this.staged.at(-1)
+    if (last && last.part === part && last.generation === generation) last.ids.push(...ids)
+    else this.staged.push({ part, generation, ids })
+  }
+
+  /** Deletes the rows committed generations replaced, a slice at a time; a failure leaves them for later. */
+  private async prune(): Promise<void> {
+    const committed = this.o.store.meterState.committed
+    while (this.staged.length > 0 && this.staged[0]!.generation <= committed) {
+      const s = this.staged[0]!
+      const slice = s.ids.splice(0, 10 * SLICE)
+      try {
+        this.o.store.meterState.prune(s.part, s.generation, slice)
+      } catch (err) {
+        this.o.log.warn(
+          { err },
+          'could not prune replaced meter state; it is pruned with the next checkpoint',
+        )
+        s.ids.unshift(...slice)
+        return
+      }
+      if (s.ids.length === 0) this.staged.shift()
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
   }
 }
 

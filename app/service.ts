@@ -160,6 +160,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       snapshotIntervalMs: 0,
     })
     const restoreStarted = performance.now()
+    // Rows of a checkpoint a crash cut short never counted; they go before anything is restored.
+    store.meterState.discardUncommitted()
     const restored = ingest.start()
     cleanups.push(() => ingest.stop())
 

@@ -805,12 +805,20 @@ function stateSizes(file: string, meters: number) {
       return 0
     }
   }
-  const register = one('SELECT sum(length(state)) FROM register_state')
-  const rules = one('SELECT sum(length(state) + length(rule)) FROM rule_state')
-  const rulesMax = one(
-    'SELECT max(n) FROM (SELECT sum(length(state) + length(rule)) AS n FROM rule_state GROUP BY meter_id)',
-  )
-  const status = one('SELECT sum(length(last_values) + 40) FROM meter_status')
+  // Either layout: one table per part (before migration 6), or `meter_state` rows by part.
+  const register =
+    one('SELECT sum(length(state)) FROM register_state') ||
+    one("SELECT sum(length(json_extract(state, '$.r'))) FROM meter_state WHERE part = 'ingest'")
+  const rules =
+    one('SELECT sum(length(state) + length(rule)) FROM rule_state') ||
+    one("SELECT sum(length(state)) FROM meter_state WHERE part = 'rules'")
+  const rulesMax =
+    one(
+      'SELECT max(n) FROM (SELECT sum(length(state) + length(rule)) AS n FROM rule_state GROUP BY meter_id)',
+    ) || one("SELECT max(length(state)) FROM meter_state WHERE part = 'rules'")
+  const status =
+    one('SELECT sum(length(last_values) + 40) FROM meter_status') ||
+    one("SELECT sum(length(json_extract(state, '$.s'))) FROM meter_state WHERE part = 'ingest'")
   const alerts = one('SELECT count(*) FROM alerts')
   d.close()
   const databaseMiB = round1(

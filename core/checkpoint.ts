@@ -1,14 +1,74 @@
 /**
  * The seam between a part that keeps state in memory (registers, rule state, rollups) and the
- * service's checkpoints. `capture` takes a consistent copy at one point of the stream,
- * synchronously; `commit` writes it (inside the checkpoint's SQLite transaction, possibly
- * later, once InfluxDB has the lines up to that point); `after` runs once the commit is durable.
+ * service's checkpoints.
+ */
+
+/**
+ * A copy taken at one point of the stream, written later. `commit` writes it (inside a SQLite
+ * transaction, possibly later, once InfluxDB has the lines up to that point); `after` runs once
+ * the commit is durable. Rollups capture this way.
  */
 export interface Captured {
   commit(): void
   after?(): void
 }
 
+/** A row of per-meter state: the meter's id and its state as JSON. */
+export type StateRow = [key: string, json: string]
+
+/**
+ * A capture of per-meter state as of one point of the stream, serialised lazily: the entries
+ * that changed since the previous capture are pending, serialised a slice at a time (`drain`),
+ * and a pending entry about to change is serialised first (`touch`, which the part calls before
+ * every change). So a checkpoint of 100,000 meters never blocks the event loop for long, and
+ * still records every meter exactly as it was at the checkpoint.
+ */
+export class Capture<T> implements StateCapture {
+  private ready: StateRow[] = []
+
+  constructor(
+    private readonly pending: Set<T>,
+    private readonly serialize: (entry: T) => StateRow,
+  ) {}
+
+  /** Before `entry` changes: its state as of the capture is serialised now, if still pending. */
+  touch(entry: T): void {
+    if (this.pending.delete(entry)) this.ready.push(this.serialize(entry))
+  }
+
+  /** Serialises up to `max` pending entries; true once none are left. */
+  drain(max = Number.POSITIVE_INFINITY): boolean {
+    let n = 0
+    for (const entry of this.pending) {
+      if (n++ >= max) break
+      this.pending.delete(entry)
+      this.ready.push(this.serialize(entry))
+    }
+    return this.pending.size === 0
+  }
+
+  get done(): boolean {
+    return this.pending.size === 0
+  }
+
+  /** The rows serialised so far and not yet taken. */
+  take(): StateRow[] {
+    const rows = this.ready
+    this.ready = []
+    return rows
+  }
+}
+
+/** What a checkpoint sees of a `Capture`. */
+export interface StateCapture {
+  drain(max?: number): boolean
+  readonly done: boolean
+  take(): StateRow[]
+}
+
+/** A part whose per-meter state the checkpoints save (as rows of `part` in `meter_state`). */
 export interface Checkpointed {
-  capture(): Captured
+  readonly part: string
+  /** Everything that changed since the previous capture, as of now (see `Capture`). */
+  capture(): StateCapture
 }

@@ -45,6 +45,21 @@ interface Segment {
   bytes: number
 }
 
+/**
+ * One promise for every `durable()` caller of the same fdatasync: a QoS 1 message costs a
+ * reaction on it rather than a promise and a callback of its own.
+ */
+class Waiters {
+  readonly promise: Promise<void>
+  settle!: (err?: Error) => void
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err ? reject(err) : resolve())
+    })
+  }
+}
+
 export class Journal {
   private fd: number | undefined
   private current: Segment | undefined
@@ -54,9 +69,9 @@ export class Journal {
   private used = 0
   private scheduled = false
   /** Waiting for records still in the buffer. */
-  private waiting: ((err?: Error) => void)[] = []
-  /** Waiting for an fdatasync of records already written. */
-  private unsynced: ((err?: Error) => void)[] = []
+  private waiting: Waiters | undefined
+  /** Waiting for an fdatasync of records already written (the newest last). */
+  private unsynced: Waiters[] = []
   private syncing = false
   private bytesSinceCheckpoint = 0
 
@@ -141,12 +156,16 @@ export class Journal {
 
   /** Resolves once every record appended so far is written and fdatasync'ed. */
   durable(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (err?: Error) => (err ? reject(err) : resolve())
-      if (this.used > 0) this.waiting.push(done)
-      else this.unsynced.push(done)
-      this.schedule()
-    })
+    let w: Waiters
+    if (this.used > 0) {
+      w = this.waiting ??= new Waiters()
+    } else {
+      // Everything in `unsynced` is settled by the same fdatasync, so the newest entry serves.
+      w = this.unsynced.at(-1) ?? new Waiters()
+      if (this.unsynced.length === 0) this.unsynced.push(w)
+    }
+    this.schedule()
+    return w.promise
   }
 
   /** Writes the buffer now (the records then survive a crash of the process, not of the machine). */
@@ -157,9 +176,9 @@ export class Journal {
       this.current!.bytes += this.used
       this.used = 0
     }
-    if (this.waiting.length > 0) {
-      for (const w of this.waiting) this.unsynced.push(w)
-      this.waiting = []
+    if (this.waiting) {
+      this.unsynced.push(this.waiting)
+      this.waiting = undefined
     }
   }
 
@@ -226,7 +245,7 @@ export class Journal {
     this.unsynced = []
     fdatasync(this.fd, (err) => {
       this.syncing = false
-      for (const w of batch) w(err ?? undefined)
+      for (const w of batch) w.settle(err ?? undefined)
       this.sync()
     })
   }
@@ -236,7 +255,7 @@ export class Journal {
     fdatasyncSync(this.fd)
     const batch = this.unsynced
     this.unsynced = []
-    for (const w of batch) w()
+    for (const w of batch) w.settle()
   }
 
   private closeSegment(): void {

@@ -5,12 +5,12 @@
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
-import type { Captured } from '../core/checkpoint.js'
+import { Capture, type Checkpointed, type StateRow } from '../core/checkpoint.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, Rejection } from '../core/reading.js'
 import type { Meter, Registry } from '../core/registry.js'
-import type { MeterStatusRow, Store } from '../store/index.js'
+import type { Store } from '../store/index.js'
 import { type DecodeLimits, decodeMessage } from './decode.js'
 import { meterSeriesKey, readingLine, usedLine } from './influx/lineProtocol.js'
 import type { InfluxWriter } from './influx/writer.js'
@@ -34,7 +34,7 @@ export interface IngestOptions {
   /** Absent when no InfluxDB is configured: readings are then not archived. */
   writer?: InfluxWriter
   /**
-   * How often dirty per-meter state is saved to the store; 0 when the service's checkpoints
+   * How often changed per-meter state is saved to the store; 0 when the service's checkpoints
    * save it (through `capture`) instead.
    */
   snapshotIntervalMs?: number
@@ -68,9 +68,38 @@ export interface HandleResult {
 
 const WARN_EVERY_MS = 60_000
 
-export class Ingest {
+/** The part name of ingest's rows in `meter_state`. */
+export const INGEST_PART = 'ingest'
+
+/** A meter's saved ingest state: its register and its last reading. */
+interface SavedIngestState {
+  r?: RegisterState
+  s?: MeterStatus & { lastUsed?: number | null }
+}
+
+/** When each meter was last heard of, from the saved state (for tools that run beside the service). */
+export function lastReceivedFromStore(store: Store): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [id, json] of store.meterState.load(INGEST_PART)) {
+    const at = (JSON.parse(json) as SavedIngestState).s?.lastReceivedAt
+    if (typeof at === 'number') out.set(id, at)
+  }
+  return out
+}
+
+function saveIngestState(s: MeterState): StateRow {
+  const saved: SavedIngestState = {}
+  if (s.register) saved.r = s.register
+  if (s.status) saved.s = s.status
+  return [s.meter.id, JSON.stringify(saved)]
+}
+
+export class Ingest implements Checkpointed {
+  readonly part = INGEST_PART
   private readonly meters = new Map<string, MeterState>()
-  private readonly dirty = new Set<MeterState>()
+  private dirty = new Set<MeterState>()
+  /** The capture being written by a checkpoint: a meter still pending in it is saved before it changes. */
+  private capturing: Capture<MeterState> | undefined
   private readonly warned = new Map<string, number>()
   private snapshotTimer: NodeJS.Timeout | undefined
   private publishRejected: ((r: Rejection) => void) | undefined
@@ -89,20 +118,20 @@ export class Ingest {
   /** Restores register state and last readings from the store, and starts periodic snapshots. */
   start(): { restoredRegisters: number; restoredStatus: number } {
     let restoredRegisters = 0
-    for (const [id, state] of this.o.store.registerState.loadAll()) {
+    let restoredStatus = 0
+    for (const [id, json] of this.o.store.meterState.load(INGEST_PART)) {
       const m = this.meters.get(id)
-      if (m?.register && isRegisterState(state)) {
-        m.register = state
+      if (!m) continue
+      const saved = JSON.parse(json) as SavedIngestState
+      if (m.register && isRegisterState(saved.r)) {
+        m.register = saved.r
         restoredRegisters++
       }
-    }
-    let restoredStatus = 0
-    for (const row of this.o.store.meterStatus.loadAll()) {
-      const m = this.meters.get(row.meterId)
-      if (!m) continue
-      const { meterId: _id, ...status } = row
-      m.status = status
-      restoredStatus++
+      if (saved.s && typeof saved.s === 'object') {
+        if (saved.s.lastUsed === null) delete saved.s.lastUsed
+        m.status = saved.s as MeterStatus
+        restoredStatus++
+      }
     }
     const every = this.o.snapshotIntervalMs ?? 5000
     if (every > 0) {
@@ -130,29 +159,20 @@ export class Ingest {
 
   /** Saves the state of every meter that changed since the last snapshot. */
   snapshot(): number {
-    const n = this.dirty.size
-    if (n === 0) return 0
-    const captured = this.capture()
-    this.o.store.db.transaction(() => captured.commit())()
-    return n
+    if (this.dirty.size === 0) return 0
+    const c = this.capture()
+    c.drain()
+    return this.o.store.meterState.save(INGEST_PART, c.take())
   }
 
-  /** A copy of the state of every meter that changed since the last capture (for a checkpoint). */
-  capture(): Captured {
-    const registers: [string, string][] = []
-    const status: MeterStatusRow[] = []
-    for (const s of this.dirty) {
-      if (s.register) registers.push([s.meter.id, JSON.stringify(s.register)])
-      if (s.status) status.push({ meterId: s.meter.id, ...s.status })
-    }
-    this.dirty.clear()
-    return {
-      commit: () => {
-        const now = Date.now()
-        this.o.store.registerState.saveJson(registers, now)
-        this.o.store.meterStatus.saveMany(status)
-      },
-    }
+  /** The state of every meter that changed since the last capture, as of now (for a checkpoint). */
+  capture(): Capture<MeterState> {
+    // An earlier capture is complete before a new one starts.
+    this.capturing?.drain()
+    const c = new Capture(this.dirty, saveIngestState)
+    this.dirty = new Set()
+    this.capturing = c
+    return c
   }
 
   handle(topic: string, payload: Buffer, receivedAt = Date.now()): HandleResult {
@@ -173,6 +193,7 @@ export class Ingest {
 
   private accept(reading: Reading, topic: string): 'accepted' | 'duplicate' | 'rejected' {
     const state = this.meters.get(reading.meter.id)!
+    this.capturing?.touch(state)
     const spec = KINDS[reading.meter.kind]
     const registerValue = spec.register ? reading.values[spec.register] : undefined
     if (registerValue !== undefined && state.register && state.params && spec.used) {

@@ -9,6 +9,7 @@ import { readEnv } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
 import { formatInstant } from '../core/time.js'
+import { lastReceivedFromStore } from '../ingest/pipeline.js'
 import { openStore } from '../store/index.js'
 import { MONTHLY_COLUMNS, RANKING_COLUMNS, toCsv } from './csv.js'
 import { MonthlyReports, UTILITIES, type Utility } from './monthly.js'
@@ -74,7 +75,7 @@ function main(): void {
       console.table(rows.map((r) => Object.fromEntries(columns.filter((c) => c in r).map((c) => [c, r[c]]))))
   }
   if (values.readiness) {
-    const heard = new Map(store.meterStatus.loadAll().map((s) => [s.meterId, s.lastReceivedAt]))
+    const heard = lastReceivedFromStore(store)
     const readiness = new Readiness({ registry, store, lastReceivedAt: (id) => heard.get(id) })
     for (const school of registry.schools.values()) {
       if (values.school && school.id !== values.school) continue

@@ -35,6 +35,12 @@ export interface RollupsOptions {
   onFlush?: () => void
 }
 
+/**
+ * How often rollups are written: a flush is one transaction over every changed meter-hour (about
+ * 0.1 s for 10,000 of them here), and reports flush first anyway, so once a minute is plenty.
+ */
+export const FLUSH_EVERY_MS = 60_000
+
 export class Rollups {
   private readonly calendars = new Calendars()
   private readonly serves: Map<string, Building[]>
@@ -61,7 +67,7 @@ export class Rollups {
     this.off.push(
       this.o.bus.on('revision', skip ? (r) => skip() || this.onRevision(r) : (r) => this.onRevision(r)),
     )
-    const every = this.o.flushIntervalMs ?? 10_000
+    const every = this.o.flushIntervalMs ?? FLUSH_EVERY_MS
     if (every > 0) {
       this.timer = setInterval(() => this.flush(), every)
       this.timer.unref()
@@ -189,21 +195,21 @@ export class Rollups {
     this.pending = new Map()
     this.outdoor = new Map()
     this.supply = new Map()
+    let totals: HourRollup[] = []
     return {
       rows: rows.length,
       commit: () => {
         this.o.onFlush?.()
         if (rows.length + outdoor.length + supply.length === 0) return
-        this.o.store.rollups.addMany(rows)
+        totals = this.o.store.rollups.addMany(rows)
         this.o.store.outdoor.addMany(outdoor)
         this.o.store.supply.addMany(supply)
       },
       after: () => {
         if (!this.o.onHour) return
-        for (const row of rows) {
-          const meter = this.o.registry.meters.get(row.meterId)
-          const total = this.o.store.rollups.get(row.meterId, row.hour)
-          if (meter && total) this.o.onHour(meter, total)
+        for (const total of totals) {
+          const meter = this.o.registry.meters.get(total.meterId)
+          if (meter) this.o.onHour(meter, total)
         }
       },
     }

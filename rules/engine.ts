@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Calendars, type SchoolCalendar } from '../core/calendar.js'
-import type { Captured } from '../core/checkpoint.js'
+import { Capture, type Checkpointed, type StateRow } from '../core/checkpoint.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
@@ -55,11 +55,17 @@ export interface RuleEngineOptions {
 
 const OUTDOOR_MAX_AGE_MS = 2 * HOUR
 
-export class RuleEngine {
+/** The part name of the engine's rows in `meter_state`. */
+export const RULES_PART = 'rules'
+
+export class RuleEngine implements Checkpointed {
+  readonly part = RULES_PART
   private readonly meters = new Map<string, MeterRules>()
   private readonly calendars = new Calendars()
   private readonly outdoor = new Map<string, { ts: number; c: number }>()
-  private readonly dirty = new Set<MeterRules>()
+  private dirty = new Set<MeterRules>()
+  /** The capture being written by a checkpoint: a meter still pending in it is saved before it changes. */
+  private capturing: Capture<MeterRules> | undefined
   private readonly off: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
@@ -110,12 +116,13 @@ export class RuleEngine {
   /** Restores rule state, listens to readings and register anomalies, snapshots periodically. */
   start(): { restored: number } {
     let restored = 0
-    for (const [meterId, byRule] of this.o.store.ruleState.loadAll()) {
+    for (const [meterId, json] of this.o.store.meterState.load(RULES_PART)) {
       const m = this.meters.get(meterId)
       if (!m) continue
-      for (const [ruleId, saved] of byRule) {
+      const byRule = JSON.parse(json) as Record<string, { s?: unknown; a?: boolean } | null>
+      for (const ruleId of Object.keys(byRule)) {
         const slot = slotOf(m, ruleId)
-        const v = saved as { s?: unknown; a?: boolean }
+        const v = byRule[ruleId]
         if (!slot || typeof v !== 'object' || v === null || !('s' in v)) continue
         slot.state = v.s
         slot.active = v.a === true
@@ -148,28 +155,25 @@ export class RuleEngine {
 
   snapshot(): number {
     if (this.dirty.size === 0) return 0
-    const entries = this.captureEntries()
-    return this.o.store.ruleState.saveJson(entries)
+    const c = this.capture()
+    c.drain()
+    return this.o.store.meterState.save(RULES_PART, c.take())
   }
 
-  /** A copy of the rule state of every meter that changed since the last capture (for a checkpoint). */
-  capture(): Captured {
-    const entries = this.captureEntries()
-    return { commit: () => this.o.store.ruleState.saveJson(entries) }
-  }
-
-  private captureEntries(): [string, string, string][] {
-    const entries: [string, string, string][] = []
-    for (const m of this.dirty)
-      for (const s of m.slots)
-        entries.push([m.meter.id, s.rule.id, JSON.stringify({ s: s.state, a: s.active })])
-    this.dirty.clear()
-    return entries
+  /** The rule state of every meter that changed since the last capture, as of now (for a checkpoint). */
+  capture(): Capture<MeterRules> {
+    // An earlier capture is complete before a new one starts.
+    this.capturing?.drain()
+    const c = new Capture(this.dirty, saveRuleState)
+    this.dirty = new Set()
+    this.capturing = c
+    return c
   }
 
   onReading(r: Reading): void {
     const m = this.meters.get(r.meter.id)
     if (!m || r.late) return
+    this.capturing?.touch(m)
     const meter = r.meter
     const cal = m.calendar
     if (
@@ -219,6 +223,7 @@ export class RuleEngine {
     const m = this.meters.get(a.meter.id)
     const slot = m && slotOf(m, 'meter.register_anomaly')
     if (!m || !slot) return
+    this.capturing?.touch(m)
     this.apply(m, slot, anomalyVerdict(slot.state as Parameters<typeof anomalyVerdict>[0], a), a.ts)
     this.dirty.add(m)
   }
@@ -243,6 +248,7 @@ export class RuleEngine {
         slot.params as { intervals: number; minMinutes: number },
       )
       if (!v) continue
+      this.capturing?.touch(m)
       this.apply(m, slot, v, now)
       this.dirty.add(m)
       raised++
@@ -266,6 +272,18 @@ export class RuleEngine {
   rulesOf(meterId: string): RuleId[] {
     return this.meters.get(meterId)?.slots.map((s) => s.rule.id) ?? []
   }
+}
+
+/** One meter's rule state as saved: `{ [rule]: { s: state, a: active } }`. */
+function saveRuleState(m: MeterRules): StateRow {
+  // Built as a string, without objects made only to be stringified.
+  let json = '{'
+  for (let i = 0; i < m.slots.length; i++) {
+    const s = m.slots[i]!
+    const state = JSON.stringify(s.state)
+    json += `${i ? ',' : ''}${JSON.stringify(s.rule.id)}:{${state === undefined ? '' : `"s":${state},`}"a":${s.active}}`
+  }
+  return [m.meter.id, `${json}}`]
 }
 
 /** A meter's slot for a rule: a few slots, searched in place (a Map per meter cost ~0.5 KB of memory). */

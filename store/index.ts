@@ -1,34 +1,29 @@
 /** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
-import { AlertRepository, OutboxRepository, RuleStateRepository } from './alerts.js'
+import { AlertRepository, OutboxRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
 import { MetaRepository } from './meta.js'
 import { OutdoorRepository, ReadinessRepository, RollupRepository, SupplyRepository } from './reports.js'
-import {
-  AnomalyRepository,
-  MeterStatusRepository,
-  RegistryRepository,
-  SpoolRepository,
-  StateRepository,
-} from './repositories.js'
+import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
+import { MeterStateRepository } from './state.js'
 
 export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
 export type { HourRollup, Totals } from './reports.js'
-export type { AnomalyRow, MeterStatusRow, SpoolSegment } from './repositories.js'
+export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
+export { STATE_GENERATION_KEY } from './state.js'
 
 export class Store {
   readonly registry: RegistryRepository
-  readonly registerState: StateRepository
-  readonly meterStatus: MeterStatusRepository
+  /** Per-meter state of ingest and rules, saved by the checkpoints. */
+  readonly meterState: MeterStateRepository
   readonly anomalies: AnomalyRepository
   readonly spool: SpoolRepository
   readonly alerts: AlertRepository
   readonly outbox: OutboxRepository
-  readonly ruleState: RuleStateRepository
   readonly rollups: RollupRepository
   readonly outdoor: OutdoorRepository
   readonly supply: SupplyRepository
@@ -40,13 +35,11 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
-    this.registerState = new StateRepository(db, 'register_state')
-    this.meterStatus = new MeterStatusRepository(db)
+    this.meterState = new MeterStateRepository(db)
     this.anomalies = new AnomalyRepository(db)
     this.spool = new SpoolRepository(db)
     this.alerts = new AlertRepository(db)
     this.outbox = new OutboxRepository(db)
-    this.ruleState = new RuleStateRepository(db)
     this.rollups = new RollupRepository(db)
     this.outdoor = new OutdoorRepository(db)
     this.supply = new SupplyRepository(db)

@@ -29,16 +29,32 @@ export class RollupRepository {
     this.add = db.prepare(
       `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
-         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
+         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)
+       RETURNING meter_id AS meterId, hour, used, used_unoccupied AS usedUnoccupied, used_estimated AS usedEstimated, covered_ms AS coveredMs`,
     )
   }
 
-  /** Adds increments (they accumulate: several flushes of the same hour add up). */
-  addMany(rows: Iterable<HourRollup>): void {
+  /**
+   * Adds increments (they accumulate: several flushes of the same hour add up) and returns each
+   * meter-hour's new totals, in the order given (one statement per row rather than an insert
+   * and a read).
+   */
+  addMany(rows: Iterable<HourRollup>): HourRollup[] {
+    const totals: HourRollup[] = []
     this.db.transaction(() => {
       for (const r of rows)
-        this.add.run(r.meterId, r.hour, r.used, r.usedUnoccupied, r.usedEstimated, Math.round(r.coveredMs))
+        totals.push(
+          this.add.get(
+            r.meterId,
+            r.hour,
+            r.used,
+            r.usedUnoccupied,
+            r.usedEstimated,
+            Math.round(r.coveredMs),
+          ) as HourRollup,
+        )
     })()
+    return totals
   }
 
   get(meterId: string, hour: number): HourRollup | undefined {

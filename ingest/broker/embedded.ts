@@ -10,6 +10,8 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
+import { parsePublishesFast } from './parser.js'
+import { skipUnroutedPublishes } from './routing.js'
 import type { BrokerSecurity, TlsListenerOptions } from './security.js'
 import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
@@ -68,9 +70,11 @@ export class EmbeddedBroker implements Broker {
         // are rejected on the `rejected` topic instead. The callback is what sends the PUBACK,
         // so it waits until the handler says the message is durable; and while ingest pushes
         // back, aedes reads nothing more from this client (it waits for every packet of a read).
-        takeMessage(onMessage, admission, log, packet, (err) => callback(err ?? null))
+        takeMessage(onMessage, admission, log, packet, callback)
       }),
     })
+    // Readings rarely have subscribers: such publishes skip aedes' routing (routing.ts).
+    skipUnroutedPublishes(this.aedes)
     this.aedes.on('clientError', (client, err) =>
       log.debug({ client: client?.id, err: err.message }, 'MQTT client error'),
     )
@@ -83,7 +87,7 @@ export class EmbeddedBroker implements Broker {
     }
     const aedes = this.aedes
     const handle = (socket: Socket) => {
-      aedes.handle(socket)
+      parsePublishesFast(aedes.handle(socket))
       security?.watchConnection(socket)
     }
     const server = createServer(handle)

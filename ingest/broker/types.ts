@@ -27,6 +27,9 @@ export interface Broker {
  * Hands one message to the handler and calls `ack` when it may be acknowledged: at once, or once
  * the handler's promise settles (with its error: the broker then does not acknowledge). While
  * `admission` holds ingest back, the message waits, and with it the broker's next read.
+ *
+ * Runs once per message: no closure unless the message has to wait (tsx wraps every named
+ * closure in a naming call, which showed at 3–4 % of the service's CPU under single readings).
  */
 export function takeMessage(
   onMessage: MessageHandler,
@@ -35,23 +38,32 @@ export function takeMessage(
   packet: { topic: string; payload: Buffer | string; qos: 0 | 1 | 2 },
   ack: (err?: Error) => void,
 ): void {
-  const take = () => {
-    let durable: Promise<void> | undefined
-    try {
-      durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
-    } catch (err) {
-      log.error({ err, topic: packet.topic }, 'ingest failed on a message')
-    }
-    if (!durable) return ack()
-    durable.then(
-      () => ack(),
-      (err: Error) => {
-        log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
-        ack(err)
-      },
-    )
-  }
   const held = admission?.()
-  if (held) held.then(take)
-  else take()
+  if (held) held.then(() => take(onMessage, log, packet, ack))
+  else take(onMessage, log, packet, ack)
+}
+
+function take(
+  onMessage: MessageHandler,
+  log: Logger,
+  packet: { topic: string; payload: Buffer | string; qos: 0 | 1 | 2 },
+  ack: (err?: Error) => void,
+): void {
+  let durable: Promise<void> | undefined
+  try {
+    durable = onMessage(packet.topic, packet.payload as Buffer, packet.qos)
+  } catch (err) {
+    log.error({ err, topic: packet.topic }, 'ingest failed on a message')
+  }
+  if (!durable) {
+    ack()
+    return
+  }
+  durable.then(
+    () => ack(),
+    (err: Error) => {
+      log.error({ err, topic: packet.topic }, 'cannot make a message durable; not acknowledging it')
+      ack(err)
+    },
+  )
 }

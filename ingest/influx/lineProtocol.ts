@@ -65,12 +65,28 @@ export function alertLine(a: Alert, transition: string, at: number): string {
 
 /** One meter-hour of consumption for `usage_hourly`, split by occupancy (two points). */
 export function usageHourLines(meter: Meter, hour: number, used: number, usedUnoccupied: number): string[] {
-  const tags = { school: meter.school.id, building: meter.building.id, meter: meter.id, utility: meter.kind }
+  let keys = usageSeries.get(meter)
+  if (!keys) {
+    const tags = {
+      school: meter.school.id,
+      building: meter.building.id,
+      meter: meter.id,
+      utility: meter.kind,
+    }
+    keys = [
+      seriesKey('usage_hourly', { ...tags, occupied: 'true' }),
+      seriesKey('usage_hourly', { ...tags, occupied: 'false' }),
+    ]
+    usageSeries.set(meter, keys)
+  }
   return [
-    `${seriesKey('usage_hourly', { ...tags, occupied: 'true' })} used=${num(used - usedUnoccupied)} ${hour}`,
-    `${seriesKey('usage_hourly', { ...tags, occupied: 'false' })} used=${num(usedUnoccupied)} ${hour}`,
+    `${keys[0]} used=${num(used - usedUnoccupied)} ${hour}`,
+    `${keys[1]} used=${num(usedUnoccupied)} ${hour}`,
   ]
 }
+
+/** Each meter's two `usage_hourly` series keys: a rollup flush writes thousands of meter-hours at once. */
+const usageSeries = new WeakMap<Meter, [occupied: string, unoccupied: string]>()
 
 /** A monthly report row for `monthly_report`, at the start of its month. */
 export function monthlyReportLine(row: { school: string; utility: string }, monthStart: number): string {

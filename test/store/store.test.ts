@@ -49,43 +49,94 @@ schools:
     expect(store.registry.counts()).toEqual({ schools: 1, buildings: 1, spaces: 0, meters: 1 })
   })
 
-  it('saves and loads per-meter state and status', () => {
+  it('saves per-meter state by generation: rows count once their generation is committed', () => {
     const dir = tempDir()
     const store = openStore(dir)
-    store.registerState.saveMany([
-      ['W1', { r: [1, 2, 3, 4] }],
-      ['E1', { r: [] }],
-    ])
-    store.registerState.saveMany([['W1', { r: [5, 6, 7, 8] }]])
-    store.meterStatus.saveMany([
-      {
-        meterId: 'W1',
-        lastTs: 10,
-        lastReceivedAt: 11,
-        lastValues: { volume_m3: 1 },
-        lastEstimated: true,
-        lastUsed: 2,
-        readings: 3,
-      },
-    ])
+    const st = store.meterState
+    expect(
+      st.save('ingest', [
+        ['W1', '{"r":1}'],
+        ['E1', '{"r":2}'],
+      ]),
+    ).toBe(2)
+    expect(st.save('rules', [['W1', '{"x":1}']])).toBe(1)
+    // A checkpoint under way: written, not committed — invisible, also after a restart.
+    const g = st.next()
+    st.stage('ingest', g, [['W1', '{"r":3}']])
+    st.stage('ingest', g, [['N1', '{"r":4}']])
+    expect(Object.fromEntries(st.load('ingest'))).toEqual({ W1: '{"r":1}', E1: '{"r":2}' })
     store.close()
     const again = openStore(dir)
-    expect(Object.fromEntries(again.registerState.loadAll())).toEqual({
-      W1: { r: [5, 6, 7, 8] },
-      E1: { r: [] },
-    })
-    expect(again.meterStatus.loadAll()).toEqual([
-      {
-        meterId: 'W1',
-        lastTs: 10,
-        lastReceivedAt: 11,
-        lastValues: { volume_m3: 1 },
-        lastEstimated: true,
-        lastUsed: 2,
-        readings: 3,
-      },
-    ])
+    expect(Object.fromEntries(again.meterState.load('ingest'))).toEqual({ W1: '{"r":1}', E1: '{"r":2}' })
+    expect(Object.fromEntries(again.meterState.load('rules'))).toEqual({ W1: '{"x":1}' })
+    // Nothing new is written over the old generation, and a crash's leftovers can be dropped.
+    expect(again.meterState.next()).toBeGreaterThan(g)
+    expect(again.meterState.discardUncommitted()).toBe(2)
+    const count = () => again.db.prepare('SELECT count(*) FROM meter_state').pluck().get()
+    expect(count()).toBe(3)
+    // Committing makes the newest row of each meter count; pruning drops what it replaced.
+    const g2 = again.meterState.next()
+    again.meterState.stage('ingest', g2, [['W1', '{"r":5}']])
+    again.meterState.commit(g2)
+    expect(Object.fromEntries(again.meterState.load('ingest'))).toEqual({ W1: '{"r":5}', E1: '{"r":2}' })
+    expect(count()).toBe(4)
+    again.meterState.prune('ingest', g2, ['W1'])
+    expect(count()).toBe(3)
+    expect(Object.fromEntries(again.meterState.load('ingest'))).toEqual({ W1: '{"r":5}', E1: '{"r":2}' })
     again.close()
+  })
+
+  it('carries register, status and rule state of a version-5 database over into meter_state', () => {
+    const dir = tempDir()
+    const raw = new Database(join(dir, 'schoolmeter.db'))
+    for (let v = 0; v < 5; v++) raw.exec(MIGRATIONS[v]!)
+    raw.pragma('user_version = 5')
+    raw.prepare("INSERT INTO register_state VALUES ('W1', '{\"r\":[1,2,3,4]}', 1)").run()
+    raw.prepare("INSERT INTO register_state VALUES ('W2', '{\"r\":[]}', 1)").run()
+    raw.prepare("INSERT INTO meter_status VALUES ('W1', 10, 11, '{\"volume_m3\":1}', 1, 2, 3)").run()
+    raw.prepare("INSERT INTO meter_status VALUES ('T1', 20, 21, '{\"temp_c\":19.5}', 0, NULL, 4)").run()
+    raw
+      .prepare('INSERT INTO rule_state VALUES (\'W1\', \'water.night_flow\', \'{"s":{"n":1},"a":true}\', 1)')
+      .run()
+    raw.prepare("INSERT INTO rule_state VALUES ('W1', 'meter.offline', '{\"s\":null,\"a\":false}', 1)").run()
+    raw.close()
+    const store = openStore(dir)
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    const ingest = Object.fromEntries(
+      [...store.meterState.load('ingest')].map(([id, json]) => [id, JSON.parse(json)]),
+    )
+    expect(ingest).toEqual({
+      W1: {
+        r: { r: [1, 2, 3, 4] },
+        s: {
+          lastTs: 10,
+          lastReceivedAt: 11,
+          lastValues: { volume_m3: 1 },
+          lastEstimated: true,
+          lastUsed: 2,
+          readings: 3,
+        },
+      },
+      W2: { r: { r: [] } },
+      T1: {
+        s: {
+          lastTs: 20,
+          lastReceivedAt: 21,
+          lastValues: { temp_c: 19.5 },
+          lastEstimated: false,
+          readings: 4,
+        },
+      },
+    })
+    const rules = Object.fromEntries(
+      [...store.meterState.load('rules')].map(([id, json]) => [id, JSON.parse(json)]),
+    )
+    expect(rules).toEqual({
+      W1: { 'water.night_flow': { s: { n: 1 }, a: true }, 'meter.offline': { s: null, a: false } },
+    })
+    for (const gone of ['register_state', 'meter_status', 'rule_state'])
+      expect(store.db.prepare('SELECT count(*) FROM sqlite_master WHERE name = ?').pluck().get(gone)).toBe(0)
+    store.close()
   })
 
   it('records register anomalies, newest first', () => {
