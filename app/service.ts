@@ -173,7 +173,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     cleanups.push(() => journal.close())
     const replaying = { seq: 0, active: false }
 
-    // Rollups for reports, kept on the stream; reports never need InfluxDB.
+    // Rollups for reports, kept on the stream; reports never need InfluxDB. Increments a flush
+    // cut short by a crash had staged never counted: the journal replays their readings.
+    store.rollups.discardStaged()
     const rollups = new Rollups({
       registry,
       store,
@@ -181,7 +183,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log,
       // Rollups are flushed on their own (reports need them current); the journal position
       // they cover is recorded with them, so a replay does not count a reading twice.
-      onFlush: () => store.meta.set(ROLLUPS_KEY, replaying.active ? replaying.seq : journal.lastSeq),
+      onFlush: () => {
+        const through = replaying.active ? replaying.seq : journal.lastSeq
+        return () => store.meta.set(ROLLUPS_KEY, through)
+      },
       skip: () => replaying.active && replaying.seq <= rollupsThrough,
       ...(writer
         ? { onHour: (m, r) => writeAll(writer, usageHourLines(m, r.hour, r.used, r.usedUnoccupied)) }

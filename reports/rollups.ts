@@ -8,7 +8,6 @@
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Calendars, type SchoolCalendar } from '../core/calendar.js'
-import type { Captured } from '../core/checkpoint.js'
 import type { Reading, UsedRevision } from '../core/reading.js'
 import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
 import type { HourRollup, Store } from '../store/index.js'
@@ -31,8 +30,24 @@ export interface RollupsOptions {
    * journal is replayed from the last checkpoint, but a report may have flushed rollups since).
    */
   skip?: () => boolean
-  /** Runs inside every flush's transaction (the service records how far the rollups got). */
-  onFlush?: () => void
+  /**
+   * Called when a flush takes what accumulated; what it returns runs inside the transaction that
+   * writes it (the service records how far the rollups got: the journal position at the take).
+   */
+  onFlush?: () => (() => void) | undefined
+}
+
+/** Meter-hours written aside per transaction by a flush in slices. */
+const STAGE_ROWS = 1000
+
+/** What one flush took: the increments, and how to record how far they go. */
+interface Taken {
+  rows: HourRollup[]
+  outdoor: [string, string, number, number][]
+  supply: [string, string, number][]
+  mark: (() => void) | undefined
+  /** Rows written to the stage so far (a flush in slices). */
+  staged: number
 }
 
 /**
@@ -54,6 +69,8 @@ export class Rollups {
   private supply = new Map<string, [string, string, number]>()
   private readonly off: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
+  /** A flush in slices under way. */
+  private inFlight: Taken | undefined
 
   constructor(private readonly o: RollupsOptions) {
     this.serves = servedBuildings(o.registry)
@@ -69,7 +86,7 @@ export class Rollups {
     )
     const every = this.o.flushIntervalMs ?? FLUSH_EVERY_MS
     if (every > 0) {
-      this.timer = setInterval(() => this.flush(), every)
+      this.timer = setInterval(() => void this.flushInSlices(), every)
       this.timer.unref()
     }
   }
@@ -179,39 +196,137 @@ export class Rollups {
     })
   }
 
-  /** Writes what accumulated since the last flush. */
+  /** Writes what accumulated since the last flush, at once (reports, shutdown, tests). */
   flush(): number {
-    const captured = this.capture()
-    this.o.store.db.transaction(() => captured.commit())()
-    captured.after()
-    return captured.rows
+    this.finishInFlight()
+    const t = this.take()
+    let totals: HourRollup[] = []
+    this.o.store.db.transaction(() => {
+      t.mark?.()
+      if (t.rows.length + t.outdoor.length + t.supply.length === 0) return
+      totals = this.o.store.rollups.addMany(t.rows)
+      this.o.store.outdoor.addMany(t.outdoor)
+      this.o.store.supply.addMany(t.supply)
+    })()
+    if (this.o.onHour)
+      for (const total of totals) {
+        const meter = this.o.registry.meters.get(total.meterId)
+        if (meter) this.o.onHour(meter, total)
+      }
+    return t.rows.length
   }
 
-  /** What accumulated since the last capture, to be added to the store by a checkpoint. */
-  capture(): Captured & { after(): void; rows: number } {
-    const rows = [...this.pending.values()]
-    const outdoor = [...this.outdoor.values()]
-    const supply = [...this.supply.values()]
+  /**
+   * The periodic flush, without stopping ingest for long: the increments are written aside
+   * (`rollup_stage`) a thousand meter-hours per transaction with ingest running in between, then
+   * added to the hourly rollups in one statement in the transaction that records how far they
+   * go; the new totals are read back for `onHour` in slices too. A crash midway leaves only
+   * staged rows, which the next start drops (the journal replays their readings). A `flush()`
+   * meanwhile finishes this one first, so the recorded position never goes back.
+   */
+  async flushInSlices(): Promise<number> {
+    if (this.inFlight) return 0
+    const t = this.take()
+    this.inFlight = t
+    try {
+      while (t.staged < t.rows.length) {
+        const end = Math.min(t.staged + STAGE_ROWS, t.rows.length)
+        this.o.store.rollups.stage(t.rows.slice(t.staged, end))
+        t.staged = end
+        await nextTurn()
+        // A synchronous flush took over and finished this one.
+        if (this.inFlight !== t) return t.rows.length
+      }
+      this.commitInFlight(t)
+    } catch (err) {
+      // Nothing is lost: the increments go back to be flushed again, the stage is emptied.
+      if (this.inFlight === t) this.inFlight = undefined
+      this.o.log.error({ err }, 'cannot write rollups; they are kept for the next flush')
+      this.giveBack(t)
+      return 0
+    }
+    if (this.o.onHour) {
+      for (let i = 0; i < t.rows.length; i += STAGE_ROWS) {
+        for (const row of t.rows.slice(i, i + STAGE_ROWS)) {
+          const meter = this.o.registry.meters.get(row.meterId)
+          const total = this.o.store.rollups.get(row.meterId, row.hour)
+          if (meter && total) this.o.onHour(meter, total)
+        }
+        await nextTurn()
+      }
+    }
+    return t.rows.length
+  }
+
+  /** Takes what accumulated since the last flush. */
+  private take(): Taken {
+    const t: Taken = {
+      rows: [...this.pending.values()],
+      outdoor: [...this.outdoor.values()],
+      supply: [...this.supply.values()],
+      mark: this.o.onFlush?.(),
+      staged: 0,
+    }
     this.pending = new Map()
     this.outdoor = new Map()
     this.supply = new Map()
-    let totals: HourRollup[] = []
-    return {
-      rows: rows.length,
-      commit: () => {
-        this.o.onFlush?.()
-        if (rows.length + outdoor.length + supply.length === 0) return
-        totals = this.o.store.rollups.addMany(rows)
-        this.o.store.outdoor.addMany(outdoor)
-        this.o.store.supply.addMany(supply)
-      },
-      after: () => {
-        if (!this.o.onHour) return
-        for (const total of totals) {
-          const meter = this.o.registry.meters.get(total.meterId)
-          if (meter) this.o.onHour(meter, total)
-        }
-      },
+    return t
+  }
+
+  private commitInFlight(t: Taken): void {
+    const { store } = this.o
+    store.db.transaction(() => {
+      store.rollups.mergeStaged()
+      store.outdoor.addMany(t.outdoor)
+      store.supply.addMany(t.supply)
+      t.mark?.()
+    })()
+    this.inFlight = undefined
+  }
+
+  /** Stages what a flush in slices has left and commits it, now. */
+  private finishInFlight(): void {
+    const t = this.inFlight
+    if (!t) return
+    if (t.staged < t.rows.length) this.o.store.rollups.stage(t.rows.slice(t.staged))
+    t.staged = t.rows.length
+    this.commitInFlight(t)
+    if (this.o.onHour)
+      for (const row of t.rows) {
+        const meter = this.o.registry.meters.get(row.meterId)
+        const total = this.o.store.rollups.get(row.meterId, row.hour)
+        if (meter && total) this.o.onHour(meter, total)
+      }
+  }
+
+  /** Puts a failed flush's increments back with what accumulated since. */
+  private giveBack(t: Taken): void {
+    try {
+      this.o.store.rollups.discardStaged()
+    } catch (err) {
+      this.o.log.warn({ err }, 'cannot empty the rollup stage; the next start does')
+    }
+    for (const r of t.rows) {
+      const e = this.entry(r.meterId, r.hour)
+      e.used += r.used
+      e.usedUnoccupied += r.usedUnoccupied
+      e.usedEstimated += r.usedEstimated
+      e.coveredMs += r.coveredMs
+    }
+    for (const o of t.outdoor) {
+      const key = `${o[0]}|${o[1]}`
+      const e = this.outdoor.get(key)
+      if (!e) this.outdoor.set(key, o)
+      else {
+        e[2] += o[2]
+        e[3] += o[3]
+      }
+    }
+    for (const x of t.supply) {
+      const key = `${x[0]}|${x[1]}`
+      const e = this.supply.get(key)
+      if (!e) this.supply.set(key, x)
+      else e[2] = Math.max(e[2], x[2])
     }
   }
 
@@ -263,3 +378,5 @@ function anyOccupied(cal: SchoolCalendar, buildings: Building[], ms: number): bo
   for (let i = 0; i < buildings.length; i++) if (cal.occupancy(buildings[i]!, ms).occupied) return true
   return false
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))

@@ -260,4 +260,16 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE meter_status;
   DROP TABLE rule_state;
   `,
+  // 7: rollup increments written aside by a flush in slices, added to rollup_hourly in one
+  // statement when the flush commits (reports/rollups.ts)
+  `
+  CREATE TABLE rollup_stage (
+    meter_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    used REAL NOT NULL,
+    used_unoccupied REAL NOT NULL,
+    used_estimated REAL NOT NULL,
+    covered_ms INTEGER NOT NULL
+  );
+  `,
 ]

@@ -25,6 +25,7 @@ export interface Totals {
 export class RollupRepository {
   private readonly add
   private one: Statement | undefined
+  private staging: Statement | undefined
   constructor(private readonly db: Db) {
     this.add = db.prepare(
       `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)
@@ -55,6 +56,36 @@ export class RollupRepository {
         )
     })()
     return totals
+  }
+
+  /** Writes increments aside; they count once `mergeStaged` adds them (see Rollups.flushInSlices). */
+  stage(rows: readonly HourRollup[]): void {
+    this.staging ??= this.db.prepare(
+      'INSERT INTO rollup_stage (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    const st = this.staging
+    this.db.transaction(() => {
+      for (const r of rows)
+        st.run(r.meterId, r.hour, r.used, r.usedUnoccupied, r.usedEstimated, Math.round(r.coveredMs))
+    })()
+  }
+
+  /** Adds every staged increment to the hourly rollups and empties the stage, in one statement each. */
+  mergeStaged(): void {
+    this.db
+      .prepare(
+        `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms)
+         SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms FROM rollup_stage WHERE true
+         ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
+           used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
+      )
+      .run()
+    this.discardStaged()
+  }
+
+  /** Drops staged increments (of a flush a crash cut short: the journal replays their readings). */
+  discardStaged(): number {
+    return this.db.prepare('DELETE FROM rollup_stage').run().changes
   }
 
   get(meterId: string, hour: number): HourRollup | undefined {
