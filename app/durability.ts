@@ -5,7 +5,7 @@
  * last checkpoint. Back-pressure from the writer and the journal holds the broker's publishers.
  */
 import type { Logger } from 'pino'
-import type { Checkpointed, StateRow } from '../core/checkpoint.js'
+import { type Checkpointed, nextTurn, type StateRow } from '../core/checkpoint.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Ingest } from '../ingest/index.js'
 import type { InfluxWriter } from '../ingest/influx/writer.js'
@@ -156,7 +156,7 @@ export class Checkpoints {
         }
         if (!pending) break
         if (performance.now() - sliceStarted >= SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve))
+          await nextTurn()
           sliceStarted = performance.now()
         }
       }
@@ -221,7 +221,7 @@ export class Checkpoints {
         return
       }
       if (s.ids.length === 0) this.staged.shift()
-      await new Promise<void>((resolve) => setImmediate(resolve))
+      await nextTurn()
     }
   }
 }

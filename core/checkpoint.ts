@@ -1,17 +1,7 @@
 /**
- * The seam between a part that keeps state in memory (registers, rule state, rollups) and the
- * service's checkpoints.
+ * The seam between a part that keeps per-meter state in memory (registers and last readings,
+ * rule state) and the service's checkpoints.
  */
-
-/**
- * A copy taken at one point of the stream, written later. `commit` writes it (inside a SQLite
- * transaction, possibly later, once InfluxDB has the lines up to that point); `after` runs once
- * the commit is durable. Rollups capture this way.
- */
-export interface Captured {
-  commit(): void
-  after?(): void
-}
 
 /** A row of per-meter state: the meter's id and its state as JSON. */
 export type StateRow = [key: string, json: string]
@@ -58,6 +48,50 @@ export class Capture<T> implements StateCapture {
     return rows
   }
 }
+
+/**
+ * The entries of a part that changed since its last capture, and the capture being written: a
+ * part calls `touch` before it changes an entry and `add` after.
+ */
+export class Changes<T> {
+  private changed = new Set<T>()
+  private capturing: Capture<T> | undefined
+
+  constructor(private readonly serialize: (entry: T) => StateRow) {}
+
+  /** Before `entry` changes (see `Capture.touch`). */
+  touch(entry: T): void {
+    this.capturing?.touch(entry)
+  }
+
+  /** After `entry` changed. */
+  add(entry: T): void {
+    this.changed.add(entry)
+  }
+
+  get size(): number {
+    return this.changed.size
+  }
+
+  /** Everything changed since the previous capture, as of now; an earlier capture is completed first. */
+  capture(): Capture<T> {
+    this.capturing?.drain()
+    const c = new Capture(this.changed, this.serialize)
+    this.changed = new Set()
+    this.capturing = c
+    return c
+  }
+
+  /** Everything changed, serialised now (a part saving on its own, outside checkpoints). */
+  takeAll(): StateRow[] {
+    const c = this.capture()
+    c.drain()
+    return c.take()
+  }
+}
+
+/** Lets the event loop run (I/O and timers included) before going on: between slices of work. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 /** What a checkpoint sees of a `Capture`. */
 export interface StateCapture {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
-import { Capture, type Checkpointed, type StateRow } from '../core/checkpoint.js'
+import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, Rejection } from '../core/reading.js'
@@ -97,9 +97,8 @@ function saveIngestState(s: MeterState): StateRow {
 export class Ingest implements Checkpointed {
   readonly part = INGEST_PART
   private readonly meters = new Map<string, MeterState>()
-  private dirty = new Set<MeterState>()
-  /** The capture being written by a checkpoint: a meter still pending in it is saved before it changes. */
-  private capturing: Capture<MeterState> | undefined
+  /** Meters changed since the last capture; one still pending in a capture is saved before it changes. */
+  private readonly changes = new Changes(saveIngestState)
   private readonly warned = new Map<string, number>()
   private snapshotTimer: NodeJS.Timeout | undefined
   private publishRejected: ((r: Rejection) => void) | undefined
@@ -159,20 +158,13 @@ export class Ingest implements Checkpointed {
 
   /** Saves the state of every meter that changed since the last snapshot. */
   snapshot(): number {
-    if (this.dirty.size === 0) return 0
-    const c = this.capture()
-    c.drain()
-    return this.o.store.meterState.save(INGEST_PART, c.take())
+    if (this.changes.size === 0) return 0
+    return this.o.store.meterState.save(INGEST_PART, this.changes.takeAll())
   }
 
   /** The state of every meter that changed since the last capture, as of now (for a checkpoint). */
-  capture(): Capture<MeterState> {
-    // An earlier capture is complete before a new one starts.
-    this.capturing?.drain()
-    const c = new Capture(this.dirty, saveIngestState)
-    this.dirty = new Set()
-    this.capturing = c
-    return c
+  capture(): StateCapture {
+    return this.changes.capture()
   }
 
   handle(topic: string, payload: Buffer, receivedAt = Date.now()): HandleResult {
@@ -193,7 +185,7 @@ export class Ingest implements Checkpointed {
 
   private accept(reading: Reading, topic: string): 'accepted' | 'duplicate' | 'rejected' {
     const state = this.meters.get(reading.meter.id)!
-    this.capturing?.touch(state)
+    this.changes.touch(state)
     const spec = KINDS[reading.meter.kind]
     const registerValue = spec.register ? reading.values[spec.register] : undefined
     if (registerValue !== undefined && state.register && state.params && spec.used) {
@@ -240,7 +232,7 @@ export class Ingest implements Checkpointed {
         case 'first':
           break
       }
-      this.dirty.add(state)
+      this.changes.add(state)
     }
     this.o.writer?.write(readingLine(state.series, reading))
     this.updateStatus(state, reading)
@@ -271,7 +263,7 @@ export class Ingest implements Checkpointed {
         else delete s.lastUsed
       }
     }
-    this.dirty.add(state)
+    this.changes.add(state)
   }
 
   private anomaly(state: MeterState, a: Anomaly, perRegisterUnit: number): void {

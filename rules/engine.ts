@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Calendars, type SchoolCalendar } from '../core/calendar.js'
-import { Capture, type Checkpointed, type StateRow } from '../core/checkpoint.js'
+import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
@@ -63,9 +63,8 @@ export class RuleEngine implements Checkpointed {
   private readonly meters = new Map<string, MeterRules>()
   private readonly calendars = new Calendars()
   private readonly outdoor = new Map<string, { ts: number; c: number }>()
-  private dirty = new Set<MeterRules>()
-  /** The capture being written by a checkpoint: a meter still pending in it is saved before it changes. */
-  private capturing: Capture<MeterRules> | undefined
+  /** Meters changed since the last capture; one still pending in a capture is saved before it changes. */
+  private readonly changes = new Changes(saveRuleState)
   private readonly off: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
   private startedAt = 0
@@ -154,26 +153,19 @@ export class RuleEngine implements Checkpointed {
   }
 
   snapshot(): number {
-    if (this.dirty.size === 0) return 0
-    const c = this.capture()
-    c.drain()
-    return this.o.store.meterState.save(RULES_PART, c.take())
+    if (this.changes.size === 0) return 0
+    return this.o.store.meterState.save(RULES_PART, this.changes.takeAll())
   }
 
   /** The rule state of every meter that changed since the last capture, as of now (for a checkpoint). */
-  capture(): Capture<MeterRules> {
-    // An earlier capture is complete before a new one starts.
-    this.capturing?.drain()
-    const c = new Capture(this.dirty, saveRuleState)
-    this.dirty = new Set()
-    this.capturing = c
-    return c
+  capture(): StateCapture {
+    return this.changes.capture()
   }
 
   onReading(r: Reading): void {
     const m = this.meters.get(r.meter.id)
     if (!m || r.late) return
-    this.capturing?.touch(m)
+    this.changes.touch(m)
     const meter = r.meter
     const cal = m.calendar
     if (
@@ -216,16 +208,16 @@ export class RuleEngine implements Checkpointed {
       if (v.active && (suppressed === 'all' || suppressed?.has(slot.rule.id))) continue
       this.apply(m, slot, v, r.ts)
     }
-    this.dirty.add(m)
+    this.changes.add(m)
   }
 
   onAnomaly(a: RegisterAnomaly): void {
     const m = this.meters.get(a.meter.id)
     const slot = m && slotOf(m, 'meter.register_anomaly')
     if (!m || !slot) return
-    this.capturing?.touch(m)
+    this.changes.touch(m)
     this.apply(m, slot, anomalyVerdict(slot.state as Parameters<typeof anomalyVerdict>[0], a), a.ts)
-    this.dirty.add(m)
+    this.changes.add(m)
   }
 
   /**
@@ -248,9 +240,9 @@ export class RuleEngine implements Checkpointed {
         slot.params as { intervals: number; minMinutes: number },
       )
       if (!v) continue
-      this.capturing?.touch(m)
+      this.changes.touch(m)
       this.apply(m, slot, v, now)
-      this.dirty.add(m)
+      this.changes.add(m)
       raised++
     }
     return raised

@@ -35,7 +35,6 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
-    this.meterState = new MeterStateRepository(db)
     this.anomalies = new AnomalyRepository(db)
     this.spool = new SpoolRepository(db)
     this.alerts = new AlertRepository(db)
@@ -47,6 +46,7 @@ export class Store {
     this.apiTokens = new ApiTokenRepository(db)
     this.audit = new AuditRepository(db)
     this.meta = new MetaRepository(db)
+    this.meterState = new MeterStateRepository(db, this.meta)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
   }
 

@@ -23,69 +23,48 @@ export interface Totals {
 }
 
 export class RollupRepository {
-  private readonly add
   private one: Statement | undefined
-  private staging: Statement | undefined
+  private readonly staging
+  private readonly merge
+  private readonly clear
   constructor(private readonly db: Db) {
-    this.add = db.prepare(
-      `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
-         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)
-       RETURNING meter_id AS meterId, hour, used, used_unoccupied AS usedUnoccupied, used_estimated AS usedEstimated, covered_ms AS coveredMs`,
-    )
-  }
-
-  /**
-   * Adds increments (they accumulate: several flushes of the same hour add up) and returns each
-   * meter-hour's new totals, in the order given (one statement per row rather than an insert
-   * and a read).
-   */
-  addMany(rows: Iterable<HourRollup>): HourRollup[] {
-    const totals: HourRollup[] = []
-    this.db.transaction(() => {
-      for (const r of rows)
-        totals.push(
-          this.add.get(
-            r.meterId,
-            r.hour,
-            r.used,
-            r.usedUnoccupied,
-            r.usedEstimated,
-            Math.round(r.coveredMs),
-          ) as HourRollup,
-        )
-    })()
-    return totals
-  }
-
-  /** Writes increments aside; they count once `mergeStaged` adds them (see Rollups.flushInSlices). */
-  stage(rows: readonly HourRollup[]): void {
-    this.staging ??= this.db.prepare(
+    this.staging = db.prepare(
       'INSERT INTO rollup_stage (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms) VALUES (?, ?, ?, ?, ?, ?)',
     )
-    const st = this.staging
+    // Increments accumulate: several flushes of the same hour add up.
+    this.merge = db.prepare(
+      `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms)
+       SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms FROM rollup_stage WHERE true
+       ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
+         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
+    )
+    this.clear = db.prepare('DELETE FROM rollup_stage')
+  }
+
+  /** Writes increments aside; they count once `mergeStaged` adds them (see Rollups.flush). */
+  stage(rows: readonly HourRollup[]): void {
     this.db.transaction(() => {
       for (const r of rows)
-        st.run(r.meterId, r.hour, r.used, r.usedUnoccupied, r.usedEstimated, Math.round(r.coveredMs))
+        this.staging.run(
+          r.meterId,
+          r.hour,
+          r.used,
+          r.usedUnoccupied,
+          r.usedEstimated,
+          Math.round(r.coveredMs),
+        )
     })()
   }
 
-  /** Adds every staged increment to the hourly rollups and empties the stage, in one statement each. */
+  /** Adds every staged increment to the hourly rollups and empties the stage, one statement each. */
   mergeStaged(): void {
-    this.db
-      .prepare(
-        `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms)
-         SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms FROM rollup_stage WHERE true
-         ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
-           used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
-      )
-      .run()
-    this.discardStaged()
+    this.merge.run()
+    this.clear.run()
   }
 
   /** Drops staged increments (of a flush a crash cut short: the journal replays their readings). */
   discardStaged(): number {
-    return this.db.prepare('DELETE FROM rollup_stage').run().changes
+    return this.clear.run().changes
   }
 
   get(meterId: string, hour: number): HourRollup | undefined {

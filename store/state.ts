@@ -1,5 +1,6 @@
 import type { StateRow } from '../core/checkpoint.js'
 import type { Db } from './db.js'
+import type { MetaRepository } from './meta.js'
 
 /** The meta key of the newest committed generation of `meter_state`. */
 export const STATE_GENERATION_KEY = 'state_generation'
@@ -19,12 +20,13 @@ export class MeterStateRepository {
   private readonly put
   private readonly drop
   private readonly rows
-  private readonly getMeta
-  private readonly setMeta
   private readonly discard
   private last: number
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly meta: MetaRepository,
+  ) {
     this.put = db.prepare(
       'INSERT OR REPLACE INTO meter_state (part, meter_id, generation, state) VALUES (?, ?, ?, ?)',
     )
@@ -34,11 +36,6 @@ export class MeterStateRepository {
         'SELECT meter_id, state FROM meter_state WHERE part = ? AND generation <= ? ORDER BY meter_id, generation',
       )
       .raw()
-    this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
-    this.setMeta = db.prepare(
-      `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    )
     this.discard = db.prepare('DELETE FROM meter_state WHERE generation > ?')
     const newest = db.prepare('SELECT max(generation) FROM meter_state').pluck().get() as number | null
     this.last = Math.max(this.committed, newest ?? 0)
@@ -46,8 +43,7 @@ export class MeterStateRepository {
 
   /** The newest committed generation (0 before the first). */
   get committed(): number {
-    const v = Number(this.getMeta.get(STATE_GENERATION_KEY))
-    return Number.isFinite(v) ? v : 0
+    return this.meta.getNumber(STATE_GENERATION_KEY)
   }
 
   /** A generation newer than every one written so far. */
@@ -65,7 +61,7 @@ export class MeterStateRepository {
 
   /** Makes every generation up to `g` count (run it inside the transaction it belongs to). */
   commit(g: number): void {
-    this.setMeta.run(STATE_GENERATION_KEY, String(g), Date.now())
+    this.meta.set(STATE_GENERATION_KEY, g)
   }
 
   /** Deletes the rows that generation `g` (committed) replaced, for the meters given. */
