@@ -297,17 +297,39 @@ export function mergeRuleOverrides(...layers: (RuleOverridesConfig | undefined)[
  * Buildings whose use shows on a meter: its own, and those of every meter below it. A school's
  * main water meter is "occupied" while its dormitory is, even if the main sits in the teaching block.
  */
-export function servedBuildings(registry: Registry): Map<string, Building[]> {
-  const out = new Map<string, Set<Building>>()
+export function servedBuildings(registry: Registry): ReadonlyMap<string, readonly Building[]> {
+  const known = servedByRegistry.get(registry)
+  if (known) return known
+  const sets = new Map<string, Set<Building>>()
   for (const meter of registry.meters.values()) {
     for (let m: Meter | undefined = meter; m; m = m.parent) {
-      let set = out.get(m.id)
+      let set = sets.get(m.id)
       if (!set) {
         set = new Set([m.building])
-        out.set(m.id, set)
+        sets.set(m.id, set)
       }
       set.add(meter.building)
     }
   }
-  return new Map([...out].map(([id, set]) => [id, [...set]]))
+  // Most meters serve only their own building: they share one list per building.
+  const own = new Map<Building, readonly Building[]>()
+  const served = new Map<string, readonly Building[]>()
+  for (const [id, set] of sets) {
+    if (set.size > 1) {
+      served.set(id, [...set])
+      continue
+    }
+    const [building] = set as Set<Building> & [Building]
+    let list = own.get(building)
+    if (!list) {
+      list = [building]
+      own.set(building, list)
+    }
+    served.set(id, list)
+  }
+  servedByRegistry.set(registry, served)
+  return served
 }
+
+/** Worked out once per registry: ingest, rollups and the rule engine all ask (100,000 meters). */
+const servedByRegistry = new WeakMap<Registry, ReadonlyMap<string, readonly Building[]>>()

@@ -52,7 +52,8 @@ export interface MeterStatus {
 
 interface MeterState {
   meter: Meter
-  series: string
+  /** The meter's line-protocol series key, made at its first reading (not for 100,000 meters at start). */
+  series: string | undefined
   params?: RegisterParams
   register?: RegisterState
   status?: MeterStatus
@@ -87,6 +88,11 @@ export function lastReceivedFromStore(store: Store): Map<string, number> {
   return out
 }
 
+function seriesOf(s: MeterState): string {
+  s.series ??= meterSeriesKey(s.meter)
+  return s.series
+}
+
 function saveIngestState(s: MeterState): StateRow {
   const saved: SavedIngestState = {}
   if (s.register) saved.r = s.register
@@ -108,7 +114,7 @@ export class Ingest implements Checkpointed {
       const register = KINDS[meter.kind].register
       this.meters.set(meter.id, {
         meter,
-        series: meterSeriesKey(meter),
+        series: undefined,
         ...(register ? { params: registerParams(meter, o.watermarkMs), register: newRegisterState() } : {}),
       })
     }
@@ -217,7 +223,7 @@ export class Ingest implements Checkpointed {
           if (outcome.anomaly) this.anomaly(state, outcome.anomaly, per)
           for (const rev of outcome.revisions) {
             const used = Math.round(rev.delta * per * 1e6) / 1e6
-            const line = this.o.writer ? usedLine(state.series, state.meter, rev.ts, used) : undefined
+            const line = this.o.writer ? usedLine(seriesOf(state), state.meter, rev.ts, used) : undefined
             if (line) this.o.writer!.write(line)
             this.o.bus.emit('revision', {
               meter: state.meter,
@@ -234,7 +240,7 @@ export class Ingest implements Checkpointed {
       }
       this.changes.add(state)
     }
-    this.o.writer?.write(readingLine(state.series, reading))
+    this.o.writer?.write(readingLine(seriesOf(state), reading))
     this.updateStatus(state, reading)
     this.o.metrics.hot.readingsAccepted++
     this.o.bus.emit('reading', reading)

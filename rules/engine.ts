@@ -33,7 +33,7 @@ interface MeterRules {
   meter: Meter
   slots: Slot[]
   /** Buildings whose use shows on this meter: its own, and those of its sub-meters. */
-  serves: Building[]
+  serves: readonly Building[]
   calendar: SchoolCalendar
   /** Whether any building the meter serves is occupied at an instant: made once, not per reading. */
   occupiedAt: (ms: number) => boolean
@@ -85,29 +85,32 @@ export class RuleEngine implements Checkpointed {
     })
     const problems: ConfigProblem[] = []
     const serves = servedBuildings(o.registry)
+    // Worked out once, not per meter (100,000 meters: the engine is built on every start).
+    const rulesOf = new Map<string, { rule: Rule; index: number }[]>()
+    const occupiedAt = new Map<readonly Building[], (ms: number) => boolean>()
     for (const meter of o.registry.meters.values()) {
+      let candidates = rulesOf.get(meter.kind)
+      if (!candidates) {
+        candidates = Object.values(RULES)
+          .filter((rule) => rule.kinds.includes(meter.kind))
+          .map((rule) => ({ rule, index: RULE_IDS.indexOf(rule.id) }))
+        rulesOf.set(meter.kind, candidates)
+      }
       const slots: Slot[] = []
-      for (const rule of Object.values(RULES)) {
-        if (!rule.kinds.includes(meter.kind) || (rule.appliesTo && !rule.appliesTo(meter))) continue
+      for (const { rule, index } of candidates) {
+        if (rule.appliesTo && !rule.appliesTo(meter)) continue
         const { enabled, params } = resolveParams(rule, meter, problems)
-        if (enabled)
-          slots.push({
-            rule,
-            index: RULE_IDS.indexOf(rule.id),
-            params,
-            state: rule.init(meter, params),
-            active: false,
-          })
+        if (enabled) slots.push({ rule, index, params, state: rule.init(meter, params), active: false })
       }
       const served = serves.get(meter.id) ?? [meter.building]
       const calendar = this.calendars.for(meter.school)
-      this.meters.set(meter.id, {
-        meter,
-        slots,
-        serves: served,
-        calendar,
-        occupiedAt: (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied),
-      })
+      // Meters of one building share the list of buildings they serve, and so this function.
+      let occupied = occupiedAt.get(served)
+      if (!occupied) {
+        occupied = (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied)
+        occupiedAt.set(served, occupied)
+      }
+      this.meters.set(meter.id, { meter, slots, serves: served, calendar, occupiedAt: occupied })
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
   }
@@ -123,7 +126,7 @@ export class RuleEngine implements Checkpointed {
         const slot = slotOf(m, ruleId)
         const v = byRule[ruleId]
         if (!slot || typeof v !== 'object' || v === null || !('s' in v)) continue
-        slot.state = v.s
+        slot.state = slot.rule.restore ? slot.rule.restore(v.s) : v.s
         slot.active = v.a === true
         restored++
       }

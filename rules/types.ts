@@ -66,6 +66,8 @@ export interface Rule<P extends Record<string, unknown> = Record<string, unknown
   /** Leak rules: estimated readings never raise or clear them. */
   leak?: boolean
   init(meter: Meter, p: P): S
+  /** Saved state (JSON) back to the state `evaluate` takes, where its shape has changed since. */
+  restore?(saved: unknown): S
   /** undefined: no change to report. */
   evaluate(state: S, input: RuleInput, p: P): Verdict | undefined
 }

@@ -272,4 +272,24 @@ export const MIGRATIONS: readonly string[] = [
     covered_ms INTEGER NOT NULL
   );
   `,
+  // 8: hourly rollups keyed hour first. A flush updates every reporting meter's current hour; keyed
+  // meter first, those rows lay one per page across the whole table, and each minute's flush
+  // rewrote a page per meter (80 MB of WAL at 20,000 meters). Hour first, they sit together.
+  // Reports read by meter through the index.
+  `
+  CREATE TABLE rollup_hourly_by_hour (
+    meter_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    used REAL NOT NULL DEFAULT 0,
+    used_unoccupied REAL NOT NULL DEFAULT 0,
+    used_estimated REAL NOT NULL DEFAULT 0,
+    covered_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, meter_id)
+  ) WITHOUT ROWID;
+  INSERT INTO rollup_hourly_by_hour (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms)
+    SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms FROM rollup_hourly;
+  DROP TABLE rollup_hourly;
+  ALTER TABLE rollup_hourly_by_hour RENAME TO rollup_hourly;
+  CREATE INDEX rollup_hourly_meter ON rollup_hourly (meter_id, hour);
+  `,
 ]

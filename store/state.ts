@@ -99,6 +99,8 @@ export class MeterStateRepository {
 
   /** Drops rows of generations that never committed (a checkpoint cut short by a crash). */
   discardUncommitted(): number {
+    // Nothing was written past the committed generation: no need to look through every row.
+    if (this.last <= this.committed) return 0
     return this.discard.run(this.committed).changes
   }
 }

@@ -33,6 +33,8 @@ export function loadConfigFile(path: string = DEMO_CONFIG_PATH): LoadedConfig {
 }
 
 export function parseConfig(text: string, source = 'config'): LoadedConfig {
+  const json = parseCleanJson(text, source)
+  if (json) return json
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -41,7 +43,7 @@ export function parseConfig(text: string, source = 'config'): LoadedConfig {
       doc.errors.map((e) => ({
         path: '(file)',
         expected: `valid YAML or JSON: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line,
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
       })),
     )
   }
@@ -69,6 +71,66 @@ export function parseConfig(text: string, source = 'config'): LoadedConfig {
     )
   }
   return { source, config, registry }
+}
+
+/**
+ * A registry written as JSON, read by `JSON.parse`: `yaml` builds a document with positions for
+ * every node, which took 7 s for 100,000 meters (docs/performance.md); this takes well under one.
+ * Anything that is not JSON, gives a key twice, or has a problem goes the YAML way instead, which
+ * names each problem with its line.
+ */
+function parseCleanJson(text: string, source: string): LoadedConfig | undefined {
+  if (!/^\s*\{/.test(text)) return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  // JSON.parse keeps the last of two equal keys; the YAML way refuses them.
+  if (keysIn(raw) !== keysInText(text)) return undefined
+  const config = Value.Default(DistrictConfig, raw)
+  if (!checkDistrict.Check(config)) return undefined
+  const { registry, problems } = buildRegistry(config)
+  if (problems.length > 0) return undefined
+  return { source, config, registry }
+}
+
+/** Keys of every object in a parsed JSON value. */
+function keysIn(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0
+  let n = 0
+  if (Array.isArray(v)) {
+    for (const x of v) n += keysIn(x)
+    return n
+  }
+  for (const k in v) n += 1 + keysIn((v as Record<string, unknown>)[k])
+  return n
+}
+
+/** Keys written in valid JSON text: strings followed by a colon. */
+function keysInText(text: string): number {
+  let n = 0
+  let i = text.indexOf('"')
+  while (i >= 0) {
+    // The end of the string that starts at i, past escaped characters.
+    let j = i + 1
+    for (;;) {
+      const c = text.charCodeAt(j)
+      if (c === 92) j += 2
+      else if (c === 34) break
+      else j++
+    }
+    j++
+    while (j < text.length) {
+      const c = text.charCodeAt(j)
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break
+      j++
+    }
+    if (text.charCodeAt(j) === 58) n++
+    i = text.indexOf('"', j)
+  }
+  return n
 }
 
 /** Applies schema defaults and checks; returns the value typed, or throws ConfigError. */

@@ -244,6 +244,12 @@ describe('service: MQTT in, InfluxDB out', () => {
         // The drain loop backs off up to 30 s while InfluxDB is away (restarting it takes a while).
         60_000,
       )
+      // Healthy as soon as InfluxDB answers; the spool may still be draining a segment or two.
+      await waitFor(
+        'spool drained',
+        async () => ((await influx.count('down', 'temperature', 'temp_c')) >= 50 ? true : undefined),
+        30_000,
+      )
       expect(await influx.count('down', 'temperature', 'temp_c')).toBe(50)
     } finally {
       await client.endAsync()

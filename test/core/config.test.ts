@@ -148,6 +148,28 @@ describe('loading', () => {
     expect([...loaded.registry.meters.keys()]).toEqual(['W1', 'W2', 'E1', 'E-R101', 'H1', 'T1', 'OW1'])
     expect(loaded.registry.meters.get('W1')!.intervalSeconds).toBe(60)
   })
+
+  it('JSON with a key given twice or a bad value is refused with the line, as YAML is', () => {
+    const json = JSON.stringify(parseConfig(TEST_CONFIG).config, null, 2)
+    // The same key twice with the same value: JSON.parse alone would take it as valid.
+    const twice = json.replace('"id": "W1",', '"id": "W1",\n"kind":"water",')
+    expect(twice).not.toBe(json)
+    const dup = problemsOf(twice)
+    expect(dup[0]!.expected).toMatch(/valid YAML or JSON: Map keys must be unique/)
+    // Named at the second of the two.
+    const lines = twice.split('\n')
+    const first = lines.findIndex((l) => l.includes('"kind":"water"'))
+    expect(dup[0]!.line).toBe(lines.findIndex((l, i) => i > first && l.includes('"kind": "water"')) + 1)
+    // A key inside a string with a colon after it is not a key.
+    const quoted = json.replace('"id": "W1",', '"id": "W1", "name": "\\"tap\\": kitchen",')
+    expect(parseConfig(quoted).registry.meters.get('W1')!.name).toBe('"tap": kitchen')
+    const bad = json.replace('"kind": "water"', '"kind": "gas"')
+    const problem = problemsOf(bad).find((p) => p.path.endsWith('.kind'))!
+    expect(problem).toMatchObject({
+      value: 'gas',
+      line: bad.split('\n').findIndex((l) => l.includes('"gas"')) + 1,
+    })
+  })
 })
 
 describe('environment', () => {

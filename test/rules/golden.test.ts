@@ -2,8 +2,12 @@
  * RULES.md golden cases 1–9, each through the real decoder, registers, rules engine and alert
  * manager (test/rules/service.test.ts runs the same cases through MQTT and the HTTP API).
  */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { alerting, HOUR, MIN } from '../helpers/alerting.js'
+import { openStore } from '../../store/index.js'
+import { alerting, HOUR, MIN, type Point } from '../helpers/alerting.js'
 import * as g from '../helpers/golden.js'
 
 function run(feeds: g.Feeds) {
@@ -31,6 +35,42 @@ describe('golden case 1: water.continuous_flow on hourly readings', () => {
     const h = run(g.hourlyWater(12))
     expect(h.list('water.continuous_flow')).toEqual([])
     h.stop()
+  })
+})
+
+describe('golden case 1 across a restart, with the state saved in its earlier shape', () => {
+  it('raises the same alert at the same hour', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-golden-'))
+    const [[meter, points]] = g.hourlyWater() as [[string, Point[]]]
+    const first = alerting(undefined, { dataDir })
+    first.feed(meter, points.slice(0, 12))
+    first.stop()
+    // Rewrite the saved window as it used to be kept: one [hour, litres, flow] per hour seen.
+    const raw = openStore(dataDir)
+    const row = raw.db
+      .prepare("SELECT rowid, state FROM meter_state WHERE part = 'rules' AND meter_id = ?")
+      .get(meter) as { rowid: number; state: string }
+    const saved = JSON.parse(row.state)
+    const flat = saved['water.continuous_flow'].s as {
+      from: number
+      litres: number[]
+      flows: number[]
+      current: number
+    }
+    expect(flat.litres.length).toBeGreaterThan(5)
+    saved['water.continuous_flow'].s = {
+      hours: flat.litres.map((l, i) => [flat.from + i, l, flat.flows[i]]).filter((e) => e[2] !== -2),
+      current: flat.current,
+    }
+    raw.db.prepare('UPDATE meter_state SET state = ? WHERE rowid = ?').run(JSON.stringify(saved), row.rowid)
+    raw.close()
+
+    const second = alerting(undefined, { dataDir })
+    second.feed(meter, points.slice(12))
+    const [a] = second.list('water.continuous_flow')
+    expect(a).toMatchObject({ meter, status: 'open', openedAt: g.MON + 24 * HOUR })
+    expect(a!.evidence.leakLitresPerHour).toBeCloseTo(2, 3)
+    second.stop()
   })
 })
 

@@ -139,6 +139,43 @@ schools:
     store.close()
   })
 
+  it('rekeys the hourly rollups of a version-7 database hour first, keeping every row', () => {
+    const dir = tempDir()
+    const raw = new Database(join(dir, 'schoolmeter.db'))
+    for (let v = 0; v < 7; v++) raw.exec(MIGRATIONS[v]!)
+    raw.pragma('user_version = 7')
+    const insert = raw.prepare('INSERT INTO rollup_hourly VALUES (?, ?, ?, ?, ?, ?)')
+    for (const m of ['W1', 'W2'])
+      for (let h = 0; h < 3; h++) insert.run(m, h * 3_600_000, h + 1, h / 2, 0, 60_000)
+    raw.close()
+    const store = openStore(dir)
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(store.rollups.get('W2', 7_200_000)).toEqual({
+      meterId: 'W2',
+      hour: 7_200_000,
+      used: 3,
+      usedUnoccupied: 1,
+      usedEstimated: 0,
+      coveredMs: 60_000,
+    })
+    expect(store.rollups.totals(['W1'], 0, 7_200_000).used).toBe(3)
+    // Rows of one hour are neighbours; reports find a meter's hours through the index.
+    const columns = store.db.pragma('table_info(rollup_hourly)') as { name: string; pk: number }[]
+    expect(
+      columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
+    ).toEqual(['hour', 'meter_id'])
+    const plan = store.db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT sum(used) FROM rollup_hourly WHERE meter_id IN (?, ?) AND hour >= ? AND hour < ?',
+      )
+      .all('W1', 'W2', 0, 1) as { detail: string }[]
+    expect(plan.map((p) => p.detail).join(' ')).toContain('rollup_hourly_meter')
+    store.close()
+  })
+
   it('records register anomalies, newest first', () => {
     const store = openStore(':memory:')
     store.anomalies.insert({
