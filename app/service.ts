@@ -75,8 +75,8 @@ export interface Service {
   demo: boolean
   /** Computes a month's report now (as the nightly schedule does) and archives it; returns the rows written. */
   reportMonth(month: string, school?: string): number
-  /** Writes the rollups still in memory. */
-  flushRollups(): void
+  /** Writes the rollups still in memory; resolves once their totals are handed to InfluxDB's writer. */
+  flushRollups(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -447,7 +447,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       ...(broker instanceof EmbeddedBroker ? { mqttPort: broker.port } : {}),
       demo,
       reportMonth: publishMonthly,
-      flushRollups: () => rollups.flush(),
+      flushRollups: () => {
+        rollups.flush()
+        return rollups.whenAnnounced()
+      },
       stop: () => {
         stopped ??= stopAll().then(() => log.info('schoolmeter stopped'))
         return stopped

@@ -38,15 +38,22 @@ export interface RollupsOptions {
   onFlush?: () => (() => void) | undefined
 }
 
+interface MeterHour {
+  meterId: string
+  hour: number
+}
+
 /** Meter-hours written aside per transaction by a flush in slices. */
 const STAGE_ROWS = 1000
 /**
- * New totals handed to `onHour` at a time, and how long apart: a minute's 20,000 meter-hours
- * (40,000 `usage_hourly` lines) reach InfluxDB over five seconds rather than at once, where they
- * competed with ingest for the CPU.
+ * New totals handed to `onHour` at a time, how long apart, and within how long at most: a minute's
+ * 20,000 meter-hours (40,000 `usage_hourly` lines) reach InfluxDB over five seconds rather than at
+ * once, where they competed with ingest for the CPU; a backlog of a million (a day of readings
+ * sent late) is handed over within 30 s, in bigger slices.
  */
 const ANNOUNCE_ROWS = 1000
 const ANNOUNCE_EVERY_MS = 250
+const ANNOUNCE_WITHIN_MS = 30_000
 
 /** What one flush took: the increments, and how to record how far they go. */
 interface Taken {
@@ -80,10 +87,16 @@ export class Rollups {
   /** A flush in slices under way. */
   private inFlight: Taken | undefined
   /** Meter-hours whose new totals are not yet handed to `onHour`, by flush. */
-  private readonly unannounced: HourRollup[][] = []
+  private unannounced: MeterHour[][] = []
   /** How many of `unannounced[0]` were handed over. */
   private announcedOfFirst = 0
+  /** Meter-hours in `unannounced` not handed over yet. */
+  private waiting = 0
+  /** Meter-hours handed over per slice while pacing. */
+  private perSlice = ANNOUNCE_ROWS
   private pacing = false
+  private stopped = false
+  private announcedWaiters: (() => void)[] = []
 
   constructor(private readonly o: RollupsOptions) {
     this.serves = servedBuildings(o.registry)
@@ -102,12 +115,32 @@ export class Rollups {
       this.timer = setInterval(() => void this.flushInSlices(), every)
       this.timer.unref()
     }
+    // Totals the last run had not handed over when it stopped.
+    if (this.o.onHour) this.enqueue(this.o.store.rollups.takeUnannounced())
   }
 
+  /**
+   * Flushes, and keeps the meter-hours whose totals are not handed over yet in the store for the
+   * next start: after a backlog that can be a million of them, too many to send on the way down.
+   */
   stop(): void {
     for (const f of this.off.splice(0)) f()
     if (this.timer) clearInterval(this.timer)
     if (this.o.flushIntervalMs !== 0) this.flush()
+    this.stopped = true
+    if (this.waiting === 0) return
+    const first = this.unannounced[0]!.slice(this.announcedOfFirst)
+    this.o.store.rollups.keepUnannounced([first, ...this.unannounced.slice(1)].flat())
+    this.unannounced = []
+    this.announcedOfFirst = 0
+    this.waiting = 0
+    this.settle()
+  }
+
+  /** Resolves once every total waiting now (and since) has been handed to `onHour`. */
+  whenAnnounced(): Promise<void> {
+    if (this.waiting === 0) return Promise.resolve()
+    return new Promise((resolve) => this.announcedWaiters.push(resolve))
   }
 
   onReading(r: Reading): void {
@@ -215,7 +248,6 @@ export class Rollups {
     const t = this.take()
     this.inFlight = t
     this.finishInFlight()
-    this.announce(Number.POSITIVE_INFINITY)
     return t.rows.length
   }
 
@@ -225,8 +257,7 @@ export class Rollups {
    * added to the hourly rollups in one statement in the transaction that records how far they
    * go; the new totals then go to `onHour` a slice at a time. A crash midway leaves only staged
    * rows, which the next start drops (the journal replays their readings). A `flush()` meanwhile
-   * finishes this one first, so the recorded position never goes back, and hands over every
-   * total still waiting.
+   * finishes this one first, so the recorded position never goes back.
    */
   async flushInSlices(): Promise<number> {
     if (this.inFlight) return 0
@@ -249,8 +280,24 @@ export class Rollups {
       this.giveBack(t)
       return 0
     }
-    void this.pace()
     return t.rows.length
+  }
+
+  /**
+   * Meter-hours whose new totals go to `onHour`, a slice at a time. Each total is read from the
+   * store when it is handed over, so whatever the order, none is older than one before it.
+   */
+  private enqueue(rows: MeterHour[]): void {
+    if (!this.o.onHour || rows.length === 0) return
+    this.unannounced.push(rows)
+    this.waiting += rows.length
+    const slices = ANNOUNCE_WITHIN_MS / ANNOUNCE_EVERY_MS
+    this.perSlice = Math.max(ANNOUNCE_ROWS, Math.ceil(this.waiting / slices))
+    void this.pace()
+  }
+
+  private settle(): void {
+    for (const resolve of this.announcedWaiters.splice(0)) resolve()
   }
 
   /** Hands the waiting totals to `onHour` a slice at a time, until none is left. */
@@ -258,11 +305,12 @@ export class Rollups {
     if (this.pacing) return
     this.pacing = true
     try {
-      while (this.unannounced.length > 0) {
-        this.announce(ANNOUNCE_ROWS)
+      while (this.unannounced.length > 0 && !this.stopped) {
+        this.announce(this.perSlice)
         if (this.unannounced.length > 0)
           await new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_EVERY_MS).unref())
       }
+      if (this.waiting === 0) this.settle()
     } catch (err) {
       this.o.log.error({ err }, 'cannot hand hourly totals over; the next flush tries again')
     } finally {
@@ -294,7 +342,7 @@ export class Rollups {
       t.mark?.()
     })()
     this.inFlight = undefined
-    if (this.o.onHour && t.rows.length > 0) this.unannounced.push(t.rows)
+    this.enqueue(t.rows)
   }
 
   /** Stages what the flush under way has left and commits it, now. */
@@ -306,10 +354,7 @@ export class Rollups {
     this.commitInFlight(t)
   }
 
-  /**
-   * Hands up to `max` waiting meter-hours' totals to `onHour`. Each total is read when it is
-   * handed over, so it is never older than one handed over before it.
-   */
+  /** Hands up to `max` waiting meter-hours' totals to `onHour`. */
   private announce(max: number): void {
     const onHour = this.o.onHour
     let left = max
@@ -317,6 +362,7 @@ export class Rollups {
       const rows = this.unannounced[0]!
       const end = Math.min(rows.length, this.announcedOfFirst + left)
       left -= end - this.announcedOfFirst
+      this.waiting -= end - this.announcedOfFirst
       while (this.announcedOfFirst < end) {
         const row = rows[this.announcedOfFirst++]!
         const meter = this.o.registry.meters.get(row.meterId)

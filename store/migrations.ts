@@ -292,4 +292,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE rollup_hourly_by_hour RENAME TO rollup_hourly;
   CREATE INDEX rollup_hourly_meter ON rollup_hourly (meter_id, hour);
   `,
+  // 9: meter-hours whose new totals had not gone to InfluxDB (usage_hourly) when the service
+  // stopped; the next start sends them (reports/rollups.ts)
+  `
+  CREATE TABLE rollup_unannounced (
+    meter_id TEXT NOT NULL,
+    hour INTEGER NOT NULL
+  );
+  `,
 ]

@@ -62,6 +62,25 @@ export class RollupRepository {
     this.clear.run()
   }
 
+  /** Keeps meter-hours whose totals are still to be sent, for the next start. */
+  keepUnannounced(rows: readonly { meterId: string; hour: number }[]): void {
+    const put = this.db.prepare('INSERT INTO rollup_unannounced (meter_id, hour) VALUES (?, ?)')
+    this.db.transaction(() => {
+      for (const r of rows) put.run(r.meterId, r.hour)
+    })()
+  }
+
+  /** Takes the meter-hours an earlier run kept (`keepUnannounced`). */
+  takeUnannounced(): { meterId: string; hour: number }[] {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare('SELECT meter_id AS meterId, hour FROM rollup_unannounced ORDER BY rowid')
+        .all() as { meterId: string; hour: number }[]
+      this.db.prepare('DELETE FROM rollup_unannounced').run()
+      return rows
+    })()
+  }
+
   /** Drops staged increments (of a flush a crash cut short: the journal replays their readings). */
   discardStaged(): number {
     return this.clear.run().changes

@@ -37,7 +37,7 @@ describe('reports in InfluxDB', () => {
         await client.publishAsync(m.topic, m.payload, { qos: 1 })
       }
       await client.endAsync()
-      svc.flushRollups()
+      await svc.flushRollups()
       expect(svc.reportMonth('2026-10')).toBe(6)
       await svc.writer!.flush()
 

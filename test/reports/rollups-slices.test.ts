@@ -141,9 +141,39 @@ describe('rollup flush in slices', () => {
     // total of an earlier flush still waiting to be handed over comes later to overwrite it.
     expect(b.marks).toEqual([...b.marks].sort((x, y) => x - y))
     expect(b.marks.at(-1)).toBe(22 * METERS)
+    await b.rollups.whenAnnounced()
     await new Promise((resolve) => setTimeout(resolve, 600))
     for (const [meterId, hour, used] of b.table() as [string, number, number][])
       expect(b.hours.get(`${meterId}|${hour}`)).toBeCloseTo(used, 9)
+  })
+
+  it('totals not handed over at stop are kept, and the next start hands them over', async () => {
+    const p = pipeline()
+    for (let k = 0; k <= 12; k++) p.step(k)
+    p.rollups.flush()
+    // Stopped before the paced hand-over got far.
+    p.rollups.stop()
+    expect(p.hours.size).toBeGreaterThan(0)
+    expect(p.hours.size).toBeLessThan(p.table().length)
+    const kept = p.store.db.prepare('SELECT count(*) FROM rollup_unannounced').pluck().get() as number
+    expect(kept).toBe(p.table().length - p.hours.size)
+
+    const hours = new Map(p.hours)
+    const next = new Rollups({
+      registry,
+      store: p.store,
+      bus: new Bus(),
+      log: testLog,
+      flushIntervalMs: 0,
+      onHour: (m, r) => hours.set(`${m.id}|${r.hour}`, r.used),
+    })
+    next.start()
+    await next.whenAnnounced()
+    expect(p.store.db.prepare('SELECT count(*) FROM rollup_unannounced').pluck().get()).toBe(0)
+    expect(hours.size).toBe(p.table().length)
+    for (const [meterId, hour, used] of p.table() as [string, number, number][])
+      expect(hours.get(`${meterId}|${hour}`)).toBeCloseTo(used, 9)
+    next.stop()
   })
 
   it('a flush cut short counts for nothing: its staged increments are dropped', async () => {
