@@ -94,6 +94,8 @@ export class Rollups {
   private waiting = 0
   /** Meter-hours handed over per slice while pacing. */
   private perSlice = ANNOUNCE_ROWS
+  /** Meter-hours an earlier run kept in the store (`rollup_unannounced`), not handed over yet. */
+  private kept = 0
   private pacing = false
   private stopped = false
   private announcedWaiters: (() => void)[] = []
@@ -115,8 +117,15 @@ export class Rollups {
       this.timer = setInterval(() => void this.flushInSlices(), every)
       this.timer.unref()
     }
-    // Totals the last run had not handed over when it stopped.
-    if (this.o.onHour) this.enqueue(this.o.store.rollups.takeUnannounced())
+    // Totals the last run had not handed over when it stopped: read from the store a slice at a
+    // time, deleted once handed over, starting after this start has finished.
+    if (this.o.onHour) {
+      this.kept = this.o.store.rollups.countUnannounced()
+      if (this.kept > 0) {
+        this.paceFor(0)
+        setTimeout(() => void this.pace(), 0).unref()
+      }
+    }
   }
 
   /**
@@ -128,6 +137,7 @@ export class Rollups {
     if (this.timer) clearInterval(this.timer)
     if (this.o.flushIntervalMs !== 0) this.flush()
     this.stopped = true
+    this.kept = 0
     if (this.waiting === 0) return
     const first = this.unannounced[0]!.slice(this.announcedOfFirst)
     this.o.store.rollups.keepUnannounced([first, ...this.unannounced.slice(1)].flat())
@@ -139,7 +149,7 @@ export class Rollups {
 
   /** Resolves once every total waiting now (and since) has been handed to `onHour`. */
   whenAnnounced(): Promise<void> {
-    if (this.waiting === 0) return Promise.resolve()
+    if (this.waiting + this.kept === 0) return Promise.resolve()
     return new Promise((resolve) => this.announcedWaiters.push(resolve))
   }
 
@@ -290,10 +300,15 @@ export class Rollups {
   private enqueue(rows: MeterHour[]): void {
     if (!this.o.onHour || rows.length === 0) return
     this.unannounced.push(rows)
-    this.waiting += rows.length
-    const slices = ANNOUNCE_WITHIN_MS / ANNOUNCE_EVERY_MS
-    this.perSlice = Math.max(ANNOUNCE_ROWS, Math.ceil(this.waiting / slices))
+    this.paceFor(rows.length)
     void this.pace()
+  }
+
+  /** Counts `added` meter-hours more waiting, and sizes the slices to send all within 30 s. */
+  private paceFor(added: number): void {
+    this.waiting += added
+    const slices = ANNOUNCE_WITHIN_MS / ANNOUNCE_EVERY_MS
+    this.perSlice = Math.max(ANNOUNCE_ROWS, Math.ceil((this.waiting + this.kept) / slices))
   }
 
   private settle(): void {
@@ -305,12 +320,13 @@ export class Rollups {
     if (this.pacing) return
     this.pacing = true
     try {
-      while (this.unannounced.length > 0 && !this.stopped) {
-        this.announce(this.perSlice)
-        if (this.unannounced.length > 0)
+      while ((this.unannounced.length > 0 || this.kept > 0) && !this.stopped) {
+        if (this.unannounced.length > 0) this.announce(this.perSlice)
+        else this.announceKept(this.perSlice)
+        if (this.unannounced.length > 0 || this.kept > 0)
           await new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_EVERY_MS).unref())
       }
-      if (this.waiting === 0) this.settle()
+      if (this.waiting + this.kept === 0) this.settle()
     } catch (err) {
       this.o.log.error({ err }, 'cannot hand hourly totals over; the next flush tries again')
     } finally {
@@ -354,21 +370,29 @@ export class Rollups {
     this.commitInFlight(t)
   }
 
+  /** Hands up to `max` of the meter-hours an earlier run kept to `onHour`. */
+  private announceKept(max: number): void {
+    const { rows, through } = this.o.store.rollups.nextUnannounced(max)
+    for (const row of rows) this.handOver(row)
+    if (rows.length > 0) this.o.store.rollups.dropUnannounced(through)
+    this.kept = rows.length < max ? 0 : Math.max(0, this.kept - rows.length)
+  }
+
+  private handOver(row: MeterHour): void {
+    const meter = this.o.registry.meters.get(row.meterId)
+    const total = this.o.store.rollups.get(row.meterId, row.hour)
+    if (meter && total) this.o.onHour?.(meter, total)
+  }
+
   /** Hands up to `max` waiting meter-hours' totals to `onHour`. */
   private announce(max: number): void {
-    const onHour = this.o.onHour
     let left = max
     while (left > 0 && this.unannounced.length > 0) {
       const rows = this.unannounced[0]!
       const end = Math.min(rows.length, this.announcedOfFirst + left)
       left -= end - this.announcedOfFirst
       this.waiting -= end - this.announcedOfFirst
-      while (this.announcedOfFirst < end) {
-        const row = rows[this.announcedOfFirst++]!
-        const meter = this.o.registry.meters.get(row.meterId)
-        const total = this.o.store.rollups.get(row.meterId, row.hour)
-        if (meter && total && onHour) onHour(meter, total)
-      }
+      while (this.announcedOfFirst < end) this.handOver(rows[this.announcedOfFirst++]!)
       if (end === rows.length) {
         this.unannounced.shift()
         this.announcedOfFirst = 0

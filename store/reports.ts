@@ -70,15 +70,21 @@ export class RollupRepository {
     })()
   }
 
-  /** Takes the meter-hours an earlier run kept (`keepUnannounced`). */
-  takeUnannounced(): { meterId: string; hour: number }[] {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare('SELECT meter_id AS meterId, hour FROM rollup_unannounced ORDER BY rowid')
-        .all() as { meterId: string; hour: number }[]
-      this.db.prepare('DELETE FROM rollup_unannounced').run()
-      return rows
-    })()
+  /** How many meter-hours an earlier run kept (`keepUnannounced`). */
+  countUnannounced(): number {
+    return this.db.prepare('SELECT count(*) FROM rollup_unannounced').pluck().get() as number
+  }
+
+  /** The oldest `limit` kept meter-hours, and the position to `dropUnannounced` once they are sent. */
+  nextUnannounced(limit: number): { rows: { meterId: string; hour: number }[]; through: number } {
+    const rows = this.db
+      .prepare('SELECT rowid, meter_id AS meterId, hour FROM rollup_unannounced ORDER BY rowid LIMIT ?')
+      .all(limit) as { rowid: number; meterId: string; hour: number }[]
+    return { rows, through: rows.at(-1)?.rowid ?? 0 }
+  }
+
+  dropUnannounced(through: number): void {
+    this.db.prepare('DELETE FROM rollup_unannounced WHERE rowid <= ?').run(through)
   }
 
   /** Drops staged increments (of a flush a crash cut short: the journal replays their readings). */
