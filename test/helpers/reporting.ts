@@ -1,15 +1,11 @@
 /** Months of simulated history through the real ingest and rollups, in-process, for report tests. */
 import { readFileSync } from 'node:fs'
 import { parse, stringify } from 'yaml'
-import { Bus } from '../../core/bus.js'
 import { DEMO_CONFIG_PATH, parseConfig } from '../../core/config/load.js'
 import type { DistrictConfig } from '../../core/config/schema.js'
-import { createMetrics } from '../../core/metrics.js'
-import { DEFAULT_LIMITS } from '../../ingest/decode.js'
-import { Ingest } from '../../ingest/pipeline.js'
 import { MonthlyReports, Rollups } from '../../reports/index.js'
 import { calendarsOf, createSimulation, encode, parseScenario } from '../../simulator/index.js'
-import { openStore } from '../../store/index.js'
+import { ingesting } from './ingesting.js'
 import { testLog } from './log.js'
 
 /** Two like primary schools with hourly meters (and the demo district's calendar). */
@@ -52,17 +48,7 @@ export function twoSchools(): string {
 
 export function history(o: { config: string; from: string; to: string; scenario?: string; seed?: string }) {
   const { registry } = parseConfig(o.config, 'reports.yaml')
-  const store = openStore(':memory:')
-  const bus = new Bus()
-  const ingest = new Ingest({
-    registry,
-    store,
-    bus,
-    metrics: createMetrics({ defaultMetrics: false }),
-    log: testLog,
-    limits: DEFAULT_LIMITS,
-    watermarkMs: 600_000,
-  })
+  const { store, bus, ingest } = ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   rollups.start()
   const start = Date.parse(o.from)

@@ -7,11 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { Bus } from '../../core/bus.js'
 import { parseConfig } from '../../core/config/load.js'
-import { createMetrics } from '../../core/metrics.js'
-import { DEFAULT_LIMITS } from '../../ingest/decode.js'
-import { Ingest } from '../../ingest/pipeline.js'
 import { Rollups } from '../../reports/index.js'
-import { openStore } from '../../store/index.js'
+import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 
 const METERS = 2500
@@ -43,18 +40,7 @@ const { registry } = parseConfig(
 )
 
 function pipeline() {
-  const store = openStore(':memory:')
-  const bus = new Bus()
-  const ingest = new Ingest({
-    registry,
-    store,
-    bus,
-    metrics: createMetrics({ defaultMetrics: false }),
-    log: testLog,
-    limits: DEFAULT_LIMITS,
-    watermarkMs: 600_000,
-    snapshotIntervalMs: 0,
-  })
+  const { store, bus, ingest } = ingesting(registry, { snapshotIntervalMs: 0 })
   ingest.start()
   let seq = 0
   const marks: number[] = []

@@ -1,28 +1,14 @@
 /** Rollups: local months, occupancy split, gaps marked estimated, late readings revising earlier hours. */
 import { describe, expect, it } from 'vitest'
-import { Bus } from '../../core/bus.js'
 import { parseConfig } from '../../core/config/load.js'
-import { createMetrics } from '../../core/metrics.js'
-import { DEFAULT_LIMITS } from '../../ingest/decode.js'
-import { Ingest } from '../../ingest/pipeline.js'
 import { MONTHLY_COLUMNS, MonthlyReports, Rollups, toCsv } from '../../reports/index.js'
-import { openStore } from '../../store/index.js'
 import { GOLDEN_CONFIG } from '../helpers/alerting.js'
+import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 
 function pipeline() {
   const { registry } = parseConfig(GOLDEN_CONFIG)
-  const store = openStore(':memory:')
-  const bus = new Bus()
-  const ingest = new Ingest({
-    registry,
-    store,
-    bus,
-    metrics: createMetrics({ defaultMetrics: false }),
-    log: testLog,
-    limits: DEFAULT_LIMITS,
-    watermarkMs: 600_000,
-  })
+  const { store, bus, ingest } = ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   rollups.start()
   const send = (meter: string, ts: string, values: Record<string, number | boolean>) =>
