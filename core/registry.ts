@@ -15,6 +15,7 @@ import type {
 } from './config/schema.js'
 import { DEFAULT_HEATING_SEASON, DEFAULT_TIMEZONE, DEFAULT_WEEKLY_HOURS } from './config/schema.js'
 import type { ConfigProblem } from './errors.js'
+import { DEFAULT_LOCALE, type Locale } from './i18n/index.js'
 import type { MeterKind } from './kinds.js'
 
 export interface School {
@@ -24,6 +25,8 @@ export interface School {
   pupils?: number
   floorAreaM2?: number
   currency?: string
+  /** Language of the texts written for this school (its own, or the district's). */
+  locale: Locale
   calendar: Required<
     Pick<CalendarConfig, 'weeklyHours' | 'terms' | 'holidays' | 'heatingSeason' | 'plannedUse'>
   >
@@ -69,7 +72,9 @@ export interface Meter {
 }
 
 export interface Registry {
-  district?: { id: string; name: string }
+  district?: { id: string; name: string; locale?: Locale }
+  /** The district's language: every text not written for one school (default zh-CN). */
+  locale: Locale
   schools: Map<string, School>
   /** Meter ids are unique across the whole registry (GET /api/v1/meters/{meter}). */
   meters: Map<string, Meter>
@@ -80,6 +85,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
   const problems: ConfigProblem[] = []
   const registry: Registry = {
     ...(config.district ? { district: config.district } : {}),
+    locale: config.district?.locale ?? DEFAULT_LOCALE,
     schools: new Map(),
     meters: new Map(),
   }
@@ -111,6 +117,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       id: sc.id,
       name: sc.name,
       timezone,
+      locale: sc.locale ?? registry.locale,
       ...(sc.pupils !== undefined ? { pupils: sc.pupils } : {}),
       ...(sc.floorAreaM2 !== undefined ? { floorAreaM2: sc.floorAreaM2 } : {}),
       ...((sc.currency ?? defaults.currency) ? { currency: sc.currency ?? defaults.currency } : {}),

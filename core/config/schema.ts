@@ -3,6 +3,7 @@
  * documentation in docs/configuration.md all come from these schemas.
  */
 import Type, { type Static } from 'typebox'
+import { LOCALES } from '../i18n/index.js'
 import { METER_KINDS } from '../kinds.js'
 
 export const SCHOOL_ID = '^[a-z0-9][a-z0-9-]{0,63}$'
@@ -297,6 +298,9 @@ export const School = Type.Object(
     ),
     pupils: Type.Optional(Type.Integer({ minimum: 0 })),
     floorAreaM2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    locale: Type.Optional(
+      Type.Enum(LOCALES, { description: "the school's language; the district's when left out" }),
+    ),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     tariffs: Type.Optional(Tariffs),
     calendar: Type.Optional(Calendar),
@@ -310,7 +314,18 @@ export const School = Type.Object(
 export const DistrictConfig = Type.Object(
   {
     version: Type.Optional(Type.Literal(1)),
-    district: Type.Optional(Type.Object({ id: SchoolId, name: Name }, { additionalProperties: false })),
+    district: Type.Optional(
+      Type.Object(
+        {
+          id: SchoolId,
+          name: Name,
+          locale: Type.Optional(
+            Type.Enum(LOCALES, { description: 'language of every text the service writes (default zh-CN)' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     defaults: Type.Optional(
       Type.Object(
         {

@@ -1,0 +1,104 @@
+/**
+ * Human text: every sentence a person reads comes from the message catalogues in this folder
+ * (`en.ts`, `zh-CN.ts`; ICU MessageFormat through FormatJS' intl-messageformat), and numbers,
+ * dates, units and money are formatted with `Intl` for the reader's locale. Code passes a key and
+ * its parameters; it never joins words itself. API field names and error codes stay English
+ * identifiers; their `message` is rendered here.
+ */
+import { IntlMessageFormat } from 'intl-messageformat'
+import { en } from './en.js'
+import { zhCN } from './zh-CN.js'
+
+export const LOCALES = ['zh-CN', 'en'] as const
+export type Locale = (typeof LOCALES)[number]
+/** The district's language when the registry names none: the users are a Chinese district. */
+export const DEFAULT_LOCALE: Locale = 'zh-CN'
+
+export type MessageKey = keyof typeof en
+export type MessageParam = string | number | boolean | Date
+export type MessageParams = Record<string, MessageParam>
+
+/** A sentence not yet rendered: stored and sent as data, rendered for each reader's locale. */
+export interface Message {
+  key: MessageKey
+  params?: MessageParams
+}
+
+export const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN }
+
+const compiled = new Map<string, IntlMessageFormat>()
+
+function format(locale: Locale, key: MessageKey): IntlMessageFormat {
+  const id = `${locale}\u0000${key}`
+  let f = compiled.get(id)
+  if (!f) {
+    const source = CATALOGUES[locale][key] ?? en[key]
+    if (source === undefined) throw new Error(`no message "${key}" in the catalogues`)
+    f = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true })
+    compiled.set(id, f)
+  }
+  return f
+}
+
+/** The sentence `key` in `locale`, its `{placeholders}` filled from `params`. */
+export function t(locale: Locale, key: MessageKey, params?: MessageParams): string {
+  const out = format(locale, key).format(params)
+  return Array.isArray(out) ? out.join('') : String(out)
+}
+
+/** A stored message rendered for one reader. */
+export function render(locale: Locale, m: Message): string {
+  return t(locale, m.key, m.params)
+}
+
+export function isLocale(s: unknown): s is Locale {
+  return typeof s === 'string' && (LOCALES as readonly string[]).includes(s)
+}
+
+/**
+ * The best of our locales for an `Accept-Language` header (or a `?lang=` value): `zh`, `zh-Hans`,
+ * `zh-CN` → zh-CN; `en-GB` → en; otherwise the fallback.
+ */
+export function negotiate(header: string | undefined, fallback: Locale = DEFAULT_LOCALE): Locale {
+  if (!header) return fallback
+  const ranges = header
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...attrs] = part.trim().split(';')
+      const q = attrs.map((a) => a.trim()).find((a) => a.startsWith('q='))
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q.slice(2)) : 1, i }
+    })
+    .filter((r) => r.tag && Number.isFinite(r.q) && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+  for (const { tag } of ranges) {
+    if (tag === 'zh' || tag.startsWith('zh-')) {
+      // Traditional-script Chinese readers are still better served by zh-CN than by English.
+      return 'zh-CN'
+    }
+    if (tag === 'en' || tag.startsWith('en-')) return 'en'
+    if (tag === '*') return fallback
+  }
+  return fallback
+}
+
+/** A number for the locale, with at most `digits` decimals. */
+export function formatNumber(locale: Locale, n: number, digits = 1): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n)
+}
+
+/** Money in the school's currency (CNY when none is registered). */
+export function formatMoney(locale: Locale, amount: number, currency = 'CNY'): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount)
+}
+
+/** An instant as the reader reads dates and times, in the school's time zone. */
+export function formatDateTime(locale: Locale, ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(ms)
+}
+
+/** A local date (YYYY-MM-DD) as the reader reads it. */
+export function formatDate(locale: Locale, isoDate: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+    Date.parse(`${isoDate}T00:00:00Z`),
+  )
+}
