@@ -1,5 +1,6 @@
 /** HTTP response shapes, declared once: they validate nothing inbound but serialise and document. */
 import Type from 'typebox'
+import { MONTH, TOKEN_ID } from '../core/config/patterns.js'
 import { BUILDING_USES, SPACE_USES } from '../core/config/schema.js'
 import { METER_KINDS } from '../core/kinds.js'
 import { ROLES } from '../store/security.js'
@@ -154,7 +155,7 @@ export const ResolveBody = Type.Object(
 )
 
 const Month = Type.String({
-  pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
+  pattern: MONTH,
   description: 'YYYY-MM, a calendar month in each school’s time zone',
 })
 
@@ -263,7 +264,7 @@ export const NewTokenBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{12}$' }) })
+export const TokenParams = Type.Object({ id: Type.String({ pattern: TOKEN_ID }) })
 
 export const TokenQuery = Type.Object({
   all: Type.Optional(Type.Boolean({ description: 'include revoked tokens' })),

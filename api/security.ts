@@ -11,7 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
 import { type Env, flag } from '../core/config/env.js'
-import { ConfigError } from '../core/errors.js'
+import { ConfigError, ENVIRONMENT } from '../core/errors.js'
+import { msg } from '../core/i18n/index.js'
 import type { ApiTokenRepository, Role } from '../store/security.js'
 import { type Actor, ANONYMOUS, allows, bearer, isLoopback, TokenVerifier } from './auth.js'
 
@@ -84,17 +85,17 @@ export function apiSecurityFromEnv(
   }
   const mustAsk = options.anonymous === 'never' || (options.anonymous === 'auto' && !options.loopbackOnly)
   if (mustAsk && !tokens.hasActive()) {
-    const why = options.loopbackOnly
-      ? 'ALLOW_ANONYMOUS=0 makes the API ask every request for a token'
-      : `the API listens on ${env.HTTP_HOST}, beyond this machine, so it asks every request for a token`
-    throw new ConfigError('the environment', [
+    throw new ConfigError(ENVIRONMENT, [
       {
         path: options.loopbackOnly ? 'ALLOW_ANONYMOUS' : 'HTTP_HOST',
         value: options.loopbackOnly ? env.ALLOW_ANONYMOUS : env.HTTP_HOST,
-        expected:
-          `an API token to exist first: ${why}, and the store in DATA_DIR (${env.DATA_DIR}) holds none. ` +
-          'Make one with `npm run admin -- token add --role admin --name ops` (same DATA_DIR), ' +
-          'or set ALLOW_ANONYMOUS=1 to serve the API to anyone without a token',
+        expected: msg(
+          options.loopbackOnly ? 'config.expected.tokenFirstAsked' : 'config.expected.tokenFirstExposed',
+          {
+            host: env.HTTP_HOST,
+            dataDir: env.DATA_DIR,
+          },
+        ),
       },
     ])
   }

@@ -1,13 +1,17 @@
 /**
  * `npm run admin -- <area> <command> …`: manage who may publish (gateway credentials) and who
  * may act through the API (tokens). Works on the SQLite store in DATA_DIR; a running service
- * sees changes at once (it reads the store on every connection and request).
+ * sees changes at once (it reads the store on every connection and request). Speaks the
+ * district's language, or LOCALE's.
  */
-import { ConfigError, SchoolmeterError } from '../core/errors.js'
+import { UsageError } from '../core/cli.js'
+import { describeUnknownVariables, unknownVariables } from '../core/config/env.js'
+import { startupLocale } from '../core/config/load.js'
+import { SchoolmeterError } from '../core/errors.js'
+import { type Locale, msg, t } from '../core/i18n/index.js'
 
-interface Area {
-  describe: string
-  run(args: string[]): Promise<void>
+export interface Area {
+  run(args: string[], locale: Locale): Promise<void>
 }
 
 const AREAS: Record<string, () => Promise<Area>> = {
@@ -15,37 +19,28 @@ const AREAS: Record<string, () => Promise<Area>> = {
   token: async () => (await import('./admin/tokens.js')).tokenArea,
 }
 
-function usage(): string {
-  return [
-    'usage: npm run admin -- <area> <command> [options]',
-    '',
-    'areas:',
-    '  gateway   MQTT credentials of gateways (add, rotate, revoke, list)',
-    '  token     API bearer tokens (add, rotate, revoke, list)',
-    '',
-    'Run `npm run admin -- <area> --help` for the commands of an area.',
-    'The store is DATA_DIR (default ./data), as for the service.',
-  ].join('\n')
-}
-
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[], locale: Locale): Promise<void> {
   const [area, ...rest] = argv
   if (!area || area === '--help' || area === '-h' || area === 'help') {
-    console.log(usage())
+    console.log(t(locale, 'admin.usage'))
     return
   }
   const load = AREAS[area]
-  if (!load) {
-    console.error(`unknown area "${area}"\n\n${usage()}`)
+  if (!load) throw new UsageError(msg('admin.unknownArea', { area }), 'admin.usage')
+  await (await load()).run(rest, locale)
+}
+
+const locale = startupLocale()
+const unknown = describeUnknownVariables(locale, unknownVariables())
+if (unknown) console.error(unknown)
+main(process.argv.slice(2), locale).catch((err) => {
+  if (err instanceof UsageError) {
+    console.error(err.explain(locale))
     process.exitCode = 2
     return
   }
-  await (await load()).run(rest)
-}
-
-main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError || err instanceof SchoolmeterError) {
-    console.error(err.message)
+  if (err instanceof SchoolmeterError) {
+    console.error(err.text(locale))
     process.exitCode = 2
     return
   }

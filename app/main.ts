@@ -1,13 +1,20 @@
 /** `npm start`: read the environment, start the service, stop cleanly on SIGINT/SIGTERM. */
-import { readEnv } from '../core/config/env.js'
-import { ConfigError } from '../core/errors.js'
+import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
+import { startupLocale } from '../core/config/load.js'
+import { SchoolmeterError } from '../core/errors.js'
+import { type Locale, t } from '../core/i18n/index.js'
+import { createLogger } from './log.js'
 import { startService } from './service.js'
 
 const STOP_TIMEOUT_MS = 30_000
 
 async function main(): Promise<void> {
   const env = readEnv()
-  const service = await startService(env)
+  const log = createLogger(env)
+  // A misspelt variable would otherwise be ignored without a word.
+  const unknown = unknownVariables()
+  if (unknown.length) log.warn({ variables: unknown }, describeUnknownVariables('en', unknown))
+  const service = await startService(env, { log })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
@@ -30,18 +37,34 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
+/** Why the service could not start, in a sentence for `locale`; undefined for the unforeseen. */
+function reason(locale: Locale, err: unknown): string | undefined {
+  if (err instanceof SchoolmeterError) return err.text(locale)
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string }
+  const port = String(e.port ?? '')
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return t(locale, 'startup.portInUse', { port })
+    case 'EADDRNOTAVAIL':
+      return t(locale, 'startup.addressMissing', { address: e.address ?? '' })
+    case 'EACCES':
+    case 'EPERM':
+      if (e.port !== undefined) return t(locale, 'startup.portDenied', { port })
+      if (e.path) return t(locale, 'startup.pathDenied', { path: e.path })
+      return undefined
+    default:
+      return undefined
+  }
+}
+
 main().catch((err) => {
-  if (err instanceof ConfigError) {
-    console.error(`schoolmeter cannot start: ${err.message}`)
+  // Said to the person starting the service, in the district's language (or LOCALE's).
+  const locale = startupLocale()
+  const why = reason(locale, err)
+  if (why !== undefined) {
+    console.error(t(locale, 'startup.cannotStart', { reason: why }))
     process.exit(2)
   }
-  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    const e = err as NodeJS.ErrnoException & { port?: number }
-    console.error(
-      `schoolmeter cannot start: port ${e.port ?? ''} is already in use. Stop what holds it or set HTTP_PORT / MQTT_PORT.`,
-    )
-    process.exit(2)
-  }
-  console.error('schoolmeter cannot start:', err)
+  console.error(t(locale, 'startup.cannotStart', { reason: '' }), err)
   process.exit(1)
 })

@@ -15,7 +15,7 @@ import type {
 } from './config/schema.js'
 import { DEFAULT_HEATING_SEASON, DEFAULT_TIMEZONE, DEFAULT_WEEKLY_HOURS } from './config/schema.js'
 import type { ConfigProblem } from './errors.js'
-import { DEFAULT_LOCALE, type Locale } from './i18n/index.js'
+import { DEFAULT_LOCALE, type Locale, msg } from './i18n/index.js'
 import type { MeterKind } from './kinds.js'
 
 export interface School {
@@ -93,14 +93,18 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
   const defaults = config.defaults ?? {}
 
   if (defaults.timezone !== undefined && !IANAZone.isValidZone(defaults.timezone)) {
-    problems.push({ path: 'defaults.timezone', value: defaults.timezone, expected: 'an IANA time zone' })
+    problems.push({
+      path: 'defaults.timezone',
+      value: defaults.timezone,
+      expected: msg('config.expected.timezone'),
+    })
   }
   if (defaults.calendar) checkCalendar(defaults.calendar, 'defaults.calendar', problems)
 
   config.schools.forEach((sc, si) => {
     const sp = `schools[${si}]`
     if (registry.schools.has(sc.id)) {
-      problems.push({ path: `${sp}.id`, value: sc.id, expected: 'a school id not used by another school' })
+      problems.push({ path: `${sp}.id`, value: sc.id, expected: msg('config.expected.uniqueSchool') })
       return
     }
     const timezone = sc.timezone ?? defaults.timezone ?? DEFAULT_TIMEZONE
@@ -108,7 +112,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       problems.push({
         path: `${sp}.timezone`,
         value: timezone,
-        expected: 'an IANA time zone such as Asia/Shanghai',
+        expected: msg('config.expected.timezone'),
       })
     }
     if (sc.calendar) checkCalendar(sc.calendar, `${sp}.calendar`, problems)
@@ -147,7 +151,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         problems.push({
           path: `${bp}.id`,
           value: bc.id,
-          expected: 'a building id not used elsewhere in this school',
+          expected: msg('config.expected.uniqueBuilding'),
         })
         return
       }
@@ -166,7 +170,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
           problems.push({
             path: `${bp}.spaces[${xi}].id`,
             value: spc.id,
-            expected: 'a space id not used elsewhere in this building',
+            expected: msg('config.expected.uniqueSpace'),
           })
           return
         }
@@ -185,7 +189,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
           problems.push({
             path: `${mp}.id`,
             value: mc.id,
-            expected: `a meter id unique across the registry (also used at ${seen})`,
+            expected: msg('config.expected.uniqueMeter', { seen }),
           })
           return
         }
@@ -197,7 +201,10 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
             problems.push({
               path: `${mp}.space`,
               value: mc.space,
-              expected: `one of this building's spaces (${[...building.spaces.keys()].join(', ') || 'none declared'})`,
+              expected: msg('config.expected.space', {
+                spaces: [...building.spaces.keys()],
+                count: building.spaces.size,
+              }),
             })
           }
         }
@@ -228,11 +235,19 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
     const parent = meter.school.meters.get(parentId)
     const path = `${meterPaths.get(meter.id)}.parent`
     if (!parent) {
-      problems.push({ path, value: parentId, expected: `a meter of school ${meter.school.id}` })
+      problems.push({
+        path,
+        value: parentId,
+        expected: msg('config.expected.parentSchool', { school: meter.school.id }),
+      })
     } else if (parent.kind !== meter.kind) {
-      problems.push({ path, value: parentId, expected: `a ${meter.kind} meter (that one is ${parent.kind})` })
+      problems.push({
+        path,
+        value: parentId,
+        expected: msg('config.expected.parentKind', { kind: meter.kind, actual: parent.kind }),
+      })
     } else if (parent === meter) {
-      problems.push({ path, value: parentId, expected: 'another meter than itself' })
+      problems.push({ path, value: parentId, expected: msg('config.expected.parentSelf') })
     } else {
       meter.parent = parent
     }
@@ -241,11 +256,19 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
     school.calendar.plannedUse.forEach((pu, i) => {
       const path = `schools[${[...registry.schools.keys()].indexOf(school.id)}].calendar.plannedUse[${i}]`
       if (pu.building !== undefined && !school.buildings.has(pu.building)) {
-        problems.push({ path: `${path}.building`, value: pu.building, expected: 'a building of this school' })
+        problems.push({
+          path: `${path}.building`,
+          value: pu.building,
+          expected: msg('config.expected.buildingOfSchool'),
+        })
       }
       pu.meters?.forEach((m, j) => {
         if (!school.meters.has(m)) {
-          problems.push({ path: `${path}.meters[${j}]`, value: m, expected: 'a meter of this school' })
+          problems.push({
+            path: `${path}.meters[${j}]`,
+            value: m,
+            expected: msg('config.expected.meterOfSchool'),
+          })
         }
       })
     })
@@ -259,14 +282,22 @@ function checkCalendar(cal: CalendarConfig, path: string, problems: ConfigProble
       const start = DateTime.fromISO(p.start)
       const end = DateTime.fromISO(p.end)
       if (!start.isValid)
-        problems.push({ path: `${path}.${key}[${i}].start`, value: p.start, expected: 'a real date' })
+        problems.push({
+          path: `${path}.${key}[${i}].start`,
+          value: p.start,
+          expected: msg('config.expected.realDate'),
+        })
       if (!end.isValid)
-        problems.push({ path: `${path}.${key}[${i}].end`, value: p.end, expected: 'a real date' })
+        problems.push({
+          path: `${path}.${key}[${i}].end`,
+          value: p.end,
+          expected: msg('config.expected.realDate'),
+        })
       if (start.isValid && end.isValid && end < start) {
         problems.push({
           path: `${path}.${key}[${i}].end`,
           value: p.end,
-          expected: `a date on or after ${p.start}`,
+          expected: msg('config.expected.dateFrom', { start: p.start }),
         })
       }
     })
@@ -274,10 +305,14 @@ function checkCalendar(cal: CalendarConfig, path: string, problems: ConfigProble
   cal.plannedUse?.forEach((pu, i) => {
     const p = `${path}.plannedUse[${i}]`
     if (!pu.weekly && (pu.start === undefined || pu.end === undefined)) {
-      problems.push({ path: p, value: pu.name, expected: 'start and end, or weekly hours' })
+      problems.push({ path: p, value: pu.name, expected: msg('config.expected.plannedUse') })
     }
     if (pu.start !== undefined && pu.end !== undefined && pu.end <= pu.start) {
-      problems.push({ path: `${p}.end`, value: pu.end, expected: `a time after ${pu.start}` })
+      problems.push({
+        path: `${p}.end`,
+        value: pu.end,
+        expected: msg('config.expected.timeAfter', { start: pu.start }),
+      })
     }
   })
 }

@@ -9,6 +9,7 @@ import type { Bus } from '../core/bus.js'
 import { Calendars, type SchoolCalendar } from '../core/calendar.js'
 import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
+import { msg } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
 import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
@@ -112,7 +113,7 @@ export class RuleEngine implements Checkpointed {
       }
       this.meters.set(meter.id, { meter, slots, serves: served, calendar, occupiedAt: occupied })
     }
-    if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
+    if (problems.length) throw new ConfigError(msg('config.source.ruleParams'), problems)
   }
 
   /** Restores rule state, listens to readings and register anomalies, snapshots periodically. */

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { SchoolmeterError } from '../core/errors.js'
+import { msg } from '../core/i18n/index.js'
 import { MIGRATIONS } from './migrations.js'
 
 export type Db = Database.Database
@@ -25,8 +27,9 @@ export function openDatabase(dataDir: string): Db {
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${current} is newer than this schoolmeter (${MIGRATIONS.length}); upgrade schoolmeter`,
+    throw new SchoolmeterError(
+      'SCHEMA_NEWER',
+      msg('startup.schemaNewer', { found: current, known: MIGRATIONS.length }),
     )
   }
   for (let v = current; v < MIGRATIONS.length; v++) {

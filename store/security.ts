@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { SchoolmeterError } from '../core/errors.js'
+import { type Message, msg } from '../core/i18n/index.js'
 import { hashSecret, newSecret } from '../core/secrets.js'
 import type { Db } from './db.js'
 
@@ -34,11 +35,11 @@ export interface ApiTokenRow extends ApiToken {
 export class TokenError extends SchoolmeterError {
   constructor(
     code: 'TOKEN_NOT_FOUND' | 'TOKEN_NAME_TAKEN' | 'TOKEN_BAD_NAME' | 'TOKEN_BAD_ROLE' | 'TOKEN_REVOKED',
-    message: string,
+    sentence: Message,
     /** The HTTP status when the API raises it. */
     readonly status: number,
   ) {
-    super(code, message)
+    super(code, sentence)
   }
 }
 
@@ -56,7 +57,7 @@ export function parseToken(token: string): { id: string; secret: string } | unde
 
 export function checkRole(role: string): Role {
   if (!(ROLES as readonly string[]).includes(role))
-    throw new TokenError('TOKEN_BAD_ROLE', `unknown role "${role}"; use one of ${ROLES.join(', ')}`, 400)
+    throw new TokenError('TOKEN_BAD_ROLE', msg('token.error.badRole', { role, roles: [...ROLES] }), 400)
   return role as Role
 }
 
@@ -64,17 +65,9 @@ function checkName(name: string): string {
   const n = name.trim()
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (n.length === 0 || n.length > 64 || /[\u0000-\u001f\u007f]/.test(n))
-    throw new TokenError(
-      'TOKEN_BAD_NAME',
-      `token name ${JSON.stringify(name)} must be 1 to 64 printable characters, e.g. "ops" or "caretaker-tablet"`,
-      400,
-    )
+    throw new TokenError('TOKEN_BAD_NAME', msg('token.error.badName', { name: JSON.stringify(name) }), 400)
   if (RESERVED_NAMES.has(n.toLowerCase()) || ID_PATTERN.test(n))
-    throw new TokenError(
-      'TOKEN_BAD_NAME',
-      `token name "${n}" is reserved or looks like a token id; choose another, e.g. "ops"`,
-      400,
-    )
+    throw new TokenError('TOKEN_BAD_NAME', msg('token.error.reservedName', { name: n }), 400)
   return n
 }
 
@@ -117,11 +110,7 @@ export class ApiTokenRepository {
     const hash = hashSecret(token)
     this.db.transaction(() => {
       if (this.activeByName(n))
-        throw new TokenError(
-          'TOKEN_NAME_TAKEN',
-          `an active token is already named "${n}"; choose another name, or rotate that token`,
-          409,
-        )
+        throw new TokenError('TOKEN_NAME_TAKEN', msg('token.error.nameTaken', { name: n }), 409)
       this.db
         .prepare('INSERT INTO api_tokens (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, n, r, hash, now)
@@ -142,12 +131,7 @@ export class ApiTokenRepository {
   /** Like find, but says what to do when there is no such token. */
   resolve(idOrName: string): ApiTokenRow {
     const row = this.find(idOrName)
-    if (!row)
-      throw new TokenError(
-        'TOKEN_NOT_FOUND',
-        `no active API token has the id or name "${idOrName}"; \`npm run admin -- token list\` shows them`,
-        404,
-      )
+    if (!row) throw new TokenError('TOKEN_NOT_FOUND', msg('token.error.notFound', { ref: idOrName }), 404)
     return row
   }
 
@@ -202,11 +186,7 @@ export class ApiTokenRepository {
 }
 
 function revoked(row: ApiTokenRow): TokenError {
-  return new TokenError(
-    'TOKEN_REVOKED',
-    `token ${row.id} ("${row.name}") is revoked; make a new one with \`npm run admin -- token add\``,
-    409,
-  )
+  return new TokenError('TOKEN_REVOKED', msg('token.error.revoked', { id: row.id, name: row.name }), 409)
 }
 
 export interface AuditEntry {

@@ -5,47 +5,29 @@
  * sessions every 10 s, so a revoked or rotated login stops working without a restart.
  */
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../../core/config/load.js'
 import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
+import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { hashSecret, newSecret } from '../../core/secrets.js'
 import { type GatewayCredential, openStore, type Store } from '../../store/index.js'
+import type { Area } from '../admin.js'
 import { cliActor } from './tokens.js'
-
-const USAGE = [
-  'usage: npm run admin -- gateway <command> [options]',
-  '',
-  'commands:',
-  '  add <username> --school <id> [--password <p>] [--alerts] [--note <text>]',
-  '        a login for one gateway of one school; without --password one is generated and shown once',
-  '        --alerts: it may also subscribe to schools/<id>/alerts (schools/<id>/rejected it always may)',
-  '  rotate <username> [--password <p>]',
-  '        a new password; the old one stops working, live sessions with it are closed',
-  '  revoke <username>',
-  '        the login stops working, live sessions with it are closed (within 10 s)',
-  '  list',
-  '        every login with its school, alerts right and dates (never a password)',
-  '',
-  'A gateway publishes only under schools/<id>/ and logs in with MQTT username and password.',
-  'The store is DATA_DIR (default ./data); schools come from CONFIG (the demo district when unset),',
-  'as for the service. While any login is active, the embedded broker refuses anonymous clients',
-  'unless ALLOW_ANONYMOUS=1.',
-].join('\n')
 
 /** Generated and given passwords alike: long enough that guessing over MQTT is hopeless. */
 const MIN_PASSWORD_LENGTH = 16
 const RESERVED_PREFIX = 'schoolmeter-internal'
 const usernamePattern = new RegExp(DEVICE_ID)
 
-function usageError(message: string): SchoolmeterError {
-  return new SchoolmeterError('USAGE', `${message}\n\n${USAGE}`)
+function usageError(sentence: Message): UsageError {
+  return new UsageError(sentence, 'admin.gateway.usage')
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCommandLine(
+    {
       args,
       allowPositionals: true,
       strict: true,
@@ -56,20 +38,16 @@ function parse(args: string[]) {
         note: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    })
-  } catch (err) {
-    throw usageError((err as Error).message)
-  }
+    },
+    'admin.gateway.usage',
+  )
 }
 
 function checkUsername(username: string | undefined): string {
-  if (!username) throw usageError('a username is needed')
-  if (!usernamePattern.test(username))
-    throw usageError(
-      `username "${username}" does not match ${DEVICE_ID} (letters, digits, _ . -; at most 128)`,
-    )
+  if (!username) throw usageError(msg('admin.gateway.usernameNeeded'))
+  if (!usernamePattern.test(username)) throw usageError(msg('admin.gateway.usernameBad', { username }))
   if (username.startsWith(RESERVED_PREFIX))
-    throw usageError(`usernames starting with "${RESERVED_PREFIX}" are the service's own`)
+    throw usageError(msg('admin.gateway.usernameReserved', { prefix: RESERVED_PREFIX }))
   return username
 }
 
@@ -77,7 +55,7 @@ function checkPassword(password: string | undefined): string {
   if (password === undefined) return newSecret()
   if (password.length < MIN_PASSWORD_LENGTH)
     throw usageError(
-      `--password is too short (${password.length} characters; at least ${MIN_PASSWORD_LENGTH}). Leave it out to get a generated one`,
+      msg('admin.gateway.passwordShort', { length: password.length, minimum: MIN_PASSWORD_LENGTH }),
     )
   return password
 }
@@ -92,18 +70,26 @@ function withStore<T>(fn: (store: Store) => T): T {
   }
 }
 
-function time(ms: number | undefined): string {
-  return ms === undefined ? '-' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+function time(locale: Locale, ms: number | undefined): string {
+  return ms === undefined ? '-' : formatDateTime(locale, ms, localZone())
 }
 
-function add(username: string, o: { school?: string; password?: string; alerts?: boolean; note?: string }) {
-  if (!o.school) throw usageError('--school <id> is needed: the school whose topics the gateway publishes to')
+function add(
+  locale: Locale,
+  username: string,
+  o: { school?: string; password?: string; alerts?: boolean; note?: string },
+) {
+  if (!o.school) throw usageError(msg('admin.gateway.schoolNeeded'))
   const env = readEnv()
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
   if (!config.registry.schools.has(o.school)) {
     throw new SchoolmeterError(
       'UNKNOWN_SCHOOL',
-      `school "${o.school}" is not in the registry (${config.source}); known: ${[...config.registry.schools.keys()].join(', ')}. Set CONFIG to your district's file as for the service.`,
+      msg('admin.gateway.unknownSchool', {
+        school: o.school,
+        source: config.source,
+        known: [...config.registry.schools.keys()],
+      }),
     )
   }
   const password = checkPassword(o.password)
@@ -119,7 +105,7 @@ function add(username: string, o: { school?: string; password?: string; alerts?:
       const existing = store.gatewayCredentials.get(username)!
       throw new SchoolmeterError(
         'GATEWAY_EXISTS',
-        `gateway "${username}" already has an active login (school ${existing.schoolId}); use \`gateway rotate ${username}\` for a new password, or revoke it first`,
+        msg('admin.gateway.exists', { username, school: existing.schoolId }),
       )
     }
     store.audit.record({
@@ -129,102 +115,91 @@ function add(username: string, o: { school?: string; password?: string; alerts?:
       detail: { school: o.school, alerts: !!o.alerts },
     })
   })
-  console.log(
-    `gateway "${username}" may now publish under schools/${o.school}/ (subscribe: rejected${o.alerts ? ', alerts' : ''})`,
-  )
-  if (o.password === undefined) console.log(`password (shown only now; put it in the gateway): ${password}`)
+  console.log(t(locale, 'admin.gateway.added', { username, school: o.school, alerts: !!o.alerts }))
+  if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
 }
 
-function rotate(username: string, o: { password?: string }) {
+function rotate(locale: Locale, username: string, o: { password?: string }) {
   const password = checkPassword(o.password)
   withStore((store) => {
-    if (!store.gatewayCredentials.rotate(username, hashSecret(password))) throw notActive(store, username)
+    if (!store.gatewayCredentials.rotate(username, hashSecret(password)))
+      throw notActive(locale, store, username)
     store.audit.record({ actor: cliActor(), action: 'gateway.rotate', target: `gateway:${username}` })
   })
-  console.log(`gateway "${username}" has a new password; the old one no longer works`)
-  if (o.password === undefined) console.log(`password (shown only now; put it in the gateway): ${password}`)
+  console.log(t(locale, 'admin.gateway.rotated', { username }))
+  if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
 }
 
-function revoke(username: string) {
+function revoke(locale: Locale, username: string) {
   withStore((store) => {
-    if (!store.gatewayCredentials.revoke(username)) throw notActive(store, username)
+    if (!store.gatewayCredentials.revoke(username)) throw notActive(locale, store, username)
     store.audit.record({ actor: cliActor(), action: 'gateway.revoke', target: `gateway:${username}` })
   })
-  console.log(
-    `gateway "${username}" is revoked: it can no longer connect, and a running service closes its sessions`,
-  )
+  console.log(t(locale, 'admin.gateway.revoked', { username }))
 }
 
-function notActive(store: Store, username: string): SchoolmeterError {
+function notActive(locale: Locale, store: Store, username: string): SchoolmeterError {
   const c = store.gatewayCredentials.get(username)
   return new SchoolmeterError(
     'GATEWAY_NOT_FOUND',
     c
-      ? `gateway "${username}" was revoked on ${time(c.revokedAt)}; add it again with \`gateway add ${username} --school …\``
-      : `no gateway "${username}"; \`gateway list\` shows them`,
+      ? msg('admin.gateway.wasRevoked', { username, when: time(locale, c.revokedAt) })
+      : msg('admin.gateway.notFound', { username }),
   )
 }
 
-function list() {
+function list(locale: Locale) {
   const rows = withStore((store) => store.gatewayCredentials.list())
   if (rows.length === 0) {
-    console.log('no gateway logins yet; add one with `npm run admin -- gateway add <username> --school <id>`')
+    console.log(t(locale, 'admin.gateway.none'))
     return
   }
   const cells = (c: GatewayCredential) => [
     c.username,
     c.schoolId,
-    c.maySubscribeAlerts ? 'yes' : 'no',
-    c.revokedAt !== undefined ? 'revoked' : 'active',
-    time(c.createdAt),
-    time(c.rotatedAt),
-    time(c.revokedAt),
+    t(locale, 'admin.yesNo', { yes: c.maySubscribeAlerts }),
+    t(locale, 'admin.gateway.status', { revoked: c.revokedAt !== undefined }),
+    time(locale, c.createdAt),
+    time(locale, c.rotatedAt),
+    time(locale, c.revokedAt),
     c.note ?? '',
   ]
-  const table = [
-    ['username', 'school', 'alerts', 'status', 'created', 'rotated', 'revoked', 'note'],
-    ...rows.map(cells),
-  ]
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)))
-  for (const r of table)
-    console.log(
-      r
-        .map((v, i) => v.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
+  const header = (
+    ['username', 'school', 'alerts', 'status', 'created', 'rotated', 'revoked', 'note'] as const
+  ).map((column) => t(locale, 'admin.gateway.column', { column }))
+  console.log(formatTable([header, ...rows.map(cells)]))
 }
 
-export const gatewayArea = {
-  describe: 'MQTT credentials of gateways (add, rotate, revoke, list)',
-  async run(args: string[]): Promise<void> {
+export const gatewayArea: Area = {
+  async run(args: string[], locale: Locale): Promise<void> {
     const { values, positionals } = parse(args)
     const [command, username, ...extra] = positionals
     if (values.help || !command || command === 'help') {
-      console.log(USAGE)
+      console.log(t(locale, 'admin.gateway.usage'))
       return
     }
-    if (extra.length > 0) throw usageError(`unexpected argument(s): ${extra.join(' ')}`)
+    if (extra.length > 0) throw usageError(msg('cli.unexpectedArgument', { argument: extra.join(' ') }))
     const only = (allowed: string[]) => {
       const wrong = Object.keys(values).filter((k) => !allowed.includes(k))
-      if (wrong.length > 0) throw usageError(`${command} takes no --${wrong.join(', --')}`)
+      if (wrong.length > 0)
+        throw usageError(msg('cli.optionNotHere', { command, options: wrong.map((w) => `--${w}`) }))
     }
     switch (command) {
       case 'add':
         only(['school', 'password', 'alerts', 'note'])
-        return add(checkUsername(username), values)
+        return add(locale, checkUsername(username), values)
       case 'rotate':
         only(['password'])
-        return rotate(checkUsername(username), values)
+        return rotate(locale, checkUsername(username), values)
       case 'revoke':
         only([])
-        return revoke(checkUsername(username))
+        return revoke(locale, checkUsername(username))
       case 'list':
         only([])
-        if (username) throw usageError(`unexpected argument: ${username}`)
-        return list()
+        if (username) throw usageError(msg('cli.unexpectedArgument', { argument: username }))
+        return list(locale)
       default:
-        throw usageError(`unknown command "${command}"`)
+        throw usageError(msg('cli.unknownCommand', { command }))
     }
   },
 }

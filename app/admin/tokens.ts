@@ -5,29 +5,15 @@
  */
 import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
-import { SchoolmeterError } from '../../core/errors.js'
+import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { openStore, type Store } from '../../store/index.js'
 import { type ApiToken, ROLES } from '../../store/security.js'
+import type { Area } from '../admin.js'
 
-const HELP = `usage: npm run admin -- token <command> [options]
-
-commands:
-  add --name NAME --role ROLE   make a token and print it (once); ROLE is ${ROLES.join(', ')}
-  rotate ID|NAME                a new secret for the token, printed once; the old one stops working
-  revoke ID|NAME                the token stops working at once
-  list [--all]                  active tokens (--all: revoked ones too); never a secret or a hash
-
-roles: viewer reads; maintenance also acknowledges and resolves alerts; admin does everything,
-including managing tokens through the API.
-
-The store is DATA_DIR (default ./data), as for the service; a running service sees changes at once.
-Once a token exists, the API asks every request for one, on loopback too (unless ALLOW_ANONYMOUS=1).
-`
-
-function usageError(message: string): SchoolmeterError {
-  return new SchoolmeterError('USAGE', `token: ${message}\n\n${HELP}`)
+function usageError(sentence: Message): UsageError {
+  return new UsageError(sentence, 'admin.token.usage')
 }
 
 /** Who runs the CLI, as the audit log records it. */
@@ -39,51 +25,44 @@ export function cliActor(): string {
   }
 }
 
-function when(ms: number | undefined): string {
-  return ms === undefined ? '-' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+function when(locale: Locale, ms: number | undefined): string {
+  return ms === undefined ? '-' : formatDateTime(locale, ms, localZone())
 }
 
-function table(tokens: ApiToken[]): string {
-  const rows = [
-    ['id', 'name', 'role', 'created (UTC)', 'last used', 'revoked'],
-    ...tokens.map((t) => [t.id, t.name, t.role, when(t.createdAt), when(t.lastUsedAt), when(t.revokedAt)]),
-  ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
-
-function issued(token: string, t: ApiToken, verb: string): void {
-  console.error(
-    `${verb} token "${t.name}" (id ${t.id}, role ${t.role}). It is shown this once; keep it safe:`,
+function table(locale: Locale, tokens: ApiToken[]): string {
+  const header = (['id', 'name', 'role', 'created', 'lastUsed', 'revoked'] as const).map((column) =>
+    t(locale, 'admin.token.column', { column }),
   )
-  console.log(token)
-  console.error('Send it as the header "Authorization: Bearer <token>".')
+  return formatTable([
+    header,
+    ...tokens.map((k) => [
+      k.id,
+      k.name,
+      k.role,
+      when(locale, k.createdAt),
+      when(locale, k.lastUsedAt),
+      when(locale, k.revokedAt),
+    ]),
+  ])
 }
 
-async function run(args: string[]): Promise<void> {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(args)
-  } catch (err) {
-    throw usageError((err as Error).message)
-  }
-  const { values, positionals } = parsed
+function issued(locale: Locale, token: string, row: ApiToken, rotated: boolean): void {
+  console.error(t(locale, 'admin.token.issued', { rotated, name: row.name, id: row.id, role: row.role }))
+  console.log(token)
+  console.error(t(locale, 'admin.token.howToSend'))
+}
+
+async function run(args: string[], locale: Locale): Promise<void> {
+  const { values, positionals } = parse(args)
   const [command, ...rest] = positionals
   if (values.help || !command || command === 'help') {
-    process.stdout.write(HELP)
+    console.log(t(locale, 'admin.token.usage'))
     return
   }
   const env = readEnv()
   const open = () => openStore(resolve(env.DATA_DIR))
-  const one = (what: string) => {
-    if (rest.length !== 1) throw usageError(`${command} takes one token id or name, ${what}`)
+  const one = () => {
+    if (rest.length !== 1) throw usageError(msg('admin.token.oneRef', { command }))
     return rest[0]!
   }
 
@@ -91,9 +70,9 @@ async function run(args: string[]): Promise<void> {
   try {
     switch (command) {
       case 'add': {
-        if (rest.length) throw usageError(`add takes --name and --role, not "${rest.join(' ')}"`)
-        if (!values.name) throw usageError('add needs --name, e.g. --name ops')
-        if (!values.role) throw usageError(`add needs --role: ${ROLES.join(', ')}`)
+        if (rest.length) throw usageError(msg('cli.unexpectedArgument', { argument: rest.join(' ') }))
+        if (!values.name) throw usageError(msg('admin.token.nameNeeded'))
+        if (!values.role) throw usageError(msg('admin.token.roleNeeded', { roles: [...ROLES] }))
         store = open()
         const first = !store.apiTokens.hasActive()
         const { token, row } = store.apiTokens.add(values.name, values.role)
@@ -103,15 +82,12 @@ async function run(args: string[]): Promise<void> {
           target: `token:${row.id}`,
           detail: { name: row.name, role: row.role },
         })
-        issued(token, row, 'Made')
-        if (first)
-          console.error(
-            'This is the first active token: from now on the API asks every request for a token (unless ALLOW_ANONYMOUS=1).',
-          )
+        issued(locale, token, row, false)
+        if (first) console.error(t(locale, 'admin.token.first'))
         return
       }
       case 'rotate': {
-        const ref = one('e.g. `token rotate ops`')
+        const ref = one()
         store = open()
         const { token, row } = store.apiTokens.rotate(ref)
         store.audit.record({
@@ -120,11 +96,11 @@ async function run(args: string[]): Promise<void> {
           target: `token:${row.id}`,
           detail: { name: row.name, role: row.role },
         })
-        issued(token, row, 'Rotated')
+        issued(locale, token, row, true)
         return
       }
       case 'revoke': {
-        const ref = one('e.g. `token revoke ops`')
+        const ref = one()
         store = open()
         const row = store.apiTokens.revoke(ref)
         store.audit.record({
@@ -133,24 +109,19 @@ async function run(args: string[]): Promise<void> {
           target: `token:${row.id}`,
           detail: { name: row.name, role: row.role },
         })
-        console.log(`Revoked token "${row.name}" (id ${row.id}, role ${row.role}); it no longer works.`)
-        if (!store.apiTokens.hasActive())
-          console.error(
-            'No active token is left: an API on loopback asks for none again; one beyond loopback refuses to start.',
-          )
+        console.log(t(locale, 'admin.token.revoked', { name: row.name, id: row.id, role: row.role }))
+        if (!store.apiTokens.hasActive()) console.error(t(locale, 'admin.token.noneLeft'))
         return
       }
       case 'list': {
-        if (rest.length) throw usageError(`list takes no arguments, not "${rest.join(' ')}"`)
+        if (rest.length) throw usageError(msg('cli.unexpectedArgument', { argument: rest.join(' ') }))
         store = open()
         const tokens = store.apiTokens.list(values.all === true)
-        console.log(
-          tokens.length ? table(tokens) : 'No API tokens. Make one with `npm run admin -- token add`.',
-        )
+        console.log(tokens.length ? table(locale, tokens) : t(locale, 'admin.token.none'))
         return
       }
       default:
-        throw usageError(`unknown command "${command}"`)
+        throw usageError(msg('cli.unknownCommand', { command }))
     }
   } finally {
     store?.close()
@@ -158,19 +129,19 @@ async function run(args: string[]): Promise<void> {
 }
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      role: { type: 'string' },
-      all: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  return parseCommandLine(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string' },
+        all: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  })
+    'admin.token.usage',
+  )
 }
 
-export const tokenArea = {
-  describe: 'API bearer tokens (add, rotate, revoke, list)',
-  run,
-}
+export const tokenArea: Area = { run }

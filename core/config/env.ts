@@ -5,8 +5,10 @@
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import Value from 'typebox/value'
-import { ConfigError } from '../errors.js'
+import { ConfigError, ENVIRONMENT } from '../errors.js'
+import { LOCALES, type Locale, t } from '../i18n/index.js'
 import { schemaProblems } from './load.js'
+import { GZIP, HTTP_URL, MQTT_URL, ORIGINS, SMTP_URL } from './patterns.js'
 
 const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 const Flag = Type.Enum(['0', '1', 'true', 'false'])
@@ -25,16 +27,14 @@ export const Env = Type.Object({
   }),
   CORS_ORIGINS: Type.Optional(
     Type.String({
-      pattern: '^\\s*(\\*|https?://[^\\s,/]+)(\\s*,\\s*(\\*|https?://[^\\s,/]+))*\\s*$',
+      pattern: ORIGINS,
       description:
         'browser origins allowed to call the API, comma-separated, e.g. https://grafana.example; unset = no CORS',
     }),
   ),
   MQTT_PORT: port(1883),
   MQTT_HOST: Type.String({ default: '127.0.0.1', description: 'address the embedded broker listens on' }),
-  MQTT_URL: Type.Optional(
-    Type.String({ pattern: '^(mqtts?|tcp|ssl|wss?)://', description: 'external broker' }),
-  ),
+  MQTT_URL: Type.Optional(Type.String({ pattern: MQTT_URL, description: 'external broker' })),
   MQTT_USERNAME: Type.Optional(Type.String()),
   MQTT_PASSWORD: Type.Optional(Type.String()),
   MQTT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -84,7 +84,7 @@ export const Env = Type.Object({
   ),
   MQTT_KEY: Type.Optional(Type.String({ description: 'PEM client key file for the external broker' })),
   MQTT_REJECT_UNAUTHORIZED: Type.Optional(Flag),
-  INFLUX_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  INFLUX_URL: Type.Optional(Type.String({ pattern: HTTP_URL })),
   INFLUX_API: Type.Optional(
     Type.Enum(['v1', 'v2'], {
       description: 'force the write API; chosen from the other variables otherwise',
@@ -101,7 +101,7 @@ export const Env = Type.Object({
   INFLUX_FLUSH_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   INFLUX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300000, default: 10000 }),
   INFLUX_GZIP: Type.String({
-    pattern: '^(auto|off|[0-9])$',
+    pattern: GZIP,
     default: 'auto',
     description:
       'gzip write batches: auto = not to a loopback InfluxDB (only CPU spent), level 1 across a network; off; or a zlib level 1-9',
@@ -129,7 +129,7 @@ export const Env = Type.Object({
   MAX_BATCH_READINGS: Type.Integer({ minimum: 1, maximum: 1000000, default: 10000 }),
   SMTP_URL: Type.Optional(
     Type.String({
-      pattern: '^smtps?://',
+      pattern: SMTP_URL,
       description: 'e-mail notifications, e.g. smtp://user:pass@mail.example:587',
     }),
   ),
@@ -139,6 +139,11 @@ export const Env = Type.Object({
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),
   ),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOCALE: Type.Optional(
+    Type.Enum(LOCALES, {
+      description: "language of start-up errors and command-line output; the district's when unset",
+    }),
+  ),
 })
 export type Env = Static<typeof Env>
 
@@ -153,9 +158,67 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if (v !== undefined && v !== '') raw[key] = v
   }
   const value = Value.Default(Env, Value.Convert(Env, raw))
-  if (!check.Check(value))
-    throw new ConfigError('the environment', schemaProblems(check.Errors(value), value))
+  if (!check.Check(value)) throw new ConfigError(ENVIRONMENT, schemaProblems(check.Errors(value), value))
   return value as Env
+}
+
+/** Prefixes only schoolmeter's variables use: anything else under them is a slip. */
+const OUR_PREFIXES = ['MQTT_', 'INFLUX_', 'SMTP_', 'SPOOL_', 'JOURNAL_', 'CHECKPOINT_', 'WATERMARK_']
+
+export interface UnknownVariable {
+  name: string
+  /** The known variable it is closest to, when one is close. */
+  suggestion?: string
+}
+
+/**
+ * Variables that look like schoolmeter's but are not (`HTTP_PROT`, `INFLUX_UR`): under one of
+ * its prefixes, or a typing slip or two away from a known name. They would be ignored without a
+ * word, and the service would run on a default the person meant to change.
+ */
+export function unknownVariables(source: NodeJS.ProcessEnv = process.env): UnknownVariable[] {
+  const out: UnknownVariable[] = []
+  for (const name of Object.keys(source).sort()) {
+    if (KNOWN.has(name) || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue
+    let best: { name: string; distance: number } | undefined
+    for (const known of KNOWN) {
+      const distance = editDistance(name, known)
+      if (!best || distance < best.distance) best = { name: known, distance }
+    }
+    const close = best !== undefined && name.length >= 4 && best.distance <= (name.length <= 6 ? 1 : 2)
+    if (close) out.push({ name, suggestion: best!.name })
+    else if (OUR_PREFIXES.some((p) => name.startsWith(p))) out.push({ name })
+  }
+  return out
+}
+
+/** One sentence naming the unknown variables, with a guess for each where there is one. */
+export function describeUnknownVariables(locale: Locale, unknown: UnknownVariable[]): string | undefined {
+  if (unknown.length === 0) return undefined
+  const names = unknown.map((u) =>
+    u.suggestion ? t(locale, 'env.unknown.item', { name: u.name, suggestion: u.suggestion }) : u.name,
+  )
+  return t(locale, 'env.unknown', { count: unknown.length, names })
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ])
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = v
+    }
+  }
+  return d[a.length]![b.length]!
 }
 
 export function flag(v: string | undefined): boolean {

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import Value from 'typebox/value'
-import { isMap, LineCounter, parseDocument } from 'yaml'
+import { isMap, LineCounter, parseDocument, parse as parseYaml } from 'yaml'
 import { ConfigError, type ConfigProblem } from '../errors.js'
+import { DEFAULT_LOCALE, isLocale, type Locale, type Message, msg } from '../i18n/index.js'
 import { buildRegistry, type Registry } from '../registry.js'
-import { DEVICE_ID, DistrictConfig, SCHOOL_ID } from './schema.js'
+import { PATTERN_MESSAGES } from './patterns.js'
+import { DistrictConfig } from './schema.js'
 
 export const DEMO_CONFIG_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'district.yaml')
 
@@ -26,10 +28,33 @@ export function loadConfigFile(path: string = DEMO_CONFIG_PATH): LoadedConfig {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     throw new ConfigError(path, [
-      { path: 'CONFIG', value: path, expected: `a readable YAML or JSON file (${(err as Error).message})` },
+      {
+        path: 'CONFIG',
+        value: path,
+        expected: msg('config.expected.readableFile', { detail: (err as Error).message }),
+      },
     ])
   }
   return parseConfig(text, path)
+}
+
+/**
+ * The language of what a person reads where the registry is not (yet) at hand — start-up errors,
+ * the command-line tools: LOCALE, else the district's in the registry file (read leniently, as
+ * far as it parses), else zh-CN.
+ */
+export function startupLocale(source: NodeJS.ProcessEnv = process.env): Locale {
+  if (isLocale(source.LOCALE)) return source.LOCALE
+  try {
+    const text = readFileSync(source.CONFIG ? resolve(source.CONFIG) : DEMO_CONFIG_PATH, 'utf8')
+    const raw = (/^\s*\{/.test(text) ? JSON.parse(text) : parseYaml(text)) as {
+      district?: { locale?: unknown }
+    } | null
+    if (isLocale(raw?.district?.locale)) return raw.district.locale
+  } catch {
+    // No readable file: the default below.
+  }
+  return DEFAULT_LOCALE
 }
 
 export function parseConfig(text: string, source = 'config'): LoadedConfig {
@@ -42,7 +67,7 @@ export function parseConfig(text: string, source = 'config'): LoadedConfig {
       source,
       doc.errors.map((e) => ({
         path: '(file)',
-        expected: `valid YAML or JSON: ${e.message.split('\n')[0]}`,
+        expected: msg('config.expected.yaml', { detail: e.message.split('\n')[0] ?? '' }),
         line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
       })),
     )
@@ -146,7 +171,7 @@ export function validate<S extends TSchema, T>(
   throw new ConfigError(source, schemaProblems(compiled.Errors(value), value, lineOf))
 }
 
-interface SchemaError {
+export interface SchemaError {
   keyword: string
   instancePath: string
   message: string
@@ -172,29 +197,52 @@ export function schemaProblems(
   return [...byPath.values()]
 }
 
-const PATTERN_WORDS: Record<string, string> = {
-  [SCHOOL_ID]: 'an id of lower-case letters, digits and dashes (at most 64, not starting with a dash)',
-  [DEVICE_ID]: 'an id of letters, digits, _ . - (at most 128, starting with a letter or digit)',
-}
-
-function expectation(e: SchemaError): string {
+/**
+ * What a JSON-schema error asks for, as a catalogue message. Both schema checkers in use speak
+ * through it: TypeBox's (config, environment) and Ajv's (fastify's request validation), whose
+ * parameters differ a little (`requiredProperties` / `missingProperty`).
+ */
+export function expectation(e: SchemaError): Message {
+  const p = e.params
+  const limit = String(p.limit)
   switch (e.keyword) {
     case 'boolean':
-      return 'no such key here (misspelt or misplaced?)'
+    case 'additionalProperties':
+      return msg('config.expected.noSuchKey')
     case 'enum':
-      return `one of ${(e.params.allowedValues as unknown[]).join(', ')}`
-    case 'required':
-      return `a value for required key(s) ${(e.params.requiredProperties as string[]).join(', ')}`
-    case 'pattern':
-      return PATTERN_WORDS[e.params.pattern as string] ?? `a value matching ${e.params.pattern}`
+      return msg('config.expected.oneOf', { values: (p.allowedValues as unknown[]).map(String) })
+    case 'required': {
+      const keys = (p.requiredProperties as string[] | undefined) ?? [String(p.missingProperty)]
+      return msg('config.expected.required', { keys, count: keys.length })
+    }
+    case 'pattern': {
+      const words = PATTERN_MESSAGES[p.pattern as string]
+      return words ? msg(words) : msg('config.expected.pattern', { pattern: String(p.pattern) })
+    }
     case 'type':
-      return `a value of type ${e.params.type}`
+      return msg('config.expected.type', { type: String(p.type) })
     case 'minItems':
-      return `at least ${e.params.limit} item(s)`
+      return msg('config.expected.minItems', { limit: Number(p.limit) })
+    case 'maxItems':
+      return msg('config.expected.maxItems', { limit: Number(p.limit) })
+    case 'minLength':
+      return msg('config.expected.minLength', { limit: Number(p.limit) })
+    case 'maxLength':
+      return msg('config.expected.maxLength', { limit: Number(p.limit) })
+    case 'minimum':
+      return msg('config.expected.minimum', { limit })
+    case 'maximum':
+      return msg('config.expected.maximum', { limit })
+    case 'exclusiveMinimum':
+      return msg('config.expected.exclusiveMinimum', { limit })
+    case 'exclusiveMaximum':
+      return msg('config.expected.exclusiveMaximum', { limit })
     case 'const':
-      return `the value ${JSON.stringify(e.params.allowedValue)}`
+      return msg('config.expected.const', { value: JSON.stringify(p.allowedValue) })
+    case 'format':
+      return msg('config.expected.format', { format: String(p.format) })
     default:
-      return `a value that ${e.message.replace(/^must /, 'is ')}`
+      return msg('config.expected.valid', { detail: e.message })
   }
 }
 

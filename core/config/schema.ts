@@ -6,23 +6,38 @@ import Type, { type Static } from 'typebox'
 import { LOCALES } from '../i18n/index.js'
 import { METER_KINDS } from '../kinds.js'
 
-export const SCHOOL_ID = '^[a-z0-9][a-z0-9-]{0,63}$'
-export const DEVICE_ID = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'
+import {
+  CLOCK_TIME,
+  CURRENCY,
+  DEVICE_ID,
+  EMAIL,
+  ENV_NAME,
+  HTTP_URL,
+  LOCAL_DATE,
+  LOCAL_DATE_TIME,
+  MONTH_DAY,
+  RULE_ID,
+  RULE_OR_FAMILY,
+  SCHOOL_ID,
+  TIME_RANGE,
+} from './patterns.js'
+
+export { DEVICE_ID, SCHOOL_ID } from './patterns.js'
 
 const SchoolId = Type.String({ pattern: SCHOOL_ID, description: 'lower-case letters, digits and dashes' })
 const DeviceId = Type.String({ pattern: DEVICE_ID, description: 'letters, digits, _ . -' })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 
 export const TimeRange = Type.String({
-  pattern: '^([01]\\d|2[0-3]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d$',
+  pattern: TIME_RANGE,
   description: 'local time range HH:MM-HH:MM; an end at or before the start runs past midnight',
 })
-const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'local date YYYY-MM-DD' })
+const LocalDate = Type.String({ pattern: LOCAL_DATE, description: 'local date YYYY-MM-DD' })
 const LocalDateTime = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$',
+  pattern: LOCAL_DATE_TIME,
   description: 'local date and time YYYY-MM-DDTHH:MM',
 })
-const MonthDay = Type.String({ pattern: '^\\d{2}-\\d{2}$', description: 'MM-DD' })
+const MonthDay = Type.String({ pattern: MONTH_DAY, description: 'MM-DD' })
 const DayHours = Type.Array(TimeRange, { description: 'time ranges of one weekday' })
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
@@ -41,7 +56,7 @@ const Period = Type.Object(
 
 /** Per-rule parameter overrides, keyed by rule id; the rules engine validates the parameters. */
 const RuleOverrides = Type.Record(
-  Type.String({ pattern: '^[a-z]+\\.[a-z_]+$' }),
+  Type.String({ pattern: RULE_ID }),
   Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())]),
   { description: 'rule id → false to switch the rule off, or an object of parameter overrides' },
 )
@@ -77,7 +92,7 @@ export const Calendar = Type.Object(
   { additionalProperties: false },
 )
 
-const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an e-mail address' })
+const Email = Type.String({ pattern: EMAIL, description: 'an e-mail address' })
 export const ROLES = ['maintenance', 'facilities', 'escalation'] as const
 
 export const Notifications = Type.Object(
@@ -96,7 +111,7 @@ export const Notifications = Type.Object(
     ),
     routes: Type.Optional(
       Type.Record(
-        Type.String({ pattern: '^[a-z]+(\\.[a-z_]+|\\.\\*)$' }),
+        Type.String({ pattern: RULE_OR_FAMILY }),
         Type.Array(Type.Enum(['maintenance', 'facilities'])),
         {
           description: 'rule id or prefix (water.*) → who is told by e-mail; overrides the built-in routing',
@@ -107,13 +122,13 @@ export const Notifications = Type.Object(
       Type.Array(
         Type.Object(
           {
-            url: Type.String({ pattern: '^https?://' }),
+            url: Type.String({ pattern: HTTP_URL }),
             secret: Type.Optional(
               Type.String({ description: 'HMAC-SHA256 key for the X-Schoolmeter-Signature header' }),
             ),
             secretEnv: Type.Optional(
               Type.String({
-                pattern: '^[A-Z_][A-Z0-9_]*$',
+                pattern: ENV_NAME,
                 description: 'take the secret from this environment variable',
               }),
             ),
@@ -133,7 +148,7 @@ export const Notifications = Type.Object(
       Type.Object(
         {
           at: Type.String({
-            pattern: '^([01]\\d|2[0-3]):[0-5]\\d$',
+            pattern: CLOCK_TIME,
             default: '07:30',
             description: 'local time of the daily e-mail',
           }),
@@ -301,7 +316,7 @@ export const School = Type.Object(
     locale: Type.Optional(
       Type.Enum(LOCALES, { description: "the school's language; the district's when left out" }),
     ),
-    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    currency: Type.Optional(Type.String({ pattern: CURRENCY })),
     tariffs: Type.Optional(Tariffs),
     calendar: Type.Optional(Calendar),
     notifications: Type.Optional(Notifications),
@@ -330,7 +345,7 @@ export const DistrictConfig = Type.Object(
       Type.Object(
         {
           timezone: Type.Optional(Type.String()),
-          currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+          currency: Type.Optional(Type.String({ pattern: CURRENCY })),
           tariffs: Type.Optional(Tariffs),
           calendar: Type.Optional(Calendar),
           notifications: Type.Optional(Notifications),

@@ -2,7 +2,216 @@
  * The English catalogue, and the list of every message key: `zh-CN.ts` must translate each one
  * (the compiler and test/core/i18n.test.ts check). ICU MessageFormat:
  * https://unicode-org.github.io/icu/userguide/format_parse/messages/
+ * Keys are grouped in blocks by area, each block under a comment naming it, so that branches
+ * adding keys to different areas merge cleanly.
  */
 export const en = {
   'common.unknown': 'unknown',
+
+  // ---- Units (core/i18n formatQuantity: the ones Intl does not spell) ----
+  'unit.m3': '{value} m³',
+  'unit.kWh': '{value} kWh',
+  'unit.kW': '{value} kW',
+  'unit.W': '{value} W',
+  'unit.K': '{value} K',
+
+  // ---- Configuration and environment problems (core/errors.ts, core/config, start-up checks) ----
+  'config.invalid': 'invalid configuration in {source}:',
+  'config.problem': '  - {path}: got {value}; expected {expected}',
+  'config.problem.atLine': '  - {path} (line {line}): got {value}; expected {expected}',
+  'config.problem.more': '  … and {count} more',
+  'config.value.missing': 'nothing',
+  'config.source.environment': 'the environment',
+  'config.source.ruleParams': 'rule parameters in the registry',
+  'config.expected.noSuchKey': 'no such key here (misspelt or misplaced?)',
+  'config.expected.oneOf': 'one of {values}',
+  'config.expected.required':
+    '{count, plural, one {a value for the required key {keys}} other {values for the required keys {keys}}}',
+  'config.expected.schoolId':
+    'an id of lower-case letters, digits and dashes (at most 64, not starting with a dash)',
+  'config.expected.deviceId':
+    'an id of letters, digits, _ . - (at most 128, starting with a letter or digit)',
+  'config.expected.timeRange': 'a time range HH:MM-HH:MM, e.g. 07:30-17:00',
+  'config.expected.clockTime': 'a time of day HH:MM, e.g. 07:30',
+  'config.expected.localDate': 'a date YYYY-MM-DD',
+  'config.expected.localDateTime': 'a local date and time YYYY-MM-DDTHH:MM',
+  'config.expected.monthDay': 'a day of the year MM-DD, e.g. 11-15',
+  'config.expected.month': 'a month YYYY-MM, e.g. 2026-10',
+  'config.expected.ruleId': 'a rule id such as water.burst',
+  'config.expected.ruleOrFamily': 'a rule id or family such as water.burst or water.*',
+  'config.expected.email': 'an e-mail address',
+  'config.expected.httpUrl': 'a URL starting with http:// or https://',
+  'config.expected.mqttUrl': 'a URL starting with mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://',
+  'config.expected.smtpUrl': 'a URL starting with smtp:// or smtps://',
+  'config.expected.envName': 'the name of an environment variable, in capitals, e.g. WEBHOOK_SECRET',
+  'config.expected.currency': 'a three-letter currency code such as CNY',
+  'config.expected.origins': 'browser origins such as https://grafana.example, separated by commas, or *',
+  'config.expected.gzip': 'auto, off, or a zlib level from 1 to 9',
+  'config.expected.tokenId': 'a token id of 12 hexadecimal digits',
+  'config.expected.pattern': 'a value matching {pattern}',
+  'config.expected.type':
+    '{type, select, integer {a whole number} number {a number} string {a text} boolean {true or false} array {a list} object {a mapping of keys to values} null {nothing} other {a value of type {type}}}',
+  'config.expected.minItems': '{limit, plural, one {at least # item} other {at least # items}}',
+  'config.expected.maxItems': '{limit, plural, one {at most # item} other {at most # items}}',
+  'config.expected.minLength': '{limit, plural, one {at least # character} other {at least # characters}}',
+  'config.expected.maxLength': '{limit, plural, one {at most # character} other {at most # characters}}',
+  'config.expected.minimum': 'a number of at least {limit}',
+  'config.expected.maximum': 'a number of at most {limit}',
+  'config.expected.exclusiveMinimum': 'a number above {limit}',
+  'config.expected.exclusiveMaximum': 'a number below {limit}',
+  'config.expected.const': 'the value {value}',
+  'config.expected.format': 'a valid {format}',
+  'config.expected.valid': 'a valid value ({detail})',
+  'config.expected.readableFile': 'a readable YAML or JSON file ({detail})',
+  'config.expected.yaml': 'valid YAML or JSON: {detail}',
+  'config.expected.timezone': 'an IANA time zone such as Asia/Shanghai',
+  'config.expected.uniqueSchool': 'a school id not used by another school',
+  'config.expected.uniqueBuilding': 'a building id not used elsewhere in this school',
+  'config.expected.uniqueSpace': 'a space id not used elsewhere in this building',
+  'config.expected.uniqueMeter': 'a meter id unique across the registry (also used at {seen})',
+  'config.expected.space':
+    "{count, plural, =0 {one of this building's spaces (none declared)} other {one of this building's spaces ({spaces})}}",
+  'config.expected.parentSchool': 'a meter of school {school}',
+  'config.expected.parentKind': 'a {kind} meter (that one is {actual})',
+  'config.expected.parentSelf': 'another meter than itself',
+  'config.expected.buildingOfSchool': 'a building of this school',
+  'config.expected.meterOfSchool': 'a meter of this school',
+  'config.expected.realDate': 'a real date',
+  'config.expected.dateFrom': 'a date on or after {start}',
+  'config.expected.plannedUse': 'start and end, or weekly hours',
+  'config.expected.timeAfter': 'a time after {start}',
+  'config.expected.influxDatabase': 'the database name for the v1 /write API',
+  'config.expected.influxBucket': 'the bucket (InfluxDB 2.x) or database (3.x) to write to',
+  'config.expected.influxApi':
+    'INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET beside it (InfluxDB 2.x/3.x), or INFLUX_DATABASE (InfluxDB 1.x)',
+  'config.expected.readablePem': 'a readable PEM file ({detail})',
+  'config.expected.tlsPort': "the TLS listener's port (e.g. 8883), since {variable} is set",
+  'config.expected.tlsCert': 'a PEM certificate file: MQTT_TLS_PORT turns the TLS listener on',
+  'config.expected.tlsKey': 'a PEM private key file: MQTT_TLS_PORT turns the TLS listener on',
+  'config.expected.tlsPair': 'a PEM certificate matching MQTT_TLS_KEY ({detail})',
+  'config.expected.embeddedOnly': 'nothing: it configures the embedded broker, which MQTT_URL replaces',
+  'config.expected.externalOnly':
+    'nothing: it is for an external broker (MQTT_URL=mqtts://…); the embedded broker takes MQTT_TLS_PORT, MQTT_TLS_CERT, MQTT_TLS_KEY and MQTT_TLS_CA',
+  'config.expected.secureUrl':
+    '{count, plural, one {an mqtts:// (or wss://) URL, since {variables} is set} other {an mqtts:// (or wss://) URL, since {variables} are set}}',
+  'config.expected.clientPair': 'a PEM file: a client certificate needs both MQTT_CERT and MQTT_KEY',
+  'config.expected.brokerLoopback':
+    'a loopback address (127.0.0.1, ::1) while no gateway credential exists, since anyone reaching the broker could publish readings. Add a credential first — `npm run admin -- gateway add <username> --school <school>` with the same DATA_DIR — or set ALLOW_ANONYMOUS=1 to accept anonymous clients on purpose',
+  'config.expected.tokenFirstAsked':
+    'an API token to exist first: ALLOW_ANONYMOUS=0 makes the API ask every request for a token, and the store in DATA_DIR ({dataDir}) holds none. Make one with `npm run admin -- token add --role admin --name ops` (same DATA_DIR), or set ALLOW_ANONYMOUS=1 to serve the API to anyone without a token',
+  'config.expected.tokenFirstExposed':
+    'an API token to exist first: the API listens on {host}, beyond this machine, so it asks every request for a token, and the store in DATA_DIR ({dataDir}) holds none. Make one with `npm run admin -- token add --role admin --name ops` (same DATA_DIR), or set ALLOW_ANONYMOUS=1 to serve the API to anyone without a token',
+  'env.unknown':
+    "{count, plural, one {The environment variable {names} is not schoolmeter's and is ignored; docs/configuration.md lists every variable.} other {The environment variables {names} are not schoolmeter's and are ignored; docs/configuration.md lists every variable.}}",
+  'env.unknown.item': '{name} (did you mean {suggestion}?)',
+  'startup.cannotStart': 'schoolmeter cannot start: {reason}',
+  'startup.portInUse':
+    'port {port} is already in use. Stop what holds it, or set HTTP_PORT / MQTT_PORT to another port.',
+  'startup.portDenied':
+    'this user may not listen on port {port}. Choose a port above 1023 with HTTP_PORT / MQTT_PORT.',
+  'startup.addressMissing':
+    'this machine has no address {address}. Set HTTP_HOST / MQTT_HOST to one of its addresses, or 0.0.0.0 for all.',
+  'startup.pathDenied':
+    'no permission to write {path}. Give this user that folder, or set DATA_DIR to another.',
+  'startup.schemaNewer':
+    'the database in DATA_DIR has schema version {found}, newer than this schoolmeter knows ({known}): it was used by a newer schoolmeter. Upgrade schoolmeter.',
+
+  // ---- Command-line tools (core/cli.ts), the admin CLI (app/admin*), token errors (store/security.ts) ----
+  'cli.unknownOption': 'unknown option {option}',
+  'cli.optionNeedsValue': 'option {option} needs a value',
+  'cli.optionTakesNoValue': 'option {option} takes no value',
+  'cli.unexpectedArgument': 'unexpected argument: {argument}',
+  'cli.badCommandLine': 'cannot read the command line: {detail}',
+  'cli.unknownCommand': 'unknown command "{command}"',
+  'cli.optionNotHere': '{command} takes no {options}',
+  'admin.usage': `usage: npm run admin -- <area> <command> [options]
+
+areas:
+  gateway   MQTT credentials of gateways (add, rotate, revoke, list)
+  token     API bearer tokens (add, rotate, revoke, list)
+
+Run \`npm run admin -- <area> --help\` for the commands of an area.
+The store is DATA_DIR (default ./data), as for the service.
+The language is the district's (CONFIG); LOCALE=en or LOCALE=zh-CN chooses another.`,
+  'admin.unknownArea': 'unknown area "{area}"',
+  'admin.yesNo': '{yes, select, true {yes} other {no}}',
+  'admin.gateway.usage': `usage: npm run admin -- gateway <command> [options]
+
+commands:
+  add <username> --school <id> [--password <p>] [--alerts] [--note <text>]
+        a login for one gateway of one school; without --password one is generated and shown once
+        --alerts: it may also subscribe to schools/<id>/alerts (schools/<id>/rejected it always may)
+  rotate <username> [--password <p>]
+        a new password; the old one stops working, live sessions with it are closed
+  revoke <username>
+        the login stops working, live sessions with it are closed (within 10 s)
+  list
+        every login with its school, alerts right and dates (never a password)
+
+A gateway publishes only under schools/<id>/ and logs in with MQTT username and password.
+The store is DATA_DIR (default ./data); schools come from CONFIG (the demo district when unset),
+as for the service. While any login is active, the embedded broker refuses anonymous clients
+unless ALLOW_ANONYMOUS=1.`,
+  'admin.gateway.usernameNeeded': 'a username is needed',
+  'admin.gateway.usernameBad':
+    'username "{username}" cannot be used: letters, digits, _ . - only, at most 128, starting with a letter or digit',
+  'admin.gateway.usernameReserved': 'usernames starting with "{prefix}" are the service\'s own',
+  'admin.gateway.passwordShort':
+    '--password is too short ({length} characters; at least {minimum}). Leave it out to get a generated one',
+  'admin.gateway.schoolNeeded': '--school <id> is needed: the school whose topics the gateway publishes to',
+  'admin.gateway.unknownSchool':
+    'school "{school}" is not in the registry ({source}); known: {known}. Set CONFIG to your district\'s file as for the service.',
+  'admin.gateway.exists':
+    'gateway "{username}" already has an active login (school {school}); use `gateway rotate {username}` for a new password, or revoke it first',
+  'admin.gateway.added':
+    'gateway "{username}" may now publish under schools/{school}/ (subscribe: {alerts, select, true {rejected, alerts} other {rejected}})',
+  'admin.gateway.password': 'password (shown only now; put it in the gateway): {password}',
+  'admin.gateway.rotated': 'gateway "{username}" has a new password; the old one no longer works',
+  'admin.gateway.revoked':
+    'gateway "{username}" is revoked: it can no longer connect, and a running service closes its sessions',
+  'admin.gateway.wasRevoked':
+    'gateway "{username}" was revoked on {when}; add it again with `gateway add {username} --school …`',
+  'admin.gateway.notFound': 'no gateway "{username}"; `gateway list` shows them',
+  'admin.gateway.none':
+    'no gateway logins yet; add one with `npm run admin -- gateway add <username> --school <id>`',
+  'admin.gateway.status': '{revoked, select, true {revoked} other {active}}',
+  'admin.gateway.column':
+    '{column, select, username {username} school {school} alerts {alerts} status {status} created {created} rotated {rotated} revoked {revoked} note {note} other {{column}}}',
+  'admin.token.usage': `usage: npm run admin -- token <command> [options]
+
+commands:
+  add --name NAME --role ROLE   make a token and print it (once); ROLE is viewer, maintenance or admin
+  rotate ID|NAME                a new secret for the token, printed once; the old one stops working
+  revoke ID|NAME                the token stops working at once
+  list [--all]                  active tokens (--all: revoked ones too); never a secret or a hash
+
+roles: viewer reads; maintenance also acknowledges and resolves alerts; admin does everything,
+including managing tokens through the API.
+
+The store is DATA_DIR (default ./data), as for the service; a running service sees changes at once.
+Once a token exists, the API asks every request for one, on loopback too (unless ALLOW_ANONYMOUS=1).`,
+  'admin.token.column':
+    '{column, select, id {id} name {name} role {role} created {created} lastUsed {last used} revoked {revoked} other {{column}}}',
+  'admin.token.oneRef': '{command} takes one token id or name, e.g. `token {command} ops`',
+  'admin.token.nameNeeded': 'add needs --name, e.g. --name ops',
+  'admin.token.roleNeeded': 'add needs --role: {roles}',
+  'admin.token.issued':
+    '{rotated, select, true {Rotated} other {Made}} token "{name}" (id {id}, role {role}). It is shown this once; keep it safe:',
+  'admin.token.howToSend': 'Send it as the header "Authorization: Bearer <token>".',
+  'admin.token.first':
+    'This is the first active token: from now on the API asks every request for a token (unless ALLOW_ANONYMOUS=1).',
+  'admin.token.revoked': 'Revoked token "{name}" (id {id}, role {role}); it no longer works.',
+  'admin.token.noneLeft':
+    'No active token is left: an API on loopback asks for none again; one beyond loopback refuses to start.',
+  'admin.token.none': 'No API tokens. Make one with `npm run admin -- token add`.',
+  'token.error.badRole': 'unknown role "{role}"; use one of {roles}',
+  'token.error.badName':
+    'token name {name} must be 1 to 64 printable characters, e.g. "ops" or "caretaker-tablet"',
+  'token.error.reservedName':
+    'token name "{name}" is reserved or looks like a token id; choose another, e.g. "ops"',
+  'token.error.nameTaken':
+    'an active token is already named "{name}"; choose another name, or rotate that token',
+  'token.error.notFound':
+    'no active API token has the id or name "{ref}"; `npm run admin -- token list` shows them',
+  'token.error.revoked': 'token {id} ("{name}") is revoked; make a new one with `npm run admin -- token add`',
 } as const satisfies Record<string, string>

@@ -15,7 +15,8 @@ export type Locale = (typeof LOCALES)[number]
 export const DEFAULT_LOCALE: Locale = 'zh-CN'
 
 export type MessageKey = keyof typeof en
-export type MessageParam = string | number | boolean | Date
+/** A list (`readonly string[]`) is joined for the locale: `a, b, c` / `a、b、c`. */
+export type MessageParam = string | number | boolean | Date | readonly string[]
 export type MessageParams = Record<string, MessageParam>
 
 /** A sentence not yet rendered: stored and sent as data, rendered for each reader's locale. */
@@ -42,13 +43,33 @@ function format(locale: Locale, key: MessageKey): IntlMessageFormat {
 
 /** The sentence `key` in `locale`, its `{placeholders}` filled from `params`. */
 export function t(locale: Locale, key: MessageKey, params?: MessageParams): string {
-  const out = format(locale, key).format(params)
+  const out = format(locale, key).format(params && withLists(locale, params))
   return Array.isArray(out) ? out.join('') : String(out)
+}
+
+function withLists(locale: Locale, params: MessageParams): Record<string, string | number | boolean | Date> {
+  const out: Record<string, string | number | boolean | Date> = {}
+  for (const [k, v] of Object.entries(params)) out[k] = isList(v) ? formatList(locale, v) : v
+  return out
+}
+
+function isList(v: MessageParam): v is readonly string[] {
+  return Array.isArray(v)
+}
+
+/** Names or ids listed as the reader lists them: `water, heat` / `water、heat`. */
+export function formatList(locale: Locale, items: readonly string[]): string {
+  return new Intl.ListFormat(locale, { type: 'conjunction', style: 'narrow' }).format(items)
 }
 
 /** A stored message rendered for one reader. */
 export function render(locale: Locale, m: Message): string {
   return t(locale, m.key, m.params)
+}
+
+/** A message's key and parameters, as code passes them around before a reader is known. */
+export function msg(key: MessageKey, params?: MessageParams): Message {
+  return params ? { key, params } : { key }
 }
 
 export function isLocale(s: unknown): s is Locale {
@@ -101,4 +122,54 @@ export function formatDate(locale: Locale, isoDate: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
     Date.parse(`${isoDate}T00:00:00Z`),
   )
+}
+
+/**
+ * Units the service writes. Those Intl knows (litres, °C, durations) are formatted by Intl itself;
+ * the others take the number from Intl and the unit's spelling from the catalogue (`unit.*`).
+ */
+export type Unit = 'L' | 'L/h' | 'L/min' | 'm3' | 'kWh' | 'kW' | 'W' | 'degC' | 'K' | 'min' | 'h' | 'd' | '%'
+
+const INTL_UNITS: Partial<Record<Unit, string>> = {
+  L: 'liter',
+  'L/h': 'liter-per-hour',
+  'L/min': 'liter-per-minute',
+  degC: 'celsius',
+  min: 'minute',
+  h: 'hour',
+  d: 'day',
+  '%': 'percent',
+}
+const CATALOGUE_UNITS = {
+  m3: 'unit.m3',
+  kWh: 'unit.kWh',
+  kW: 'unit.kW',
+  W: 'unit.W',
+  K: 'unit.K',
+} as const satisfies Partial<Record<Unit, MessageKey>>
+
+/** `12.5 L` / `12.5升`, `3 kWh` / `3 千瓦时`: a quantity with its unit for the reader. */
+export function formatQuantity(locale: Locale, value: number, unit: Unit, digits = 1): string {
+  const intl = INTL_UNITS[unit]
+  if (intl)
+    return new Intl.NumberFormat(locale, { style: 'unit', unit: intl, maximumFractionDigits: digits }).format(
+      value,
+    )
+  return t(locale, CATALOGUE_UNITS[unit as keyof typeof CATALOGUE_UNITS], {
+    value: formatNumber(locale, value, digits),
+  })
+}
+
+/** How long something lasted, in its largest whole unit: `45 min`, `2.5 hr`, `3 days`. */
+export function formatDuration(locale: Locale, ms: number): string {
+  const minutes = ms / 60_000
+  if (minutes < 90) return formatQuantity(locale, Math.round(minutes), 'min', 0)
+  const hours = minutes / 60
+  if (hours < 48) return formatQuantity(locale, hours, 'h', 1)
+  return formatQuantity(locale, hours / 24, 'd', 1)
+}
+
+/** A whole number of days from today: `in 7 days`, `tomorrow` / `7天后`, `明天`. */
+export function formatDaysFromNow(locale: Locale, days: number): string {
+  return new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(days, 'day')
 }

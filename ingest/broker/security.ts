@@ -20,7 +20,8 @@ import { createSecureContext } from 'node:tls'
 import type { AedesOptions, AuthErrorCode, AuthenticateError, Client } from 'aedes'
 import type { Logger } from 'pino'
 import { type Env, flag } from '../../core/config/env.js'
-import { ConfigError } from '../../core/errors.js'
+import { ConfigError, ENVIRONMENT } from '../../core/errors.js'
+import { type Message, msg } from '../../core/i18n/index.js'
 import type { Metrics } from '../../core/metrics.js'
 import { isLoopback } from '../../core/net.js'
 import { hashSecret, newSecret, verifySecret } from '../../core/secrets.js'
@@ -524,11 +525,11 @@ export interface ClientTlsOptions {
 }
 
 /** Variables of the other broker mode are mistakes worth naming, not settings to ignore. */
-function misplaced(env: Env, variables: (keyof Env)[], o: { expected: string }): void {
+function misplaced(env: Env, variables: (keyof Env)[], o: { expected: Message }): void {
   const set = variables.filter((v) => env[v] !== undefined)
   if (set.length > 0)
     throw new ConfigError(
-      'the environment',
+      ENVIRONMENT,
       set.map((v) => ({ path: v, value: env[v], expected: o.expected })),
     )
 }
@@ -537,8 +538,12 @@ function readPem(variable: string, path: string): Buffer {
   try {
     return readFileSync(path)
   } catch (err) {
-    throw new ConfigError('the environment', [
-      { path: variable, value: path, expected: `a readable PEM file (${(err as Error).message})` },
+    throw new ConfigError(ENVIRONMENT, [
+      {
+        path: variable,
+        value: path,
+        expected: msg('config.expected.readablePem', { detail: (err as Error).message }),
+      },
     ])
   }
 }
@@ -548,8 +553,8 @@ export function tlsListenerFromEnv(env: Env): TlsListenerOptions | undefined {
   if (env.MQTT_TLS_PORT === undefined) {
     for (const v of ['MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_TLS_HOST'] as const) {
       if (env[v] !== undefined) {
-        throw new ConfigError('the environment', [
-          { path: 'MQTT_TLS_PORT', expected: `the TLS listener's port (e.g. 8883), since ${v} is set` },
+        throw new ConfigError(ENVIRONMENT, [
+          { path: 'MQTT_TLS_PORT', expected: msg('config.expected.tlsPort', { variable: v }) },
         ])
       }
     }
@@ -558,10 +563,10 @@ export function tlsListenerFromEnv(env: Env): TlsListenerOptions | undefined {
   const missing = (['MQTT_TLS_CERT', 'MQTT_TLS_KEY'] as const).filter((v) => env[v] === undefined)
   if (missing.length > 0) {
     throw new ConfigError(
-      'the environment',
+      ENVIRONMENT,
       missing.map((v) => ({
         path: v,
-        expected: `a PEM ${v === 'MQTT_TLS_KEY' ? 'private key' : 'certificate'} file: MQTT_TLS_PORT turns the TLS listener on`,
+        expected: msg(v === 'MQTT_TLS_KEY' ? 'config.expected.tlsKey' : 'config.expected.tlsCert'),
       })),
     )
   }
@@ -571,11 +576,11 @@ export function tlsListenerFromEnv(env: Env): TlsListenerOptions | undefined {
   try {
     createSecureContext({ cert, key, ...(ca ? { ca } : {}) })
   } catch (err) {
-    throw new ConfigError('the environment', [
+    throw new ConfigError(ENVIRONMENT, [
       {
         path: 'MQTT_TLS_CERT',
         value: env.MQTT_TLS_CERT,
-        expected: `a PEM certificate matching MQTT_TLS_KEY (${(err as Error).message})`,
+        expected: msg('config.expected.tlsPair', { detail: (err as Error).message }),
       },
     ])
   }
@@ -591,17 +596,21 @@ export function tlsListenerFromEnv(env: Env): TlsListenerOptions | undefined {
 /** TLS towards an external broker (MQTT_URL mqtts://…): CA, client certificate, verification. */
 export function clientTlsFromEnv(env: Env): ClientTlsOptions | undefined {
   misplaced(env, ['MQTT_TLS_PORT', 'MQTT_TLS_HOST', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA'], {
-    expected: 'nothing: it configures the embedded broker, which MQTT_URL replaces',
+    expected: msg('config.expected.embeddedOnly'),
   })
   const secure = !!env.MQTT_URL && /^(mqtts|ssl|wss):/.test(env.MQTT_URL)
   const files = (['MQTT_CA', 'MQTT_CERT', 'MQTT_KEY'] as const).filter((v) => env[v] !== undefined)
   if (!secure) {
-    if (files.length > 0 || env.MQTT_REJECT_UNAUTHORIZED !== undefined) {
-      throw new ConfigError('the environment', [
+    const tlsSet = [
+      ...files,
+      ...(env.MQTT_REJECT_UNAUTHORIZED !== undefined ? ['MQTT_REJECT_UNAUTHORIZED'] : []),
+    ]
+    if (tlsSet.length > 0) {
+      throw new ConfigError(ENVIRONMENT, [
         {
           path: 'MQTT_URL',
           value: env.MQTT_URL,
-          expected: `an mqtts:// (or wss://) URL, since ${[...files, ...(env.MQTT_REJECT_UNAUTHORIZED !== undefined ? ['MQTT_REJECT_UNAUTHORIZED'] : [])].join(', ')} ${files.length > 1 ? 'are' : 'is'} set`,
+          expected: msg('config.expected.secureUrl', { variables: tlsSet, count: tlsSet.length }),
         },
       ])
     }
@@ -609,9 +618,7 @@ export function clientTlsFromEnv(env: Env): ClientTlsOptions | undefined {
   }
   if ((env.MQTT_CERT === undefined) !== (env.MQTT_KEY === undefined)) {
     const absent = env.MQTT_CERT === undefined ? 'MQTT_CERT' : 'MQTT_KEY'
-    throw new ConfigError('the environment', [
-      { path: absent, expected: 'a PEM file: a client certificate needs both MQTT_CERT and MQTT_KEY' },
-    ])
+    throw new ConfigError(ENVIRONMENT, [{ path: absent, expected: msg('config.expected.clientPair') }])
   }
   return {
     ...(env.MQTT_CA !== undefined ? { ca: readPem('MQTT_CA', env.MQTT_CA) } : {}),
@@ -639,8 +646,7 @@ export function embeddedSecurityFromEnv(
   deps: { credentials: CredentialSource; metrics: Metrics; log: Logger },
 ): { security: BrokerSecurity; tls?: TlsListenerOptions } {
   misplaced(env, ['MQTT_CA', 'MQTT_CERT', 'MQTT_KEY', 'MQTT_REJECT_UNAUTHORIZED'], {
-    expected:
-      'nothing: it is for an external broker (MQTT_URL=mqtts://…); the embedded broker takes MQTT_TLS_PORT, MQTT_TLS_CERT, MQTT_TLS_KEY and MQTT_TLS_CA',
+    expected: msg('config.expected.externalOnly'),
   })
   const tls = tlsListenerFromEnv(env)
   const hosts = [env.MQTT_HOST, ...(tls ? [tls.host] : [])]
@@ -649,14 +655,11 @@ export function embeddedSecurityFromEnv(
     env.ALLOW_ANONYMOUS === undefined ? 'auto' : flag(env.ALLOW_ANONYMOUS) ? 'always' : 'never'
   const active = deps.credentials.countActive()
   if (anonymous === 'auto' && exposed !== undefined && active === 0) {
-    throw new ConfigError('the environment', [
+    throw new ConfigError(ENVIRONMENT, [
       {
         path: tls && exposed === tls.host && exposed !== env.MQTT_HOST ? 'MQTT_TLS_HOST' : 'MQTT_HOST',
         value: exposed,
-        expected:
-          'a loopback address (127.0.0.1, ::1) while no gateway credential exists, since anyone reaching the ' +
-          'broker could publish readings. Add a credential first — `npm run admin -- gateway add <username> ' +
-          '--school <school>` with the same DATA_DIR — or set ALLOW_ANONYMOUS=1 to accept anonymous clients on purpose',
+        expected: msg('config.expected.brokerLoopback'),
       },
     ])
   }

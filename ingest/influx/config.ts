@@ -1,5 +1,6 @@
 import type { Env } from '../../core/config/env.js'
-import { ConfigError } from '../../core/errors.js'
+import { ConfigError, ENVIRONMENT } from '../../core/errors.js'
+import { msg } from '../../core/i18n/index.js'
 import { type LineTransport, V1Transport, V2Transport } from './transport.js'
 
 /**
@@ -13,8 +14,8 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
     env.INFLUX_API ?? (env.INFLUX_TOKEN || env.INFLUX_BUCKET ? 'v2' : env.INFLUX_DATABASE ? 'v1' : undefined)
   if (api === 'v1') {
     if (!env.INFLUX_DATABASE) {
-      throw new ConfigError('the environment', [
-        { path: 'INFLUX_DATABASE', value: undefined, expected: 'the database name for the v1 /write API' },
+      throw new ConfigError(ENVIRONMENT, [
+        { path: 'INFLUX_DATABASE', value: undefined, expected: msg('config.expected.influxDatabase') },
       ])
     }
     return new V1Transport({
@@ -30,11 +31,11 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
   if (api === 'v2') {
     const bucket = env.INFLUX_BUCKET ?? env.INFLUX_DATABASE
     if (!bucket) {
-      throw new ConfigError('the environment', [
+      throw new ConfigError(ENVIRONMENT, [
         {
           path: 'INFLUX_BUCKET',
           value: undefined,
-          expected: 'the bucket (InfluxDB 2.x) or database (3.x) to write to',
+          expected: msg('config.expected.influxBucket'),
         },
       ])
     }
@@ -47,12 +48,11 @@ export function influxTransportFromEnv(env: Env): LineTransport | V1Transport | 
       ...(env.INFLUX_ORG ? { org: env.INFLUX_ORG } : {}),
     })
   }
-  throw new ConfigError('the environment', [
+  throw new ConfigError(ENVIRONMENT, [
     {
       path: 'INFLUX_URL',
       value: env.INFLUX_URL,
-      expected:
-        'INFLUX_TOKEN + INFLUX_ORG + INFLUX_BUCKET beside it (InfluxDB 2.x/3.x), or INFLUX_DATABASE (InfluxDB 1.x)',
+      expected: msg('config.expected.influxApi'),
     },
   ])
 }

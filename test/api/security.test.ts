@@ -16,12 +16,16 @@ import { startTestService } from '../helpers/service.js'
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '../..')
 
-/** The admin CLI as an operator runs it, on the service's DATA_DIR. */
+/** The admin CLI as an operator runs it, on the service's DATA_DIR; in English unless told. */
 async function admin(dataDir: string, ...args: string[]) {
+  return adminIn('en', dataDir, ...args)
+}
+
+async function adminIn(locale: string | undefined, dataDir: string, ...args: string[]) {
   try {
     const { stdout, stderr } = await run('npx', ['tsx', 'app/admin.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir },
+      env: { ...process.env, DATA_DIR: dataDir, LOCALE: locale },
     })
     return { code: 0, stdout, stderr }
   } catch (err) {
@@ -322,12 +326,16 @@ describe('the admin CLI against a running service', () => {
 
   it('says what is wrong: unknown role, duplicate name, unknown token, unknown command', async () => {
     svc.store.apiTokens.add('twice', 'viewer')
-    const [role, dup, unknown, help, bad] = await Promise.all([
+    const [role, dup, unknown, help, bad, option, chinese, chineseHelp] = await Promise.all([
       admin(svc.dataDir, 'token', 'add', '--name', 'x', '--role', 'root'),
       admin(svc.dataDir, 'token', 'add', '--name', 'twice', '--role', 'viewer'),
       admin(svc.dataDir, 'token', 'revoke', 'nobody'),
       admin(svc.dataDir, 'token', '--help'),
       admin(svc.dataDir, 'token', 'frobnicate'),
+      admin(svc.dataDir, 'token', 'list', '--sheep'),
+      // The test district names no language: the default, Chinese.
+      adminIn(undefined, svc.dataDir, 'token', 'revoke', 'nobody'),
+      adminIn(undefined, svc.dataDir, 'token', '--help'),
     ])
     expect(role.code).toBe(2)
     expect(role.stderr).toMatch(/unknown role "root"; use one of viewer, maintenance, admin/)
@@ -339,6 +347,14 @@ describe('the admin CLI against a running service', () => {
     expect(help.stdout).toMatch(/add --name NAME --role ROLE/)
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/unknown command "frobnicate"/)
+    // An unknown option is a sentence and the usage, not a stack trace.
+    expect(option.code).toBe(2)
+    expect(option.stderr).toMatch(/^unknown option --sheep\n\nusage: npm run admin -- token/)
+    expect(chinese.code).toBe(2)
+    expect(chinese.stderr.trim()).toBe(
+      '没有编号或名称为“nobody”的有效 API 令牌；`npm run admin -- token list` 可列出全部令牌',
+    )
+    expect(chineseHelp.stdout).toMatch(/^用法：npm run admin -- token <命令> \[选项\]/)
   }, 120_000)
 })
 

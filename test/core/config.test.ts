@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { demoEnabled, readEnv } from '../../core/config/env.js'
-import { loadConfigFile, parseConfig } from '../../core/config/load.js'
+import { demoEnabled, describeUnknownVariables, readEnv, unknownVariables } from '../../core/config/env.js'
+import { loadConfigFile, parseConfig, startupLocale } from '../../core/config/load.js'
 import { ConfigError } from '../../core/errors.js'
+import { render } from '../../core/i18n/index.js'
 import { TEST_CONFIG } from '../helpers/registry.js'
 
 function problemsOf(text: string) {
@@ -12,7 +13,11 @@ function problemsOf(text: string) {
     parseConfig(text, 'bad.yaml')
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError)
-    return (err as ConfigError).problems
+    // What was expected, as an English reader sees it.
+    return (err as ConfigError).problems.map((p) => ({
+      ...p,
+      expected: typeof p.expected === 'string' ? p.expected : render('en', p.expected),
+    }))
   }
   throw new Error('expected a ConfigError')
 }
@@ -136,6 +141,19 @@ describe('config errors name the key, the value, what was expected and the line'
       /invalid configuration in district.yaml:\n {2}- schools \(line 1\): got \[\]; expected at least 1 item/,
     )
   })
+
+  it("reads in the reader's language", () => {
+    let err: ConfigError | undefined
+    try {
+      parseConfig('schools: []\nextra: 1\n', 'district.yaml')
+    } catch (e) {
+      err = e as ConfigError
+    }
+    expect(err!.text('zh-CN')).toBe(
+      '配置有误（district.yaml）：\n  - extra（第 2 行）：当前为 1，应为此处没有这一项（拼写有误或位置放错？）\n  - schools（第 1 行）：当前为 []，应为至少 1 项',
+    )
+    expect(err!.text('en')).toBe(err!.message)
+  })
 })
 
 describe('loading', () => {
@@ -190,8 +208,71 @@ describe('environment', () => {
 
   it('names every bad variable', () => {
     expect(() => readEnv({ HTTP_PORT: 'eighty', MQTT_URL: 'localhost:1883', DEMO: 'yes' })).toThrow(
-      /HTTP_PORT: got "eighty"; expected a value of type integer[\s\S]*MQTT_URL[\s\S]*DEMO: got "yes"; expected one of 0, 1, true, false/,
+      /HTTP_PORT: got "eighty"; expected a whole number[\s\S]*MQTT_URL: got "localhost:1883"; expected a URL starting with mqtt:\/\/[\s\S]*DEMO: got "yes"; expected one of 0, 1, true, false/,
     )
+  })
+
+  it('says what a value out of range should be, as a sentence', () => {
+    let err: ConfigError | undefined
+    try {
+      readEnv({ HTTP_PORT: '99999', CHECKPOINT_SECONDS: '0' })
+    } catch (e) {
+      err = e as ConfigError
+    }
+    expect(err!.message).toBe(
+      'invalid configuration in the environment:\n' +
+        '  - HTTP_PORT: got 99999; expected a number of at most 65535\n' +
+        '  - CHECKPOINT_SECONDS: got 0; expected a number of at least 1',
+    )
+    expect(err!.text('zh-CN')).toBe(
+      '配置有误（环境变量）：\n' +
+        '  - HTTP_PORT：当前为 99999，应为不大于 65535 的数\n' +
+        '  - CHECKPOINT_SECONDS：当前为 0，应为不小于 1 的数',
+    )
+  })
+
+  it('names variables that look like its own but are not, with the likely intended one', () => {
+    const unknown = unknownVariables({
+      HTTP_PROT: '8081',
+      INFLUX_UR: 'http://x',
+      MQTT_PASWORD: 'x',
+      INFLUX_HOST: 'x',
+      SMTP_USER: 'x',
+      CONFIG: 'd.yaml',
+      HTTP_PROXY: 'http://proxy',
+      HTTPS_PROXY: 'http://proxy',
+      HOME: '/root',
+      PATH: '/bin',
+      NODE_OPTIONS: '',
+      LANG: 'C.UTF-8',
+      TZ: 'UTC',
+      http_prot: '1',
+    })
+    expect(unknown).toEqual([
+      { name: 'HTTP_PROT', suggestion: 'HTTP_PORT' },
+      { name: 'INFLUX_HOST' },
+      { name: 'INFLUX_UR', suggestion: 'INFLUX_URL' },
+      { name: 'MQTT_PASWORD', suggestion: 'MQTT_PASSWORD' },
+      { name: 'SMTP_USER' },
+    ])
+    expect(describeUnknownVariables('en', unknown.slice(0, 2))).toBe(
+      "The environment variables HTTP_PROT (did you mean HTTP_PORT?), INFLUX_HOST are not schoolmeter's and are ignored; docs/configuration.md lists every variable.",
+    )
+    expect(describeUnknownVariables('zh-CN', unknown.slice(0, 1))).toBe(
+      '环境变量 HTTP_PROT（是否应为 HTTP_PORT？） 不是 schoolmeter 的设置，已忽略；全部环境变量见 docs/configuration.md。',
+    )
+    expect(describeUnknownVariables('en', [])).toBeUndefined()
+  })
+
+  it("speaks at start-up in LOCALE, else the district's language, else Chinese", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-locale-'))
+    const english = join(dir, 'english.yaml')
+    writeFileSync(english, 'district: { id: d, name: D, locale: en }\nschools: oops\n')
+    expect(startupLocale({ CONFIG: english })).toBe('en')
+    expect(startupLocale({ CONFIG: english, LOCALE: 'zh-CN' })).toBe('zh-CN')
+    expect(startupLocale({ LOCALE: 'en' })).toBe('en')
+    expect(startupLocale({})).toBe('zh-CN')
+    expect(startupLocale({ CONFIG: join(dir, 'missing.yaml'), LOCALE: 'fr' })).toBe('zh-CN')
   })
 
   it('treats empty variables as unset', () => {

@@ -406,7 +406,7 @@ describe('npm run admin -- gateway (a real child process)', () => {
         ['--import', 'tsx', 'app/admin.ts', 'gateway', ...args],
         {
           cwd: ROOT,
-          env: { ...process.env, DATA_DIR: dataDir, CONFIG: join(dataDir, 'district.yaml') },
+          env: { ...process.env, DATA_DIR: dataDir, CONFIG: join(dataDir, 'district.yaml'), LOCALE: 'en' },
         },
         (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
