@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import Type from 'typebox'
 import { type Env, flag } from '../core/config/env.js'
 import { ConfigError, ENVIRONMENT } from '../core/errors.js'
-import { msg } from '../core/i18n/index.js'
+import { msg, t } from '../core/i18n/index.js'
 import type { ApiTokenRepository, Role } from '../store/security.js'
 import { type Actor, ANONYMOUS, allows, bearer, isLoopback, TokenVerifier } from './auth.js'
 
@@ -177,9 +177,14 @@ export async function registerSecurity(
             const id = token ? verifier.recentId(token) : undefined
             return id ? `token:${id}` : `ip:${req.ip}`
           },
-          errorResponseBuilder: (_req, ctx) =>
+          errorResponseBuilder: (req, ctx) =>
             Object.assign(
-              new Error(`more than ${ctx.max} requests a minute; retry in ${ctx.after} (API_RATE_LIMIT)`),
+              new Error(
+                t(req.locale, 'api.error.rateLimited', {
+                  max: ctx.max,
+                  seconds: Math.max(1, Math.ceil(ctx.ttl / 1000)),
+                }),
+              ),
               { statusCode: ctx.statusCode, code: ctx.ban ? 'BANNED' : 'RATE_LIMITED' },
             ),
         })
@@ -206,7 +211,7 @@ export async function registerSecurity(
           reply,
           401,
           'invalid_token',
-          'the bearer token is malformed, unknown, revoked or was rotated; ask an admin for a new one',
+          t(req.locale, 'api.error.invalidToken'),
           `${REALM}, error="invalid_token"`,
         )
       }
@@ -217,14 +222,7 @@ export async function registerSecurity(
       req.actor = ANONYMOUS
       return
     } else {
-      return deny(
-        reply,
-        401,
-        'unauthorized',
-        'this API needs a token: send "Authorization: Bearer smt_…"; an admin makes one with ' +
-          '`npm run admin -- token add --name <who> --role viewer`',
-        REALM,
-      )
+      return deny(reply, 401, 'unauthorized', t(req.locale, 'api.error.unauthorized'), REALM)
     }
     const needed: Role = access === 'docs' ? 'viewer' : access
     if (!allows(actor.role, needed)) {
@@ -234,7 +232,7 @@ export async function registerSecurity(
         reply,
         403,
         'forbidden',
-        `token "${actor.name}" has the ${actor.role} role; ${route} needs ${needed}${needed === 'admin' ? '' : ' or higher'}`,
+        t(req.locale, 'api.error.forbidden', { name: actor.name, role: actor.role, route, needed }),
         `${REALM}, error="insufficient_scope"`,
       )
     }

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
 import type { Alert } from '../core/alert.js'
+import { type Locale, type Message, render, t } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
@@ -26,6 +27,8 @@ import { AlertError, type AlertManager } from '../rules/alerts.js'
 import { alertView } from '../rules/notify/router.js'
 import type { Store } from '../store/index.js'
 import { type Actor, ANONYMOUS } from './auth.js'
+import { describeRequestError, type RequestError } from './errors.js'
+import { registerLocale } from './locale.js'
 import {
   AckBody,
   AlertBody,
@@ -51,7 +54,8 @@ import { tokenRoutes } from './tokens.js'
 
 export interface PartHealth {
   ok: boolean
-  detail: string
+  /** Rendered for each reader. */
+  detail: Message
 }
 
 export interface ApiDeps {
@@ -108,6 +112,7 @@ export async function buildApi(deps: ApiDeps) {
   const now = deps.now ?? Date.now
   const started = Date.now()
 
+  registerLocale(app as unknown as FastifyInstance, deps.registry.locale)
   // Before anything else is registered, so that its hooks see every route, Swagger UI's too.
   if (deps.security && deps.store) {
     await registerSecurity(app as unknown as FastifyInstance, {
@@ -130,7 +135,8 @@ export async function buildApi(deps: ApiDeps) {
         version: deps.version,
         description:
           'Water, electricity and heating of schools: the registry with live meter status, health and metrics. ' +
-          'The MQTT contract is in docs/contract.md.',
+          'The MQTT contract is in docs/contract.md. Sentences in answers (error messages, details, CSV headers) ' +
+          'are in the language of ?lang= or Accept-Language (zh-CN, en), else the district one; codes and field names never change.',
       },
       tags: [
         { name: 'service', description: 'health and metrics' },
@@ -160,16 +166,26 @@ export async function buildApi(deps: ApiDeps) {
   app.addSchema(MonthlyRowBody)
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
+    reply.code(404).send({
+      error: 'not_found',
+      message: t(req.locale, 'api.error.noRoute', { method: req.method, path: req.url.split('?')[0] ?? '' }),
+    })
   })
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((err: RequestError, req, reply) => {
     const status = err.statusCode ?? 500
     if (status >= 500) deps.log.error({ err }, 'request failed')
     reply.code(status).send({
       error: status >= 500 ? 'internal' : (err.code ?? 'bad_request').toLowerCase(),
-      message: status >= 500 ? 'internal error; see the service log' : err.message,
+      message: status >= 500 ? t(req.locale, 'api.error.internal') : describeRequestError(req, err),
     })
   })
+  const notFound = (
+    reply: { code(n: number): { send(b: unknown): unknown } },
+    locale: Locale,
+    what: 'school' | 'meter',
+    id: string,
+  ) =>
+    reply.code(404).send({ error: 'not_found', message: t(locale, 'api.error.notInRegistry', { what, id }) })
 
   const meterView = (meter: Meter) => {
     const status = deps.meterStatus(meter.id)
@@ -236,9 +252,10 @@ export async function buildApi(deps: ApiDeps) {
         response: { 200: Health, 503: Health },
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
       const h = deps.health()
-      const parts = { ingest: h.ingest, store: h.store, influx: h.influx }
+      const view = (p: PartHealth) => ({ ok: p.ok, detail: render(req.locale, p.detail) })
+      const parts = { ingest: view(h.ingest), store: view(h.store), influx: view(h.influx) }
       const failing = Object.entries(parts)
         .filter(([, p]) => !p.ok)
         .map(([k]) => k)
@@ -290,11 +307,7 @@ export async function buildApi(deps: ApiDeps) {
     },
     async (req, reply) => {
       const s = deps.registry.schools.get(req.params.school)
-      if (!s) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `school "${req.params.school}" is not in the registry` })
-      }
+      if (!s) return notFound(reply, req.locale, 'school', req.params.school)
       return {
         ...schoolSummary(s),
         buildings: [...s.buildings.values()].map((b) => ({
@@ -327,11 +340,7 @@ export async function buildApi(deps: ApiDeps) {
     },
     async (req, reply) => {
       const m = deps.registry.meters.get(req.params.meter)
-      if (!m) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `meter "${req.params.meter}" is not in the registry` })
-      }
+      if (!m) return notFound(reply, req.locale, 'meter', req.params.meter)
       return meterView(m)
     },
   )
@@ -341,9 +350,20 @@ export async function buildApi(deps: ApiDeps) {
   if (alerts && store) {
     const registry = deps.registry
     const view = (a: Alert) => alertView(a, registry)
-    const fail = (reply: { code(n: number): { send(b: unknown): unknown } }, err: unknown) => {
+    const fail = (
+      reply: { code(n: number): { send(b: unknown): unknown } },
+      locale: Locale,
+      id: number,
+      err: unknown,
+    ) => {
       if (err instanceof AlertError)
-        return reply.code(err.status).send({ error: err.code.toLowerCase(), message: err.message })
+        return reply.code(err.status).send({
+          error: err.code.toLowerCase(),
+          message:
+            err.code === 'ALERT_NOT_FOUND'
+              ? t(locale, 'api.error.alertNotFound', { id })
+              : t(locale, 'api.error.alertResolved', { id }),
+        })
       throw err
     }
     /** One audit row per write: who, which alert, from which status to which. */
@@ -425,7 +445,7 @@ export async function buildApi(deps: ApiDeps) {
             })),
           }
         } catch (err) {
-          return fail(reply, err)
+          return fail(reply, req.locale, req.params.id, err)
         }
       },
     )
@@ -452,7 +472,7 @@ export async function buildApi(deps: ApiDeps) {
           record(req.actor, 'alert.acknowledge', a, before, who.stated, req.body?.note)
           return view(a)
         } catch (err) {
-          return fail(reply, err)
+          return fail(reply, req.locale, req.params.id, err)
         }
       },
     )
@@ -480,7 +500,7 @@ export async function buildApi(deps: ApiDeps) {
           record(req.actor, 'alert.resolve', a, before, who.stated, req.body?.note, { falsePositive })
           return view(a)
         } catch (err) {
-          return fail(reply, err)
+          return fail(reply, req.locale, req.params.id, err)
         }
       },
     )
@@ -511,11 +531,8 @@ export async function buildApi(deps: ApiDeps) {
         },
       },
       async (req, reply) => {
-        if (req.query.school && !deps.registry.schools.has(req.query.school)) {
-          return reply
-            .code(404)
-            .send({ error: 'not_found', message: `school "${req.query.school}" is not in the registry` })
-        }
+        if (req.query.school && !deps.registry.schools.has(req.query.school))
+          return notFound(reply, req.locale, 'school', req.query.school)
         const month = req.query.month ?? thisMonth()
         const rows = reports.monthly(month, req.query.school)
         if (wantsCsv(req.query.format, req.headers.accept)) {

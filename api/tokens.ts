@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { type Locale, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
 import type { Store } from '../store/index.js'
 import { type ApiToken, TokenError, tokenView } from '../store/security.js'
@@ -32,9 +33,13 @@ function view(t: ApiToken) {
 
 /** Needs the `Token` and `Error` schemas on the parent instance. */
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
-  const tokenError = (reply: { code(n: number): { send(b: unknown): unknown } }, err: unknown) => {
+  const tokenError = (
+    reply: { code(n: number): { send(b: unknown): unknown } },
+    locale: Locale,
+    err: unknown,
+  ) => {
     if (err instanceof TokenError)
-      return reply.code(err.status).send({ error: err.code.toLowerCase(), message: err.message })
+      return reply.code(err.status).send({ error: err.code.toLowerCase(), message: err.text(locale) })
     throw err
   }
   const admin = { access: 'admin' as const }
@@ -75,7 +80,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         })
         return reply.code(201).send({ ...view(tokenView(row)), token })
       } catch (err) {
-        return tokenError(reply, err)
+        return tokenError(reply, req.locale, err)
       }
     },
   )
@@ -102,7 +107,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         })
         return { ...view(tokenView(row)), token }
       } catch (err) {
-        return tokenError(reply, err)
+        return tokenError(reply, req.locale, err)
       }
     },
   )
@@ -129,7 +134,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         )
           return reply.code(409).send({
             error: 'last_admin',
-            message: `token ${found.id} ("${found.name}") is the last admin token; make another admin token first, or revoke it with \`npm run admin -- token revoke ${found.id}\``,
+            message: t(req.locale, 'api.error.lastAdmin', { id: found.id, name: found.name }),
           })
         const row = store.apiTokens.revoke(found.id)
         store.audit.record({
@@ -140,7 +145,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         })
         return view(tokenView(row))
       } catch (err) {
-        return tokenError(reply, err)
+        return tokenError(reply, req.locale, err)
       }
     },
   )

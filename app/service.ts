@@ -7,11 +7,12 @@ import { join, resolve } from 'node:path'
 import cron from 'node-cron'
 import type { Logger } from 'pino'
 import { apiSecurityFromEnv } from '../api/security.js'
-import { buildApi } from '../api/server.js'
+import { buildApi, type PartHealth } from '../api/server.js'
 import { Bus } from '../core/bus.js'
 import { SchoolCalendar } from '../core/calendar.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
+import { msg } from '../core/i18n/index.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
@@ -289,7 +290,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     })
     await broker.start()
     cleanups.push(() => broker.stop())
-    log.info(`MQTT: ${broker.description}`)
+    log.info(`MQTT: ${broker.mode} broker, ${broker.address}`)
 
     const dispatcher = new Dispatcher({
       store,
@@ -380,21 +381,28 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       security: apiSecurity,
       meterStatus: (id) => ingest.status(id),
       health: () => {
-        let storeHealth = { ok: true, detail: `SQLite at ${join(dataDir, 'schoolmeter.db')}` }
+        let storeHealth: PartHealth = {
+          ok: true,
+          detail: msg('health.store.ok', { file: join(dataDir, 'schoolmeter.db') }),
+        }
         try {
           store.check()
         } catch (err) {
-          storeHealth = { ok: false, detail: `SQLite: ${(err as Error).message}` }
+          storeHealth = { ok: false, detail: msg('health.store.failed', { error: (err as Error).message }) }
         }
-        let influx = { ok: true, detail: 'not configured: readings are not archived' }
+        let influx: PartHealth = { ok: true, detail: msg('health.influx.off') }
         if (writer) {
           const s = writer.status()
           influx =
             s.state === 'up'
-              ? { ok: true, detail: `writing to ${s.target}; ${s.spool.lines} line(s) in the spool` }
+              ? { ok: true, detail: msg('health.influx.up', { target: s.target, lines: s.spool.lines }) }
               : {
                   ok: false,
-                  detail: `cannot write to ${s.target} (${s.lastError ?? 'unknown error'}); ${s.spool.lines} line(s) spooled to disk`,
+                  detail: msg('health.influx.down', {
+                    target: s.target,
+                    error: s.lastError ?? '—',
+                    lines: s.spool.lines,
+                  }),
                 }
         }
         return { ingest: broker.health(), store: storeHealth, influx, archive: !!writer }

@@ -214,4 +214,38 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'token.error.notFound':
     'no active API token has the id or name "{ref}"; `npm run admin -- token list` shows them',
   'token.error.revoked': 'token {id} ("{name}") is revoked; make a new one with `npm run admin -- token add`',
+
+  // ---- HTTP API errors and health (api/, the broker and store health) ----
+  'api.error.noRoute': 'no route {method} {path}; the API is described at /docs',
+  'api.error.internal': 'internal error; see the service log',
+  'api.error.notInRegistry':
+    '{what, select, school {school} meter {meter} other {{what}}} "{id}" is not in the registry',
+  'api.error.alertNotFound': 'no alert {id}',
+  'api.error.alertResolved': 'alert {id} is already resolved',
+  'api.error.invalid':
+    '{part, select, querystring {query parameter} body {body field} params {path parameter} headers {header} other {value}} {name}: got {value}; expected {expected}',
+  'api.error.mediaType': 'send the body as JSON, with the header "Content-Type: application/json"',
+  'api.error.badJson': 'the body is not valid JSON',
+  'api.error.bodyTooLarge': 'the body is too large',
+  'api.error.badRequest': 'the request cannot be served: {detail}',
+  'api.error.rateLimited': 'more than {max} requests a minute; retry in {seconds} s (API_RATE_LIMIT)',
+  'api.error.invalidToken':
+    'the bearer token is malformed, unknown, revoked or was rotated; ask an admin for a new one',
+  'api.error.unauthorized':
+    'this API needs a token: send "Authorization: Bearer smt_…"; an admin makes one with `npm run admin -- token add --name <who> --role viewer`',
+  'api.error.forbidden':
+    'token "{name}" has the {role} role; {route} needs {needed, select, admin {admin} other {{needed} or higher}}',
+  'api.error.lastAdmin':
+    'token {id} ("{name}") is the last admin token; make another admin token first, or revoke it with `npm run admin -- token revoke {id}`',
+  'health.broker.embedded':
+    'embedded broker at {address}, {clients, plural, one {# client} other {# clients}} connected',
+  'health.broker.down': 'the embedded broker is not listening',
+  'health.broker.connected': 'connected to the broker at {address}',
+  'health.broker.disconnected': 'not connected to the broker at {address}',
+  'health.store.ok': 'SQLite at {file}',
+  'health.store.failed': 'SQLite fails: {error}',
+  'health.influx.off': 'not configured: readings are not archived',
+  'health.influx.up': 'writing to {target}; {lines, plural, one {# line} other {# lines}} in the spool',
+  'health.influx.down':
+    'cannot write to {target} ({error}); {lines, plural, one {# line} other {# lines}} spooled to disk',
 } as const satisfies Record<string, string>

@@ -196,4 +196,34 @@ export const zhCN: Record<keyof typeof en, string> = {
   'token.error.notFound':
     '没有编号或名称为“{ref}”的有效 API 令牌；`npm run admin -- token list` 可列出全部令牌',
   'token.error.revoked': '令牌 {id}（“{name}”）已注销；请用 `npm run admin -- token add` 创建新令牌',
+
+  // ---- HTTP API errors and health (api/, the broker and store health) ----
+  'api.error.noRoute': '没有 {method} {path} 这个接口；接口说明见 /docs',
+  'api.error.internal': '服务内部错误，详见服务日志',
+  'api.error.notInRegistry': '台账中没有{what, select, school {学校} meter {表计} other {{what}}}“{id}”',
+  'api.error.alertNotFound': '没有编号为 {id} 的告警',
+  'api.error.alertResolved': '告警 {id} 已经处理完毕',
+  'api.error.invalid':
+    '{part, select, querystring {查询参数} body {请求体字段} params {路径参数} headers {请求头} other {值}} {name}：当前为 {value}，应为{expected}',
+  'api.error.mediaType': '请求体须为 JSON，并带请求头 "Content-Type: application/json"',
+  'api.error.badJson': '请求体不是有效的 JSON',
+  'api.error.bodyTooLarge': '请求体过大',
+  'api.error.badRequest': '无法处理该请求：{detail}',
+  'api.error.rateLimited': '每分钟请求超过 {max} 次；请在 {seconds} 秒后重试（API_RATE_LIMIT）',
+  'api.error.invalidToken': '令牌格式有误、不存在、已注销或已更换；请联系管理员获取新令牌',
+  'api.error.unauthorized':
+    '访问此 API 需要令牌：请带上请求头 "Authorization: Bearer smt_…"；管理员可用 `npm run admin -- token add --name <使用者> --role viewer` 创建',
+  'api.error.forbidden':
+    '令牌“{name}”的角色是 {role}；{route} 需要 {needed, select, admin {admin 角色} other {{needed} 或更高的角色}}',
+  'api.error.lastAdmin':
+    '令牌 {id}（“{name}”）是最后一个 admin 令牌；请先另建一个 admin 令牌，或用 `npm run admin -- token revoke {id}` 注销',
+  'health.broker.embedded': '内置 MQTT 服务器 {address}，已连接 {clients, plural, other {# 个客户端}}',
+  'health.broker.down': '内置 MQTT 服务器未在监听',
+  'health.broker.connected': '已连接 MQTT 服务器 {address}',
+  'health.broker.disconnected': '未连接 MQTT 服务器 {address}',
+  'health.store.ok': 'SQLite 数据库 {file}',
+  'health.store.failed': 'SQLite 出错：{error}',
+  'health.influx.off': '未配置：读数不归档',
+  'health.influx.up': '正在写入 {target}；缓冲区中有 {lines, plural, other {# 行}}',
+  'health.influx.down': '无法写入 {target}（{error}）；已有 {lines, plural, other {# 行}}暂存到磁盘',
 }

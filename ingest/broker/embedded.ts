@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
+import { type Message, msg } from '../../core/i18n/index.js'
 import { parsePublishesFast } from './parser.js'
 import { skipUnroutedPublishes } from './routing.js'
 import type { BrokerSecurity, TlsListenerOptions } from './security.js'
@@ -41,9 +42,9 @@ export class EmbeddedBroker implements Broker {
     this.port = o.port
   }
 
-  get description(): string {
+  get address(): string {
     const tls = this.o.tls ? `, mqtts://${this.o.tls.host}:${this.tlsPort ?? this.o.tls.port}` : ''
-    return `embedded aedes on mqtt://${this.o.host}:${this.port}${tls}`
+    return `mqtt://${this.o.host}:${this.port}${tls}`
   }
 
   /** The login of the service's own clients (the demo), when logins are checked. */
@@ -126,11 +127,13 @@ export class EmbeddedBroker implements Broker {
     )
   }
 
-  health(): { ok: boolean; detail: string } {
+  health(): { ok: boolean; detail: Message } {
     const ok = this.listening && !!this.aedes && !this.aedes.closed
     return {
       ok,
-      detail: ok ? `${this.description}, ${this.aedes!.connectedClients} client(s)` : 'broker not listening',
+      detail: ok
+        ? msg('health.broker.embedded', { address: this.address, clients: this.aedes!.connectedClients })
+        : msg('health.broker.down'),
     }
   }
 

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os'
 import { connect, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import { type Message, msg } from '../../core/i18n/index.js'
 import type { ClientTlsOptions } from './security.js'
 import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
@@ -25,12 +26,12 @@ export const SUBSCRIPTION = 'schools/#'
 
 export class ExternalBroker implements Broker {
   readonly mode = 'external'
-  readonly description: string
+  readonly address: string
   private client: MqttClient | undefined
 
   constructor(private readonly o: ExternalBrokerOptions) {
     const u = new URL(o.url)
-    this.description = `external broker ${u.protocol}//${u.host}`
+    this.address = `${u.protocol}//${u.host}`
   }
 
   async start(): Promise<void> {
@@ -53,7 +54,7 @@ export class ExternalBroker implements Broker {
     client.handleMessage = (packet, callback) => {
       takeMessage(onMessage, admission, log, packet, (err) => callback(err))
     }
-    client.on('reconnect', () => log.warn(`reconnecting to ${this.description}`))
+    client.on('reconnect', () => log.warn(`reconnecting to ${this.address}`))
     client.on('connect', (connack) => {
       // A broker that lost (or never had) our session needs the subscription again.
       if (!connack.sessionPresent) {
@@ -65,7 +66,7 @@ export class ExternalBroker implements Broker {
     let firstError: Error | undefined
     client.on('error', (err) => {
       firstError ??= err
-      log.warn({ err: err.message }, `MQTT error from ${this.description}`)
+      log.warn({ err: err.message }, `MQTT error from ${this.address}`)
     })
     const connected = await new Promise<boolean>((resolve) => {
       if (client.connected) return resolve(true)
@@ -77,7 +78,7 @@ export class ExternalBroker implements Broker {
     })
     if (!connected) {
       log.warn(
-        `cannot reach ${this.description} yet (${firstError?.message ?? 'no answer'}); retrying in the background, /health reports it`,
+        `cannot reach ${this.address} yet (${firstError?.message ?? 'no answer'}); retrying in the background, /health reports it`,
       )
     }
   }
@@ -88,9 +89,12 @@ export class ExternalBroker implements Broker {
     })
   }
 
-  health(): { ok: boolean; detail: string } {
+  health(): { ok: boolean; detail: Message } {
     const ok = !!this.client?.connected
-    return { ok, detail: ok ? `connected to ${this.description}` : `not connected to ${this.description}` }
+    return {
+      ok,
+      detail: msg(ok ? 'health.broker.connected' : 'health.broker.disconnected', { address: this.address }),
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Message } from '../../core/i18n/index.js'
 
 /**
  * The seam between MQTT and the pipeline: the embedded broker and an external one look the same.
@@ -15,12 +16,12 @@ export type Admission = () => Promise<void> | undefined
 
 export interface Broker {
   readonly mode: 'embedded' | 'external'
-  /** Where it listens or connects, for logs and /health (no credentials). */
-  readonly description: string
+  /** Where it listens or connects, as URLs, for logs and /health (no credentials). */
+  readonly address: string
   start(): Promise<void>
   stop(): Promise<void>
   publish(topic: string, payload: string | Buffer): void
-  health(): { ok: boolean; detail: string }
+  health(): { ok: boolean; detail: Message }
 }
 
 /**

@@ -35,9 +35,14 @@ describe('HTTP API', () => {
       parts: {
         ingest: { ok: true },
         store: { ok: true },
-        influx: { ok: true, detail: expect.stringMatching(/not archived/) },
+        influx: { ok: true, detail: '未配置：读数不归档' },
       },
     })
+    const english = await getJson(`${svc.httpUrl}/health?lang=en`)
+    expect(english.body.parts.influx.detail).toBe('not configured: readings are not archived')
+    expect(english.body.parts.ingest.detail).toMatch(
+      /^embedded broker at mqtt:\/\/127\.0\.0\.1:\d+, \d+ clients? connected$/,
+    )
   })
 
   it('GET /health is 503 naming the failing part', async () => {
@@ -104,15 +109,49 @@ describe('HTTP API', () => {
   })
 
   it('unknown schools, meters and routes are 404 with a sentence', async () => {
-    expect(await getJson(`${svc.httpUrl}/api/v1/schools/nowhere`)).toEqual({
+    const en = { headers: { 'accept-language': 'en-GB,en;q=0.9' } }
+    expect(await getJson(`${svc.httpUrl}/api/v1/schools/nowhere`, en)).toEqual({
       status: 404,
       body: { error: 'not_found', message: 'school "nowhere" is not in the registry' },
     })
     expect((await getJson(`${svc.httpUrl}/api/v1/meters/NOPE`)).status).toBe(404)
-    expect((await getJson(`${svc.httpUrl}/api/v1/nothing`)).body).toEqual({
+    expect((await getJson(`${svc.httpUrl}/api/v1/nothing`, en)).body).toEqual({
       error: 'not_found',
-      message: 'no route GET /api/v1/nothing',
+      message: 'no route GET /api/v1/nothing; the API is described at /docs',
     })
+  })
+
+  it("speaks the reader's language: ?lang=, else Accept-Language, else the district's; codes stay English", async () => {
+    // The test district names no language: Chinese, the default.
+    const plain = await fetch(`${svc.httpUrl}/api/v1/schools/nowhere`)
+    expect(plain.headers.get('vary')).toMatch(/Accept-Language/)
+    expect(await plain.json()).toEqual({ error: 'not_found', message: '台账中没有学校“nowhere”' })
+    const byHeader = await getJson(`${svc.httpUrl}/api/v1/meters/NOPE`, {
+      headers: { 'accept-language': 'en' },
+    })
+    expect(byHeader.body).toEqual({ error: 'not_found', message: 'meter "NOPE" is not in the registry' })
+    // ?lang= beats the header.
+    const byQuery = await getJson(`${svc.httpUrl}/api/v1/meters/NOPE?lang=zh`, {
+      headers: { 'accept-language': 'en' },
+    })
+    expect(byQuery.body.message).toBe('台账中没有表计“NOPE”')
+    // A query that fails its schema says which parameter, what it got and what it should be.
+    const month = await getJson(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-13&lang=en`)
+    expect(month).toEqual({
+      status: 400,
+      body: {
+        error: 'fst_err_validation',
+        message: 'query parameter month: got "2026-13"; expected a month YYYY-MM, e.g. 2026-10',
+      },
+    })
+    const zh = await getJson(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-13`)
+    expect(zh.body.message).toBe('查询参数 month：当前为 "2026-13"，应为YYYY-MM 格式的月份，例如 2026-10')
+    const body = await fetch(`${svc.httpUrl}/api/v1/alerts/1/ack?lang=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"by":',
+    })
+    expect(await body.json()).toMatchObject({ message: 'the body is not valid JSON' })
   })
 
   it('GET /metrics is Prometheus text with the contract counters', async () => {

@@ -84,7 +84,7 @@ describe('API tokens and roles', () => {
   })
 
   it('no token is 401 with a Bearer challenge and an error saying what to do', async () => {
-    const res = await fetch(url('/api/v1/alerts'))
+    const res = await fetch(url('/api/v1/alerts?lang=en'))
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="schoolmeter"$/)
     expect(await json(res)).toEqual({
@@ -118,13 +118,18 @@ describe('API tokens and roles', () => {
     expect((await call(url('/api/v1/schools'), viewer)).status).toBe(200)
     expect((await call(url('/api/v1/nothing'), viewer)).status).toBe(404)
 
-    const ack = await call(url(`/api/v1/alerts/${id}/ack`), viewer, { method: 'POST' })
+    const ack = await call(url(`/api/v1/alerts/${id}/ack?lang=en`), viewer, { method: 'POST' })
     expect(ack.status).toBe(403)
     expect(ack.headers.get('www-authenticate')).toMatch(/insufficient_scope/)
     expect(await json(ack)).toEqual({
       error: 'forbidden',
       message:
         'token "dashboard" has the viewer role; POST /api/v1/alerts/:id/ack needs maintenance or higher',
+    })
+    const chinese = await call(url(`/api/v1/alerts/${id}/ack`), viewer, { method: 'POST' })
+    expect(await json(chinese)).toEqual({
+      error: 'forbidden',
+      message: '令牌“dashboard”的角色是 viewer；POST /api/v1/alerts/:id/ack 需要 maintenance 或更高的角色',
     })
     expect(svc.store.alerts.get(id)?.status).toBe('open')
     // Token management is for admins only.
@@ -407,12 +412,14 @@ describe('configured by the environment', () => {
       const statuses: number[] = []
       for (let i = 0; i < 7; i++) statuses.push((await fetch(`${svc.httpUrl}/api/v1/schools`)).status)
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429])
-      const res = await fetch(`${svc.httpUrl}/api/v1/schools`)
+      const res = await fetch(`${svc.httpUrl}/api/v1/schools`, { headers: { 'accept-language': 'en' } })
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
       expect(await json(res)).toEqual({
         error: 'rate_limited',
-        message: expect.stringMatching(/more than 5 requests a minute; retry in/),
+        message: expect.stringMatching(/^more than 5 requests a minute; retry in \d+ s \(API_RATE_LIMIT\)$/),
       })
+      const zh = await fetch(`${svc.httpUrl}/api/v1/schools`)
+      expect((await json(zh)).message).toMatch(/^每分钟请求超过 5 次；请在 \d+ 秒后重试（API_RATE_LIMIT）$/)
       for (let i = 0; i < 10; i++) expect((await fetch(`${svc.httpUrl}/health`)).status).toBe(200)
     } finally {
       await svc.stop()

@@ -231,7 +231,7 @@ describe('service: MQTT in, InfluxDB out', () => {
       }
       await svc.writer!.flush()
       const health = await waitFor('unhealthy', async () => {
-        const h = await getJson(`${svc.httpUrl}/health`)
+        const h = await getJson(`${svc.httpUrl}/health?lang=en`)
         return h.status === 503 ? h : undefined
       })
       expect(health.body.failing).toEqual(['influx'])

@@ -36,8 +36,11 @@ export async function mqttClient(url: string, clientId?: string): Promise<MqttCl
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
-export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url)
+export async function getJson<T = any>(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, init)
   return { status: res.status, body: (await res.json()) as T }
 }
 

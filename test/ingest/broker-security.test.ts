@@ -275,7 +275,7 @@ describe('TLS listener', () => {
     })
     try {
       const tlsPort = (svc.broker as EmbeddedBroker).tlsPort!
-      expect(svc.broker.description).toContain(`mqtts://127.0.0.1:${tlsPort}`)
+      expect(svc.broker.address).toContain(`mqtts://127.0.0.1:${tlsPort}`)
       const ca = readFileSync(certs.ca)
       const secure = await connect(`mqtts://localhost:${tlsPort}`, { ca })
       await secure.publishAsync('schools/test-school/meters/T1', temperature(0), { qos: 1 })
