@@ -159,16 +159,23 @@ const Month = Type.String({
   description: 'YYYY-MM, a calendar month in each school’s time zone',
 })
 
+const CsvHeaders = Type.Enum(['names', 'keys'], {
+  description:
+    'CSV only: names (default) for people, column names and values in the language of the answer; keys for programs, the JSON keys and values',
+})
+
 export const MonthlyQuery = Type.Object({
   month: Type.Optional(Month),
   school: Type.Optional(Type.String({ maxLength: 64 })),
   format: Type.Optional(Type.Enum(['json', 'csv'])),
+  headers: Type.Optional(CsvHeaders),
 })
 
 export const RankingQuery = Type.Object({
   month: Type.Optional(Month),
   utility: Type.Optional(Type.Enum(['water', 'electricity', 'heat'], { default: 'water' })),
   format: Type.Optional(Type.Enum(['json', 'csv'])),
+  headers: Type.Optional(CsvHeaders),
 })
 
 export const MonthlyRowBody = Type.Object(
@@ -209,7 +216,10 @@ export const RankingRowBody = Type.Object({
   unit: Type.String(),
   coverage: Type.Number(),
   indicative: Type.Boolean(),
-  reason: Type.Optional(Type.String()),
+  reason: Type.Optional(
+    Type.String({ description: 'why the row has no rank, in the language of the answer' }),
+  ),
+  reasonCode: Type.Optional(Type.Enum(['low_coverage', 'no_expected'])),
 })
 
 export const ReadinessBody = Type.Object({

@@ -21,6 +21,7 @@ import {
   type MonthlyReports,
   RANKING_COLUMNS,
   type Readiness,
+  rankingView,
   toCsv,
 } from '../reports/index.js'
 import { AlertError, type AlertManager } from '../rules/alerts.js'
@@ -540,7 +541,12 @@ export async function buildApi(deps: ApiDeps) {
             .header('content-type', 'text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename="schoolmeter-monthly-${month}.csv"`)
             .serializer((x: unknown) => x as string)
-            .send(toCsv(names(rows), MONTHLY_COLUMNS))
+            .send(
+              toCsv(names(rows), MONTHLY_COLUMNS, {
+                locale: req.locale,
+                headers: req.query.headers ?? 'names',
+              }),
+            )
         }
         return rows
       },
@@ -558,12 +564,17 @@ export async function buildApi(deps: ApiDeps) {
       },
       async (req, reply) => {
         const month = req.query.month ?? thisMonth()
-        const rows = reports.ranking(month, req.query.utility ?? 'water')
+        const rows = rankingView(req.locale, reports.ranking(month, req.query.utility ?? 'water'))
         if (wantsCsv(req.query.format, req.headers.accept)) {
           return reply
             .header('content-type', 'text/csv; charset=utf-8')
             .serializer((x: unknown) => x as string)
-            .send(toCsv(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS) as never)
+            .send(
+              toCsv(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS, {
+                locale: req.locale,
+                headers: req.query.headers ?? 'names',
+              }) as never,
+            )
         }
         return rows
       },
@@ -586,7 +597,7 @@ export async function buildApi(deps: ApiDeps) {
       async (req) =>
         [...deps.registry.schools.values()]
           .filter((s) => !req.query.school || s.id === req.query.school)
-          .map((s) => readiness.check(s, now()))
+          .map((s) => readiness.check(s, now(), req.locale))
           .filter((r) => r !== undefined),
     )
   }

@@ -1,127 +1,127 @@
 /**
  * `npm run report -- --month 2026-10`: the monthly report (or the ranking, or the readiness
  * checklists) from the app database in DATA_DIR, for the registry in CONFIG — on demand, beside a
- * running service or without one.
+ * running service or without one. In the district's language, LOCALE's, or --locale's.
  */
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { readEnv } from '../core/config/env.js'
-import { DEMO_CONFIG_PATH, loadConfigFile } from '../core/config/load.js'
-import { ConfigError } from '../core/errors.js'
+import { parseCommandLine, UsageError } from '../core/cli.js'
+import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
+import { DEMO_CONFIG_PATH, loadConfigFile, startupLocale } from '../core/config/load.js'
+import { SchoolmeterError } from '../core/errors.js'
+import { isLocale, LOCALES, type Locale, msg, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
 import { lastReceivedFromStore } from '../ingest/pipeline.js'
 import { openStore } from '../store/index.js'
-import { MONTHLY_COLUMNS, RANKING_COLUMNS, toCsv } from './csv.js'
+import { type CsvHeaders, MONTHLY_COLUMNS, RANKING_COLUMNS, rankingView, toCsv, toTable } from './csv.js'
 import { MonthlyReports, UTILITIES, type Utility } from './monthly.js'
-import { Readiness } from './readiness.js'
+import { checklistLines, Readiness, readinessHeadline } from './readiness.js'
 
-const HELP = `npm run report -- [options]
-
-  --month YYYY-MM     the month (default: this month, to date)
-  --school ID         one school
-  --utility U         water, electricity or heat (ranking: default water)
-  --ranking           the district ranking instead of the monthly rows
-  --readiness         the start-of-term checklist of each school's next term
-  --csv               CSV (UTF-8, for spreadsheets) instead of a table
-  -h, --help
-
-Reads DATA_DIR (default ./data) and CONFIG (default: the demo district), as the service does.
-`
+/** The monthly columns a terminal has room for. */
+const TABLE_COLUMNS = [
+  'name',
+  'utility',
+  'unit',
+  'actual',
+  'lastYear',
+  'expected',
+  'savingsPct',
+  'perPupil',
+  'outOfHoursShare',
+  'coverage',
+  'method',
+  'indicative',
+] as const
 
 function parse() {
-  return parseArgs({
-    options: {
-      month: { type: 'string' },
-      school: { type: 'string' },
-      utility: { type: 'string' },
-      ranking: { type: 'boolean' },
-      readiness: { type: 'boolean' },
-      csv: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  return parseCommandLine(
+    {
+      options: {
+        month: { type: 'string' },
+        school: { type: 'string' },
+        utility: { type: 'string' },
+        ranking: { type: 'boolean' },
+        readiness: { type: 'boolean' },
+        csv: { type: 'boolean' },
+        headers: { type: 'string' },
+        locale: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  }).values
+    'report.cli.usage',
+  ).values
 }
 
-function main(): void {
-  let values: ReturnType<typeof parse>
-  try {
-    values = parse()
-  } catch (err) {
-    console.error(`report: ${(err as Error).message}`)
-    process.exit(2)
+function main(locale: Locale): void {
+  const values = parse()
+  if (values.help) return void console.log(t(locale, 'report.cli.usage'))
+  const refuse = (sentence: Parameters<typeof msg>) => {
+    throw new UsageError(msg(...sentence), 'report.cli.usage')
   }
-  if (values.help) return void process.stdout.write(HELP)
+  if (values.locale !== undefined && !isLocale(values.locale))
+    refuse(['report.cli.badLocale', { locale: values.locale, locales: [...LOCALES] }])
+  if (values.headers !== undefined && values.headers !== 'names' && values.headers !== 'keys')
+    refuse(['report.cli.badHeaders', { headers: values.headers }])
   const env = readEnv()
   const { registry } = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
-  const store = openStore(resolve(env.DATA_DIR))
+  const lang = (values.locale as Locale | undefined) ?? env.LOCALE ?? registry.locale
   const first = [...registry.schools.values()][0]!
   const month = values.month ?? formatInstant(Date.now(), first.timezone).slice(0, 7)
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
-    console.error(`report: --month takes YYYY-MM, not "${month}"`)
-    process.exit(2)
-  }
-  if (values.utility && !UTILITIES.includes(values.utility as Utility)) {
-    console.error(`report: --utility is one of ${UTILITIES.join(', ')}`)
-    process.exit(2)
-  }
-  if (values.school && !registry.schools.has(values.school)) {
-    console.error(`report: no school "${values.school}" in the registry`)
-    process.exit(2)
-  }
-  const reports = new MonthlyReports({ registry, store })
-  const out = (rows: Record<string, unknown>[], columns: string[]) => {
-    if (values.csv) process.stdout.write(toCsv(rows, columns))
-    else
-      console.table(rows.map((r) => Object.fromEntries(columns.filter((c) => c in r).map((c) => [c, r[c]]))))
-  }
-  if (values.readiness) {
-    const heard = lastReceivedFromStore(store)
-    const readiness = new Readiness({ registry, store, lastReceivedAt: (id) => heard.get(id) })
-    for (const school of registry.schools.values()) {
-      if (values.school && school.id !== values.school) continue
-      const r = readiness.check(school)
-      if (!r) continue
-      console.log(
-        `${r.name}: ${r.ready ? 'READY' : 'NOT READY'} for ${r.term.name ?? 'the term'} starting ${r.term.start} (in ${r.daysToTerm} days)`,
-      )
-      for (const c of r.checks) console.log(`  [${c.ok ? 'x' : ' '}] ${c.detail}`)
-    }
-  } else if (values.ranking) {
-    const rows = reports.ranking(month, (values.utility as Utility) ?? 'water')
-    out(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS)
-  } else {
-    const rows = reports
-      .monthly(month, values.school)
-      .filter((r) => !values.utility || r.utility === values.utility)
-    const named = rows.map((r) => ({ ...r, name: registry.schools.get(r.school)?.name ?? r.school }))
-    out(
-      named,
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) refuse(['report.cli.badMonth', { month }])
+  if (values.utility && !UTILITIES.includes(values.utility as Utility))
+    refuse(['report.cli.badUtility', { utilities: [...UTILITIES] }])
+  if (values.school && !registry.schools.has(values.school))
+    refuse(['report.cli.unknownSchool', { school: values.school }])
+  const store = openStore(resolve(env.DATA_DIR))
+  try {
+    const reports = new MonthlyReports({ registry, store })
+    const out = (rows: Record<string, unknown>[], columns: Parameters<typeof toTable>[1]) =>
       values.csv
-        ? MONTHLY_COLUMNS
-        : [
-            'school',
-            'utility',
-            'unit',
-            'actual',
-            'lastYear',
-            'expected',
-            'savingsPct',
-            'perPupil',
-            'outOfHoursShare',
-            'coverage',
-            'method',
-            'indicative',
-          ],
-    )
+        ? process.stdout.write(toCsv(rows, columns, { locale: lang, headers: values.headers as CsvHeaders }))
+        : console.log(toTable(rows, columns, lang))
+    if (values.readiness) {
+      const heard = lastReceivedFromStore(store)
+      const readiness = new Readiness({ registry, store, lastReceivedAt: (id) => heard.get(id) })
+      for (const school of registry.schools.values()) {
+        if (values.school && school.id !== values.school) continue
+        const r = readiness.check(school, Date.now(), lang)
+        if (!r) continue
+        console.log(readinessHeadline(lang, r))
+        for (const line of checklistLines(lang, r, school.timezone)) console.log(line)
+      }
+    } else if (values.ranking) {
+      const rows = rankingView(lang, reports.ranking(month, (values.utility as Utility) ?? 'water'))
+      out(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS)
+    } else {
+      const rows = reports
+        .monthly(month, values.school)
+        .filter((r) => !values.utility || r.utility === values.utility)
+      const named = rows.map((r) => ({ ...r, name: registry.schools.get(r.school)?.name ?? r.school }))
+      out(named, values.csv ? MONTHLY_COLUMNS : TABLE_COLUMNS)
+    }
+  } finally {
+    store.close()
   }
-  store.close()
 }
 
+/** --locale as given, so that even a refused command line is answered in it. */
+function localeArgument(argv: string[]): Locale | undefined {
+  const i = argv.findIndex((a) => a === '--locale' || a.startsWith('--locale='))
+  const v = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1]
+  return isLocale(v) ? v : undefined
+}
+
+const locale = localeArgument(process.argv.slice(2)) ?? startupLocale()
+const unknown = describeUnknownVariables(locale, unknownVariables())
+if (unknown) console.error(unknown)
 try {
-  main()
+  main(locale)
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`report: ${err.message}`)
+  if (err instanceof UsageError) {
+    console.error(err.explain(locale))
+    process.exit(2)
+  }
+  if (err instanceof SchoolmeterError) {
+    console.error(err.text(locale))
     process.exit(2)
   }
   throw err

@@ -1,12 +1,11 @@
-/** CSV that opens cleanly in a spreadsheet: UTF-8 with a byte-order mark (Excel needs it for Chinese names), CRLF lines, RFC 4180 quoting. */
-export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) => {
-    if (v === undefined || v === null) return ''
-    const s = String(v)
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
-  return `\uFEFF${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`
-}
+/**
+ * Reports as a person reads them — CSV for spreadsheets, tables for a terminal — with column
+ * names and values (utility, method, yes/no) in their language. The JSON is the machine format;
+ * a CSV with `headers: 'keys'` is too: the JSON's keys as column names and its values as they are.
+ */
+import { formatTable } from '../core/cli.js'
+import { formatNumber, formatQuantity, type Locale, type MessageKey, t } from '../core/i18n/index.js'
+import type { RankingRow } from './monthly.js'
 
 export const MONTHLY_COLUMNS = [
   'school',
@@ -25,7 +24,7 @@ export const MONTHLY_COLUMNS = [
   'coverage',
   'method',
   'indicative',
-]
+] as const
 
 export const RANKING_COLUMNS = [
   'rank',
@@ -40,4 +39,102 @@ export const RANKING_COLUMNS = [
   'coverage',
   'indicative',
   'reason',
-]
+  'reasonCode',
+] as const
+
+export type ReportColumn = (typeof MONTHLY_COLUMNS)[number] | (typeof RANKING_COLUMNS)[number]
+
+/** Columns for programs only: a person reads `reason`. */
+const MACHINE_ONLY = new Set<ReportColumn>(['reasonCode'])
+
+/** `names`: column names and values for a person, in their language; `keys`: the JSON's own. */
+export type CsvHeaders = 'names' | 'keys'
+
+const HEADERS: Record<ReportColumn, MessageKey> = {
+  school: 'report.column.school',
+  name: 'report.column.name',
+  utility: 'report.column.utility',
+  month: 'report.column.month',
+  unit: 'report.column.unit',
+  actual: 'report.column.actual',
+  lastYear: 'report.column.lastYear',
+  expected: 'report.column.expected',
+  savings: 'report.column.savings',
+  savingsPct: 'report.column.savingsPct',
+  perPupil: 'report.column.perPupil',
+  perM2: 'report.column.perM2',
+  outOfHoursShare: 'report.column.outOfHoursShare',
+  coverage: 'report.column.coverage',
+  method: 'report.column.method',
+  indicative: 'report.column.indicative',
+  rank: 'report.column.rank',
+  reason: 'report.column.reason',
+  reasonCode: 'report.column.reasonCode',
+}
+
+/** Values that are names from a closed list, said in the reader's words. */
+const VALUES: Partial<Record<ReportColumn, MessageKey>> = {
+  utility: 'report.utility',
+  unit: 'report.unit',
+  method: 'report.method',
+  indicative: 'report.yesNo',
+}
+
+export function columnName(locale: Locale, column: ReportColumn): string {
+  return t(locale, HEADERS[column])
+}
+
+/** A cell for a person: names in their words; numbers as they are (a spreadsheet computes with them). */
+function cellFor(locale: Locale, column: ReportColumn, v: unknown): string {
+  if (v === undefined || v === null) return ''
+  const words = VALUES[column]
+  if (words) return t(locale, words, { value: String(v) })
+  return String(v)
+}
+
+/** CSV that opens cleanly in a spreadsheet: UTF-8 with a byte-order mark (Excel needs it for Chinese names), CRLF lines, RFC 4180 quoting. */
+export function toCsv(
+  rows: Record<string, unknown>[],
+  columns: readonly ReportColumn[],
+  o: { locale: Locale; headers?: CsvHeaders },
+): string {
+  const forPeople = o.headers !== 'keys'
+  const shown = forPeople ? columns.filter((c) => !MACHINE_ONLY.has(c)) : columns
+  const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+  const cell = (c: ReportColumn, v: unknown) =>
+    quote(forPeople ? cellFor(o.locale, c, v) : v === undefined || v === null ? '' : String(v))
+  const header = shown.map((c) => quote(forPeople ? columnName(o.locale, c) : c))
+  return `\uFEFF${[header.join(','), ...rows.map((r) => shown.map((c) => cell(c, r[c])).join(','))].join('\r\n')}\r\n`
+}
+
+/** Columns whose numbers are shares 0..1, shown to a person as percentages. */
+const SHARES = new Set<ReportColumn>(['coverage', 'outOfHoursShare'])
+
+/** Rows as an aligned table for a terminal: names in the reader's words, numbers formatted for them. */
+export function toTable(
+  rows: Record<string, unknown>[],
+  columns: readonly ReportColumn[],
+  locale: Locale,
+): string {
+  const shown = columns.filter((c) => !MACHINE_ONLY.has(c))
+  const cell = (c: ReportColumn, v: unknown): string => {
+    if (v === undefined || v === null) return ''
+    if (typeof v === 'number' && c !== 'rank') {
+      if (SHARES.has(c)) return formatQuantity(locale, v * 100, '%', 0)
+      if (c === 'savingsPct') return formatQuantity(locale, v, '%', 1)
+      return formatNumber(locale, v, 1)
+    }
+    return cellFor(locale, c, v)
+  }
+  return formatTable([
+    shown.map((c) => columnName(locale, c)),
+    ...rows.map((r) => shown.map((c) => cell(c, r[c]))),
+  ])
+}
+
+/** Ranking rows with the sentence saying why an unranked row has no rank, in the reader's language. */
+export function rankingView(locale: Locale, rows: RankingRow[]): (RankingRow & { reason?: string })[] {
+  return rows.map((r) =>
+    r.reasonCode ? { ...r, reason: t(locale, 'report.reason', { value: r.reasonCode }) } : r,
+  )
+}

@@ -1,5 +1,13 @@
 export { fitBaseline, leastSquares, type MonthFeatures } from './baseline.js'
-export { MONTHLY_COLUMNS, RANKING_COLUMNS, toCsv } from './csv.js'
+export {
+  type CsvHeaders,
+  MONTHLY_COLUMNS,
+  RANKING_COLUMNS,
+  type ReportColumn,
+  rankingView,
+  toCsv,
+  toTable,
+} from './csv.js'
 export {
   MonthlyReports,
   type MonthlyRow,
@@ -9,10 +17,12 @@ export {
   type Utility,
 } from './monthly.js'
 export {
+  checklistLines,
   notifyReadiness,
   READINESS_DAYS_BEFORE,
   Readiness,
   type ReadinessReport,
+  readinessHeadline,
   renderReadiness,
 } from './readiness.js'
 export { Rollups } from './rollups.js'

@@ -218,7 +218,7 @@ export class MonthlyReports {
       ...others.map((r) => ({
         rank: null,
         ...pick(r, this.ctx.registry),
-        reason: r.coverage < MIN_TRAINING_COVERAGE ? 'coverage under 90 %' : 'no expected consumption',
+        reasonCode: r.coverage < MIN_TRAINING_COVERAGE ? ('low_coverage' as const) : ('no_expected' as const),
       })),
     ]
   }
@@ -236,7 +236,8 @@ export interface RankingRow {
   unit: string
   coverage: number
   indicative: boolean
-  reason?: string
+  /** Why an unranked row has no rank: `low_coverage` (under 90 %) or `no_expected` (nothing to compare with). */
+  reasonCode?: 'low_coverage' | 'no_expected'
 }
 
 function pick(r: MonthlyRow, registry: Registry): Omit<RankingRow, 'rank'> {

@@ -4,6 +4,17 @@
  * critical alert, and (in the heating season) every heating circuit reaching its supply setpoint.
  */
 import { Calendars } from '../core/calendar.js'
+import {
+  formatDate,
+  formatDateTime,
+  formatDaysFromNow,
+  formatQuantity,
+  type Locale,
+  type Message,
+  msg,
+  render,
+  t,
+} from '../core/i18n/index.js'
 import type { Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import type { Store } from '../store/index.js'
@@ -11,6 +22,7 @@ import type { Store } from '../store/index.js'
 export interface ReadinessCheck {
   check: 'meters_reporting' | 'no_open_critical_alerts' | 'heating_reaches_setpoint'
   ok: boolean
+  /** The line of the checklist, in the language the report was made for. */
   detail: string
   items?: Record<string, unknown>[]
 }
@@ -50,7 +62,13 @@ export class Readiness {
       .find((t) => t.start > today)
   }
 
-  check(school: School, now = (this.ctx.now ?? Date.now)()): ReadinessReport | undefined {
+  /** The checklist of the school's next term, written in `locale` (the school's by default). */
+  check(
+    school: School,
+    now = (this.ctx.now ?? Date.now)(),
+    locale: Locale = school.locale,
+  ): ReadinessReport | undefined {
+    const say = (m: Message) => render(locale, m)
     const term = this.nextTerm(school, now)
     if (!term) return undefined
     const cal = this.calendars.for(school)
@@ -68,10 +86,11 @@ export class Readiness {
       {
         check: 'meters_reporting',
         ok: silent.length === 0,
-        detail:
+        detail: say(
           silent.length === 0
-            ? `all ${meters.length} meters reported in the last day`
-            : `${silent.length} of ${meters.length} meters silent for over a day`,
+            ? msg('readiness.metersReporting.ok', { count: meters.length })
+            : msg('readiness.metersReporting.silent', { silent: silent.length, total: meters.length }),
+        ),
         ...(silent.length
           ? {
               items: silent.map((m) => ({
@@ -85,8 +104,11 @@ export class Readiness {
       {
         check: 'no_open_critical_alerts',
         ok: critical.length === 0,
-        detail:
-          critical.length === 0 ? 'no open critical alert' : `${critical.length} critical alert(s) open`,
+        detail: say(
+          critical.length === 0
+            ? msg('readiness.critical.none')
+            : msg('readiness.critical.open', { count: critical.length }),
+        ),
         ...(critical.length
           ? {
               items: critical.map((a) => ({ alert: a.id, rule: a.rule, meter: a.meter, message: a.message })),
@@ -115,16 +137,21 @@ export class Readiness {
           ? {
               check: 'heating_reaches_setpoint',
               ok: failing.length === 0,
-              detail:
+              detail: say(
                 failing.length === 0
-                  ? `all ${circuits.length} heating circuits reached their setpoint in the last day`
-                  : `${failing.length} of ${circuits.length} circuits did not reach their setpoint (−${tol} K) in the last day`,
+                  ? msg('readiness.heating.ok', { count: circuits.length })
+                  : msg('readiness.heating.failing', {
+                      failing: failing.length,
+                      total: circuits.length,
+                      tolerance: tol,
+                    }),
+              ),
               items: results,
             }
           : {
               check: 'heating_reaches_setpoint',
               ok: true,
-              detail: 'outside the heating season: not checked',
+              detail: say(msg('readiness.heating.offSeason')),
             },
       )
     }
@@ -144,18 +171,93 @@ function lastHeard(ms: number | undefined, school: School): string {
   return ms === undefined ? 'never' : formatInstant(ms, school.timezone)
 }
 
-/** The checklist as one e-mail. */
-export function renderReadiness(r: ReadinessReport): { subject: string; text: string } {
-  const lines = r.checks.map((c) => {
-    const items = (c.items ?? [])
-      .filter((i) => i.ok !== true)
-      .map((i) => `      - ${Object.values(i).join(', ')}`)
-    return [`  [${c.ok ? 'x' : ' '}] ${c.detail}`, ...items].join('\n')
-  })
-  return {
-    subject: `${r.ready ? 'Ready' : 'NOT ready'} for the new term: ${r.name}, term starts ${r.term.start}`,
-    text: `Start-of-term check for ${r.name} (${r.school}), ${r.daysToTerm} days before ${r.term.name ?? 'the term'} starts on ${r.term.start}.\n\n${lines.join('\n')}\n\nChecked ${r.checkedAt}.\n`,
+/** The term as a reader names it: its own name, or "the term". */
+function termName(locale: Locale, r: ReadinessReport): string {
+  return r.term.name ?? t(locale, 'readiness.term')
+}
+
+/** A checklist item that failed, as a line: which meter, alert or circuit, and what is wrong with it. */
+function itemLine(
+  locale: Locale,
+  check: ReadinessCheck['check'],
+  item: Record<string, unknown>,
+  zone: string,
+) {
+  const s = (v: unknown) => String(v ?? '')
+  switch (check) {
+    case 'meters_reporting': {
+      const heard = Date.parse(s(item.lastHeard))
+      return t(locale, 'readiness.item.silent', {
+        meter: s(item.meter),
+        building: s(item.building),
+        lastHeard: Number.isNaN(heard) ? t(locale, 'readiness.never') : formatDateTime(locale, heard, zone),
+      })
+    }
+    case 'no_open_critical_alerts':
+      return t(locale, 'readiness.item.alert', {
+        id: s(item.alert),
+        rule: s(item.rule),
+        meter: s(item.meter),
+        message: s(item.message),
+      })
+    case 'heating_reaches_setpoint':
+      return t(locale, 'readiness.item.circuit', {
+        meter: s(item.meter),
+        building: s(item.building),
+        highest:
+          typeof item.highestSupplyC === 'number'
+            ? formatQuantity(locale, item.highestSupplyC, 'degC')
+            : t(locale, 'readiness.noSupply'),
+        setpoint: formatQuantity(locale, Number(item.setpointC), 'degC'),
+      })
   }
+}
+
+/** The checklist as lines: a box per check, ticked when it passed, the failing items under it. */
+export function checklistLines(locale: Locale, r: ReadinessReport, zone: string): string[] {
+  return r.checks.flatMap((c) => [
+    `  [${c.ok ? 'x' : ' '}] ${c.detail}`,
+    ...(c.items ?? [])
+      .filter((i) => i.ok !== true)
+      .map((i) => `      - ${itemLine(locale, c.check, i, zone)}`),
+  ])
+}
+
+/** The checklist as one e-mail, in `locale` (the language the report was made in). */
+export function renderReadiness(
+  r: ReadinessReport,
+  locale: Locale,
+  zone = 'Asia/Shanghai',
+): { subject: string; text: string } {
+  const start = formatDate(locale, r.term.start)
+  return {
+    subject: t(locale, 'readiness.mail.subject', { ready: r.ready, school: r.name, start }),
+    text: [
+      t(locale, 'readiness.mail.intro', {
+        school: r.name,
+        id: r.school,
+        days: r.daysToTerm,
+        term: termName(locale, r),
+        start,
+      }),
+      '',
+      ...checklistLines(locale, r, zone),
+      '',
+      t(locale, 'readiness.mail.checked', { at: formatDateTime(locale, Date.parse(r.checkedAt), zone) }),
+      '',
+    ].join('\n'),
+  }
+}
+
+/** One line saying whether a school is ready for its next term, and when that term starts. */
+export function readinessHeadline(locale: Locale, r: ReadinessReport): string {
+  return t(locale, 'readiness.headline', {
+    school: r.name,
+    ready: r.ready,
+    term: termName(locale, r),
+    start: formatDate(locale, r.term.start),
+    when: formatDaysFromNow(locale, r.daysToTerm),
+  })
 }
 
 /**
@@ -185,7 +287,7 @@ export function notifyReadiness(
     const body = JSON.stringify({ event: 'readiness', school: school.id, report })
     for (const w of n.webhooks ?? []) store.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
     if (email) {
-      const mail = JSON.stringify(renderReadiness(report))
+      const mail = JSON.stringify(renderReadiness(report, school.locale, school.timezone))
       for (const to of new Set([...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])])) {
         store.outbox.enqueueMessage(key, 'email', to, mail, now, now)
       }

@@ -248,4 +248,74 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'health.influx.up': 'writing to {target}; {lines, plural, one {# line} other {# lines}} in the spool',
   'health.influx.down':
     'cannot write to {target} ({error}); {lines, plural, one {# line} other {# lines}} spooled to disk',
+
+  // ---- Reports: monthly rows, ranking, CSV and tables (reports/csv.ts, reports/cli.ts), start-of-term readiness (reports/readiness.ts) ----
+  'report.column.school': 'School id',
+  'report.column.name': 'School',
+  'report.column.utility': 'Utility',
+  'report.column.month': 'Month',
+  'report.column.unit': 'Unit',
+  'report.column.actual': 'Actual',
+  'report.column.lastYear': 'Same month last year',
+  'report.column.expected': 'Expected',
+  'report.column.savings': 'Savings',
+  'report.column.savingsPct': 'Savings (%)',
+  'report.column.perPupil': 'Per pupil',
+  'report.column.perM2': 'Per m²',
+  'report.column.outOfHoursShare': 'Used while empty (share)',
+  'report.column.coverage': 'Data coverage (share)',
+  'report.column.method': 'Method',
+  'report.column.indicative': 'Indicative only',
+  'report.column.rank': 'Rank',
+  'report.column.reason': 'Why unranked',
+  'report.column.reasonCode': 'Reason code',
+  'report.utility': '{value, select, water {water} electricity {electricity} heat {heat} other {{value}}}',
+  'report.unit': '{value, select, m3 {m³} kWh {kWh} other {{value}}}',
+  'report.method':
+    '{value, select, regression {baseline model} last_year_scaled {last year, scaled by school days} none {none} other {{value}}}',
+  'report.yesNo': '{value, select, true {yes} other {no}}',
+  'report.reason':
+    '{value, select, low_coverage {data coverage under 90 %} no_expected {no expected consumption to compare with} other {{value}}}',
+  'report.cli.usage': `usage: npm run report -- [options]
+
+  --month YYYY-MM     the month (default: this month, to date)
+  --school ID         one school
+  --utility U         water, electricity or heat (ranking: default water)
+  --ranking           the district ranking instead of the monthly rows
+  --readiness         the start-of-term checklist of each school's next term
+  --csv               CSV (UTF-8, for spreadsheets) instead of a table
+  --headers keys      with --csv: the JSON's field names and values, for programs
+                      (default names: column names and values in the report's language)
+  --locale L          zh-CN or en (default: LOCALE, else the district's)
+  -h, --help          this text
+
+Reads DATA_DIR (default ./data) and CONFIG (default: the demo district), as the service does.`,
+  'report.cli.badMonth': '--month takes YYYY-MM, e.g. 2026-10, not "{month}"',
+  'report.cli.badUtility': '--utility is one of {utilities}',
+  'report.cli.unknownSchool': 'no school "{school}" in the registry',
+  'report.cli.badLocale': '--locale is one of {locales}, not "{locale}"',
+  'report.cli.badHeaders': '--headers is names or keys, not "{headers}"',
+  'readiness.metersReporting.ok':
+    '{count, plural, one {the only meter reported} other {all # meters reported}} in the last day',
+  'readiness.metersReporting.silent': '{silent} of {total} meters silent for over a day',
+  'readiness.critical.none': 'no open critical alert',
+  'readiness.critical.open': '{count, plural, one {# critical alert open} other {# critical alerts open}}',
+  'readiness.heating.ok':
+    '{count, plural, one {the heating circuit reached its setpoint} other {all # heating circuits reached their setpoint}} in the last day',
+  'readiness.heating.failing':
+    '{failing} of {total} circuits did not reach their setpoint (−{tolerance} K) in the last day',
+  'readiness.heating.offSeason': 'outside the heating season: not checked',
+  'readiness.term': 'the term',
+  'readiness.never': 'never',
+  'readiness.noSupply': 'no reading',
+  'readiness.item.silent': '{meter} ({building}): last reading {lastHeard}',
+  'readiness.item.alert': 'alert {id}, {rule} on {meter}: {message}',
+  'readiness.item.circuit': '{meter} ({building}): highest supply {highest}, setpoint {setpoint}',
+  'readiness.headline':
+    '{school}: {ready, select, true {READY} other {NOT READY}} for {term}, which starts on {start} ({when})',
+  'readiness.mail.subject':
+    '{ready, select, true {Ready} other {NOT ready}} for the new term: {school}, term starts {start}',
+  'readiness.mail.intro':
+    'Start-of-term check for {school} ({id}), {days, plural, one {# day} other {# days}} before {term} starts on {start}.',
+  'readiness.mail.checked': 'Checked {at}.',
 } as const satisfies Record<string, string>

@@ -226,4 +226,72 @@ export const zhCN: Record<keyof typeof en, string> = {
   'health.influx.off': '未配置：读数不归档',
   'health.influx.up': '正在写入 {target}；缓冲区中有 {lines, plural, other {# 行}}',
   'health.influx.down': '无法写入 {target}（{error}）；已有 {lines, plural, other {# 行}}暂存到磁盘',
+
+  // ---- Reports: monthly rows, ranking, CSV and tables (reports/csv.ts, reports/cli.ts), start-of-term readiness (reports/readiness.ts) ----
+  'report.column.school': '学校编号',
+  'report.column.name': '学校',
+  'report.column.utility': '类别',
+  'report.column.month': '月份',
+  'report.column.unit': '单位',
+  'report.column.actual': '实际用量',
+  'report.column.lastYear': '去年同期',
+  'report.column.expected': '预期用量',
+  'report.column.savings': '节约量',
+  'report.column.savingsPct': '节约率（%）',
+  'report.column.perPupil': '生均用量',
+  'report.column.perM2': '单位面积用量',
+  'report.column.outOfHoursShare': '非在校时段用量占比',
+  'report.column.coverage': '数据完整率',
+  'report.column.method': '计算方法',
+  'report.column.indicative': '仅供参考',
+  'report.column.rank': '排名',
+  'report.column.reason': '未排名原因',
+  'report.column.reasonCode': '原因代码',
+  'report.utility': '{value, select, water {用水} electricity {用电} heat {供热} other {{value}}}',
+  'report.unit': '{value, select, m3 {立方米} kWh {千瓦时} other {{value}}}',
+  'report.method':
+    '{value, select, regression {基准期回归模型} last_year_scaled {去年同期按上课天数折算} none {无} other {{value}}}',
+  'report.yesNo': '{value, select, true {是} other {否}}',
+  'report.reason':
+    '{value, select, low_coverage {数据完整率不足 90%} no_expected {没有可比较的预期用量} other {{value}}}',
+  'report.cli.usage': `用法：npm run report -- [选项]
+
+  --month YYYY-MM     月份（默认：本月截至目前）
+  --school 编号       只看一所学校
+  --utility 类别      water（用水）、electricity（用电）或 heat（供热）（排名默认 water）
+  --ranking           学区排名，而不是逐月明细
+  --readiness         各校下学期的开学准备检查单
+  --csv               输出 CSV（UTF-8，可用电子表格打开），而不是表格
+  --headers keys      与 --csv 同用：使用 JSON 的字段名和原始值，供程序读取
+                      （默认 names：列名和取值使用报表语言）
+  --locale 语言       zh-CN 或 en（默认：LOCALE，否则跟随学区）
+  -h, --help          显示本说明
+
+与服务相同，读取 DATA_DIR（默认 ./data）和 CONFIG（默认：演示学区）。`,
+  'report.cli.badMonth': '--month 须为 YYYY-MM 格式，例如 2026-10，而不是“{month}”',
+  'report.cli.badUtility': '--utility 须为以下之一：{utilities}',
+  'report.cli.unknownSchool': '台账中没有学校“{school}”',
+  'report.cli.badLocale': '--locale 须为以下之一：{locales}，而不是“{locale}”',
+  'report.cli.badHeaders': '--headers 须为 names 或 keys，而不是“{headers}”',
+  'readiness.metersReporting.ok': '{count, plural, other {全部 # 块表计}}在最近一天内都有上报',
+  'readiness.metersReporting.silent': '{total} 块表计中有 {silent} 块超过一天没有上报',
+  'readiness.critical.none': '没有未处理的严重告警',
+  'readiness.critical.open': '{count, plural, other {有 # 条严重告警尚未处理}}',
+  'readiness.heating.ok': '{count, plural, other {全部 # 个供热回路}}在最近一天内都达到了设定供水温度',
+  'readiness.heating.failing':
+    '{total} 个供热回路中有 {failing} 个在最近一天内未达到设定供水温度（允许偏差 {tolerance} K）',
+  'readiness.heating.offSeason': '非供暖季，不检查',
+  'readiness.term': '新学期',
+  'readiness.never': '从未上报',
+  'readiness.noSupply': '无读数',
+  'readiness.item.silent': '{meter}（{building}）：最后一次上报 {lastHeard}',
+  'readiness.item.alert': '告警 {id}：{meter} 的 {rule}：{message}',
+  'readiness.item.circuit': '{meter}（{building}）：最高供水温度 {highest}，设定 {setpoint}',
+  'readiness.headline':
+    '{school}：{ready, select, true {已就绪} other {未就绪}}，{term}于 {start} 开学（{when}）',
+  'readiness.mail.subject':
+    '{ready, select, true {开学准备已就绪} other {开学准备未就绪}}：{school}，{start} 开学',
+  'readiness.mail.intro':
+    '{school}（{id}）开学前检查：距{term}开学（{start}）还有 {days, plural, other {# 天}}。',
+  'readiness.mail.checked': '检查时间：{at}。',
 }

@@ -62,11 +62,31 @@ describe('report API', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const text = new TextDecoder().decode(bytes.slice(3))
     const lines = text.trimEnd().split('\r\n')
+    // For people: column names and values in the district's language (Chinese by default).
     expect(lines[0]).toBe(
+      '学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考',
+    )
+    expect(lines[1]).toMatch(/^north-primary,北区小学 \(North Primary\),用水,2026-10,立方米,\d/)
+    expect(lines).toHaveLength(4)
+    // For programs: the JSON's keys and values, whatever the language.
+    const keys = await (
+      await fetch(
+        `${svc.httpUrl}/api/v1/reports/monthly?month=2026-10&school=north-primary&format=csv&headers=keys`,
+      )
+    ).text()
+    const keyLines = keys.trimEnd().split('\r\n')
+    expect(keyLines[0]).toBe(
       'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative',
     )
-    expect(lines[1]).toMatch(/^north-primary,北区小学 \(North Primary\),water,2026-10,m3,/)
-    expect(lines).toHaveLength(4)
+    expect(keyLines[1]).toMatch(
+      /^north-primary,北区小学 \(North Primary\),water,2026-10,m3,\d[\d.]*,.*,none,true$/,
+    )
+    const english = await (
+      await fetch(
+        `${svc.httpUrl}/api/v1/reports/monthly?month=2026-10&school=north-primary&format=csv&lang=en`,
+      )
+    ).text()
+    expect(english.split('\r\n')[1]).toMatch(/^north-primary,北区小学 \(North Primary\),water,2026-10,m³,/)
     const viaAccept = await fetch(`${svc.httpUrl}/api/v1/reports/monthly?month=2026-10`, {
       headers: { accept: 'text/csv' },
     })
@@ -77,19 +97,33 @@ describe('report API', () => {
     const { body } = await getJson(`${svc.httpUrl}/api/v1/reports/ranking?month=2026-10&utility=electricity`)
     expect(body).toHaveLength(2)
     for (const r of body)
-      expect(r).toMatchObject({ rank: null, reason: 'no expected consumption', utility: 'electricity' })
+      expect(r).toMatchObject({
+        rank: null,
+        reasonCode: 'no_expected',
+        reason: '没有可比较的预期用量',
+        utility: 'electricity',
+      })
+    const english = await getJson(
+      `${svc.httpUrl}/api/v1/reports/ranking?month=2026-10&utility=electricity&lang=en`,
+    )
+    expect(english.body[0].reason).toBe('no expected consumption to compare with')
   })
 
   it('readiness: a checklist per school for its next term', async () => {
     const { body } = await getJson(`${svc.httpUrl}/api/v1/reports/readiness?school=south-primary`)
     expect(body).toHaveLength(1)
     expect(body[0]).toMatchObject({ school: 'south-primary', term: { start: '2027-02-22' } })
-    // The simulated readings stopped on 2 November: the meters count as silent by today's clock.
+    // The readings were received just now (by the wall clock), so every meter counts as reporting.
     expect(body[0].checks.map((c: { check: string }) => c.check)).toEqual([
       'meters_reporting',
       'no_open_critical_alerts',
       'heating_reaches_setpoint',
     ])
+    expect(body[0].checks[0]).toMatchObject({ ok: true, detail: '全部 4 块表计在最近一天内都有上报' })
+    const english = await getJson(`${svc.httpUrl}/api/v1/reports/readiness?school=south-primary`, {
+      headers: { 'accept-language': 'en-US,en;q=0.9' },
+    })
+    expect(english.body[0].checks[0].detail).toBe('all 4 meters reported in the last day')
   })
 
   it('rejects bad months and unknown schools', async () => {

@@ -49,9 +49,35 @@ describe('start-of-term readiness', () => {
       { meter: 'N-H', building: 'main', setpointC: 65, highestSupplyC: 66, ok: true },
       { meter: 'N-H2', building: 'main', setpointC: 60, highestSupplyC: 48, ok: false },
     ])
-    expect(renderReadiness(r).subject).toBe(
-      'NOT ready for the new term: North School, term starts 2027-02-22',
-    )
+    // Written in the school's language: the district names none, so Chinese.
+    expect(r.checks.map((c) => c.detail)).toEqual([
+      '3 块表计中有 1 块超过一天没有上报',
+      '没有未处理的严重告警',
+      '2 个供热回路中有 1 个在最近一天内未达到设定供水温度（允许偏差 5 K）',
+    ])
+    expect(renderReadiness(r, 'zh-CN')).toEqual({
+      subject: '开学准备未就绪：North School，2027年2月22日 开学',
+      text:
+        'North School（north）开学前检查：距Spring 2027开学（2027年2月22日）还有 7 天。\n\n' +
+        '  [ ] 3 块表计中有 1 块超过一天没有上报\n' +
+        '      - N-H2（main）：最后一次上报 从未上报\n' +
+        '  [x] 没有未处理的严重告警\n' +
+        '  [ ] 2 个供热回路中有 1 个在最近一天内未达到设定供水温度（允许偏差 5 K）\n' +
+        '      - N-H2（main）：最高供水温度 48°C，设定 60°C\n\n' +
+        '检查时间：2027年2月15日 08:00。\n',
+    })
+    const en = new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(school, now, 'en')!
+    expect(renderReadiness(en, 'en')).toEqual({
+      subject: 'NOT ready for the new term: North School, term starts Feb 22, 2027',
+      text:
+        'Start-of-term check for North School (north), 7 days before Spring 2027 starts on Feb 22, 2027.\n\n' +
+        '  [ ] 1 of 3 meters silent for over a day\n' +
+        '      - N-H2 (main): last reading never\n' +
+        '  [x] no open critical alert\n' +
+        '  [ ] 1 of 2 circuits did not reach their setpoint (−5 K) in the last day\n' +
+        '      - N-H2 (main): highest supply 48°C, setpoint 60°C\n\n' +
+        'Checked Feb 15, 2027, 8:00 AM.\n',
+    })
   })
 
   it('is sent once per school and term, through the outbox', async () => {
@@ -72,8 +98,8 @@ describe('start-of-term readiness', () => {
       },
     }).drain()
     expect(sent.sort()).toEqual([
-      'fix@north.example: NOT ready for the new term: North School, term starts 2027-02-22',
-      'fm@north.example: NOT ready for the new term: North School, term starts 2027-02-22',
+      'fix@north.example: 开学准备未就绪：North School，2027年2月22日 开学',
+      'fm@north.example: 开学准备未就绪：North School，2027年2月22日 开学',
       'schools/north/readiness',
     ])
   })

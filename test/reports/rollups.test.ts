@@ -74,13 +74,23 @@ describe('rollups', () => {
     expect(a.store.rollups.get('W1', hour)!.used).toBeCloseTo(60, 6)
   })
 
-  it('CSV opens in a spreadsheet with Chinese names intact', () => {
-    const csv = toCsv(
-      [{ school: 'a', name: '阳光小学, "Sunshine"', utility: 'water', actual: 1.5 }],
-      MONTHLY_COLUMNS,
+  it('CSV opens in a spreadsheet with Chinese names intact; for programs, the JSON keys and values', () => {
+    const rows = [
+      { school: 'a', name: '阳光小学, "Sunshine"', utility: 'water', actual: 1.5, indicative: true },
+    ]
+    const keys = toCsv(rows, MONTHLY_COLUMNS, { locale: 'zh-CN', headers: 'keys' })
+    expect(keys.startsWith('\uFEFFschool,name,utility,month')).toBe(true)
+    expect(keys).toContain('a,"阳光小学, ""Sunshine""",water,,,1.5,,,,,,,,,,true')
+    expect(keys.endsWith('\r\n')).toBe(true)
+    const zh = toCsv(rows, MONTHLY_COLUMNS, { locale: 'zh-CN' }).split('\r\n')
+    expect(zh[0]).toBe(
+      '\uFEFF学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考',
     )
-    expect(csv.startsWith('\uFEFFschool,name,utility,month')).toBe(true)
-    expect(csv).toContain('a,"阳光小学, ""Sunshine""",water,,,1.5')
-    expect(csv.endsWith('\r\n')).toBe(true)
+    expect(zh[1]).toBe('a,"阳光小学, ""Sunshine""",用水,,,1.5,,,,,,,,,,是')
+    const en = toCsv(rows, MONTHLY_COLUMNS, { locale: 'en' }).split('\r\n')
+    expect(en[0]).toBe(
+      '\uFEFFSchool id,School,Utility,Month,Unit,Actual,Same month last year,Expected,Savings,Savings (%),Per pupil,Per m²,Used while empty (share),Data coverage (share),Method,Indicative only',
+    )
+    expect(en[1]).toBe('a,"阳光小学, ""Sunshine""",water,,,1.5,,,,,,,,,,yes')
   })
 })
