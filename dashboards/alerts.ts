@@ -25,7 +25,9 @@
  *   would show the escalated alert twice, still open as a warning and resolved as critical.
  */
 import { AnnotationQueryBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
+import type { MessageKey } from '../core/i18n/index.js'
 import type { RuleId } from '../rules/index.js'
+import type { Words } from './board.js'
 import { DATASOURCE, influxql } from './influxql.js'
 import { COLOR_TEXT, MERGE, organize, sortBy, table } from './panels.js'
 import { timeAnd } from './queries.js'
@@ -103,8 +105,15 @@ const SEVERITY_COLOURS = {
  * whenever they opened) or changed in it (query B, resolved ones included), with their latest
  * status. An alert in both answers is the same row, which Grafana's merge shows once.
  */
-export function alertTable(title: string, description: string, where: string, o: { school: boolean }) {
+export function alertTable(
+  title: string,
+  description: string,
+  where: string,
+  o: { school: boolean; say: Words },
+) {
   const hide = ['transition', ...(o.school ? [] : ['school'])]
+  const column = (name: string) => o.say('dash.alerts.column', { name })
+  const lastChange = column('time')
   return table(title, description)
     .withTarget(influxql`${activeAlerts(where)}`.refId('A').table())
     .withTarget(influxql`${changedAlerts(where)}`.refId('B').table())
@@ -112,47 +121,61 @@ export function alertTable(title: string, description: string, where: string, o:
     .withTransformation(
       organize(
         {
-          Time: 'Last change',
-          school: 'School',
-          rule: 'Rule',
-          meter: 'Meter',
-          severity: 'Severity',
-          status: 'Status',
-          message: 'Message',
-          id: 'Alert',
+          Time: lastChange,
+          school: column('school'),
+          rule: column('rule'),
+          meter: column('meter'),
+          severity: column('severity'),
+          status: column('status'),
+          message: column('message'),
+          id: column('id'),
         },
         hide,
         ['Time', 'school', 'rule', 'meter', 'severity', 'status', 'message', 'id'],
       ),
     )
-    .overrideByName('Last change', [
+    .overrideByName(lastChange, [
       { id: 'unit', value: 'dateTimeAsIso' },
       { id: 'custom.width', value: 170 },
     ])
-    .overrideByName('Status', [
-      { id: 'mappings', value: [STATUS_COLOURS] },
+    .overrideByName(column('status'), [
+      { id: 'mappings', value: [valueNames(STATUS_COLOURS, 'dash.alerts.status', o.say)] },
       { id: 'custom.cellOptions', value: COLOR_TEXT },
       { id: 'custom.width', value: 110 },
     ])
-    .overrideByName('Severity', [
-      { id: 'mappings', value: [SEVERITY_COLOURS] },
+    .overrideByName(column('severity'), [
+      { id: 'mappings', value: [valueNames(SEVERITY_COLOURS, 'dash.alerts.severity', o.say)] },
       { id: 'custom.cellOptions', value: COLOR_TEXT },
       { id: 'custom.width', value: 90 },
     ])
-    .overrideByName('Alert', [
+    .overrideByName(column('id'), [
       { id: 'decimals', value: 0 },
       { id: 'custom.width', value: 70 },
     ])
-    .sortBy([sortBy('Last change', true)])
+    .sortBy([sortBy(lastChange, true)])
+}
+
+/** A value mapping that colours each value and shows it in the reader's words. */
+function valueNames(
+  mapping: { type: string; options: Record<string, { color: string; index: number }> },
+  key: MessageKey,
+  say: Words,
+) {
+  return {
+    type: mapping.type,
+    options: Object.fromEntries(
+      Object.entries(mapping.options).map(([value, o]) => [value, { ...o, text: say(key, { value }) }]),
+    ),
+  }
 }
 
 /**
  * Every alert transition as a Grafana annotation: the alert's message as text, the rule, meter,
  * severity and transition as tags.
  */
-export function alertAnnotations(where: string) {
+export function alertAnnotations(where: string, say: Words) {
   return new AnnotationQueryBuilder()
-    .name('Alerts')
+    .name(say('dash.alerts.annotations'))
     .datasource({ ...DATASOURCE })
     .enable(true)
     .iconColor('red')

@@ -5,6 +5,7 @@ import {
   DashboardLinkBuilder,
   DashboardLinkType,
 } from '@grafana/grafana-foundation-sdk/dashboard'
+import { type MessageKey, type MessageParams, t } from '../core/i18n/index.js'
 import type { DistrictFacts } from './facts.js'
 
 export const TAG = 'schoolmeter'
@@ -34,7 +35,7 @@ export function board(o: BoardOptions, facts: DistrictFacts): DashboardBuilder {
       .tooltip(DashboardCursorSync.Crosshair)
       .editable()
       .link(
-        new DashboardLinkBuilder('schoolmeter')
+        new DashboardLinkBuilder(t(facts.locale, 'dash.links'))
           .type(DashboardLinkType.Dashboards)
           .tags([TAG])
           .asDropdown(true)
@@ -42,4 +43,11 @@ export function board(o: BoardOptions, facts: DistrictFacts): DashboardBuilder {
           .keepTime(true),
       )
   )
+}
+
+export type Words = (key: MessageKey, params?: MessageParams) => string
+
+/** The district's words for a dashboard's titles, descriptions and labels. */
+export function wordsFor(facts: DistrictFacts): Words {
+  return (key, params) => t(facts.locale, key, params)
 }

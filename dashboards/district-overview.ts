@@ -7,7 +7,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { activeBy, alertTable, openedBy } from './alerts.js'
-import { board } from './board.js'
+import { board, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql, refId } from './influxql.js'
 import {
@@ -27,18 +27,16 @@ import { type Consuming, consumption, coverage, metersHeard, TZ, totalBy, totalP
 import { outdoorVariable, tagIn, timezoneVariable, topLevelVariable } from './variables.js'
 
 const ALL_TOP_LEVEL = tagIn('meter', 'top_level')
-const UTILITIES: [Consuming, string][] = [
-  ['water', 'Water'],
-  ['electricity', 'Electricity'],
-  ['heat', 'Heat'],
-]
+const UTILITIES: Consuming[] = ['water', 'electricity', 'heat']
 
 export function districtOverview(facts: DistrictFacts): Dashboard {
+  const say = wordsFor(facts)
+  const school = say('dash.column.school')
   const d = board(
     {
       uid: 'schoolmeter-district',
-      title: 'District overview',
-      description: 'All schools side by side: consumption of top-level meters and data coverage.',
+      title: say('dash.district.title'),
+      description: say('dash.district.description'),
       from: 'now/M',
     },
     facts,
@@ -48,11 +46,15 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     .withVariable(outdoorVariable(facts))
   const grid = new Grid(d)
 
-  grid.row('District totals')
-  for (const [kind, name] of UTILITIES) {
+  grid.row(say('dash.district.row.totals'))
+  for (const kind of UTILITIES) {
     const c = consumption(kind)
     grid.add(
-      stat(name, c.unit, `${name} counted by the top-level meters of every school in the range.`).withTarget(
+      stat(
+        say('dash.utility', { kind }),
+        c.unit,
+        say('dash.district.total.description', { kind }),
+      ).withTarget(
         influxql`SELECT sum("${c.field}")${c.scale} FROM "${kind}" WHERE ${ALL_TOP_LEVEL} AND $timeFilter`.refId(
           'A',
         ),
@@ -62,47 +64,37 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     )
   }
   const heard = stat(
-    'Meters heard',
+    say('dash.district.heard.title'),
     'short',
-    'Meters of each kind that sent at least one reading in the range.',
+    say('dash.district.heard.description'),
   ).textMode(common.BigValueTextMode.ValueAndName)
   for (const [i, kind] of (['water', 'electricity', 'heat', 'temperature'] as const).entries()) {
-    heard.withTarget(influxql`${metersHeard(kind, '')}`.refId(refId(i)).alias(kind))
+    heard.withTarget(influxql`${metersHeard(kind, '')}`.refId(refId(i)).alias(say('dash.kind', { kind })))
   }
   grid.add(heard, 6, 4)
 
-  grid.row('Alerts')
-  const counts = (tag: string, name: string) =>
-    table(
-      `Alerts by ${tag}`,
-      'Alerts opened in the range, and alerts still active (open or acknowledged) at its end, ' +
-        'whenever they opened.',
-    )
+  grid.row(say('dash.row.alerts'))
+  const opened = say('dash.district.counts.opened')
+  const counts = (tag: 'school' | 'rule', name: string) =>
+    table(say('dash.district.counts.title', { tag }), say('dash.district.counts.description'))
       .withTarget(influxql`${openedBy(tag, '', 'opened')}`.refId('A').table())
       .withTarget(influxql`${activeBy(tag, '', 'active')}`.refId('B').table())
       .withTransformation(MERGE)
-      .withTransformation(organize({ [tag]: name, opened: 'Opened', active: 'Active at the end' }))
-      .sortBy([sortBy('Opened', true)])
-  grid.add(counts('school', 'School'), 10, 7)
-  grid.add(counts('rule', 'Rule'), 14, 7)
+      .withTransformation(organize({ [tag]: name, opened, active: say('dash.district.counts.active') }))
+      .sortBy([sortBy(opened, true)])
+  grid.add(counts('school', school), 10, 7)
+  grid.add(counts('rule', say('dash.column.rule')), 14, 7)
   grid.add(
-    alertTable(
-      'Alerts of the range, latest status',
-      'One row per rule and meter: alerts active at the end of the range, whenever they opened, and ' +
-        'alerts that changed in it, with their latest transition. The alert number is the id of ' +
-        'the API (GET /api/v1/alerts/{id}), which holds the evidence.',
-      '',
-      { school: true },
-    ),
+    alertTable(say('dash.district.alerts.title'), say('dash.district.alerts.description'), '', {
+      school: true,
+      say,
+    }),
     24,
     9,
   )
 
-  grid.row('Schools side by side')
-  const bySchool = table(
-    'Consumption by school',
-    'Top-level meters only, so that a sub-meter is not counted twice. Water in m³, energy in kWh.',
-  )
+  grid.row(say('dash.district.row.schools'))
+  const bySchool = table(say('dash.district.bySchool.title'), say('dash.district.bySchool.description'))
     .withTarget(influxql`${totalBy('water', 'school', ALL_TOP_LEVEL, 'water_m3')}`.refId('A').table())
     .withTarget(
       influxql`${totalBy('electricity', 'school', ALL_TOP_LEVEL, 'electricity_kwh')}`.refId('B').table(),
@@ -111,20 +103,16 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     .withTransformation(MERGE)
     .withTransformation(
       organize({
-        school: 'School',
-        water_m3: 'Water (m³)',
-        electricity_kwh: 'Electricity (kWh)',
-        heat_kwh: 'Heat (kWh)',
+        school,
+        water_m3: say('dash.column.waterM3'),
+        electricity_kwh: say('dash.column.electricityKwh'),
+        heat_kwh: say('dash.column.heatKwh'),
       }),
     )
     .decimals(1)
   grid.add(bySchool, 12, 8)
 
-  const cover = table(
-    'Data coverage by school',
-    'Share of hours in the range in which each meter sent at least one reading, averaged over the ' +
-      "school's meters of each kind. Reports count a month with less than 90 % as indicative.",
-  )
+  const cover = table(say('dash.district.coverage.title'), say('dash.district.coverage.description'))
     .unit('percent')
     .decimals(1)
     .min(0)
@@ -134,11 +122,11 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     .withTransformation(MERGE)
     .withTransformation(
       organize({
-        school: 'School',
-        water_pct: 'Water',
-        electricity_pct: 'Electricity',
-        heat_pct: 'Heat',
-        temperature_pct: 'Temperature',
+        school,
+        water_pct: say('dash.utility', { kind: 'water' }),
+        electricity_pct: say('dash.utility', { kind: 'electricity' }),
+        heat_pct: say('dash.utility', { kind: 'heat' }),
+        temperature_pct: say('dash.utility', { kind: 'temperature' }),
       }),
     )
   for (const [i, kind] of (['water', 'electricity', 'heat', 'temperature'] as const).entries()) {
@@ -146,11 +134,15 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
   }
   grid.add(cover, 12, 8)
 
-  grid.row('Day by day')
-  for (const [kind, name] of UTILITIES) {
+  grid.row(say('dash.district.row.daily'))
+  for (const kind of UTILITIES) {
     const c = consumption(kind)
     grid.add(
-      bars(`${name} per day by school`, c.unit, `Local days ($tz), top-level meters.`).withTarget(
+      bars(
+        say('dash.district.daily.title', { kind }),
+        c.unit,
+        say('dash.district.daily.description'),
+      ).withTarget(
         influxql`${totalPer(kind, '1d', 'school', ALL_TOP_LEVEL)}`.refId('A').alias('$tag_school'),
       ),
       12,
@@ -158,7 +150,7 @@ export function districtOverview(facts: DistrictFacts): Dashboard {
     )
   }
   grid.add(
-    timeseries('Outdoor temperature by school', 'celsius', "Mean of each school's outdoor sensors.")
+    timeseries(say('dash.district.outdoor.title'), 'celsius', say('dash.outdoor.description'))
       .interval(FIVE_MINUTES)
       .withTarget(
         influxql`SELECT mean("temp_c") FROM "temperature" WHERE ${tagIn('meter', 'outdoor')} AND $timeFilter

@@ -8,7 +8,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { alertTable, rulesIn } from './alerts.js'
-import { board } from './board.js'
+import { board, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
 import { bars, GAUGE_CELL, Grid, organize, sortBy, table, thresholds, timeseries } from './panels.js'
@@ -23,48 +23,43 @@ const ROOM_LIMIT_W = 1500
 const STEP_W = 800
 
 export function electricity(facts: DistrictFacts): Dashboard {
+  const say = wordsFor(facts)
   const d = board(
     {
       uid: 'schoolmeter-electricity',
-      title: 'Electricity and after-hours',
-      description: 'Day against night consumption, base load, and high-power events in metered rooms.',
+      title: say('dash.el.title'),
+      description: say('dash.el.description'),
       from: 'now-7d',
     },
     facts,
   )
     .withVariable(timezoneVariable(facts))
     .withVariable(topLevelVariable(facts))
-    .withVariable(schoolVariable({ multi: true }))
-    .withVariable(buildingVariable())
+    .withVariable(schoolVariable({ multi: true, say }))
+    .withVariable(buildingVariable(say))
   const grid = new Grid(d)
 
-  grid.row('Alerts')
+  grid.row(say('dash.row.alerts'))
   grid.add(
     alertTable(
-      'After-hours and appliance alerts',
-      'electricity.after_hours: a building drawing more than its base load while empty. ' +
-        `electricity.high_power_appliance: a step of ${STEP_W} W or more, or more than the room limit, ` +
-        'in a dorm room where appliances are restricted. Active at the end of the range, whenever ' +
-        'they opened, or changed in it; one row per rule and meter, with its latest transition.',
+      say('dash.el.alerts.title'),
+      say('dash.el.alerts.description', { step: STEP_W }),
       `${IN_BUILDING} AND ${rulesIn('electricity.after_hours', 'electricity.high_power_appliance')}`,
-      { school: true },
+      { school: true, say },
     ),
     24,
     7,
   )
 
-  grid.row('Day and night')
+  const day = say('dash.el.day')
+  const night = say('dash.el.night')
+  grid.row(say('dash.el.row.dayNight'))
   grid.add(
-    bars(
-      'Day (06–18) and night (18–06) per day',
-      'kwatth',
-      "Top-level meters. Each day's 06:00–18:00 and the night after it; the day still under way " +
-        'appears once its night is over. Weekends count their daytime as day.',
-    )
+    bars(say('dash.el.dayNight.title'), 'kwatth', say('dash.el.dayNight.description'))
       // Night bars paler than day bars, so each school's pair reads as one day.
-      .overrideByRegexp(' night$', [{ id: 'custom.fillOpacity', value: 25 }])
+      .overrideByRegexp(` ${night}$`, [{ id: 'custom.fillOpacity', value: 25 }])
       .withTarget(
-        influxql`SELECT "day", "night" FROM (${dayNightPairs(schoolTotal())})
+        influxql`SELECT "day" AS "${day}", "night" AS "${night}" FROM (${dayNightPairs(schoolTotal())})
           WHERE "halves" = 2 AND $timeFilter GROUP BY "school"`
           .refId('A')
           .alias('$tag_school $col'),
@@ -72,38 +67,30 @@ export function electricity(facts: DistrictFacts): Dashboard {
     12,
     8,
   )
+  const share = say('dash.el.nightShare.column')
   grid.add(
-    table(
-      'Night share by school',
-      'Share of electricity used 18:00–06:00 over the complete days in the range. Energy Sparks ' +
-        'counts 50 % out-of-hours use as exemplary and 60 % as high.',
-    )
+    table(say('dash.el.nightShare.title'), say('dash.el.nightShare.description'))
       .unit('percent')
       .decimals(1)
       .min(0)
       .max(100)
       .thresholds(thresholds('green', [50, 'yellow'], [60, 'red']))
-      .overrideByName('Night share', [{ id: 'custom.cellOptions', value: GAUGE_CELL }])
+      .overrideByName(share, [{ id: 'custom.cellOptions', value: GAUGE_CELL }])
       .withTarget(influxql`${nightShare(schoolTotal())}`.refId('A').table())
-      .withTransformation(organize({ school: 'School', after_hours_pct: 'Night share' }))
-      .sortBy([sortBy('Night share', true)]),
+      .withTransformation(organize({ school: say('dash.column.school'), after_hours_pct: share }))
+      .sortBy([sortBy(share, true)]),
     12,
     8,
   )
   grid.add(
-    timeseries(
-      'Base load per day',
-      'kwatt',
-      "Mean of the day's 8 lowest half-hours, top-level meters: what the school draws when " +
-        'everything that can be off is off. It should not creep up.',
-    )
+    timeseries(say('dash.el.baseLoad.title'), 'kwatt', say('dash.el.baseLoad.description'))
       .showPoints(common.VisibilityMode.Always)
       .withTarget(influxql`${baseLoad(schoolTotal())}`.refId('A').alias('$tag_school')),
     12,
     8,
   )
   grid.add(
-    timeseries('Power by meter', 'watt', 'Mean power per interval.').withTarget(
+    timeseries(say('dash.el.power.title'), 'watt', say('dash.el.power.description')).withTarget(
       influxql`SELECT mean("power_w") FROM "electricity" WHERE ${timeAnd(IN_BUILDING)}
         GROUP BY time($__interval), "meter" fill(null) ${TZ}`
         .refId('A')
@@ -113,13 +100,12 @@ export function electricity(facts: DistrictFacts): Dashboard {
     8,
   )
 
-  grid.row('Metered rooms')
+  grid.row(say('dash.el.row.rooms'))
   grid.add(
     timeseries(
-      'Room power, highest per interval',
+      say('dash.el.roomPower.title'),
       'watt',
-      `Dorm rooms and other metered spaces. A kettle or heater steps up by ${STEP_W} W or more; ` +
-        `the room limit is ${ROOM_LIMIT_W} W.`,
+      say('dash.el.roomPower.description', { step: STEP_W, limit: ROOM_LIMIT_W }),
     )
       .thresholds(thresholds('green', [STEP_W, 'yellow'], [ROOM_LIMIT_W, 'red']))
       .thresholdsStyle(
@@ -134,19 +120,30 @@ export function electricity(facts: DistrictFacts): Dashboard {
     16,
     8,
   )
+  const peak = say('dash.el.peaks.peak')
   grid.add(
-    table('Room peaks', 'Highest power each metered room drew in the range, and when.')
+    table(say('dash.el.peaks.title'), say('dash.el.peaks.description'))
       .unit('watt')
       .thresholds(thresholds('green', [STEP_W, 'yellow'], [ROOM_LIMIT_W, 'red']))
-      .overrideByName('Peak', [{ id: 'custom.cellOptions', value: GAUGE_CELL }])
+      .overrideByName(peak, [{ id: 'custom.cellOptions', value: GAUGE_CELL }])
       .withTarget(
         influxql`SELECT max("power_w") AS "peak" FROM "electricity" WHERE ${timeAnd(ROOMS)}
           GROUP BY "space", "meter"`
           .refId('A')
           .table(),
       )
-      .withTransformation(organize({ Time: 'When', space: 'Room', meter: 'Meter', peak: 'Peak' }, []))
-      .sortBy([sortBy('Peak', true)]),
+      .withTransformation(
+        organize(
+          {
+            Time: say('dash.el.peaks.when'),
+            space: say('dash.el.peaks.room'),
+            meter: say('dash.column.meter'),
+            peak,
+          },
+          [],
+        ),
+      )
+      .sortBy([sortBy(peak, true)]),
     8,
     8,
   )

@@ -5,9 +5,13 @@
  * knows both; the tags of CONTRACT.md carry neither, so the generated dashboards carry them as
  * hidden variables, and a district with its own registry generates its own dashboards.
  */
+
+import type { Locale } from '../core/i18n/index.js'
 import { METER_KINDS, type MeterKind, type Registry } from '../core/index.js'
 
 export interface DistrictFacts {
+  /** The language of every title, description and label (the district's unless chosen). */
+  locale: Locale
   /** IANA zone for day and month boundaries (the first school's; the demo's is Asia/Shanghai). */
   timezone: string
   /** Meters with no parent, of the kinds that have consumption, sorted. */
@@ -16,11 +20,16 @@ export interface DistrictFacts {
   outdoorSensors: string[]
 }
 
-export function districtFacts(registry: Registry, timezone?: string): DistrictFacts {
+export function districtFacts(
+  registry: Registry,
+  o: { timezone?: string; locale?: Locale } = {},
+): DistrictFacts {
+  const timezone = o.timezone
   const meters = [...registry.meters.values()]
   const consuming = new Set<MeterKind>(METER_KINDS.filter((k) => k !== 'temperature'))
   const firstSchool = registry.schools.values().next().value
   return {
+    locale: o.locale ?? registry.locale,
     timezone: timezone ?? firstSchool?.timezone ?? 'UTC',
     topLevelMeters: meters
       .filter((m) => consuming.has(m.kind) && !m.parent)

@@ -6,7 +6,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { alertTable, ruleFamily } from './alerts.js'
-import { board } from './board.js'
+import { board, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
 import { bars, FIVE_MINUTES, Grid, MERGE, organize, sortBy, table, thresholds, timeseries } from './panels.js'
@@ -29,11 +29,12 @@ const ROOM_HIGH_C = 24
 const LOW_DELTA_T_K = 5
 
 export function heating(facts: DistrictFacts): Dashboard {
+  const say = wordsFor(facts)
   const d = board(
     {
       uid: 'schoolmeter-heating',
-      title: 'Heating',
-      description: 'Heat use against degree days, circuit temperatures and delta-T, rooms outside the band.',
+      title: say('dash.heat.title'),
+      description: say('dash.heat.description'),
       from: 'now-7d',
     },
     facts,
@@ -41,36 +42,33 @@ export function heating(facts: DistrictFacts): Dashboard {
     .withVariable(timezoneVariable(facts))
     .withVariable(topLevelVariable(facts))
     .withVariable(outdoorVariable(facts))
-    .withVariable(schoolVariable({ multi: true }))
-    .withVariable(buildingVariable())
+    .withVariable(schoolVariable({ multi: true, say }))
+    .withVariable(buildingVariable(say))
   const grid = new Grid(d)
 
-  grid.row('Alerts')
+  grid.row(say('dash.row.alerts'))
   grid.add(
     alertTable(
-      'Heating alerts',
-      'Alerts of the heating rules: frost risk, no heat, overheating, low delta-T, heating an empty ' +
-        'building. Active at the end of the range, whenever they opened, or changed in it; one row ' +
-        'per rule and meter (circuit or room sensor), with its latest transition.',
+      say('dash.heat.alerts.title'),
+      say('dash.heat.alerts.description'),
       `${IN_BUILDING} AND ${ruleFamily('heat')}`,
-      { school: true },
+      { school: true, say },
     ),
     24,
     7,
   )
 
-  grid.row('Weather and heat use')
+  grid.row(say('dash.heat.row.weather'))
   grid.add(
-    bars(
-      'Heat per day against degree days',
-      'kwatth',
-      'Bars: heat counted by the top-level heat meters per local day. Line (right axis): heating ' +
-        'degree days, base 18 °C, from the outdoor sensors. Heat should follow the line.',
-    )
+    bars(say('dash.heat.degreeDays.title'), 'kwatth', say('dash.heat.degreeDays.description'))
       .withTarget(
-        influxql`${totalPer('heat', '1d', 'school', schoolTotal())}`.refId('A').alias('$tag_school heat'),
+        influxql`${totalPer('heat', '1d', 'school', schoolTotal())}`
+          .refId('A')
+          .alias(`$tag_school ${say('dash.heat.degreeDays.heat')}`),
       )
-      .withTarget(influxql`${degreeDays(SCHOOL)}`.refId('B').alias('$tag_school degree days'))
+      .withTarget(
+        influxql`${degreeDays(SCHOOL)}`.refId('B').alias(`$tag_school ${say('dash.heat.degreeDays.line')}`),
+      )
       .overrideByQuery('B', [
         { id: 'custom.drawStyle', value: common.GraphDrawStyle.Line },
         { id: 'custom.axisPlacement', value: common.AxisPlacement.Right },
@@ -82,12 +80,12 @@ export function heating(facts: DistrictFacts): Dashboard {
     9,
   )
 
-  grid.row('Circuits: $building')
+  grid.row(say('dash.heat.row.circuits'))
   grid.add(
-    timeseries('Supply and return', 'celsius', 'Mean supply and return temperature of each circuit.')
+    timeseries(say('dash.heat.supplyReturn.title'), 'celsius', say('dash.heat.supplyReturn.description'))
       .interval(FIVE_MINUTES)
       .withTarget(
-        influxql`SELECT mean("supply_c") AS "supply", mean("return_c") AS "return" FROM "heat"
+        influxql`SELECT mean("supply_c") AS "${say('dash.heat.supply')}", mean("return_c") AS "${say('dash.heat.return')}" FROM "heat"
         WHERE ${timeAnd(IN_BUILDING)} GROUP BY time($__interval), "meter" fill(null) ${TZ}`
           .refId('A')
           .alias('$tag_meter $col'),
@@ -97,10 +95,9 @@ export function heating(facts: DistrictFacts): Dashboard {
   )
   grid.add(
     timeseries(
-      'Delta-T while water flows',
+      say('dash.heat.deltaT.title'),
       'kelvin',
-      `Supply minus return while the circuit has flow. Below ${LOW_DELTA_T_K} K for hours: a bypass ` +
-        'is open or a valve is stuck, and the pumps move water for nothing.',
+      say('dash.heat.deltaT.description', { low: LOW_DELTA_T_K }),
     )
       .interval(FIVE_MINUTES)
       .thresholds(thresholds('red', [LOW_DELTA_T_K, 'green']))
@@ -118,7 +115,7 @@ export function heating(facts: DistrictFacts): Dashboard {
     8,
   )
   grid.add(
-    timeseries('Heating power', 'kwatt', 'Mean power of each circuit.')
+    timeseries(say('dash.heat.power.title'), 'kwatt', say('dash.heat.power.description'))
       .interval(FIVE_MINUTES)
       .withTarget(
         influxql`SELECT mean("power_kw") FROM "heat" WHERE ${timeAnd(IN_BUILDING)}
@@ -130,7 +127,7 @@ export function heating(facts: DistrictFacts): Dashboard {
     8,
   )
   grid.add(
-    timeseries('Outdoor temperature', 'celsius', "Mean of each school's outdoor sensors.")
+    timeseries(say('dash.outdoor.title'), 'celsius', say('dash.outdoor.description'))
       .interval(FIVE_MINUTES)
       .withTarget(
         influxql`SELECT mean("temp_c") FROM "temperature" WHERE ${timeAnd(SCHOOL, tagIn('meter', 'outdoor'))}
@@ -142,13 +139,12 @@ export function heating(facts: DistrictFacts): Dashboard {
     8,
   )
 
-  grid.row('Rooms: $building')
+  grid.row(say('dash.heat.row.rooms'))
   grid.add(
     timeseries(
-      'Room temperatures and the band',
+      say('dash.heat.band.title'),
       'celsius',
-      `Indoor sensors. Below ${ROOM_LOW_C} °C in school hours is too cold, above ${ROOM_HIGH_C} °C too warm; ` +
-        'nights and days off are set back on purpose.',
+      say('dash.heat.band.description', { low: ROOM_LOW_C, high: ROOM_HIGH_C }),
     )
       .interval(FIVE_MINUTES)
       .thresholds(thresholds('blue', [ROOM_LOW_C, 'green'], [ROOM_HIGH_C, 'red']))
@@ -165,11 +161,11 @@ export function heating(facts: DistrictFacts): Dashboard {
     12,
     8,
   )
+  const above = say('dash.heat.outside.above', { high: ROOM_HIGH_C })
   grid.add(
     table(
-      'Hours outside the band per room',
-      `Hours whose mean room temperature was below ${ROOM_LOW_C} °C or above ${ROOM_HIGH_C} °C. Cold ` +
-        'hours include set-back nights and days off; warm hours are always worth a look.',
+      say('dash.heat.outside.title'),
+      say('dash.heat.outside.description', { low: ROOM_LOW_C, high: ROOM_HIGH_C }),
     )
       .unit('h')
       .withTarget(influxql`${roomHours(IN_BUILDING, `< ${ROOM_LOW_C}`, 'below')}`.refId('A').table())
@@ -177,13 +173,13 @@ export function heating(facts: DistrictFacts): Dashboard {
       .withTransformation(MERGE)
       .withTransformation(
         organize({
-          meter: 'Sensor',
-          school: 'School',
-          below: `Below ${ROOM_LOW_C} °C`,
-          above: `Above ${ROOM_HIGH_C} °C`,
+          meter: say('dash.heat.outside.sensor'),
+          school: say('dash.column.school'),
+          below: say('dash.heat.outside.below', { low: ROOM_LOW_C }),
+          above,
         }),
       )
-      .sortBy([sortBy(`Above ${ROOM_HIGH_C} °C`, true)]),
+      .sortBy([sortBy(above, true)]),
     12,
     8,
   )

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import type { Locale } from '../core/i18n/index.js'
 import type { Registry } from '../core/index.js'
 import { dataQuality } from './data-quality.js'
 import { districtOverview } from './district-overview.js'
@@ -40,8 +41,11 @@ const BOARDS: [file: string, build: (facts: DistrictFacts) => Dashboard][] = [
   ['data-quality.json', dataQuality],
 ]
 
-export function buildDashboards(registry: Registry, o: { timezone?: string } = {}): GeneratedDashboard[] {
-  const facts = districtFacts(registry, o.timezone)
+export function buildDashboards(
+  registry: Registry,
+  o: { timezone?: string; locale?: Locale } = {},
+): GeneratedDashboard[] {
+  const facts = districtFacts(registry, o)
   return BOARDS.map(([file, build]) => ({ file, dashboard: build(facts) }))
 }
 

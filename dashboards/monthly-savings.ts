@@ -6,7 +6,7 @@
  * readings alone.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
-import { board } from './board.js'
+import { board, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
 import { GAUGE_CELL, Grid, MERGE, organize, sortBy, table, thresholds, timeseries } from './panels.js'
@@ -23,19 +23,16 @@ import {
 import { schoolVariable, tagIn, timezoneVariable, topLevelVariable } from './variables.js'
 
 const SCHOOL = tagIn('school', 'school')
-const UTILITIES: [Consuming, string][] = [
-  ['water', 'Water'],
-  ['electricity', 'Electricity'],
-  ['heat', 'Heat'],
-]
+const UTILITIES: Consuming[] = ['water', 'electricity', 'heat']
 
 export function monthlySavings(facts: DistrictFacts): Dashboard {
+  const say = wordsFor(facts)
+  const school = say('dash.column.school')
   const d = board(
     {
       uid: 'schoolmeter-monthly',
-      title: 'Monthly savings',
-      description:
-        'Actual consumption per school and utility for the month; expected and savings follow with reports.',
+      title: say('dash.ms.title'),
+      description: say('dash.ms.description'),
       from: 'now/M',
       refresh: '1h',
     },
@@ -43,16 +40,12 @@ export function monthlySavings(facts: DistrictFacts): Dashboard {
   )
     .withVariable(timezoneVariable(facts))
     .withVariable(topLevelVariable(facts))
-    .withVariable(schoolVariable({ multi: true }))
+    .withVariable(schoolVariable({ multi: true, say }))
   const grid = new Grid(d)
 
-  grid.row('Actual consumption')
+  grid.row(say('dash.ms.row.actual'))
   grid.add(
-    table(
-      'Actual consumption by school',
-      'Top-level meters over the range; pick "Previous month" in the time picker for a closed month. ' +
-        'Months end at local midnight ($tz).',
-    )
+    table(say('dash.ms.actual.title'), say('dash.ms.actual.description'))
       .decimals(1)
       .withTarget(influxql`${totalBy('water', 'school', schoolTotal(), 'water_m3')}`.refId('A').table())
       .withTarget(
@@ -62,21 +55,18 @@ export function monthlySavings(facts: DistrictFacts): Dashboard {
       .withTransformation(MERGE)
       .withTransformation(
         organize({
-          school: 'School',
-          water_m3: 'Water (m³)',
-          electricity_kwh: 'Electricity (kWh)',
-          heat_kwh: 'Heat (kWh)',
+          school,
+          water_m3: say('dash.column.waterM3'),
+          electricity_kwh: say('dash.column.electricityKwh'),
+          heat_kwh: say('dash.column.heatKwh'),
         }),
       ),
     12,
     8,
   )
+  const nightShareName = say('dash.el.nightShare.column')
   grid.add(
-    table(
-      'Coverage and night share',
-      'Coverage: share of hours in which each meter reported, averaged per school (a row under 90 % ' +
-        'is indicative). Night share: electricity used 18:00–06:00 over complete days.',
-    )
+    table(say('dash.ms.coverage.title'), say('dash.ms.coverage.description'))
       .unit('percent')
       .decimals(1)
       .min(0)
@@ -90,30 +80,30 @@ export function monthlySavings(facts: DistrictFacts): Dashboard {
       .withTransformation(MERGE)
       .withTransformation(
         organize({
-          school: 'School',
-          water_pct: 'Water coverage',
-          electricity_pct: 'Electricity coverage',
-          heat_pct: 'Heat coverage',
-          after_hours_pct: 'Night share',
+          school,
+          water_pct: say('dash.ms.coverage.of', { kind: 'water' }),
+          electricity_pct: say('dash.ms.coverage.of', { kind: 'electricity' }),
+          heat_pct: say('dash.ms.coverage.of', { kind: 'heat' }),
+          after_hours_pct: nightShareName,
         }),
       )
-      .overrideByName('Night share', [
+      .overrideByName(nightShareName, [
         { id: 'custom.cellOptions', value: GAUGE_CELL },
         { id: 'thresholds', value: thresholds('green', [50, 'yellow'], [60, 'red']).build() },
       ])
-      .sortBy([sortBy('School', false)]),
+      .sortBy([sortBy(school, false)]),
     12,
     8,
   )
 
-  grid.row('Month to date')
-  for (const [kind, name] of UTILITIES) {
+  grid.row(say('dash.ms.row.toDate'))
+  for (const kind of UTILITIES) {
     const c = consumption(kind)
     grid.add(
       timeseries(
-        `${name}, running total`,
+        say('dash.ms.running.title', { kind }),
         c.unit,
-        'Cumulative consumption by local day, top-level meters.',
+        say('dash.ms.running.description'),
       ).withTarget(
         influxql`SELECT cumulative_sum(sum("${c.field}"))${c.scale} FROM "${kind}"
           WHERE ${timeAnd(schoolTotal())}

@@ -5,7 +5,7 @@
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { alertAnnotations, alertTable } from './alerts.js'
-import { board } from './board.js'
+import { board, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
 import { bars, FIVE_MINUTES, Grid, stat, timeseries } from './panels.js'
@@ -21,18 +21,15 @@ import {
 
 const SCHOOL = tagIn('school', 'school')
 const IN_BUILDING = `${SCHOOL} AND ${tagIn('building', 'building')}`
-const UTILITIES: [Consuming, string][] = [
-  ['water', 'Water'],
-  ['electricity', 'Electricity'],
-  ['heat', 'Heat'],
-]
+const UTILITIES: Consuming[] = ['water', 'electricity', 'heat']
 
 export function schoolOverview(facts: DistrictFacts): Dashboard {
+  const say = wordsFor(facts)
   const d = board(
     {
       uid: 'schoolmeter-school',
-      title: 'School overview',
-      description: 'One school: what it draws now, today against a typical day, and every meter live.',
+      title: say('dash.school.title'),
+      description: say('dash.school.description'),
       from: 'now-24h',
       refresh: '1m',
     },
@@ -41,12 +38,12 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     .withVariable(timezoneVariable(facts))
     .withVariable(topLevelVariable(facts))
     .withVariable(outdoorVariable(facts))
-    .withVariable(schoolVariable({ multi: false }))
-    .withVariable(buildingVariable())
-    .annotation(alertAnnotations(SCHOOL))
+    .withVariable(schoolVariable({ multi: false, say }))
+    .withVariable(buildingVariable(say))
+    .annotation(alertAnnotations(SCHOOL, say))
   const grid = new Grid(d)
 
-  grid.row('Now')
+  grid.row(say('dash.school.row.now'))
   // The last reading of each top-level meter in the last 15 minutes, added up: a meter that has
   // gone quiet drops out instead of adding a stale value.
   const now = (title: string, unit: string, kind: string, field: string, description: string) =>
@@ -57,11 +54,16 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
           SELECT last("${field}") AS "v" FROM "${kind}" WHERE ${timeAnd(schoolTotal())} GROUP BY "meter"
         )`.refId('A'),
       )
-  grid.add(now('Electric power', 'watt', 'electricity', 'power_w', 'Sum of the top-level meters.'), 6, 4)
-  grid.add(now('Water flow', 'flowlpm', 'water', 'flow_lpm', 'Sum of the top-level meters.'), 6, 4)
-  grid.add(now('Heating power', 'kwatt', 'heat', 'power_kw', 'Sum of the heating circuits.'), 6, 4)
+  const topLevel = say('dash.school.now.topLevel')
+  grid.add(now(say('dash.school.now.power'), 'watt', 'electricity', 'power_w', topLevel), 6, 4)
+  grid.add(now(say('dash.school.now.flow'), 'flowlpm', 'water', 'flow_lpm', topLevel), 6, 4)
   grid.add(
-    stat('Outdoor temperature', 'celsius', "Mean of the school's outdoor sensors.")
+    now(say('dash.heat.power.title'), 'kwatt', 'heat', 'power_kw', say('dash.school.now.circuits')),
+    6,
+    4,
+  )
+  grid.add(
+    stat(say('dash.outdoor.title'), 'celsius', say('dash.school.now.outdoor'))
       .timeFrom('15m')
       .withTarget(
         influxql`SELECT mean("t") FROM (
@@ -73,26 +75,18 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     4,
   )
 
-  grid.row('Alerts')
+  grid.row(say('dash.row.alerts'))
   grid.add(
-    alertTable(
-      'Alerts',
-      "The school's alerts active at the end of the range, whenever they opened, and those that " +
-        'changed in it: one row per rule and meter, with its latest transition. Each transition is ' +
-        'also an annotation on the curves below. The alert number is the id of the API, which ' +
-        'holds the evidence.',
-      SCHOOL,
-      { school: false },
-    ),
+    alertTable(say('dash.row.alerts'), say('dash.school.alerts.description'), SCHOOL, { school: false, say }),
     24,
     7,
   )
 
-  grid.row('Today against a typical day')
-  for (const [kind, name] of UTILITIES) {
+  grid.row(say('dash.school.row.today'))
+  for (const kind of UTILITIES) {
     const c = consumption(kind)
     grid.add(
-      stat(`${name} today`, c.unit, 'Since local midnight, top-level meters.')
+      stat(say('dash.school.today.title', { kind }), c.unit, say('dash.school.today.description'))
         .timeFrom('now/d')
         .withTarget(
           influxql`SELECT sum("${c.field}")${c.scale} FROM "${kind}" WHERE ${timeAnd(schoolTotal())}`.refId(
@@ -105,7 +99,7 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     // The median of the last four weeks' daily totals: a school day in a school week (five of
     // seven days), robust to the partial day in progress and to holidays.
     grid.add(
-      stat(`${name}, typical day`, c.unit, 'Median daily total over the last 28 days.')
+      stat(say('dash.school.typical.title', { kind }), c.unit, say('dash.school.typical.description'))
         .timeFrom('28d')
         .withTarget(
           influxql`SELECT median("daily") FROM (
@@ -117,28 +111,25 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
       4,
     )
   }
-  for (const [kind, name] of [
-    ['electricity', 'Electricity'],
-    ['water', 'Water'],
-  ] as const) {
+  for (const kind of ['electricity', 'water'] as const) {
     // Hourly water reads better in litres than in m³; used_l is stored in litres.
     const { field } = consumption(kind)
     const unit = kind === 'water' ? 'litre' : consumption(kind).unit
     grid.add(
-      bars(`${name} by hour`, unit, 'Local hours, top-level meters of the school.').withTarget(
+      bars(say('dash.school.hourly.title', { kind }), unit, say('dash.school.hourly.description')).withTarget(
         influxql`SELECT sum("${field}") FROM "${kind}" WHERE ${timeAnd(schoolTotal())}
           GROUP BY time(1h) fill(none) ${TZ}`
           .refId('A')
-          .alias(name),
+          .alias(say('dash.utility', { kind })),
       ),
       12,
       8,
     )
   }
 
-  grid.row('Live: $building')
+  grid.row(say('dash.school.row.live'))
   grid.add(
-    timeseries('Electric power by meter', 'watt', 'Mean power per interval.').withTarget(
+    timeseries(say('dash.school.live.power'), 'watt', say('dash.el.power.description')).withTarget(
       influxql`SELECT mean("power_w") FROM "electricity" WHERE ${timeAnd(IN_BUILDING)}
         GROUP BY time($__interval), "meter" fill(null) ${TZ}`
         .refId('A')
@@ -148,7 +139,7 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     8,
   )
   grid.add(
-    timeseries('Water flow by meter', 'flowlpm', 'Mean flow per interval.').withTarget(
+    timeseries(say('dash.school.live.flow'), 'flowlpm', say('dash.flow.description')).withTarget(
       influxql`SELECT mean("flow_lpm") FROM "water" WHERE ${timeAnd(IN_BUILDING)}
         GROUP BY time($__interval), "meter" fill(null) ${TZ}`
         .refId('A')
@@ -158,10 +149,10 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     8,
   )
   grid.add(
-    timeseries('Heating supply and return', 'celsius', 'Flow and return temperature of each circuit.')
+    timeseries(say('dash.school.live.supplyReturn'), 'celsius', say('dash.heat.supplyReturn.description'))
       .interval(FIVE_MINUTES)
       .withTarget(
-        influxql`SELECT mean("supply_c") AS "supply", mean("return_c") AS "return" FROM "heat"
+        influxql`SELECT mean("supply_c") AS "${say('dash.heat.supply')}", mean("return_c") AS "${say('dash.heat.return')}" FROM "heat"
         WHERE ${timeAnd(IN_BUILDING)} GROUP BY time($__interval), "meter" fill(null) ${TZ}`
           .refId('A')
           .alias('$tag_meter $col'),
@@ -170,7 +161,7 @@ export function schoolOverview(facts: DistrictFacts): Dashboard {
     8,
   )
   grid.add(
-    timeseries('Room temperatures', 'celsius', 'Every temperature sensor indoors.')
+    timeseries(say('dash.school.live.rooms'), 'celsius', say('dash.school.live.roomsDescription'))
       .interval(FIVE_MINUTES)
       .withTarget(
         influxql`SELECT mean("temp_c") FROM "temperature" WHERE ${timeAnd(IN_BUILDING, '"meter" !~ /^$outdoor$/')}

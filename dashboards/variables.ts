@@ -12,7 +12,9 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard'
+import { t } from '../core/i18n/index.js'
 import type { MeterKind } from '../core/index.js'
+import type { Words } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { DATASOURCE } from './influxql.js'
 
@@ -28,17 +30,17 @@ export function tagIn(tag: string, variable: string): string {
 export function timezoneVariable(facts: DistrictFacts) {
   return new ConstantVariableBuilder('tz')
     .value(facts.timezone)
-    .description('Time zone of day and month boundaries')
+    .description(t(facts.locale, 'dash.variable.tz'))
 }
 
 /** Top-level meters (no parent): whole-school totals sum these only. */
 export function topLevelVariable(facts: DistrictFacts) {
-  return hiddenList('top_level', facts.topLevelMeters, 'Top-level meters of the registry (no parent)')
+  return hiddenList('top_level', facts.topLevelMeters, t(facts.locale, 'dash.variable.topLevel'))
 }
 
 /** Outdoor temperature sensors: the weather behind degree days. */
 export function outdoorVariable(facts: DistrictFacts) {
-  return hiddenList('outdoor', facts.outdoorSensors, 'Outdoor temperature sensors of the registry')
+  return hiddenList('outdoor', facts.outdoorSensors, t(facts.locale, 'dash.variable.outdoor'))
 }
 
 function hiddenList(name: string, values: string[], description: string) {
@@ -52,19 +54,19 @@ function hiddenList(name: string, values: string[], description: string) {
     .hide(VariableHide.HideVariable)
 }
 
-export function schoolVariable(o: { multi: boolean }) {
+export function schoolVariable(o: { multi: boolean; say: Words }) {
   const v = tagValues(
     'school',
-    'School',
+    o.say('dash.variable.school'),
     `SHOW TAG VALUES FROM ${MEASUREMENTS} WITH KEY = "school" WHERE $timeFilter`,
   )
   return o.multi ? v.multi(true).includeAll(true).current(ALL) : v.multi(false).includeAll(false)
 }
 
-export function buildingVariable() {
+export function buildingVariable(say: Words) {
   return tagValues(
     'building',
-    'Building',
+    say('dash.variable.building'),
     `SHOW TAG VALUES FROM ${MEASUREMENTS} WITH KEY = "building" WHERE ${tagIn('school', 'school')} AND $timeFilter`,
   )
     .multi(true)
@@ -73,11 +75,11 @@ export function buildingVariable() {
 }
 
 /** Meters of one kind in the chosen schools and buildings. */
-export function meterVariable(kind: MeterKind, o: { building: boolean }) {
+export function meterVariable(kind: MeterKind, o: { building: boolean; say: Words }) {
   const building = o.building ? ` AND ${tagIn('building', 'building')}` : ''
   return tagValues(
     'meter',
-    'Meter',
+    o.say('dash.variable.meter'),
     `SHOW TAG VALUES FROM "${kind}" WITH KEY = "meter" WHERE ${tagIn('school', 'school')}${building} AND $timeFilter`,
   )
     .multi(true)

@@ -318,4 +318,229 @@ Reads DATA_DIR (default ./data) and CONFIG (default: the demo district), as the 
   'readiness.mail.intro':
     'Start-of-term check for {school} ({id}), {days, plural, one {# day} other {# days}} before {term} starts on {start}.',
   'readiness.mail.checked': 'Checked {at}.',
+
+  // ---- Grafana dashboards (dashboards/*.ts): titles, descriptions, rows, columns, legends ----
+  'dash.links': 'schoolmeter dashboards',
+  'dash.kind':
+    '{kind, select, water {water} electricity {electricity} heat {heat} temperature {temperature} other {{kind}}}',
+  'dash.utility':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} temperature {Temperature} other {{kind}}}',
+  'dash.column.school': 'School',
+  'dash.column.building': 'Building',
+  'dash.column.meter': 'Meter',
+  'dash.column.rule': 'Rule',
+  'dash.variable.tz': 'Time zone of day and month boundaries',
+  'dash.variable.topLevel': 'Top-level meters of the registry (no parent)',
+  'dash.variable.outdoor': 'Outdoor temperature sensors of the registry',
+  'dash.variable.school': 'School',
+  'dash.variable.building': 'Building',
+  'dash.variable.meter': 'Meter',
+  'dash.alerts.column':
+    '{name, select, time {Last change} school {School} rule {Rule} meter {Meter} severity {Severity} status {Status} message {Message} id {Alert} other {{name}}}',
+  'dash.alerts.status':
+    '{value, select, open {open} acknowledged {acknowledged} resolved {resolved} other {{value}}}',
+  'dash.alerts.severity':
+    '{value, select, critical {critical} warning {warning} info {info} other {{value}}}',
+  'dash.alerts.annotations': 'Alerts',
+  'dash.row.alerts': 'Alerts',
+  'dash.dq.title': 'Data quality and ingest',
+  'dash.dq.description':
+    'Readings arriving, meters reporting and meters gone quiet, from what InfluxDB holds.',
+  'dash.dq.row.alerts': 'Meter alerts',
+  'dash.dq.alerts.title': 'Offline meters and register anomalies',
+  'dash.dq.alerts.description':
+    'meter.offline: nothing heard for 3 × the interval (at least 15 minutes) by the wall clock, so its transitions carry the time the service noticed. meter.register_anomaly: a register that rolled over, was reset or replaced, or jumped implausibly. Active at the end of the range, whenever they opened, or changed in it; one row per rule and meter.',
+  'dash.dq.row.readings': 'Readings',
+  'dash.dq.rate.title': 'Readings per second',
+  'dash.dq.rate.description':
+    'Readings stored per second of reading time, by meter kind. A backfill shows up where its readings belong, not when it ran.',
+  'dash.dq.reporting.title': 'Meters reporting',
+  'dash.dq.reporting.description':
+    'Meters that sent at least one reading in each interval (15 minutes or more, so that 5-minute meters count in every one).',
+  'dash.dq.row.quiet': 'Quiet meters',
+  'dash.dq.heard15.title': 'Heard in the last 15 minutes',
+  'dash.dq.heard15.description': 'Meters with a reading in the last 15 minutes.',
+  'dash.dq.heardRange.title': 'Heard in the range',
+  'dash.dq.heardRange.description': 'Meters with a reading in the selected range.',
+  'dash.dq.last.title': 'Last reading per meter',
+  'dash.dq.last.description':
+    'When each meter last sent a reading in the range, oldest first. The service marks a meter offline after 3 × its interval (at least 15 minutes).',
+  'dash.dq.last.column': 'Last reading',
+  'dash.dq.coverage.title': 'Hours with readings per meter',
+  'dash.dq.coverage.description': 'Share of hours in the range in which the meter sent at least one reading.',
+  'dash.dq.coverage.column': 'Hours with readings',
+  'dash.el.title': 'Electricity and after-hours',
+  'dash.el.description': 'Day against night consumption, base load, and high-power events in metered rooms.',
+  'dash.el.alerts.title': 'After-hours and appliance alerts',
+  'dash.el.alerts.description':
+    'electricity.after_hours: a building drawing more than its base load while empty. electricity.high_power_appliance: a step of {step} W or more, or more than the room limit, in a dorm room where appliances are restricted. Active at the end of the range, whenever they opened, or changed in it; one row per rule and meter, with its latest transition.',
+  'dash.el.row.dayNight': 'Day and night',
+  'dash.el.day': 'day',
+  'dash.el.night': 'night',
+  'dash.el.dayNight.title': 'Day (06–18) and night (18–06) per day',
+  'dash.el.dayNight.description':
+    "Top-level meters. Each day's 06:00–18:00 and the night after it; the day still under way appears once its night is over. Weekends count their daytime as day.",
+  'dash.el.nightShare.title': 'Night share by school',
+  'dash.el.nightShare.description':
+    'Share of electricity used 18:00–06:00 over the complete days in the range. Energy Sparks counts 50 % out-of-hours use as exemplary and 60 % as high.',
+  'dash.el.nightShare.column': 'Night share',
+  'dash.el.baseLoad.title': 'Base load per day',
+  'dash.el.baseLoad.description':
+    "Mean of the day's 8 lowest half-hours, top-level meters: what the school draws when everything that can be off is off. It should not creep up.",
+  'dash.el.power.title': 'Power by meter',
+  'dash.el.power.description': 'Mean power per interval.',
+  'dash.el.row.rooms': 'Metered rooms',
+  'dash.el.roomPower.title': 'Room power, highest per interval',
+  'dash.el.roomPower.description':
+    'Dorm rooms and other metered spaces. A kettle or heater steps up by {step} W or more; the room limit is {limit} W.',
+  'dash.el.peaks.title': 'Room peaks',
+  'dash.el.peaks.description': 'Highest power each metered room drew in the range, and when.',
+  'dash.el.peaks.peak': 'Peak',
+  'dash.el.peaks.when': 'When',
+  'dash.el.peaks.room': 'Room',
+  'dash.outdoor.title': 'Outdoor temperature',
+  'dash.outdoor.description': "Mean of each school's outdoor sensors.",
+  'dash.heat.title': 'Heating',
+  'dash.heat.description':
+    'Heat use against degree days, circuit temperatures and delta-T, rooms outside the band.',
+  'dash.heat.alerts.title': 'Heating alerts',
+  'dash.heat.alerts.description':
+    'Alerts of the heating rules: frost risk, no heat, overheating, low delta-T, heating an empty building. Active at the end of the range, whenever they opened, or changed in it; one row per rule and meter (circuit or room sensor), with its latest transition.',
+  'dash.heat.row.weather': 'Weather and heat use',
+  'dash.heat.degreeDays.title': 'Heat per day against degree days',
+  'dash.heat.degreeDays.description':
+    'Bars: heat counted by the top-level heat meters per local day. Line (right axis): heating degree days, base 18 °C, from the outdoor sensors. Heat should follow the line.',
+  'dash.heat.degreeDays.heat': 'heat',
+  'dash.heat.degreeDays.line': 'degree days',
+  'dash.heat.row.circuits': 'Circuits: $building',
+  'dash.heat.supplyReturn.title': 'Supply and return',
+  'dash.heat.supplyReturn.description': 'Mean supply and return temperature of each circuit.',
+  'dash.heat.supply': 'supply',
+  'dash.heat.return': 'return',
+  'dash.heat.deltaT.title': 'Delta-T while water flows',
+  'dash.heat.deltaT.description':
+    'Supply minus return while the circuit has flow. Below {low} K for hours: a bypass is open or a valve is stuck, and the pumps move water for nothing.',
+  'dash.heat.power.title': 'Heating power',
+  'dash.heat.power.description': 'Mean power of each circuit.',
+  'dash.heat.row.rooms': 'Rooms: $building',
+  'dash.heat.band.title': 'Room temperatures and the band',
+  'dash.heat.band.description':
+    'Indoor sensors. Below {low} °C in school hours is too cold, above {high} °C too warm; nights and days off are set back on purpose.',
+  'dash.heat.outside.title': 'Hours outside the band per room',
+  'dash.heat.outside.description':
+    'Hours whose mean room temperature was below {low} °C or above {high} °C. Cold hours include set-back nights and days off; warm hours are always worth a look.',
+  'dash.heat.outside.sensor': 'Sensor',
+  'dash.heat.outside.below': 'Below {low} °C',
+  'dash.heat.outside.above': 'Above {high} °C',
+  'dash.column.waterM3': 'Water (m³)',
+  'dash.column.electricityKwh': 'Electricity (kWh)',
+  'dash.column.heatKwh': 'Heat (kWh)',
+  'dash.ms.title': 'Monthly savings',
+  'dash.ms.description':
+    'Actual consumption per school and utility for the month; expected and savings follow with reports.',
+  'dash.ms.row.actual': 'Actual consumption',
+  'dash.ms.actual.title': 'Actual consumption by school',
+  'dash.ms.actual.description':
+    'Top-level meters over the range; pick "Previous month" in the time picker for a closed month. Months end at local midnight ($tz).',
+  'dash.ms.coverage.title': 'Coverage and night share',
+  'dash.ms.coverage.description':
+    'Coverage: share of hours in which each meter reported, averaged per school (a row under 90 % is indicative). Night share: electricity used 18:00–06:00 over complete days.',
+  'dash.ms.coverage.of':
+    '{kind, select, water {Water coverage} electricity {Electricity coverage} heat {Heat coverage} other {{kind} coverage}}',
+  'dash.ms.row.toDate': 'Month to date',
+  'dash.ms.running.title':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}}, running total',
+  'dash.ms.running.description': 'Cumulative consumption by local day, top-level meters.',
+  'dash.flow.description': 'Mean flow per interval.',
+  'dash.school.title': 'School overview',
+  'dash.school.description':
+    'One school: what it draws now, today against a typical day, and every meter live.',
+  'dash.school.row.now': 'Now',
+  'dash.school.now.topLevel': 'Sum of the top-level meters.',
+  'dash.school.now.power': 'Electric power',
+  'dash.school.now.flow': 'Water flow',
+  'dash.school.now.circuits': 'Sum of the heating circuits.',
+  'dash.school.now.outdoor': "Mean of the school's outdoor sensors.",
+  'dash.school.alerts.description':
+    "The school's alerts active at the end of the range, whenever they opened, and those that changed in it: one row per rule and meter, with its latest transition. Each transition is also an annotation on the curves below. The alert number is the id of the API, which holds the evidence.",
+  'dash.school.row.today': 'Today against a typical day',
+  'dash.school.today.title':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}} today',
+  'dash.school.today.description': 'Since local midnight, top-level meters.',
+  'dash.school.typical.title':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}}, typical day',
+  'dash.school.typical.description': 'Median daily total over the last 28 days.',
+  'dash.school.hourly.title':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}} by hour',
+  'dash.school.hourly.description': 'Local hours, top-level meters of the school.',
+  'dash.school.row.live': 'Live: $building',
+  'dash.school.live.power': 'Electric power by meter',
+  'dash.school.live.flow': 'Water flow by meter',
+  'dash.school.live.supplyReturn': 'Heating supply and return',
+  'dash.school.live.rooms': 'Room temperatures',
+  'dash.school.live.roomsDescription': 'Every temperature sensor indoors.',
+  'dash.localDays': 'Local days ($tz).',
+  'dash.water.title': 'Water and leaks',
+  'dash.water.description': 'Leak signs per water meter: flow that never stops, night flow, daily use.',
+  'dash.water.alerts.title': 'Water alerts',
+  'dash.water.alerts.description':
+    "Alerts of the water rules (leaks, bursts, night flow, running cisterns, flow after hours) on the chosen meters: active at the end of the range, whenever they opened, or changed in it; one row per rule and meter, with its latest transition. Litres per day and cost are in the alert's evidence: GET /api/v1/alerts/'{id}'.",
+  'dash.water.row.leaks': 'Leaks',
+  'dash.water.smallest.title': 'Smallest hourly flow, last 24 hours',
+  'dash.water.smallest.description':
+    'The lowest mean flow of any hour in the last 24 hours. Above zero, water ran every hour: a leak, a running cistern or a timed urinal flush. Litres per day is what that flow wastes.',
+  'dash.water.smallest.column': 'Smallest hour (L/h)',
+  'dash.water.smallest.perDay': 'L/day',
+  'dash.water.hours.title': 'Hours with use per day',
+  'dash.water.hours.description':
+    'Local hours in which the meter counted 1 L or more. 24 means the water never stopped for a whole hour that day — the continuous-flow leak sign.',
+  'dash.water.night.title': 'Night flow, 02:00–04:00',
+  'dash.water.night.description':
+    'Mean flow in the quietest hours of each night, shown at 02:00 local. A step up that stays is a new leak; the rules compare each night with the previous week.',
+  'dash.water.perDay.title': 'Water per day by meter',
+  'dash.water.row.flow': 'Flow',
+  'dash.water.flow.title': 'Flow by meter',
+  'dash.district.title': 'District overview',
+  'dash.district.description': 'All schools side by side: consumption of top-level meters and data coverage.',
+  'dash.district.row.totals': 'District totals',
+  'dash.district.total.description':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}} counted by the top-level meters of every school in the range.',
+  'dash.district.heard.title': 'Meters heard',
+  'dash.district.heard.description': 'Meters of each kind that sent at least one reading in the range.',
+  'dash.district.counts.title':
+    '{tag, select, school {Alerts by school} rule {Alerts by rule} other {Alerts by {tag}}}',
+  'dash.district.counts.description':
+    'Alerts opened in the range, and alerts still active (open or acknowledged) at its end, whenever they opened.',
+  'dash.district.counts.opened': 'Opened',
+  'dash.district.counts.active': 'Active at the end',
+  'dash.district.alerts.title': 'Alerts of the range, latest status',
+  'dash.district.alerts.description':
+    "One row per rule and meter: alerts active at the end of the range, whenever they opened, and alerts that changed in it, with their latest transition. The alert number is the id of the API (GET /api/v1/alerts/'{id}'), which holds the evidence.",
+  'dash.district.row.schools': 'Schools side by side',
+  'dash.district.bySchool.title': 'Consumption by school',
+  'dash.district.bySchool.description':
+    'Top-level meters only, so that a sub-meter is not counted twice. Water in m³, energy in kWh.',
+  'dash.district.coverage.title': 'Data coverage by school',
+  'dash.district.coverage.description':
+    "Share of hours in the range in which each meter sent at least one reading, averaged over the school's meters of each kind. Reports count a month with less than 90 % as indicative.",
+  'dash.district.row.daily': 'Day by day',
+  'dash.district.daily.title':
+    '{kind, select, water {Water} electricity {Electricity} heat {Heat} other {{kind}}} per day by school',
+  'dash.district.daily.description': 'Local days ($tz), top-level meters.',
+  'dash.district.outdoor.title': 'Outdoor temperature by school',
+
+  // ---- npm run dashboards (dashboards/generate.ts) ----
+  'dashboards.cli.usage': `schoolmeter dashboards — Grafana dashboards as provisioning JSON
+
+usage: npm run dashboards -- [options]
+
+  --config FILE     registry (YAML/JSON) whose top-level meters and outdoor sensors the dashboards
+                    use; default: the bundled demo district (what dashboards/generated/ holds)
+  --timezone ZONE   IANA zone of day and month boundaries; default: the first school's
+  --locale L        zh-CN or en: the language of titles, descriptions and labels;
+                    default: the district's (district.locale in the registry)
+  --out DIR         where to write; default: dashboards/generated
+  -h, --help        this text`,
+  'dashboards.cli.badZone': '--timezone "{zone}" is not an IANA time zone such as Asia/Shanghai',
+  'dashboards.cli.wrote': 'dashboards: wrote {count} dashboards ({locale}) to {out}',
 } as const satisfies Record<string, string>

@@ -294,4 +294,223 @@ export const zhCN: Record<keyof typeof en, string> = {
   'readiness.mail.intro':
     '{school}（{id}）开学前检查：距{term}开学（{start}）还有 {days, plural, other {# 天}}。',
   'readiness.mail.checked': '检查时间：{at}。',
+
+  // ---- Grafana dashboards (dashboards/*.ts): titles, descriptions, rows, columns, legends ----
+  'dash.links': 'schoolmeter 仪表板',
+  'dash.kind':
+    '{kind, select, water {水表} electricity {电表} heat {热表} temperature {温度传感器} other {{kind}}}',
+  'dash.utility':
+    '{kind, select, water {用水} electricity {用电} heat {供热} temperature {温度} other {{kind}}}',
+  'dash.column.school': '学校',
+  'dash.column.building': '楼栋',
+  'dash.column.meter': '表计',
+  'dash.column.rule': '规则',
+  'dash.variable.tz': '按哪个时区划分日和月',
+  'dash.variable.topLevel': '台账中的总表（没有上级表）',
+  'dash.variable.outdoor': '台账中的室外温度传感器',
+  'dash.variable.school': '学校',
+  'dash.variable.building': '楼栋',
+  'dash.variable.meter': '表计',
+  'dash.alerts.column':
+    '{name, select, time {最近变化} school {学校} rule {规则} meter {表计} severity {级别} status {状态} message {内容} id {告警编号} other {{name}}}',
+  'dash.alerts.status':
+    '{value, select, open {未处理} acknowledged {已确认} resolved {已解决} other {{value}}}',
+  'dash.alerts.severity': '{value, select, critical {严重} warning {警告} info {提示} other {{value}}}',
+  'dash.alerts.annotations': '告警',
+  'dash.row.alerts': '告警',
+  'dash.dq.title': '数据质量与接入',
+  'dash.dq.description': '读数到达情况、上报中的表计和已沉默的表计，依据 InfluxDB 中的数据。',
+  'dash.dq.row.alerts': '表计告警',
+  'dash.dq.alerts.title': '离线表计和读数异常',
+  'dash.dq.alerts.description':
+    'meter.offline：按实际时钟，超过 3 个上报周期（至少 15 分钟）没有收到读数，因此其状态变化记录的是服务发现的时间。meter.register_anomaly：表计读数翻转、清零、换表或不合理跳变。列出时段结束时仍未解决的告警（无论何时产生）以及时段内有变化的告警；每条规则、每块表计一行。',
+  'dash.dq.row.readings': '读数',
+  'dash.dq.rate.title': '每秒读数',
+  'dash.dq.rate.description':
+    '按读数时间计算、每秒入库的读数，按表计类型分列。补传的历史数据显示在它所属的时间，而不是补传的时间。',
+  'dash.dq.reporting.title': '上报中的表计',
+  'dash.dq.reporting.description':
+    '每个时间段内至少发送过一次读数的表计数（时间段不短于 15 分钟，5 分钟上报一次的表计在每段都能计入）。',
+  'dash.dq.row.quiet': '沉默的表计',
+  'dash.dq.heard15.title': '最近 15 分钟有上报',
+  'dash.dq.heard15.description': '最近 15 分钟内有读数的表计数。',
+  'dash.dq.heardRange.title': '所选时段内有上报',
+  'dash.dq.heardRange.description': '所选时段内有读数的表计数。',
+  'dash.dq.last.title': '各表计最后一次读数',
+  'dash.dq.last.description':
+    '所选时段内每块表计最后一次发送读数的时间，最早的排在前面。表计超过 3 个上报周期（至少 15 分钟）没有读数，服务即判为离线。',
+  'dash.dq.last.column': '最后读数时间',
+  'dash.dq.coverage.title': '各表计有读数的小时占比',
+  'dash.dq.coverage.description': '所选时段内，表计至少发送过一次读数的小时所占的比例。',
+  'dash.dq.coverage.column': '有读数的小时',
+  'dash.el.title': '用电与非在校时段',
+  'dash.el.description': '白天与夜间用电对比、基础负荷，以及分项计量房间里的大功率用电。',
+  'dash.el.alerts.title': '非在校时段用电和违规电器告警',
+  'dash.el.alerts.description':
+    'electricity.after_hours：楼栋无人时用电仍高于其基础负荷。electricity.high_power_appliance：在限制电器的宿舍里，功率跳升 {step} 瓦及以上，或超过房间限额。列出时段结束时仍未解决的告警（无论何时产生）以及时段内有变化的告警；每条规则、每块表计一行，显示最近一次状态变化。',
+  'dash.el.row.dayNight': '白天与夜间',
+  'dash.el.day': '白天',
+  'dash.el.night': '夜间',
+  'dash.el.dayNight.title': '每日白天（6–18 点）与夜间（18–6 点）用电',
+  'dash.el.dayNight.description':
+    '总表数据。每天 6:00–18:00 及其后的夜间；当天的数据要等夜间结束后才显示。周末的白天也计为白天。',
+  'dash.el.nightShare.title': '各校夜间用电占比',
+  'dash.el.nightShare.description':
+    '所选时段内完整各天中 18:00–6:00 的用电占比。按 Energy Sparks 的标准，非在校时段用电占 50% 为优秀，60% 为偏高。',
+  'dash.el.nightShare.column': '夜间占比',
+  'dash.el.baseLoad.title': '每日基础负荷',
+  'dash.el.baseLoad.description':
+    '总表当天最低的 8 个半小时的平均功率：能关的都关掉后学校仍在消耗的功率。它不应逐渐升高。',
+  'dash.el.power.title': '各表功率',
+  'dash.el.power.description': '每个时间段的平均功率。',
+  'dash.el.row.rooms': '分项计量的房间',
+  'dash.el.roomPower.title': '房间功率（每段最高值）',
+  'dash.el.roomPower.description':
+    '宿舍及其他单独计量的房间。电水壶或电暖器会使功率跳升 {step} 瓦及以上；房间限额为 {limit} 瓦。',
+  'dash.el.peaks.title': '房间功率峰值',
+  'dash.el.peaks.description': '所选时段内各房间的最高功率及出现时间。',
+  'dash.el.peaks.peak': '峰值',
+  'dash.el.peaks.when': '时间',
+  'dash.el.peaks.room': '房间',
+  'dash.outdoor.title': '室外温度',
+  'dash.outdoor.description': '各校室外温度传感器的平均值。',
+  'dash.heat.title': '供热',
+  'dash.heat.description': '用热量与度日数对比、供热回路温度与供回水温差、超出舒适范围的房间。',
+  'dash.heat.alerts.title': '供热告警',
+  'dash.heat.alerts.description':
+    '供热规则的告警：冻结风险、不供热、过热、供回水温差过小、楼栋无人仍在供热。列出时段结束时仍未解决的告警（无论何时产生）以及时段内有变化的告警；每条规则、每块表计（供热回路或室温传感器）一行，显示最近一次状态变化。',
+  'dash.heat.row.weather': '天气与用热',
+  'dash.heat.degreeDays.title': '每日用热量与供暖度日数',
+  'dash.heat.degreeDays.description':
+    '柱：各校热力总表每个本地日的用热量。线（右轴）：根据室外温度传感器计算的供暖度日数，基准温度 18 °C。用热量应随这条线变化。',
+  'dash.heat.degreeDays.heat': '用热量',
+  'dash.heat.degreeDays.line': '度日数',
+  'dash.heat.row.circuits': '供热回路：$building',
+  'dash.heat.supplyReturn.title': '供水与回水温度',
+  'dash.heat.supplyReturn.description': '各供热回路的平均供水和回水温度。',
+  'dash.heat.supply': '供水',
+  'dash.heat.return': '回水',
+  'dash.heat.deltaT.title': '有流量时的供回水温差',
+  'dash.heat.deltaT.description':
+    '回路有流量时供水温度减回水温度。连续几小时低于 {low} K：旁通阀开着或阀门卡住，水泵在空转输水。',
+  'dash.heat.power.title': '供热功率',
+  'dash.heat.power.description': '各供热回路的平均功率。',
+  'dash.heat.row.rooms': '房间：$building',
+  'dash.heat.band.title': '室温与舒适范围',
+  'dash.heat.band.description':
+    '室内温度传感器。上课时间低于 {low} °C 为过冷，高于 {high} °C 为过热；夜间和休息日有意调低温度。',
+  'dash.heat.outside.title': '各房间超出舒适范围的小时数',
+  'dash.heat.outside.description':
+    '平均室温低于 {low} °C 或高于 {high} °C 的小时数。过冷小时包括有意调低温度的夜间和休息日；过热小时都值得查看。',
+  'dash.heat.outside.sensor': '传感器',
+  'dash.heat.outside.below': '低于 {low} °C',
+  'dash.heat.outside.above': '高于 {high} °C',
+  'dash.column.waterM3': '用水量（立方米）',
+  'dash.column.electricityKwh': '用电量（千瓦时）',
+  'dash.column.heatKwh': '用热量（千瓦时）',
+  'dash.ms.title': '月度节能',
+  'dash.ms.description': '各校本月分类实际用量；预期用量与节约量随月度报表提供。',
+  'dash.ms.row.actual': '实际用量',
+  'dash.ms.actual.title': '各校实际用量',
+  'dash.ms.actual.description':
+    '所选时段内总表的用量；查看已结束的月份请在时间选择器中选“Previous month”（上个月）。月份按本地午夜（$tz）划分。',
+  'dash.ms.coverage.title': '数据完整率与夜间占比',
+  'dash.ms.coverage.description':
+    '数据完整率：各表计有上报的小时占比，按学校取平均（低于 90% 的月份仅供参考）。夜间占比：完整各天中 18:00–6:00 的用电占比。',
+  'dash.ms.coverage.of':
+    '{kind, select, water {用水数据完整率} electricity {用电数据完整率} heat {供热数据完整率} other {{kind} 数据完整率}}',
+  'dash.ms.row.toDate': '本月累计',
+  'dash.ms.running.title':
+    '{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}累计',
+  'dash.ms.running.description': '按本地日累计的总表用量。',
+  'dash.flow.description': '每个时间段的平均流量。',
+  'dash.school.title': '学校概览',
+  'dash.school.description': '单所学校：当前用能、今天与典型日的对比，以及每块表计的实时曲线。',
+  'dash.school.row.now': '当前',
+  'dash.school.now.topLevel': '各总表之和。',
+  'dash.school.now.power': '用电功率',
+  'dash.school.now.flow': '用水流量',
+  'dash.school.now.circuits': '各供热回路之和。',
+  'dash.school.now.outdoor': '本校室外温度传感器的平均值。',
+  'dash.school.alerts.description':
+    '本校在时段结束时仍未解决的告警（无论何时产生）以及时段内有变化的告警：每条规则、每块表计一行，显示最近一次状态变化。每次状态变化也标注在下方曲线上。告警编号即 API 中的编号，可在 API 中查看依据数据。',
+  'dash.school.row.today': '今天与典型日对比',
+  'dash.school.today.title':
+    '今日{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}',
+  'dash.school.today.description': '自本地午夜起，总表数据。',
+  'dash.school.typical.title':
+    '典型日{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}',
+  'dash.school.typical.description': '最近 28 天日用量的中位数。',
+  'dash.school.hourly.title':
+    '逐时{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}',
+  'dash.school.hourly.description': '按本地小时，本校总表数据。',
+  'dash.school.row.live': '实时：$building',
+  'dash.school.live.power': '各表用电功率',
+  'dash.school.live.flow': '各表用水流量',
+  'dash.school.live.supplyReturn': '供热供回水温度',
+  'dash.school.live.rooms': '室温',
+  'dash.school.live.roomsDescription': '全部室内温度传感器。',
+  'dash.localDays': '按本地日（$tz）。',
+  'dash.water.title': '用水与漏水',
+  'dash.water.description': '各水表的漏水迹象：从不停止的流量、夜间流量、每日用水。',
+  'dash.water.alerts.title': '用水告警',
+  'dash.water.alerts.description':
+    "所选水表上用水规则的告警（漏水、爆管、夜间流量、水箱长流、非在校时段用水）：时段结束时仍未解决的（无论何时产生）或时段内有变化的；每条规则、每块表计一行，显示最近一次状态变化。每天漏掉多少升水、折合多少钱，见告警的依据数据：GET /api/v1/alerts/'{id}'。",
+  'dash.water.row.leaks': '漏水',
+  'dash.water.smallest.title': '最近 24 小时的最小小时流量',
+  'dash.water.smallest.description':
+    '最近 24 小时内各小时平均流量的最小值。大于零说明每个小时都在走水：漏水、水箱长流或小便池定时冲水。每日升数即这一流量一天浪费的水。',
+  'dash.water.smallest.column': '最小小时流量（升/小时）',
+  'dash.water.smallest.perDay': '升/天',
+  'dash.water.hours.title': '每日有用水的小时数',
+  'dash.water.hours.description':
+    '水表计量到 1 升及以上的本地小时数。24 表示当天没有一个小时停过水——持续流量漏水的迹象。',
+  'dash.water.night.title': '夜间流量（2:00–4:00）',
+  'dash.water.night.description':
+    '每晚最安静时段的平均流量，标在本地时间 2:00。持续抬高说明出现了新的漏点；规则会把每晚与前一周比较。',
+  'dash.water.perDay.title': '各水表每日用水量',
+  'dash.water.row.flow': '流量',
+  'dash.water.flow.title': '各水表流量',
+  'dash.district.title': '学区概览',
+  'dash.district.description': '全部学校并列对比：总表用量与数据完整率。',
+  'dash.district.row.totals': '学区合计',
+  'dash.district.total.description':
+    '所选时段内各校总表计量的{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}。',
+  'dash.district.heard.title': '有上报的表计',
+  'dash.district.heard.description': '所选时段内至少发送过一次读数的各类表计数。',
+  'dash.district.counts.title':
+    '{tag, select, school {各校告警} rule {各规则告警} other {按 {tag} 统计的告警}}',
+  'dash.district.counts.description':
+    '时段内新产生的告警，以及时段结束时仍未解决（未处理或已确认）的告警，无论何时产生。',
+  'dash.district.counts.opened': '新产生',
+  'dash.district.counts.active': '时段结束时未解决',
+  'dash.district.alerts.title': '时段内告警及最新状态',
+  'dash.district.alerts.description':
+    "每条规则、每块表计一行：时段结束时仍未解决的告警（无论何时产生），以及时段内有变化的告警，显示最近一次状态变化。告警编号即 API 中的编号（GET /api/v1/alerts/'{id}'），可在其中查看依据数据。",
+  'dash.district.row.schools': '各校对比',
+  'dash.district.bySchool.title': '各校用量',
+  'dash.district.bySchool.description': '只计总表，分项表不重复计算。用水以立方米计，用电、用热以千瓦时计。',
+  'dash.district.coverage.title': '各校数据完整率',
+  'dash.district.coverage.description':
+    '所选时段内各表计至少有一次读数的小时占比，按学校、按表计类型取平均。报表把完整率低于 90% 的月份标为仅供参考。',
+  'dash.district.row.daily': '逐日',
+  'dash.district.daily.title':
+    '各校每日{kind, select, water {用水量} electricity {用电量} heat {用热量} other {{kind}}}',
+  'dash.district.daily.description': '按本地日（$tz），总表数据。',
+  'dash.district.outdoor.title': '各校室外温度',
+
+  // ---- npm run dashboards (dashboards/generate.ts) ----
+  'dashboards.cli.usage': `schoolmeter 仪表板——生成 Grafana 配置用的仪表板 JSON
+
+用法：npm run dashboards -- [选项]
+
+  --config 文件     台账文件（YAML/JSON），仪表板使用其中的总表和室外温度传感器；
+                    默认：自带的演示学区（即 dashboards/generated/ 中的内容）
+  --timezone 时区   划分日和月的 IANA 时区；默认：第一所学校的时区
+  --locale 语言     zh-CN 或 en：标题、说明和标签的语言；
+                    默认：学区的语言（台账中的 district.locale）
+  --out 目录        输出目录；默认：dashboards/generated
+  -h, --help        显示本说明`,
+  'dashboards.cli.badZone': '--timezone“{zone}”不是 IANA 时区，例如 Asia/Shanghai',
+  'dashboards.cli.wrote': 'dashboards：已将 {count} 个仪表板（{locale}）写入 {out}',
 }

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
+import { displayWidth } from '../../core/cli.js'
 import { loadConfigFile } from '../../core/index.js'
 import { buildDashboards, dashboardJson, GENERATED_DIR } from '../../dashboards/index.js'
 import { BUILT_IN, variableNames } from './grafana.js'
@@ -38,6 +39,44 @@ describe('dashboards/generated', () => {
     const a = buildDashboards(registry).map((d) => dashboardJson(d.dashboard))
     const b = buildDashboards(registry).map((d) => dashboardJson(d.dashboard))
     expect(a).toEqual(b)
+  })
+
+  it("speaks the district's language; --locale gives the same dashboards in another", () => {
+    const registry = loadConfigFile().registry
+    expect(registry.locale).toBe('zh-CN')
+    const zh = buildDashboards(registry).map((g) => g.dashboard)
+    const en = buildDashboards(registry, { locale: 'en' }).map((g) => g.dashboard)
+    // The words are the only difference: layout, queries (but for the names of columns) and uids agree.
+    const shape = (d: (typeof zh)[number]) =>
+      JSON.parse(
+        JSON.stringify(d, (key, v) =>
+          ['title', 'description', 'label', 'displayName', 'options', 'text', 'name', 'alias'].includes(key) ||
+          key === 'renameByName'
+            ? typeof v === 'object' && v !== null
+              ? Object.keys(v)
+              : '…'
+            : key === 'query' && typeof v === 'string'
+              ? v.replace(/ AS "[^"]*"/g, ' AS …')
+              : v,
+        ),
+      )
+    expect(zh.map(shape)).toEqual(en.map(shape))
+    // Every text a person reads was translated: none is the same in both languages.
+    const texts = (d: (typeof zh)[number]) => [
+      d.title,
+      d.description,
+      ...panelsOf(d).flatMap((p) => [p.title, ...(p.type === 'row' ? [] : [(p as PanelJson).description])]),
+      ...panelsOf(d).flatMap((p) =>
+        ((p as PanelJson & { transformations?: { options: { renameByName?: object } }[] }).transformations ?? [])
+          .flatMap((t) => Object.values(t.options.renameByName ?? {}) as string[]),
+      ),
+    ]
+    zh.forEach((d, i) => {
+      const [ours, theirs] = [texts(d), texts(en[i]!)]
+      expect(ours.length).toBe(theirs.length)
+      ours.forEach((text, j) => expect(text, `${d.title}: ${theirs[j]}`).not.toBe(theirs[j]))
+      for (const text of ours) expect(text, `${d.title}`).toMatch(/[\u4e00-\u9fff]/)
+    })
   })
 
   it('has unique uids and titles across dashboards', () => {
@@ -168,7 +207,9 @@ describe.each(generated.map((g) => [g.file, g.dashboard] as const))('%s', (_file
   })
 
   it('describes every panel', () => {
-    for (const p of visuals) expect((p as PanelJson).description?.length ?? 0, p.title).toBeGreaterThan(10)
+    // In terminal columns, so that a Chinese sentence (two columns a character) is measured fairly.
+    for (const p of visuals)
+      expect(displayWidth((p as PanelJson).description ?? ''), p.title).toBeGreaterThan(10)
   })
 })
 

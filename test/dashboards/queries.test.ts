@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../core/alert.js'
+import { type MessageKey, type MessageParams, t } from '../../core/i18n/index.js'
 import { DEMO_CONFIG_PATH } from '../../core/index.js'
 import {
   backfill,
@@ -208,8 +209,15 @@ async function annotate(dash: Awaited<ReturnType<typeof open>>, a: AnnotationJso
   return series
 }
 
-async function panelAnswers(file: string, title: string, time?: { from: string; to: string }) {
+/** A panel by its title, named by its catalogue key: the dashboards are in the district's language. */
+async function panelAnswers(
+  file: string,
+  titleKey: MessageKey | [MessageKey, MessageParams],
+  time?: { from: string; to: string },
+) {
   const d = generated.find((g) => g.file === file)!.dashboard
+  const [key, params] = typeof titleKey === 'string' ? [titleKey] : titleKey
+  const title = t(demoRegistry.locale, key, params)
   const panel = panelsOf(d).find((p) => p.title === title)
   if (!panel) throw new Error(`no panel "${title}" in ${file}`)
   return run(await open(d, time), panel)
@@ -262,7 +270,9 @@ describe('every query of every dashboard against InfluxDB with simulated data', 
 
 describe('panels show what happened', () => {
   it('district water counts top-level meters only, not their sub-meters again', async () => {
-    const [stat] = (await panelAnswers('district-overview.json', 'Water')).get('A')!
+    const [stat] = (await panelAnswers('district-overview.json', ['dash.utility', { kind: 'water' }])).get(
+      'A',
+    )!
     const range = `time >= ${dateMath('now/M', NOW, 'Asia/Shanghai', false)}ms and time <= ${NOW}ms`
     const sum = async (where: string) =>
       (await query(`SELECT sum("used_l") / 1000 FROM "water" WHERE (${where}) AND ${range}`))[0]!
@@ -277,34 +287,32 @@ describe('panels show what happened', () => {
     // The simulation reported every meter every hour from START on; the month began on Dec 1.
     const hoursWithData = Math.ceil((NOW - START) / HOUR)
     const hoursInMonth = Math.ceil((NOW - Date.parse('2025-12-01T00:00:00+08:00')) / HOUR)
-    const cover = await panelAnswers('district-overview.json', 'Data coverage by school')
+    const cover = await panelAnswers('district-overview.json', 'dash.district.coverage.title')
     for (const [refId, series] of cover) {
       for (const row of rows(series)) {
         const pct = Object.entries(row).find(([k]) => k.endsWith('_pct'))![1]
         expect(pct, `${refId} ${row.school}`).toBeCloseTo((100 * hoursWithData) / hoursInMonth, 6)
       }
     }
-    const perMeter = rows(
-      (await panelAnswers('data-quality.json', 'Hours with readings per meter')).get('A')!,
-    )
+    const perMeter = rows((await panelAnswers('data-quality.json', 'dash.dq.coverage.title')).get('A')!)
     expect(perMeter.map((r) => r.pct)).toEqual(perMeter.map(() => 100))
   })
 
   it('the dripping canteen tap: 2 L/h in its quietest hour, water every hour, 2 L/h at night', async () => {
-    const smallest = rows((await panelAnswers('water.json', 'Smallest hourly flow, last 24 hours')).get('A')!)
+    const smallest = rows((await panelAnswers('water.json', 'dash.water.smallest.title')).get('A')!)
     const canteen = smallest.find((r) => r.meter === 'SP-W-CANTEEN')!
     expect(canteen.smallest_lph).toBeCloseTo(2, 1)
     expect(canteen.litres_per_day).toBeCloseTo(48, 0)
     expect(smallest.find((r) => r.meter === 'RM-W-CANTEEN')!.smallest_lph).toBeLessThan(0.5)
 
-    const hours = (await panelAnswers('water.json', 'Hours with use per day')).get('A')!
+    const hours = (await panelAnswers('water.json', 'dash.water.hours.title')).get('A')!
     const monday = Date.parse('2025-12-08T00:00:00+08:00')
     const onMonday = (meter: string) =>
       hours.find((s) => s.tags?.meter === meter)!.values.find((v) => v[0] === monday)![1]
     expect(onMonday('SP-W-CANTEEN')).toBe(24)
     expect(onMonday('RM-W-CANTEEN')).toBeLessThan(24)
 
-    const nights = (await panelAnswers('water.json', 'Night flow, 02:00–04:00')).get('A')!
+    const nights = (await panelAnswers('water.json', 'dash.water.night.title')).get('A')!
     const canteenNights = nights.find((s) => s.tags?.meter === 'SP-W-CANTEEN')!.values
     // Every night on screen, this morning's included, at 02:00 local.
     for (const night of ['2025-12-07', '2025-12-08', '2025-12-09']) {
@@ -314,7 +322,7 @@ describe('panels show what happened', () => {
   })
 
   it('the kettle in room A101 is the highest room peak', async () => {
-    const peaks = rows((await panelAnswers('electricity.json', 'Room peaks')).get('A')!)
+    const peaks = rows((await panelAnswers('electricity.json', 'dash.el.peaks.title')).get('A')!)
     const sorted = peaks.sort((a, b) => (b.peak as number) - (a.peak as number))
     expect(sorted[0]!.space).toBe('a101')
     expect(sorted[0]!.peak).toBeGreaterThanOrEqual(2000)
@@ -322,7 +330,7 @@ describe('panels show what happened', () => {
   })
 
   it("a school day's day and night halves add up to the day's consumption", async () => {
-    const pairs = (await panelAnswers('electricity.json', 'Day (06–18) and night (18–06) per day')).get('A')!
+    const pairs = (await panelAnswers('electricity.json', 'dash.el.dayNight.title')).get('A')!
     const sunshine = pairs.find((s) => s.tags?.school === 'sunshine-primary')!
     const from = Date.parse('2025-12-08T06:00:00+08:00')
     const [, day, night] = sunshine.values.find((v) => v[0] === from) as [number, number, number]
@@ -334,7 +342,7 @@ describe('panels show what happened', () => {
   })
 
   it('the overheated classroom and the room with the open window stand out', async () => {
-    const answers = await panelAnswers('heating.json', 'Hours outside the band per room')
+    const answers = await panelAnswers('heating.json', 'dash.heat.outside.title')
     const above = rows(answers.get('B')!)
     expect(above.find((r) => r.meter === 'RM-T-T301')?.above).toBeGreaterThanOrEqual(3)
     const below = rows(answers.get('A')!)
@@ -372,7 +380,7 @@ describe('alert panels show what the rules raised', () => {
   })
 
   it('the district lists exactly the alerts the service holds active, with their status and severity', async () => {
-    const answers = await panelAnswers('district-overview.json', 'Alerts of the range, latest status')
+    const answers = await panelAnswers('district-overview.json', 'dash.district.alerts.title')
     const active = rows(answers.get('A')!)
     const inStore = alertsInStore.filter((a) => a.status !== 'resolved')
     const key = (r: { meter?: unknown; rule?: unknown; id?: unknown }) => `${r.meter} ${r.rule} ${r.id}`
@@ -387,7 +395,10 @@ describe('alert panels show what the rules raised', () => {
     // The heater escalated from warning to critical: one row, critical, not a second one as a warning.
     expect(active.filter((r) => r.meter === 'RM-E-A101').map((r) => r.severity)).toEqual(['critical'])
 
-    const counts = await panelAnswers('district-overview.json', 'Alerts by school')
+    const counts = await panelAnswers('district-overview.json', [
+      'dash.district.counts.title',
+      { tag: 'school' },
+    ])
     const bySchool = (xs: { school?: unknown }[]) => {
       const n: Record<string, number> = {}
       for (const x of xs) n[x.school as string] = (n[x.school as string] ?? 0) + 1
@@ -402,7 +413,7 @@ describe('alert panels show what the rules raised', () => {
 
   it('over the last 24 hours: the leak opened before them, what changed within them, each alert once', async () => {
     const from = NOW - 24 * HOUR
-    const water = await panelAnswers('water.json', 'Water alerts', LAST_24_HOURS)
+    const water = await panelAnswers('water.json', 'dash.water.alerts.title', LAST_24_HOURS)
     const leak = rows(water.get('A')!).find(
       (r) => r.meter === 'SP-W-CANTEEN' && r.rule === 'water.continuous_flow',
     )
@@ -414,11 +425,7 @@ describe('alert panels show what the rules raised', () => {
       changed.find((r) => r.meter === 'SP-W-CANTEEN' && r.rule === 'water.after_hours_flow')?.status,
     ).toBe('resolved')
 
-    const electricity = await panelAnswers(
-      'electricity.json',
-      'After-hours and appliance alerts',
-      LAST_24_HOURS,
-    )
+    const electricity = await panelAnswers('electricity.json', 'dash.el.alerts.title', LAST_24_HOURS)
     const table = merged(electricity.get('A')!, electricity.get('B')!)
     // The heater is active at the end and escalated within the range: in both answers, one row.
     expect(table.filter((r) => r.meter === 'RM-E-A101')).toMatchObject([
@@ -434,18 +441,14 @@ describe('alert panels show what the rules raised', () => {
       status: 'resolved',
     })
 
-    const heat = await panelAnswers('heating.json', 'Heating alerts', LAST_24_HOURS)
+    const heat = await panelAnswers('heating.json', 'dash.heat.alerts.title', LAST_24_HOURS)
     expect(
       merged(heat.get('A')!, heat.get('B')!)
         .map((r) => `${r.meter} ${r.status}`)
         .sort(),
     ).toEqual(['EV-T-WELD open', 'RM-T-T301 resolved'])
 
-    const meters = await panelAnswers(
-      'data-quality.json',
-      'Offline meters and register anomalies',
-      LAST_24_HOURS,
-    )
+    const meters = await panelAnswers('data-quality.json', 'dash.dq.alerts.title', LAST_24_HOURS)
     expect(merged(meters.get('A')!, meters.get('B')!)).toMatchObject([
       { meter: 'EV-W-WORKSHOP', rule: 'meter.register_anomaly', status: 'open' },
     ])
