@@ -12,7 +12,7 @@ import { Bus } from '../core/bus.js'
 import { SchoolCalendar } from '../core/calendar.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
-import { msg } from '../core/i18n/index.js'
+import { msg, render } from '../core/i18n/index.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
@@ -474,12 +474,14 @@ function writeAll(writer: InfluxWriter, lines: string[]): void {
   for (const line of lines) writer.write(line)
 }
 
+/** A rejection as the gateway's installer reads it: the detail in the school's language (the district's for an unknown school). */
 function rejectionMessage(r: Rejection, config: LoadedConfig): string {
-  const tz = (r.school && config.registry.schools.get(r.school)?.timezone) || 'UTC'
+  const school = r.school ? config.registry.schools.get(r.school) : undefined
+  const tz = school?.timezone || 'UTC'
   return JSON.stringify({
     topic: r.topic,
     reason: r.reason,
-    detail: r.detail,
+    detail: render(school?.locale ?? config.registry.locale, r.detail),
     receivedAt: formatInstant(r.receivedAt, tz),
     ...(r.meter ? { meter: r.meter } : {}),
     ...(r.index !== undefined ? { index: r.index } : {}),

@@ -30,6 +30,8 @@ export interface UsedRevision {
 }
 
 /** Rejection reasons of CONTRACT.md, plus `unknown_school`. */
+import type { Message } from './i18n/index.js'
+
 export const REJECT_REASONS = [
   'bad_topic',
   'bad_json',
@@ -46,7 +48,8 @@ export type RejectReason = (typeof REJECT_REASONS)[number]
 export interface Rejection {
   topic: string
   reason: RejectReason
-  detail: string
+  /** What is wrong, for the gateway's installer: rendered in the school's language when sent. */
+  detail: Message
   receivedAt: number
   school?: string
   meter?: string

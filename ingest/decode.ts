@@ -2,6 +2,8 @@
  * Topic + payload → readings, or rejections with a reason from the contract. Pure: no I/O, no
  * clock of its own (the arrival time comes in), so every branch is a plain unit test.
  */
+import { expectation } from '../core/config/load.js'
+import { type Message, msg } from '../core/i18n/index.js'
 import { FIELD_KINDS, FIELD_RANGES, KINDS, READING_FIELDS, type ReadingValues } from '../core/kinds.js'
 import type { Reading, Rejection, RejectReason } from '../core/reading.js'
 import type { Meter, Registry, School } from '../core/registry.js'
@@ -38,11 +40,11 @@ function cut(s: string): string {
 }
 
 /** The start of a value's JSON for a message; JSON.stringify overflows the stack on deep nesting. */
-function preview(v: unknown): string {
+function preview(v: unknown): string | Message {
   try {
     return JSON.stringify(v)?.slice(0, 60) ?? String(v)
   } catch {
-    return '(too deeply nested to print)'
+    return msg('ingest.reject.tooDeep')
   }
 }
 
@@ -72,7 +74,7 @@ export function decodeMessage(
       payload,
       receivedAt,
       'unknown_school',
-      `school "${match.school}" is not in the registry`,
+      msg('ingest.reject.unknownSchool', { school: match.school }),
       match.school,
     )
 
@@ -86,7 +88,7 @@ export function decodeMessage(
         payload,
         receivedAt,
         'unknown_meter',
-        `meter "${match.meter}" is not registered at school ${school.id}`,
+        msg('ingest.reject.unknownMeter', { meter: match.meter, school: school.id }),
         school.id,
         match.meter,
       )
@@ -100,7 +102,7 @@ export function decodeMessage(
       payload,
       receivedAt,
       'too_large',
-      `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`,
+      msg('ingest.reject.payloadTooLarge', { bytes: payload.length, limit: limits.maxPayloadBytes }),
       school.id,
       meterId,
     )
@@ -115,7 +117,7 @@ export function decodeMessage(
       payload,
       receivedAt,
       'bad_json',
-      (err as Error).message.slice(0, 200),
+      msg('ingest.reject.badJson', { detail: (err as Error).message.slice(0, 200) }),
       school.id,
       meterId,
     )
@@ -129,7 +131,7 @@ export function decodeMessage(
         payload,
         receivedAt,
         'too_large',
-        `batch of ${body.length} readings exceeds ${limits.maxBatchReadings}`,
+        msg('ingest.reject.batchTooLarge', { readings: body.length, limit: limits.maxBatchReadings }),
         school.id,
         meterId,
       )
@@ -141,7 +143,7 @@ export function decodeMessage(
         payload,
         receivedAt,
         'bad_schema',
-        'empty array: no readings',
+        msg('ingest.reject.emptyBatch'),
         school.id,
         meterId,
       )
@@ -155,7 +157,7 @@ export function decodeMessage(
       payload,
       receivedAt,
       'bad_schema',
-      'a gateway topic takes a JSON array of readings, each with a "meter" field',
+      msg('ingest.reject.gatewayNeedsArray'),
       school.id,
       meterId,
     )
@@ -172,7 +174,7 @@ function rejectMessage(
   payload: Buffer,
   receivedAt: number,
   reason: RejectReason,
-  detail: string,
+  detail: Message,
   school?: string,
   meter?: string,
 ): Decoded {
@@ -197,14 +199,15 @@ function rejectReading(
   topic: string,
   receivedAt: number,
   reason: RejectReason,
-  detail: string,
+  detail: Message,
   meter?: string,
 ): Rejection {
   let payload: string
   try {
     payload = cut(JSON.stringify(item) ?? String(item))
   } catch {
-    payload = '(too deeply nested to print)'
+    // Too deeply nested to print: the detail says so.
+    payload = ''
   }
   const who = meter ?? topicMeter?.id
   return {
@@ -237,7 +240,7 @@ function decodeReading(
       topic,
       receivedAt,
       'bad_schema',
-      'a reading must be a JSON object',
+      msg('ingest.reject.notObject'),
     )
   }
   if (!checkReadingPayload.Check(item)) {
@@ -254,7 +257,7 @@ function decodeReading(
         topic,
         receivedAt,
         field === 'ts' ? 'bad_timestamp' : 'implausible_value',
-        `${field}=${got} is not a finite number`,
+        msg('ingest.reject.notFinite', { field, value: String(got) }),
       )
     return rejectReading(
       item,
@@ -264,7 +267,12 @@ function decodeReading(
       topic,
       receivedAt,
       'bad_schema',
-      `${field} ${first?.message ?? 'is invalid'}${got === undefined ? '' : `, got ${preview(got)}`}`,
+      msg('ingest.reject.field', {
+        field,
+        missing: got === undefined,
+        value: got === undefined ? '' : preview(got),
+        expected: first ? expectation(first) : msg('ingest.reject.valid'),
+      }),
     )
   }
   const r = item as { ts: string | number; meter?: string; estimated?: boolean } & Record<string, unknown>
@@ -280,7 +288,7 @@ function decodeReading(
         topic,
         receivedAt,
         'bad_schema',
-        `reading names meter "${r.meter}" but was published on ${topic}`,
+        msg('ingest.reject.otherMeter', { meter: String(r.meter), topic }),
       )
     }
   } else {
@@ -293,7 +301,7 @@ function decodeReading(
         topic,
         receivedAt,
         'bad_schema',
-        'a reading in a gateway batch needs a "meter" field',
+        msg('ingest.reject.meterNeeded'),
       )
     meter = school.meters.get(r.meter)
     if (!meter)
@@ -305,14 +313,14 @@ function decodeReading(
         topic,
         receivedAt,
         'unknown_meter',
-        `meter "${r.meter}" is not registered at school ${school.id}`,
+        msg('ingest.reject.unknownMeter', { meter: r.meter, school: school.id }),
         r.meter,
       )
   }
   const m = meter!
 
   const ts = parseTimestamp(r.ts)
-  if (typeof ts === 'string')
+  if (typeof ts !== 'number')
     return rejectReading(item, index, school, topicMeter, topic, receivedAt, 'bad_timestamp', ts, m.id)
   if (ts > receivedAt + limits.maxFutureMs) {
     return rejectReading(
@@ -323,7 +331,7 @@ function decodeReading(
       topic,
       receivedAt,
       'bad_timestamp',
-      `timestamp is ${Math.round((ts - receivedAt) / 1000)} s in the future (gateway clock wrong?)`,
+      msg('ingest.reject.future', { seconds: Math.round((ts - receivedAt) / 1000) }),
       m.id,
     )
   }
@@ -346,7 +354,12 @@ function decodeReading(
         topic,
         receivedAt,
         'implausible_value',
-        `${f}=${v} is outside ${range[0]}…${range[1]}`,
+        msg('ingest.reject.outOfRange', {
+          field: f,
+          value: String(v),
+          min: String(range[0]),
+          max: String(range[1]),
+        }),
         m.id,
       )
     }
@@ -364,9 +377,12 @@ function decodeReading(
         topic,
         receivedAt,
         'wrong_kind_fields',
-        `meter ${m.id} is a ${m.kind} meter (fields ${spec.fields.join(', ')}); got ${foreign
-          .map((f) => `${f} (${FIELD_KINDS[f].join('/')})`)
-          .join(', ')}`,
+        msg('ingest.reject.wrongKind', {
+          meter: m.id,
+          kind: m.kind,
+          fields: [...spec.fields],
+          got: foreign.map((f) => `${f} (${FIELD_KINDS[f].join('/')})`),
+        }),
         m.id,
       )
     }
@@ -378,7 +394,7 @@ function decodeReading(
       topic,
       receivedAt,
       'bad_schema',
-      `no measurement: a ${m.kind} reading needs one of ${spec.fields.join(', ')}`,
+      msg('ingest.reject.noMeasurement', { kind: m.kind, fields: [...spec.fields] }),
       m.id,
     )
   }
@@ -391,26 +407,24 @@ function collect(r: Reading | Rejection, out: Decoded): void {
 }
 
 /** Epoch ms, or a sentence saying what is wrong with the timestamp. */
-export function parseTimestamp(ts: string | number): number | string {
+export function parseTimestamp(ts: string | number): number | Message {
   if (typeof ts === 'number') {
-    if (!Number.isFinite(ts)) return 'ts is not a finite number'
+    if (!Number.isFinite(ts)) return msg('ingest.ts.notFinite')
     if (ts < EARLIEST_TS) {
       return ts > 0 && ts < 1e11
-        ? `ts ${ts} looks like epoch seconds; send epoch milliseconds`
-        : `ts ${ts} is before the year 2000`
+        ? msg('ingest.ts.seconds', { ts: String(ts) })
+        : msg('ingest.ts.before2000', { ts: String(ts) })
     }
     return Math.floor(ts)
   }
-  if (!ISO_WITH_OFFSET.test(ts)) {
-    return `ts "${ts.slice(0, 40)}" is not ISO-8601 with an offset (e.g. 2026-11-26T08:00:00+08:00) or epoch ms`
-  }
+  if (!ISO_WITH_OFFSET.test(ts)) return msg('ingest.ts.notIso', { ts: ts.slice(0, 40) })
   const normalised = ts.length > 5 && /[+-]\d{4}$/.test(ts) ? `${ts.slice(0, -2)}:${ts.slice(-2)}` : ts
   const ms = Date.parse(normalised)
-  if (Number.isNaN(ms)) return `ts "${ts.slice(0, 40)}" is not a real date and time`
+  if (Number.isNaN(ms)) return msg('ingest.ts.notReal', { ts: ts.slice(0, 40) })
   // Date.parse rolls a day the month does not have (2025-02-30) over into the next month.
   const day = Number(ts.slice(8, 10))
   if (day > 28 && day > new Date(Date.UTC(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)), 0)).getUTCDate())
-    return `ts "${ts.slice(0, 40)}" is not a real date and time`
-  if (ms < EARLIEST_TS) return `ts "${ts}" is before the year 2000`
+    return msg('ingest.ts.notReal', { ts: ts.slice(0, 40) })
+  if (ms < EARLIEST_TS) return msg('ingest.ts.before2000', { ts })
   return ms
 }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
+import { render } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, Rejection } from '../core/reading.js'
@@ -312,11 +313,20 @@ export class Ingest implements Checkpointed {
     if (last === undefined || now - last > WARN_EVERY_MS) {
       this.warned.set(key, now)
       this.o.log.warn(
-        { topic: r.topic, reason: r.reason, detail: r.detail, school: r.school, meter: r.meter },
+        {
+          topic: r.topic,
+          reason: r.reason,
+          detail: render('en', r.detail),
+          school: r.school,
+          meter: r.meter,
+        },
         'rejected reading (further ones of this school and reason are logged at debug level for a minute)',
       )
     } else {
-      this.o.log.debug({ topic: r.topic, reason: r.reason, detail: r.detail }, 'rejected reading')
+      this.o.log.debug(
+        { topic: r.topic, reason: r.reason, detail: render('en', r.detail) },
+        'rejected reading',
+      )
     }
   }
 }

@@ -14,6 +14,7 @@
  * Per-meter state is a flat array of the last few readings, small enough for 100,000 meters
  * and plain JSON for snapshots.
  */
+import { type Message, msg } from '../core/i18n/index.js'
 import type { RegisterAnomalyType } from '../core/reading.js'
 import type { Meter } from '../core/registry.js'
 
@@ -53,7 +54,7 @@ export type RegisterOutcome =
   | { type: 'counted'; delta: number; from: number; anomaly?: Anomaly; revisions: Revision[] }
   | { type: 'duplicate' }
   | { type: 'late' }
-  | { type: 'implausible'; detail: string; anomaly: Anomaly }
+  | { type: 'implausible'; detail: Message; anomaly: Anomaly }
 
 export interface RegisterState {
   /** Recent readings, oldest first: [ts, value, highWaterMark, delta] repeated. */
@@ -98,7 +99,7 @@ export function newRegisterState(): RegisterState {
 
 const round = (x: number): number => Math.round(x * 1e9) / 1e9
 
-type Step = { delta: number; hw: number; anomaly?: AnomalyType } | { implausible: string }
+type Step = { delta: number; hw: number; anomaly?: AnomalyType } | { implausible: Message }
 
 function allowance(p: RegisterParams, dtMs: number): number {
   return (p.maxRatePerHour * RATE_SLACK * Math.max(dtMs, MIN_RATE_WINDOW_MS)) / 3_600_000
@@ -111,7 +112,11 @@ function step(hw: number, prevTs: number, ts: number, value: number, p: Register
     const delta = round(value - hw)
     if (delta > allowed) {
       return {
-        implausible: `register rose by ${delta} in ${Math.round((ts - prevTs) / 1000)} s, more than the meter can pass (${p.maxRatePerHour}/h)`,
+        implausible: msg('ingest.register.rise', {
+          delta: String(delta),
+          seconds: Math.round((ts - prevTs) / 1000),
+          rate: String(p.maxRatePerHour),
+        }),
       }
     }
     return { delta, hw: value }
@@ -119,7 +124,7 @@ function step(hw: number, prevTs: number, ts: number, value: number, p: Register
   if (p.modulus !== undefined && hw >= ROLLOVER_NEAR * p.modulus) {
     const delta = round(value + p.modulus - hw)
     if (delta > allowed)
-      return { implausible: `drop from ${hw} to ${value} is neither a plausible rollover nor a reset` }
+      return { implausible: msg('ingest.register.drop', { from: String(hw), to: String(value) }) }
     return { delta, hw: value, anomaly: 'rollover' }
   }
   if (value < RESET_BELOW * hw) {
@@ -232,7 +237,7 @@ function insertReading(
     if ('implausible' in res) {
       return {
         type: 'implausible',
-        detail: `does not fit between the readings around it: ${res.implausible}`,
+        detail: msg('ingest.register.between', { detail: res.implausible }),
         anomaly: anomalyOf('implausible_jump', ts, prevHw, value, 0),
       }
     }

@@ -1,5 +1,6 @@
 /** Topic grammar of CONTRACT.md: `schools/{school}/meters/{meter}` and `schools/{school}/gateways/{gateway}`. */
 import { DEVICE_ID, SCHOOL_ID } from '../core/config/schema.js'
+import { type Message, msg } from '../core/i18n/index.js'
 
 const schoolId = new RegExp(SCHOOL_ID)
 const deviceId = new RegExp(DEVICE_ID)
@@ -8,7 +9,7 @@ export type ReadingTopic =
   | { kind: 'meter'; school: string; meter: string }
   | { kind: 'gateway'; school: string; gateway: string }
 
-export type TopicMatch = ReadingTopic | { kind: 'ignore' } | { kind: 'bad'; school?: string; detail: string }
+export type TopicMatch = ReadingTopic | { kind: 'ignore' } | { kind: 'bad'; school?: string; detail: Message }
 
 /** Topics the service publishes itself; consuming them would loop. */
 const OUTBOUND = new Set(['rejected', 'alerts'])
@@ -45,13 +46,13 @@ function parse(topic: string): TopicMatch {
   const goodSchool = schoolId.test(school)
   if (parts.length === 3 && OUTBOUND.has(parts[2]!)) return IGNORE
   if (!goodSchool) {
-    return { kind: 'bad', detail: `school "${school.slice(0, 80)}" does not match ${SCHOOL_ID}` }
+    return { kind: 'bad', detail: msg('ingest.topic.badSchool', { school: school.slice(0, 80) }) }
   }
   if (parts.length !== 4 || (parts[2] !== 'meters' && parts[2] !== 'gateways')) {
     return {
       kind: 'bad',
       school,
-      detail: 'expected schools/{school}/meters/{meter} or schools/{school}/gateways/{gateway}',
+      detail: msg('ingest.topic.shape'),
     }
   }
   const id = parts[3]!
@@ -59,7 +60,7 @@ function parse(topic: string): TopicMatch {
     return {
       kind: 'bad',
       school,
-      detail: `${parts[2].slice(0, -1)} id "${id.slice(0, 80)}" does not match ${DEVICE_ID}`,
+      detail: msg('ingest.topic.badDevice', { part: parts[2], id: id.slice(0, 80) }),
     }
   }
   return parts[2] === 'meters'

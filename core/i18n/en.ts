@@ -543,4 +543,41 @@ usage: npm run dashboards -- [options]
   -h, --help        this text`,
   'dashboards.cli.badZone': '--timezone "{zone}" is not an IANA time zone such as Asia/Shanghai',
   'dashboards.cli.wrote': 'dashboards: wrote {count} dashboards ({locale}) to {out}',
+
+  // ---- Ingest: rejected messages and readings, sent on schools/{school}/rejected (ingest/topics.ts, decode.ts, registers.ts) ----
+  'ingest.topic.badSchool':
+    'school "{school}" in the topic is not a school id: lower-case letters, digits and dashes, at most 64',
+  'ingest.topic.shape':
+    "expected schools/'{school}'/meters/'{meter}' or schools/'{school}'/gateways/'{gateway}'",
+  'ingest.topic.badDevice':
+    '{part, select, meters {meter} gateways {gateway} other {device}} id "{id}" in the topic has letters, digits and _ . - only, at most 128, starting with a letter or digit',
+  'ingest.reject.tooDeep': 'a value nested too deeply to print',
+  'ingest.reject.unknownSchool': 'school "{school}" is not in the registry',
+  'ingest.reject.unknownMeter': 'meter "{meter}" is not registered at school {school}',
+  'ingest.reject.payloadTooLarge': 'payload of {bytes} bytes exceeds {limit} (MAX_PAYLOAD_BYTES)',
+  'ingest.reject.badJson': 'not valid JSON: {detail}',
+  'ingest.reject.batchTooLarge': 'batch of {readings} readings exceeds {limit} (MAX_BATCH_READINGS)',
+  'ingest.reject.emptyBatch': 'empty array: no readings',
+  'ingest.reject.gatewayNeedsArray':
+    'a gateway topic takes a JSON array of readings, each with a "meter" field',
+  'ingest.reject.notObject': 'a reading must be a JSON object',
+  'ingest.reject.notFinite': '{field}={value} is not a finite number',
+  'ingest.reject.field':
+    '{field}: got {missing, select, true {nothing} other {{value}}}; expected {expected}',
+  'ingest.reject.valid': 'a valid reading',
+  'ingest.reject.otherMeter': 'the reading names meter "{meter}" but was published on {topic}',
+  'ingest.reject.meterNeeded': 'a reading in a gateway batch needs a "meter" field',
+  'ingest.reject.future': 'the timestamp is {seconds} s in the future (is the gateway clock wrong?)',
+  'ingest.reject.outOfRange': '{field}={value} is outside {min}…{max}',
+  'ingest.reject.wrongKind': 'meter {meter} is a {kind} meter (fields {fields}); got {got}',
+  'ingest.reject.noMeasurement': 'no measurement: a {kind} reading needs one of {fields}',
+  'ingest.ts.notFinite': 'ts is not a finite number',
+  'ingest.ts.seconds': 'ts {ts} looks like epoch seconds; send epoch milliseconds',
+  'ingest.ts.before2000': 'ts {ts} is before the year 2000',
+  'ingest.ts.notIso': 'ts "{ts}" is not ISO-8601 with an offset (e.g. 2026-11-26T08:00:00+08:00) or epoch ms',
+  'ingest.ts.notReal': 'ts "{ts}" is not a real date and time',
+  'ingest.register.rise':
+    'the register rose by {delta} in {seconds} s, more than the meter can pass ({rate}/h)',
+  'ingest.register.drop': 'a drop from {from} to {to} is neither a plausible rollover nor a reset',
+  'ingest.register.between': 'it does not fit between the readings around it: {detail}',
 } as const satisfies Record<string, string>

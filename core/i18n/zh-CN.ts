@@ -513,4 +513,39 @@ export const zhCN: Record<keyof typeof en, string> = {
   -h, --help        显示本说明`,
   'dashboards.cli.badZone': '--timezone“{zone}”不是 IANA 时区，例如 Asia/Shanghai',
   'dashboards.cli.wrote': 'dashboards：已将 {count} 个仪表板（{locale}）写入 {out}',
+
+  // ---- Ingest: rejected messages and readings, sent on schools/{school}/rejected (ingest/topics.ts, decode.ts, registers.ts) ----
+  'ingest.topic.badSchool':
+    '主题中的学校“{school}”不是有效的学校编号：只能由小写字母、数字和连字符组成，最多 64 个字符',
+  'ingest.topic.shape':
+    "主题应为 schools/'{school}'/meters/'{meter}' 或 schools/'{school}'/gateways/'{gateway}'",
+  'ingest.topic.badDevice':
+    '主题中的{part, select, meters {表计} gateways {网关} other {设备}}编号“{id}”无效：只能由字母、数字和 _ . - 组成，最多 128 个字符，以字母或数字开头',
+  'ingest.reject.tooDeep': '嵌套层数过多、无法显示的值',
+  'ingest.reject.unknownSchool': '台账中没有学校“{school}”',
+  'ingest.reject.unknownMeter': '学校 {school} 没有登记表计“{meter}”',
+  'ingest.reject.payloadTooLarge': '消息大小 {bytes} 字节，超过上限 {limit}（MAX_PAYLOAD_BYTES）',
+  'ingest.reject.badJson': '不是有效的 JSON：{detail}',
+  'ingest.reject.batchTooLarge': '一批 {readings} 条读数，超过上限 {limit}（MAX_BATCH_READINGS）',
+  'ingest.reject.emptyBatch': '空数组：没有读数',
+  'ingest.reject.gatewayNeedsArray': '网关主题须发送读数的 JSON 数组，每条读数带 "meter" 字段',
+  'ingest.reject.notObject': '每条读数须为 JSON 对象',
+  'ingest.reject.notFinite': '{field}={value} 不是有限的数值',
+  'ingest.reject.field': '{field}：当前为 {missing, select, true {（空）} other {{value}}}，应为{expected}',
+  'ingest.reject.valid': '有效的读数',
+  'ingest.reject.otherMeter': '读数中写的表计是“{meter}”，却发布在 {topic}',
+  'ingest.reject.meterNeeded': '网关批量上报的每条读数都须带 "meter" 字段',
+  'ingest.reject.future': '时间戳比现在晚 {seconds} 秒（网关时钟是否有误？）',
+  'ingest.reject.outOfRange': '{field}={value} 超出范围 {min}…{max}',
+  'ingest.reject.wrongKind': '表计 {meter} 是 {kind} 类表计（字段：{fields}），收到的却是 {got}',
+  'ingest.reject.noMeasurement': '没有测量值：{kind} 类读数至少需要以下之一：{fields}',
+  'ingest.ts.notFinite': 'ts 不是有限的数值',
+  'ingest.ts.seconds': 'ts {ts} 看起来是以秒为单位的时间戳；请发送毫秒',
+  'ingest.ts.before2000': 'ts {ts} 早于 2000 年',
+  'ingest.ts.notIso':
+    'ts“{ts}”既不是带时区偏移的 ISO-8601 时间（例如 2026-11-26T08:00:00+08:00），也不是毫秒时间戳',
+  'ingest.ts.notReal': 'ts“{ts}”不是真实存在的日期时间',
+  'ingest.register.rise': '读数在 {seconds} 秒内增加了 {delta}，超过表计的最大通过量（每小时 {rate}）',
+  'ingest.register.drop': '读数从 {from} 降到 {to}，既不像正常翻转，也不像清零',
+  'ingest.register.between': '与前后读数对不上：{detail}',
 }

@@ -21,7 +21,7 @@ import type { AedesOptions, AuthErrorCode, AuthenticateError, Client } from 'aed
 import type { Logger } from 'pino'
 import { type Env, flag } from '../../core/config/env.js'
 import { ConfigError, ENVIRONMENT } from '../../core/errors.js'
-import { type Message, msg } from '../../core/i18n/index.js'
+import { logLine, type Message, msg } from '../../core/i18n/index.js'
 import type { Metrics } from '../../core/metrics.js'
 import { isLoopback } from '../../core/net.js'
 import { hashSecret, newSecret, verifySecret } from '../../core/secrets.js'
@@ -98,14 +98,15 @@ export function maySubscribe(p: Principal | undefined, topic: string): boolean {
   )
 }
 
+/** Who a client is, for the log. */
 function describe(p: Principal | undefined): string {
-  if (p?.kind === 'gateway') return `gateway "${p.username}" of school ${p.school}`
-  return p ? `${p.kind} client` : 'a client that did not log in'
+  if (p?.kind === 'gateway') return logLine`gateway "${p.username}" of school ${p.school}`
+  return p ? logLine`${p.kind} client` : logLine`a client that did not log in`
 }
 
 function allowedSubscriptions(p: Principal | undefined): string {
   if (p?.kind !== 'gateway') return 'nothing'
-  return `schools/${p.school}/rejected${p.maySubscribeAlerts ? ` and schools/${p.school}/alerts` : ''}`
+  return `schools/${p.school}/rejected${p.maySubscribeAlerts ? logLine` and schools/${p.school}/alerts` : ''}`
 }
 
 function refusal(code: 3 | 4 | 5, message: string): AuthenticateError {
@@ -370,13 +371,13 @@ export class BrokerSecurity {
         .update(password ?? Buffer.alloc(0))
         .digest()
       if (timingSafeEqual(digest, this.internalDigest)) return admit({ kind: 'internal' })
-      return refuse('bad_credentials', 4, 'bad username or password')
+      return refuse('bad_credentials', 4, logLine`bad username or password`)
     }
     if (!this.connects.admit(client.id)) {
       return refuse(
         'connect_rate',
         3,
-        `client id "${client.id}" connected more than ${this.o.limits.connectsPerMinute} times in a minute (MQTT_MAX_CONNECTS_PER_MINUTE); two gateways with one client id?`,
+        logLine`client id "${client.id}" connected more than ${this.o.limits.connectsPerMinute} times in a minute (MQTT_MAX_CONNECTS_PER_MINUTE); two gateways with one client id?`,
       )
     }
     if (username === undefined) {
@@ -385,17 +386,17 @@ export class BrokerSecurity {
         allowed = this.anonymousAllowed()
       } catch (err) {
         this.o.log.error({ err }, 'cannot read gateway credentials')
-        return refuse('error', 3, 'credentials unavailable')
+        return refuse('error', 3, logLine`credentials unavailable`)
       }
       if (allowed) return admit({ kind: 'anonymous' })
-      return refuse('anonymous', 5, 'a username and password are required')
+      return refuse('anonymous', 5, logLine`a username and password are required`)
     }
     let cred: GatewayCredential | undefined
     try {
       cred = this.o.credentials.get(username)
     } catch (err) {
       this.o.log.error({ err }, 'cannot read gateway credentials')
-      return refuse('error', 3, 'credentials unavailable')
+      return refuse('error', 3, logLine`credentials unavailable`)
     }
     const secret = password?.toString('utf8') ?? ''
     const usable = cred && cred.revokedAt === undefined && password !== undefined
@@ -403,14 +404,14 @@ export class BrokerSecurity {
     if (!usable) dummyHash ??= hashSecret(newSecret())
     const hash = usable ? cred!.hash : dummyHash!
     const verified = this.scrypt.run(() => verifySecret(secret, hash))
-    if (!verified) return refuse('busy', 3, 'too many logins waiting to be checked; try again shortly')
+    if (!verified) return refuse('busy', 3, logLine`too many logins waiting to be checked; try again shortly`)
     void verified
       .then((ok) => {
         if (client.closed) return
         // The credential may have been revoked or rotated while scrypt ran.
         const now = ok && usable ? this.o.credentials.get(username) : undefined
         if (!now || now.revokedAt !== undefined || now.hash !== cred!.hash)
-          return refuse('bad_credentials', 4, 'bad username or password')
+          return refuse('bad_credentials', 4, logLine`bad username or password`)
         admit({
           kind: 'gateway',
           username,
@@ -421,7 +422,7 @@ export class BrokerSecurity {
       })
       .catch((err) => {
         this.o.log.error({ err }, 'cannot check a gateway login')
-        if (!client.closed) refuse('error', 3, 'credentials unavailable')
+        if (!client.closed) refuse('error', 3, logLine`credentials unavailable`)
       })
   }
 
@@ -452,7 +453,7 @@ export class BrokerSecurity {
       if (!mayPublish(p, packet.topic)) {
         this.o.metrics.mqttAclDenied.inc({ action: 'publish' })
         this.o.metrics.mqttDisconnects.inc({ reason: 'acl_publish' })
-        const why = `${describe(p)} may not publish to ${packet.topic}`
+        const why = logLine`${describe(p)} may not publish to ${packet.topic}`
         this.o.log.warn({ client: client.id, topic: packet.topic }, `${why}; client disconnected`)
         return callback(new Error(why))
       }
@@ -484,11 +485,12 @@ export class BrokerSecurity {
         if (p.kind === 'gateway') {
           const now = this.o.credentials.get(p.username)
           if (!now || now.revokedAt !== undefined)
-            why = `the credential of gateway "${p.username}" was revoked`
-          else if (now.hash !== p.hash) why = `the password of gateway "${p.username}" was changed`
+            why = logLine`the credential of gateway "${p.username}" was revoked`
+          else if (now.hash !== p.hash) why = logLine`the password of gateway "${p.username}" was changed`
         } else if (p.kind === 'anonymous') {
           anonymousOk ??= this.anonymousAllowed()
-          if (!anonymousOk) why = 'anonymous clients are no longer allowed (a gateway credential exists)'
+          if (!anonymousOk)
+            why = logLine`anonymous clients are no longer allowed (a gateway credential exists)`
         }
         if (why) {
           closed++

@@ -13,6 +13,7 @@ import { buildDashboards, dashboardJson, GENERATED_DIR } from '../../dashboards/
 import { BUILT_IN, variableNames } from './grafana.js'
 import {
   annotationsOf,
+  type DashboardJson,
   loadGenerated,
   type PanelJson,
   panelsOf,
@@ -44,14 +45,16 @@ describe('dashboards/generated', () => {
   it("speaks the district's language; --locale gives the same dashboards in another", () => {
     const registry = loadConfigFile().registry
     expect(registry.locale).toBe('zh-CN')
-    const zh = buildDashboards(registry).map((g) => g.dashboard)
-    const en = buildDashboards(registry, { locale: 'en' }).map((g) => g.dashboard)
+    const json = (g: { dashboard: unknown }) => JSON.parse(JSON.stringify(g.dashboard)) as DashboardJson
+    const zh = buildDashboards(registry).map(json)
+    const en = buildDashboards(registry, { locale: 'en' }).map(json)
     // The words are the only difference: layout, queries (but for the names of columns) and uids agree.
     const shape = (d: (typeof zh)[number]) =>
       JSON.parse(
         JSON.stringify(d, (key, v) =>
-          ['title', 'description', 'label', 'displayName', 'options', 'text', 'name', 'alias'].includes(key) ||
-          key === 'renameByName'
+          ['title', 'description', 'label', 'displayName', 'options', 'text', 'name', 'alias'].includes(
+            key,
+          ) || key === 'renameByName'
             ? typeof v === 'object' && v !== null
               ? Object.keys(v)
               : '…'
@@ -67,14 +70,16 @@ describe('dashboards/generated', () => {
       d.description,
       ...panelsOf(d).flatMap((p) => [p.title, ...(p.type === 'row' ? [] : [(p as PanelJson).description])]),
       ...panelsOf(d).flatMap((p) =>
-        ((p as PanelJson & { transformations?: { options: { renameByName?: object } }[] }).transformations ?? [])
-          .flatMap((t) => Object.values(t.options.renameByName ?? {}) as string[]),
+        (
+          (p as PanelJson & { transformations?: { options: { renameByName?: object } }[] }).transformations ??
+          []
+        ).flatMap((t) => Object.values(t.options.renameByName ?? {}) as string[]),
       ),
     ]
     zh.forEach((d, i) => {
       const [ours, theirs] = [texts(d), texts(en[i]!)]
       expect(ours.length).toBe(theirs.length)
-      ours.forEach((text, j) => expect(text, `${d.title}: ${theirs[j]}`).not.toBe(theirs[j]))
+      for (const [j, text] of ours.entries()) expect(text, `${d.title}: ${theirs[j]}`).not.toBe(theirs[j])
       for (const text of ours) expect(text, `${d.title}`).toMatch(/[\u4e00-\u9fff]/)
     })
   })

@@ -55,6 +55,7 @@ export interface AnnotationJson {
 export interface DashboardJson {
   uid: string
   title: string
+  description?: string
   timezone: string
   time: { from: string; to: string }
   panels?: PanelJson[]

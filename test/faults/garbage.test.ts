@@ -369,8 +369,8 @@ describe(`garbage on the MQTT port (FUZZ_SEED=${SEED})`, () => {
         const clients = await waitFor(
           'connections to drain',
           async () => {
-            const h = await getJson(`${svc.httpUrl}/health`)
-            const n = Number(/(\d+) client/.exec(h.body.parts.ingest.detail)?.[1])
+            const h = await getJson(`${svc.httpUrl}/health?lang=en`)
+            const n = Number(/(\d+) clients? connected/.exec(h.body.parts.ingest.detail)?.[1])
             return n === 1 ? n : undefined
           },
           10_000,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { type Message, render } from '../../core/i18n/index.js'
 import { DEFAULT_LIMITS, decodeMessage, parseTimestamp } from '../../ingest/decode.js'
 import { matchTopic } from '../../ingest/topics.js'
 import { testRegistry } from '../helpers/registry.js'
@@ -15,6 +16,9 @@ const decode = (topic: string, payload: unknown, limits = DEFAULT_LIMITS) =>
   )
 const W1 = 'schools/test-school/meters/W1'
 const ts = '2026-11-26T08:00:00+08:00'
+
+/** A refusal as an English reader sees it. */
+const said = (v: number | Message) => (typeof v === 'number' ? v : render('en', v))
 
 describe('topics', () => {
   it('recognises meter and gateway topics', () => {
@@ -53,11 +57,11 @@ describe('timestamps', () => {
     expect(parseTimestamp(1795651200000)).toBe(1795651200000)
   })
   it('refuses timestamps without an offset, epoch seconds and nonsense, saying why', () => {
-    expect(parseTimestamp('2026-11-26T08:00:00')).toMatch(/not ISO-8601 with an offset/)
-    expect(parseTimestamp('2026-11-26')).toMatch(/not ISO-8601/)
-    expect(parseTimestamp(1795651200)).toMatch(/epoch seconds/)
-    expect(parseTimestamp('2026-13-45T08:00:00+08:00')).toMatch(/not a real date/)
-    expect(parseTimestamp(-5)).toMatch(/before the year 2000/)
+    expect(said(parseTimestamp('2026-11-26T08:00:00'))).toMatch(/not ISO-8601 with an offset/)
+    expect(said(parseTimestamp('2026-11-26'))).toMatch(/not ISO-8601/)
+    expect(said(parseTimestamp(1795651200))).toMatch(/epoch seconds/)
+    expect(said(parseTimestamp('2026-13-45T08:00:00+08:00'))).toMatch(/not a real date/)
+    expect(said(parseTimestamp(-5))).toMatch(/before the year 2000/)
   })
 })
 
@@ -133,7 +137,7 @@ describe('decodeMessage', () => {
       expect(d.readings).toEqual([])
       expect(d.rejections).toHaveLength(1)
       expect(d.rejections[0]).toMatchObject({ reason, topic, receivedAt: NOW })
-      expect(d.rejections[0]!.detail).toMatch(detail)
+      expect(render('en', d.rejections[0]!.detail)).toMatch(detail)
     })
   }
 
@@ -147,7 +151,7 @@ describe('decodeMessage', () => {
       limits,
     )
     expect(many.rejections[0]).toMatchObject({ reason: 'too_large' })
-    expect(many.rejections[0]!.detail).toMatch(/4 readings exceeds 3/)
+    expect(render('en', many.rejections[0]!.detail)).toMatch(/4 readings exceeds 3/)
   })
 
   it('a bad reading in a batch never stops the ones beside it', () => {

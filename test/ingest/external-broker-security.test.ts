@@ -72,9 +72,9 @@ describe('external broker with a login (Mosquitto, password file)', () => {
       env: { MQTT_URL: plain.url, MQTT_USERNAME: 'schoolmeter', MQTT_PASSWORD: 'not the password' },
     })
     try {
-      const health = await getJson(`${svc.httpUrl}/health`)
+      const health = await getJson(`${svc.httpUrl}/health?lang=en`)
       expect(health.status).toBe(503)
-      expect(health.body.parts.ingest.detail).toMatch(/not connected to external broker mqtt:/)
+      expect(health.body.parts.ingest.detail).toMatch(/^not connected to the broker at mqtt:/)
     } finally {
       await svc.stop()
     }
@@ -95,7 +95,7 @@ describe('external broker over TLS (mqtts://, MQTT_CA)', () => {
     try {
       const health = await getJson(`${svc.httpUrl}/health`)
       expect(health.status).toBe(200)
-      expect(health.body.parts.ingest.detail).toMatch(/connected to external broker mqtts:\/\/127\.0\.0\.1/)
+      expect(health.body.parts.ingest.detail).toMatch(/^已连接 MQTT 服务器 mqtts:\/\/127\.0\.0\.1/)
       await publishAndCount(secure.url, svc.httpUrl, { ca: readFileSync(certs.ca) })
     } finally {
       await svc.stop()

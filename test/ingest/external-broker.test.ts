@@ -24,14 +24,14 @@ describe('external broker (Mosquitto)', () => {
       env: { MQTT_URL: broker.url, MQTT_CLIENT_ID: 'schoolmeter-test-1' },
     })
     const gateway = await mqttClient(broker.url)
-    const rejected: { reason: string; topic: string }[] = []
+    const rejected: { reason: string; topic: string; detail: string }[] = []
     await gateway.subscribeAsync('schools/test-school/rejected')
     gateway.on('message', (_t, p) => rejected.push(JSON.parse(p.toString())))
     try {
       expect(svc.mqttPort).toBeUndefined()
-      const health = await getJson(`${svc.httpUrl}/health`)
+      const health = await getJson(`${svc.httpUrl}/health?lang=en`)
       expect(health.status).toBe(200)
-      expect(health.body.parts.ingest.detail).toMatch(/connected to external broker mqtt:\/\/127\.0\.0\.1/)
+      expect(health.body.parts.ingest.detail).toMatch(/^connected to the broker at mqtt:\/\/127\.0\.0\.1/)
 
       for (let i = 0; i < 100; i++) {
         await gateway.publishAsync(
@@ -56,6 +56,9 @@ describe('external broker (Mosquitto)', () => {
       })
       await waitFor('rejections published', () => (rejected.length === 2 ? true : undefined))
       expect(rejected.map((r) => r.reason)).toEqual(['bad_json', 'unknown_meter'])
+      // Said to the gateway's installer in the school's language: the test district's default, Chinese.
+      expect(rejected[0]!.detail).toMatch(/^不是有效的 JSON：/)
+      expect(rejected[1]!.detail).toBe('学校 test-school 没有登记表计“NOPE”')
       const w1 = await getJson(`${svc.httpUrl}/api/v1/meters/W1`)
       expect(w1.body.readings).toBe(100)
       expect(w1.body.lastReading.used).toBe(10)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { render } from '../../core/i18n/index.js'
 import {
   applyReading,
   newRegisterState,
@@ -146,7 +147,7 @@ describe('registers: the other branches', () => {
     const o = applyReading(s, T0 + 2 * MIN, 5000, params())
     expect(o.type).toBe('implausible')
     if (o.type === 'implausible') {
-      expect(o.detail).toMatch(/more than the meter can pass/)
+      expect(render('en', o.detail)).toMatch(/more than the meter can pass/)
       expect(o.anomaly).toMatchObject({ type: 'implausible_jump', previous: 101, current: 5000 })
     }
     // The next normal reading counts from the old level.
