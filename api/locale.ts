@@ -14,8 +14,10 @@ declare module 'fastify' {
 }
 
 export function requestLocale(req: FastifyRequest, fallback: Locale): Locale {
-  const lang = (req.query as Record<string, unknown> | undefined)?.lang
-  if (typeof lang === 'string' && lang !== '') return negotiate(lang, fallback)
+  // From the URL itself: a route's query schema may drop parameters it does not declare.
+  const query = req.url.indexOf('?')
+  const lang = query < 0 ? null : new URLSearchParams(req.url.slice(query + 1)).get('lang')
+  if (lang) return negotiate(lang, fallback)
   return negotiate(req.headers['accept-language'], fallback)
 }
 

@@ -202,7 +202,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'api.error.internal': '服务内部错误，详见服务日志',
   'api.error.notInRegistry': '台账中没有{what, select, school {学校} meter {表计} other {{what}}}“{id}”',
   'api.error.alertNotFound': '没有编号为 {id} 的告警',
-  'api.error.alertResolved': '告警 {id} 已经处理完毕',
+  'api.error.alertResolved': '告警 {id} 已解决',
   'api.error.invalid':
     '{part, select, querystring {查询参数} body {请求体字段} params {路径参数} headers {请求头} other {值}} {name}：当前为 {value}，应为{expected}',
   'api.error.mediaType': '请求体须为 JSON，并带请求头 "Content-Type: application/json"',

@@ -105,12 +105,14 @@ describe('the alert API', () => {
         body: JSON.stringify({ by: 'Zhang (maintenance)', falsePositive: true, note: 'tank refill' }),
       })
       expect(await resolve.json()).toMatchObject({ status: 'resolved', falsePositive: true })
-      const again = await fetch(`${svc.httpUrl}/api/v1/alerts/${ah.id}/ack`, { method: 'POST' })
+      const again = await fetch(`${svc.httpUrl}/api/v1/alerts/${ah.id}/ack?lang=en`, { method: 'POST' })
       expect(again.status).toBe(409)
       expect(await again.json()).toEqual({
         error: 'alert_resolved',
         message: `alert ${ah.id} is already resolved`,
       })
+      const inChinese = await fetch(`${svc.httpUrl}/api/v1/alerts/${ah.id}/ack`, { method: 'POST' })
+      expect(await inChinese.json()).toEqual({ error: 'alert_resolved', message: `告警 ${ah.id} 已解决` })
       expect((await fetch(`${svc.httpUrl}/api/v1/alerts/999999/resolve`, { method: 'POST' })).status).toBe(
         404,
       )
