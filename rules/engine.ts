@@ -1,8 +1,14 @@
 /**
  * The rules engine: every accepted reading goes, in event time, to the rules of its meter's kind,
  * with the context they share (occupancy, day type, heating season, the school's outdoor
- * temperature). Verdict changes become alert transitions. Per-meter rule state is snapshotted to
- * SQLite and restored on start, so a restart mid-window neither loses nor repeats an alert.
+ * temperature, whether the building's heating is on). Verdict changes become alert transitions.
+ * Per-meter rule state is snapshotted to SQLite and restored on start, so a restart mid-window
+ * neither loses nor repeats an alert.
+ *
+ * Each school has an event-time clock (the newest reading time seen there): once a minute of it,
+ * meters silent in event time while their school's others report are judged offline, and incidents
+ * quiet for their hold-off are closed — so a replay, a backfill or a test of a week of data gives
+ * the same incidents as living through that week.
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
@@ -11,14 +17,25 @@ import { Changes, type Checkpointed, type StateCapture, type StateRow } from '..
 import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
-import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
+import { type Building, type Meter, type Registry, type School, servedBuildings } from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import type { AlertManager } from './alerts.js'
 import { RULES } from './catalogue.js'
-import { silence } from './meter/offline.js'
+import { offlineAfterMs, silence } from './meter/offline.js'
 import { anomalyVerdict } from './meter/register-anomaly.js'
 import { resolveParams } from './params.js'
-import { HOUR, RULE_IDS, type Rule, type RuleId, type RuleInput, type Verdict } from './types.js'
+import {
+  HOUR,
+  MINUTE,
+  placeName,
+  RULE_IDS,
+  type Rule,
+  type RuleId,
+  type RuleInput,
+  SEVERITY_RANK,
+  type Severity,
+  type Verdict,
+} from './types.js'
 
 interface Slot {
   rule: Rule
@@ -37,6 +54,19 @@ interface MeterRules {
   calendar: SchoolCalendar
   /** Whether any building the meter serves is occupied at an instant: made once, not per reading. */
   occupiedAt: (ms: number) => boolean
+  /** Where it measures, as people name it, and its own name. */
+  place: string
+  name: string
+  /** Event time of its newest reading (not saved: a restart learns it again from the next reading). */
+  lastTs?: number
+}
+
+/** A school's event-time clock: the newest reading time seen there, and when its meters were last judged. */
+interface SchoolClock {
+  school: School
+  now: number
+  judgedAt: number
+  meters: MeterRules[]
 }
 
 export interface RuleEngineOptions {
@@ -54,6 +84,10 @@ export interface RuleEngineOptions {
 }
 
 const OUTDOOR_MAX_AGE_MS = 2 * HOUR
+/** A heat meter's last word on whether the heating is on counts for this long. */
+const HEAT_SUPPLY_MAX_AGE_MS = 2 * HOUR
+/** How often, in a school's event time, its silent meters and quiet incidents are looked at. */
+const TICK_MS = MINUTE
 
 /** The part name of the engine's rows in `meter_state`. */
 export const RULES_PART = 'rules'
@@ -63,6 +97,9 @@ export class RuleEngine implements Checkpointed {
   private readonly meters = new Map<string, MeterRules>()
   private readonly calendars = new Calendars()
   private readonly outdoor = new Map<string, { ts: number; c: number }>()
+  /** Per building: whether a heat meter serving it last said the heating was on, and when. */
+  private readonly heatSupply = new Map<Building, { ts: number; on: boolean }>()
+  private readonly clocks = new Map<string, SchoolClock>()
   /** Meters changed since the last capture; one still pending in a capture is saved before it changes. */
   private readonly changes = new Changes(saveRuleState)
   private readonly off: (() => void)[] = []
@@ -110,7 +147,27 @@ export class RuleEngine implements Checkpointed {
         occupied = (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied)
         occupiedAt.set(served, occupied)
       }
-      this.meters.set(meter.id, { meter, slots, serves: served, calendar, occupiedAt: occupied })
+      const m: MeterRules = {
+        meter,
+        slots,
+        serves: served,
+        calendar,
+        occupiedAt: occupied,
+        place: placeName(meter, served),
+        name: meter.name ?? meter.id,
+      }
+      this.meters.set(meter.id, m)
+      let clock = this.clocks.get(meter.school.id)
+      if (!clock) {
+        clock = {
+          school: meter.school,
+          now: Number.NEGATIVE_INFINITY,
+          judgedAt: Number.NEGATIVE_INFINITY,
+          meters: [],
+        }
+        this.clocks.set(meter.school.id, clock)
+      }
+      clock.meters.push(m)
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
   }
@@ -179,8 +236,18 @@ export class RuleEngine implements Checkpointed {
       const prev = this.outdoor.get(meter.school.id)
       if (!prev || r.ts >= prev.ts) this.outdoor.set(meter.school.id, { ts: r.ts, c: r.values.temp_c })
     }
+    if (meter.kind === 'heat') {
+      const on = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
+      const known = r.values.power_kw !== undefined || r.values.flow_m3h !== undefined || r.used !== undefined
+      if (known)
+        for (const b of m.serves) {
+          const prev = this.heatSupply.get(b)
+          if (!prev || r.ts >= prev.ts) this.heatSupply.set(b, { ts: r.ts, on })
+        }
+    }
     const local = cal.local(r.ts)
     const outdoor = this.outdoor.get(meter.school.id)
+    const supply = this.heatSupply.get(meter.building)
     const own = cal.occupancy(meter.building, r.ts)
     const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: m.occupiedAt(r.ts) }
     // One object of one shape per reading (optional fields left undefined rather than spread in):
@@ -198,9 +265,14 @@ export class RuleEngine implements Checkpointed {
       heatingSeason: cal.heatingSeason(local.date),
       outdoorC: outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? outdoor.c : undefined,
       calendar: cal,
+      heatingOn: supply && Math.abs(r.ts - supply.ts) <= HEAT_SUPPLY_MAX_AGE_MS ? supply.on : undefined,
+      place: m.place,
+      meterName: m.name,
     }
+    m.lastTs = m.lastTs === undefined ? r.ts : Math.max(m.lastTs, r.ts)
     const suppressed = cal.suppressedRules(meter, r.ts)
     const slots = m.slots
+    let raised: [Slot, Verdict][] | undefined
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
       const v = slot.rule.evaluate(slot.state, input, slot.params)
@@ -208,10 +280,50 @@ export class RuleEngine implements Checkpointed {
       if (!v) continue
       // Estimated readings never raise or clear a leak alert.
       if (slot.rule.leak && r.estimated) continue
-      if (v.active && (suppressed === 'all' || suppressed?.has(slot.rule.id))) continue
-      this.apply(m, slot, v, r.ts)
+      if (
+        v.active &&
+        isSuppressed(v.period ? suppressedDuring(cal, meter, v.period) : suppressed, slot.rule.id)
+      )
+        continue
+      if (v.active && !slot.active) {
+        raised ??= []
+        raised.push([slot, v])
+      } else this.apply(m, slot, v, r.ts)
+    }
+    // Alerts that open on one reading open the most severe first: a burst that also trips
+    // after-hours flow opens its incident as critical, rather than as a warning made worse.
+    if (raised) {
+      if (raised.length > 1)
+        raised.sort(([, a], [, b]) => SEVERITY_RANK[severityOf(b)] - SEVERITY_RANK[severityOf(a)])
+      for (const [slot, v] of raised) this.apply(m, slot, v, r.ts)
     }
     this.changes.add(m)
+    const clock = this.clocks.get(meter.school.id)!
+    if (r.ts > clock.now) clock.now = r.ts
+    if (clock.now - clock.judgedAt >= TICK_MS) this.tick(clock)
+  }
+
+  /**
+   * A minute of a school's event time has passed: meters that have been silent longer than their
+   * offline limit while the school's other meters report are offline (judged in event time, so a
+   * backfill or replay judges them as living through it would), and incidents whose faults did not
+   * come back within their hold-off are closed.
+   */
+  private tick(clock: SchoolClock): void {
+    clock.judgedAt = clock.now
+    for (const m of clock.meters) {
+      if (m.lastTs === undefined) continue
+      const slot = slotOf(m, 'meter.offline')
+      if (!slot || slot.active) continue
+      const p = slot.params as { intervals: number; minMinutes: number }
+      if (clock.now - m.lastTs <= offlineAfterMs(m.meter, p)) continue
+      const v = silence(m.meter, m.place, m.lastTs, clock.now, p)
+      if (!v) continue
+      this.changes.touch(m)
+      this.apply(m, slot, v, clock.now)
+      this.changes.add(m)
+    }
+    this.o.alerts.closeQuiet(clock.school.id, clock.now)
   }
 
   onAnomaly(a: RegisterAnomaly): void {
@@ -238,6 +350,7 @@ export class RuleEngine implements Checkpointed {
       if (last === undefined) continue
       const v = silence(
         m.meter,
+        m.place,
         Math.max(last, this.startedAt),
         now,
         slot.params as { intervals: number; minMinutes: number },
@@ -279,6 +392,29 @@ function saveRuleState(m: MeterRules): StateRow {
     json += `${i ? ',' : ''}${JSON.stringify(s.rule.id)}:{${state === undefined ? '' : `"s":${state},`}"a":${s.active}}`
   }
   return [m.meter.id, `${json}}`]
+}
+
+const severityOf = (v: Verdict): Severity => (v.active ? v.severity : 'info')
+
+const isSuppressed = (s: Set<string> | 'all' | undefined, rule: string): boolean =>
+  s === 'all' || (s?.has(rule) ?? false)
+
+/**
+ * The planned-use windows open during a judged period (a completed half-hour, say): checked at its
+ * start, middle and last instant, so a window that covers any of it covers the verdict.
+ */
+function suppressedDuring(
+  cal: SchoolCalendar,
+  meter: Meter,
+  period: { from: number; to: number },
+): Set<string> | 'all' | undefined {
+  let out: Set<string> | undefined
+  for (const at of [period.from, (period.from + period.to) / 2, period.to - 1]) {
+    const s = cal.suppressedRules(meter, at)
+    if (s === 'all') return 'all'
+    if (s) out = new Set([...(out ?? []), ...s])
+  }
+  return out
 }
 
 /** A meter's slot for a rule: a few slots, searched in place (a Map per meter cost ~0.5 KB of memory). */

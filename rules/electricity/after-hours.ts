@@ -5,7 +5,7 @@
  * Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, MINUTE, round, spread } from '../types.js'
+import { costEvidence, defineRule, MINUTE, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
   lowestHalfHours: Type.Integer({ minimum: 1, maximum: 48, default: 8 }),
@@ -88,7 +88,12 @@ export default defineRule<P, S>({
     return {
       active: true,
       severity: 'warning',
-      message: `${r.meter.building.name ?? r.meter.building.id} uses ${round(excessKw, 1)} kW above its ${round(baseKw, 1)} kW base load while empty (${minutes} min so far)`,
+      message: say('rule.electricity.after_hours', {
+        place: r.place,
+        excess: round(excessKw, 1),
+        normal: round(baseKw, 1),
+        minutes,
+      }),
       evidence: {
         excessKw: round(excessKw, 2),
         baseLoadKw: round(baseKw, 2),

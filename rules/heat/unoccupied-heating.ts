@@ -3,7 +3,7 @@
  * outdoor air above frost protection, heat still flows for hours, or rooms are kept warm.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, type Verdict } from '../types.js'
+import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, say, type Verdict } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -47,13 +47,17 @@ export default defineRule<P, S>({
     else if (!s.since) s.kwh = 0
     return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held): Verdict => {
       const hours = held / HOUR
-      const where = r.meter.building.name ?? r.meter.building.id
       if (r.meter.kind === 'heat') {
         const perDay = hours > 0 ? (s.kwh / hours) * 24 : 0
         return {
           active: true,
           severity: 'warning',
-          message: `Heating runs in ${where} on a ${r.occupancy.dayType.replace('_', ' ')} with ${round(r.outdoorC!, 1)} °C outside (${round(hours, 1)} h so far)`,
+          message: say('rule.heat.unoccupied_heating.supply', {
+            place: r.place,
+            dayType: r.occupancy.dayType,
+            outdoor: round(r.outdoorC!, 1),
+            hours: round(hours, 1),
+          }),
           evidence: {
             hours: round(hours, 1),
             outdoorC: round(r.outdoorC!, 1),
@@ -66,7 +70,11 @@ export default defineRule<P, S>({
       return {
         active: true,
         severity: 'warning',
-        message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is kept at ${round(r.values.temp_c!, 1)} °C on a ${r.occupancy.dayType.replace('_', ' ')} with nobody in ${where}`,
+        message: say('rule.heat.unoccupied_heating.room', {
+          place: r.place,
+          temp: round(r.values.temp_c!, 1),
+          dayType: r.occupancy.dayType,
+        }),
         evidence: { hours: round(hours, 1), roomC: round(r.values.temp_c!, 1), limitC: p.roomAboveC },
       }
     })

@@ -3,7 +3,7 @@
  * unoccupied. Source: FloLogic's home/away timers (30 min at home, 30 s away).
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
@@ -39,7 +39,12 @@ export default defineRule<P, S>({
       return {
         active: true,
         severity: 'warning',
-        message: `Water has been running for ${Math.round(minutes)} min at ${r.meter.name ?? r.meter.id} while ${r.meter.building.name ?? r.meter.building.id} is empty`,
+        message: say('rule.water.after_hours_flow', {
+          minutes: Math.round(minutes),
+          meter: r.meterName,
+          place: r.place,
+          flow: round(s.minFlow, 2),
+        }),
         evidence: {
           minutes: Math.round(minutes),
           flowLpm: round(flow, 3),

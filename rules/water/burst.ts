@@ -5,7 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
-import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   fractionOfNominal: Type.Number({ exclusiveMinimum: 0, default: 0.2 }),
@@ -48,7 +48,13 @@ export default defineRule<P, S>({
       return {
         active: true,
         severity: 'critical',
-        message: `Burst at ${r.meter.name ?? r.meter.id}: ${round(flow, 1)} L/min for ${Math.round(minutes)} min (threshold ${round(threshold, 1)} L/min)`,
+        message: say('rule.water.burst', {
+          meter: r.meterName,
+          place: r.place,
+          flow: round(flow, 1),
+          minutes: Math.round(minutes),
+          threshold: round(threshold, 1),
+        }),
         evidence: {
           flowLpm: round(flow, 2),
           peakFlowLpm: round(s.peak, 2),

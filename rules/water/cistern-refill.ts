@@ -8,7 +8,7 @@
  * using a toilet within 15 minutes on a Sunday are not a leak).
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, MINUTE, median, round, type Verdict } from '../types.js'
+import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
 
 export const params = Type.Object({
   refills: Type.Integer({ minimum: 2, default: 3 }),
@@ -61,7 +61,12 @@ export default defineRule<P, S>({
           verdict = {
             active: true,
             severity: 'warning',
-            message: `A cistern refills every ${round(period, 1)} min at ${r.meter.name ?? r.meter.id} (${round(each, 1)} L each) while ${r.meter.building.name ?? r.meter.building.id} is empty — a running toilet`,
+            message: say('rule.water.cistern_refill', {
+              period: round(period, 1),
+              meter: r.meterName,
+              litres: round(each, 1),
+              place: r.place,
+            }),
             evidence: {
               refills: similar.length,
               litresEach: round(each, 2),
