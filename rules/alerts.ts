@@ -389,7 +389,7 @@ export class AlertManager {
             change.incident = [
               {
                 id: i.id,
-                transition: 'escalated',
+                transition: 'worsened',
                 at: ts,
                 by: 'rule',
                 note: `${i.severity} → ${severity}`,

@@ -1,6 +1,11 @@
 /**
  * heat.unoccupied_heating — on a day the building is empty (weekend, holiday, vacation), with the
  * outdoor air above frost protection, heat still flows for hours, or rooms are kept warm.
+ *
+ * A room is kept warm only while heat flows: when the building's heat meter says the heating is
+ * off, warmth left from the last heating period is not waste; without a heat meter, a room that
+ * keeps cooling by `coolingKPerHour` or more is not being heated (a well-built block is still at
+ * 18 °C at 02:00 after its heating stopped at 21:40).
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, say, type Verdict } from '../types.js'
@@ -16,11 +21,18 @@ export const params = Type.Object({
     default: 3,
     description: 'heating this long before people arrive is preheating, not waste',
   }),
+  coolingKPerHour: Type.Number({
+    exclusiveMinimum: 0,
+    default: 0.15,
+    description: 'a room cooling this fast is not being heated (rooms without a heat meter)',
+  }),
 })
 type P = Static<typeof params>
 
 interface S extends HoldState {
   kwh: number
+  /** A room's temperature when it was first seen warm in this run, °C. */
+  startC?: number
 }
 
 export default defineRule<P, S>({
@@ -40,8 +52,19 @@ export default defineRule<P, S>({
       const flowing = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
       condition = emptyDay && r.outdoorC > p.outdoorAboveC && flowing
     } else {
-      if (r.values.temp_c === undefined) return undefined
-      condition = emptyDay && r.values.temp_c > p.roomAboveC
+      const t = r.values.temp_c
+      if (t === undefined) return undefined
+      condition = emptyDay && t > p.roomAboveC && r.heatingOn !== false
+      if (!condition) delete s.startC
+      else if (s.since === undefined || s.startC === undefined) s.startC = t
+      else if (r.heatingOn === undefined) {
+        // No heat meter to ask: a room that keeps cooling is living on warmth already in it.
+        const hours = (r.ts - s.since) / HOUR
+        if (hours >= p.holdHours && (s.startC - t) / hours >= p.coolingKPerHour) {
+          s.since = r.ts
+          s.startC = t
+        }
+      }
     }
     if (condition) s.kwh += r.used ?? 0
     else if (!s.since) s.kwh = 0

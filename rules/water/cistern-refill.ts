@@ -5,7 +5,10 @@
  *
  * A refill is a run of readings with water flowing, between readings with none. The refills must
  * also come at regular intervals, as a cistern refilling itself does (our refinement: three people
- * using a toilet within 15 minutes on a Sunday are not a leak).
+ * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
+ * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
+ * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
+ * learned from the refills it sees while the building is in use (`fullFlushLitres` when set).
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
@@ -21,6 +24,15 @@ export const params = Type.Object({
     default: 0.5,
     description: 'gaps between refills within ± this share of their mean',
   }),
+  fullFlushLitres: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, description: "the cisterns' full flush; learned when not set" }),
+  ),
+  partialFraction: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1,
+    default: 0.8,
+    description: 'a leak refills less than this share of a full flush',
+  }),
 })
 type P = Static<typeof params>
 
@@ -30,7 +42,16 @@ interface S {
   /** Finished refills while unoccupied: [start, litres]. */
   refills: [number, number][]
   lastMatch?: number
+  /** The full flush learned from refills while the building is in use, L, and how many were seen. */
+  flush?: number
+  flushes?: number
 }
+
+/** Until enough full flushes are seen: a 6 L cistern (GB 25502's most common size in schools). */
+const DEFAULT_FULL_FLUSH_LITRES = 6
+/** Refills in use that can be a full flush of a toilet cistern (not a tap, not a shower run). */
+const FLUSH_RANGE: [number, number] = [3, 15]
+const FLUSHES_NEEDED = 10
 
 export default defineRule<P, S>({
   id: 'water.cistern_refill',
@@ -50,7 +71,10 @@ export default defineRule<P, S>({
     if (s.open) {
       const [start, litres] = s.open
       delete s.open
-      if (!r.occupancy.occupied && litres >= p.minLitres) {
+      if (r.occupancy.occupied) learnFlush(s, litres)
+      const full =
+        p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : DEFAULT_FULL_FLUSH_LITRES)
+      if (!r.occupancy.occupied && litres >= p.minLitres && litres < p.partialFraction * full) {
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
         const similar = matching(s.refills, p)
@@ -70,6 +94,7 @@ export default defineRule<P, S>({
             evidence: {
               refills: similar.length,
               litresEach: round(each, 2),
+              fullFlushLitres: round(full, 1),
               periodMinutes: round(period, 1),
               ...costEvidence(r.meter, period > 0 ? (each * 24 * 60) / period : each * 96, 'L'),
             },
@@ -84,6 +109,17 @@ export default defineRule<P, S>({
     return verdict
   },
 })
+
+/**
+ * The meter's full flush: the median-like running level of the refills seen in use, where full
+ * flushes are the commonest run of that size (a robust running median: steps of 2 % toward each).
+ */
+function learnFlush(s: S, litres: number): void {
+  if (litres < FLUSH_RANGE[0] || litres > FLUSH_RANGE[1]) return
+  s.flushes = Math.min((s.flushes ?? 0) + 1, 1000)
+  if (s.flush === undefined) s.flush = litres
+  else s.flush = round(s.flush * (litres > s.flush ? 1.02 : 0.98), 3)
+}
 
 /**
  * A cistern with a leaking flapper refills on a clock; people using a toilet do not. The gaps
