@@ -58,6 +58,8 @@ interface Change {
     by?: string
     note?: string
     alert?: number
+    /** Recorded without telling people (a silence found after it was over). */
+    quiet?: boolean | undefined
   }[]
 }
 
@@ -124,7 +126,7 @@ export class AlertManager {
       })
       const change: Change = { alert: [{ id: alertId, transition: 'opened', at: ts }] }
       if (!join) {
-        change.incident = [{ id: incidentId, transition: 'opened', at: ts, alert: alertId }]
+        change.incident = [{ id: incidentId, transition: 'opened', at: ts, alert: alertId, quiet: v.past }]
         return change
       }
       const i = join.incident
@@ -450,8 +452,9 @@ export class AlertManager {
         })
         const i = store.incidents.get(t.id)!
         const rules = store.alerts.ofIncident(t.id).map((a) => a.rule)
-        for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules))
-          store.outbox.enqueueIncident(eventId, d.channel, d.target, d.payload, d.dueAt, now)
+        if (!t.quiet)
+          for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules))
+            store.outbox.enqueueIncident(eventId, d.channel, d.target, d.payload, d.dueAt, now)
         done.incidents.push([i, t.transition])
       }
     })()

@@ -6,9 +6,10 @@
  * neither loses nor repeats an alert.
  *
  * Each school has an event-time clock (the newest reading time seen there): once a minute of it,
- * meters silent in event time while their school's others report are judged offline, and incidents
- * quiet for their hold-off are closed — so a replay, a backfill or a test of a week of data gives
- * the same incidents as living through that week.
+ * incidents quiet for their hold-off are closed — so a replay, a backfill or a test of a week of
+ * data gives the same incidents as living through that week. meter.offline is judged live on the
+ * wall clock (`checkOffline`), and a gap in a meter's readings that nobody saw live is recorded
+ * in event time when the meter's next reading comes.
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
@@ -57,16 +58,15 @@ interface MeterRules {
   /** Where it measures, as people name it, and its own name. */
   place: string
   name: string
-  /** Event time of its newest reading (not saved: a restart learns it again from the next reading). */
+  /** Event time of its newest reading (not saved: a gap across a restart is the restart's, not the meter's). */
   lastTs?: number
 }
 
-/** A school's event-time clock: the newest reading time seen there, and when its meters were last judged. */
+/** A school's event-time clock: the newest reading time seen there, and when its incidents were last looked at. */
 interface SchoolClock {
   school: School
   now: number
   judgedAt: number
-  meters: MeterRules[]
 }
 
 export interface RuleEngineOptions {
@@ -157,17 +157,12 @@ export class RuleEngine implements Checkpointed {
         name: meter.name ?? meter.id,
       }
       this.meters.set(meter.id, m)
-      let clock = this.clocks.get(meter.school.id)
-      if (!clock) {
-        clock = {
+      if (!this.clocks.has(meter.school.id))
+        this.clocks.set(meter.school.id, {
           school: meter.school,
           now: Number.NEGATIVE_INFINITY,
           judgedAt: Number.NEGATIVE_INFINITY,
-          meters: [],
-        }
-        this.clocks.set(meter.school.id, clock)
-      }
-      clock.meters.push(m)
+        })
     }
     if (problems.length) throw new ConfigError('rule parameters in the registry', problems)
   }
@@ -269,6 +264,7 @@ export class RuleEngine implements Checkpointed {
       place: m.place,
       meterName: m.name,
     }
+    if (m.lastTs !== undefined && r.ts > m.lastTs) this.gap(m, m.lastTs, r.ts)
     m.lastTs = m.lastTs === undefined ? r.ts : Math.max(m.lastTs, r.ts)
     const suppressed = cal.suppressedRules(meter, r.ts)
     const slots = m.slots
@@ -303,27 +299,25 @@ export class RuleEngine implements Checkpointed {
     if (clock.now - clock.judgedAt >= TICK_MS) this.tick(clock)
   }
 
-  /**
-   * A minute of a school's event time has passed: meters that have been silent longer than their
-   * offline limit while the school's other meters report are offline (judged in event time, so a
-   * backfill or replay judges them as living through it would), and incidents whose faults did not
-   * come back within their hold-off are closed.
-   */
+  /** A minute of a school's event time has passed: incidents whose faults did not come back within their hold-off close. */
   private tick(clock: SchoolClock): void {
     clock.judgedAt = clock.now
-    for (const m of clock.meters) {
-      if (m.lastTs === undefined) continue
-      const slot = slotOf(m, 'meter.offline')
-      if (!slot || slot.active) continue
-      const p = slot.params as { intervals: number; minMinutes: number }
-      if (clock.now - m.lastTs <= offlineAfterMs(m.meter, p)) continue
-      const v = silence(m.meter, m.place, m.lastTs, clock.now, p)
-      if (!v) continue
-      this.changes.touch(m)
-      this.apply(m, slot, v, clock.now)
-      this.changes.add(m)
-    }
     this.o.alerts.closeQuiet(clock.school.id, clock.now)
+  }
+
+  /**
+   * A gap in a meter's readings longer than its offline limit that nobody saw live (the service was
+   * down, or the readings come from a backfill or a replay): recorded as the offline episode it was,
+   * from when it became one to this reading, without telling people of a silence already over.
+   */
+  private gap(m: MeterRules, prevTs: number, ts: number): void {
+    const slot = slotOf(m, 'meter.offline')
+    if (!slot || slot.active) return
+    const p = slot.params as { intervals: number; minMinutes: number }
+    const limit = offlineAfterMs(m.meter, p)
+    if (ts - prevTs <= limit) return
+    const v = silence(m.meter, m.place, prevTs, ts, p)
+    if (v?.active) this.apply(m, slot, { ...v, past: true }, prevTs + limit)
   }
 
   onAnomaly(a: RegisterAnomaly): void {

@@ -133,7 +133,12 @@ export function learnEnvelope(e: Envelope, slot: number, day: number, x: number,
   }
   const c = e.candidate[slot]!
   const cDay = e.candidateDay[slot]!
-  if (c > 0 && day > cDay && day - cDay <= p.recurWithinDays && Math.abs(x - c) <= p.similar * Math.max(x, c)) {
+  if (
+    c > 0 &&
+    day > cDay &&
+    day - cDay <= p.recurWithinDays &&
+    Math.abs(x - c) <= p.similar * Math.max(x, c)
+  ) {
     e.top[slot] = round4(Math.max(top, Math.min(x, c)))
     e.candidate[slot] = 0
     e.candidateDay[slot] = 0

@@ -78,6 +78,8 @@ export type Verdict =
        * windows are checked against it.
        */
       period?: { from: number; to: number }
+      /** Found after the fact (a gap in a backfill): recorded, not announced to people. */
+      past?: boolean
     }
   | { active: false }
 

@@ -11,12 +11,16 @@
  * the EWMA control chart of statistical process control for the judgement.
  */
 import Type, { type Static } from 'typebox'
-import { learnLevel, type Level, levelOf, newLevel, slotOf, typicalDeviation } from '../normal.js'
+import { type Level, learnLevel, levelOf, newLevel, slotOf, typicalDeviation } from '../normal.js'
 import { costEvidence, defineRule, MINUTE, type RuleInput, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
   deviations: Type.Number({ exclusiveMinimum: 0, default: 4, description: 'how far above normal is waste' }),
-  minValues: Type.Integer({ minimum: 1, default: 2, description: 'half-hours a slot needs before it is judged' }),
+  minValues: Type.Integer({
+    minimum: 1,
+    default: 2,
+    description: 'half-hours a slot needs before it is judged',
+  }),
   learnWeight: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
   holdMinutes: Type.Number({ minimum: 30, default: 60 }),
   minExcessKwh: Type.Number({ minimum: 0, default: 1 }),
@@ -54,7 +58,8 @@ export default defineRule<P, S>({
   restore: (saved) => {
     const s = saved as S & { days?: number[] }
     // State saved before normals were learned: start learning.
-    if (!s.normal) return { halfHours: [], current: s.current ?? Number.NEGATIVE_INFINITY, normal: newLevel() }
+    if (!s.normal)
+      return { halfHours: [], current: s.current ?? Number.NEGATIVE_INFINITY, normal: newLevel() }
     return s
   },
   evaluate(s, r, p) {
@@ -89,7 +94,11 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
   const slot = slotOf(Math.floor((hh % 48) / 2), occupied)
   const kw = kwh * 2
   const learn = () =>
-    learnLevel(s.normal, slot, kw, { alpha: p.learnWeight, clip: p.deviations, floor: p.marginKw / p.deviations })
+    learnLevel(s.normal, slot, kw, {
+      alpha: p.learnWeight,
+      clip: p.deviations,
+      floor: p.marginKw / p.deviations,
+    })
   if (occupied) {
     learn()
     delete s.run

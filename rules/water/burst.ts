@@ -9,7 +9,17 @@
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
 import { type Envelope, envelopeNear, learnEnvelope, newEnvelope, slotOf } from '../normal.js'
-import { costEvidence, defineRule, flowLpm, HOUR, MINUTE, type RuleInput, round, say, spread } from '../types.js'
+import {
+  costEvidence,
+  defineRule,
+  flowLpm,
+  HOUR,
+  MINUTE,
+  type RuleInput,
+  round,
+  say,
+  spread,
+} from '../types.js'
 
 export const params = Type.Object({
   fractionOfNominal: Type.Number({ exclusiveMinimum: 0, default: 0.2 }),

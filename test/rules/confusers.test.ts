@@ -175,9 +175,10 @@ describe("boarders' shower evenings", () => {
       let lpm = 0.2 * rnd()
       const boarding = weekday < 4 || weekday === 6
       if (boarding && hour >= 18 && hour < 22.5) lpm += 5 + rnd() * 10
-      if ((weekday === 1 || weekday === 3) && hour >= 20 && hour < 21 + 40 / 60) lpm += showers * (0.8 + rnd() * 0.4)
+      if ((weekday === 1 || weekday === 3) && hour >= 20 && hour < 21 + 40 / 60)
+        lpm += showers * (0.8 + rnd() * 0.4)
       if (boarding && hour >= 6 && hour < 7.5) lpm += 4 + rnd() * 8
-      if (t >= burst && t < burst + 50 * MIN) lpm += 0.25 * 6300 / 60
+      if (t >= burst && t < burst + 50 * MIN) lpm += (0.25 * 6300) / 60
       register += (lpm * 5) / 1000
       points.push({ ts: t, volume_m3: Math.round(register * 1e4) / 1e4, flow_lpm: Math.round(lpm * 10) / 10 })
     }
@@ -198,17 +199,20 @@ describe('a cleaning day', () => {
     const cleaning = MON + 5 * DAY + 9 * HOUR
     const flapper = MON + 6 * DAY + 1 * HOUR
     const draws: [number, number][] = []
-    for (let t = cleaning; t < cleaning + 2 * HOUR; t += (2 + rnd() * 2) * MIN) draws.push([t, 5.8 + rnd() * 0.4])
+    for (let t = cleaning; t < cleaning + 2 * HOUR; t += (2 + rnd() * 2) * MIN)
+      draws.push([t, 5.8 + rnd() * 0.4])
     for (let t = flapper; t < flapper + 2 * HOUR; t += (4 + rnd()) * MIN) draws.push([t, 1.4 + rnd() * 0.2])
     // School-day toilets: a full flush every few minutes while the block is in use.
-    for (let t = MON; t < MON + 5 * DAY; t += (1 + rnd() * 6) * MIN) if (schoolHours(t)) draws.push([t, 6 + rnd() * 0.3])
+    for (let t = MON; t < MON + 5 * DAY; t += (1 + rnd() * 6) * MIN)
+      if (schoolHours(t)) draws.push([t, 6 + rnd() * 0.3])
     draws.sort((a, b) => a[0] - b[0])
     // A cistern refills at 6 L/min.
     let d = 0
     for (let t = MON; t < MON + 7 * DAY; t += 15_000) {
       let lpm = 0
       while (d < draws.length && draws[d]![0] + (draws[d]![1] / 6) * MIN < t) d++
-      for (let i = d; i < draws.length && draws[i]![0] <= t; i++) if (t < draws[i]![0] + (draws[i]![1] / 6) * MIN) lpm += 6
+      for (let i = d; i < draws.length && draws[i]![0] <= t; i++)
+        if (t < draws[i]![0] + (draws[i]![1] / 6) * MIN) lpm += 6
       register += (lpm * 0.25) / 1000
       points.push({ ts: t, volume_m3: Math.round(register * 1e5) / 1e5, flow_lpm: lpm })
     }
@@ -321,7 +325,12 @@ describe("an event's last half-hour", () => {
           electricity(MON, 21, 15 * MIN, (t) => {
             const { hour } = local(t)
             const dark = hour >= 17 || hour < 6.7
-            return 2 + (dark ? 3 : 0) + (schoolHours(t) ? 20 : 0) + (t >= concert && t < concert + 4 * HOUR ? 15 : 0)
+            return (
+              2 +
+              (dark ? 3 : 0) +
+              (schoolHours(t) ? 20 : 0) +
+              (t >= concert && t < concert + 4 * HOUR ? 15 : 0)
+            )
           }),
         ],
       ],
