@@ -47,8 +47,6 @@ interface S {
   flushes?: number
 }
 
-/** Until enough full flushes are seen: a 6 L cistern (GB 25502's most common size in schools). */
-const DEFAULT_FULL_FLUSH_LITRES = 6
 /** Refills in use that can be a full flush of a toilet cistern (not a tap, not a shower run). */
 const FLUSH_RANGE: [number, number] = [3, 15]
 const FLUSHES_NEEDED = 10
@@ -72,9 +70,10 @@ export default defineRule<P, S>({
       const [start, litres] = s.open
       delete s.open
       if (r.occupancy.occupied) learnFlush(s, litres)
-      const full =
-        p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : DEFAULT_FULL_FLUSH_LITRES)
-      if (!r.occupancy.occupied && litres >= p.minLitres && litres < p.partialFraction * full) {
+      // Until the full flush is known (configured, or ten seen in use) every refill may be a leak.
+      const full = p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : undefined)
+      const partial = full === undefined || litres < p.partialFraction * full
+      if (!r.occupancy.occupied && litres >= p.minLitres && partial) {
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
         const similar = matching(s.refills, p)
@@ -94,7 +93,7 @@ export default defineRule<P, S>({
             evidence: {
               refills: similar.length,
               litresEach: round(each, 2),
-              fullFlushLitres: round(full, 1),
+              ...(full !== undefined ? { fullFlushLitres: round(full, 1) } : {}),
               periodMinutes: round(period, 1),
               ...costEvidence(r.meter, period > 0 ? (each * 24 * 60) / period : each * 96, 'L'),
             },
