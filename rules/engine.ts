@@ -86,7 +86,7 @@ export interface RuleEngineOptions {
 const OUTDOOR_MAX_AGE_MS = 2 * HOUR
 /** A heat meter's last word on whether the heating is on counts for this long. */
 const HEAT_SUPPLY_MAX_AGE_MS = 2 * HOUR
-/** How often, in a school's event time, its silent meters and quiet incidents are looked at. */
+/** How often, in a school's event time, its quiet incidents are looked at. */
 const TICK_MS = MINUTE
 
 /** The part name of the engine's rows in `meter_state`. */
