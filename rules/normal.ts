@@ -17,6 +17,8 @@
  * Plain arrays in the rule's state: they are saved and restored with it.
  */
 
+import { HOUR, spread } from './types.js'
+
 export const SLOTS = 48
 
 /** The slot of a local hour of the day (0–23) in an occupancy state. */
@@ -123,7 +125,10 @@ export interface EnvelopeParams {
 
 /**
  * Learns the high `x` a slot reached on local day `day`. Above the normal high it waits as a
- * candidate; when a similar high comes back on another day, the lower of the two becomes normal.
+ * candidate. When a similar high comes back on another day of the same week, it is daily use and
+ * becomes normal for every day (the lower of the two); when it comes back on the same weekday a
+ * week or two later, it is weekly use (Sunday's dinner for returning boarders, Monday's
+ * departures) and stays normal for that weekday while it keeps coming back.
  */
 export function learnEnvelope(e: Envelope, slot: number, day: number, x: number, p: EnvelopeParams): void {
   const top = e.top[slot]!
@@ -133,28 +138,62 @@ export function learnEnvelope(e: Envelope, slot: number, day: number, x: number,
   }
   const c = e.candidate[slot]!
   const cDay = e.candidateDay[slot]!
-  if (
-    c > 0 &&
-    day > cDay &&
-    day - cDay <= p.recurWithinDays &&
-    Math.abs(x - c) <= p.similar * Math.max(x, c)
-  ) {
-    e.top[slot] = round4(Math.max(top, Math.min(x, c)))
-    e.candidate[slot] = 0
-    e.candidateDay[slot] = 0
+  const gap = day - cDay
+  if (c > 0 && gap > 0 && gap <= p.recurWithinDays && Math.abs(x - c) <= p.similar * Math.max(x, c)) {
+    if (gap < 7) e.top[slot] = round4(Math.max(top, Math.min(x, c)))
+    e.candidate[slot] = round4(Math.max(x, c))
+    e.candidateDay[slot] = day
     return
   }
   // A higher one replaces the candidate, and so does any once the candidate is too old to come back.
-  if (c === 0 || x > c || day - cDay > p.recurWithinDays) {
+  if (c === 0 || x > c || gap > p.recurWithinDays) {
     e.candidate[slot] = round4(x)
     e.candidateDay[slot] = day
   }
 }
 
 /**
+ * Values seen during a run the rule finds out of the ordinary (flow that never stops while the
+ * building is empty, demand above normal) are held back: learned when the run ends within the
+ * longest normal use lasts (a shower evening, a dinner prepared for returning boarders), never
+ * when it goes on longer (a burst, a tap left running, lights left on all weekend) — not even its
+ * beginning.
+ */
+export interface Held {
+  /** [slot, day, value, …] of the run under way. */
+  held?: number[]
+  /** The run under way has lasted too long: nothing of it is learned. */
+  overflow?: boolean
+}
+
+export function learnOrHold(
+  h: Held,
+  run: { since?: number | undefined; now: number; longestMs: number },
+  slot: number,
+  day: number,
+  x: number,
+  learn: (slot: number, day: number, x: number) => void,
+): void {
+  if (run.since !== undefined) {
+    if (run.now - run.since > run.longestMs) {
+      delete h.held
+      h.overflow = true
+    } else if (!h.overflow) (h.held ??= []).push(slot, day, round4(x))
+    return
+  }
+  const held = h.held
+  if (held && !h.overflow)
+    for (let i = 0; i < held.length; i += 3) learn(held[i]!, held[i + 1]!, held[i + 2]!)
+  delete h.held
+  delete h.overflow
+  learn(slot, day, x)
+}
+
+/**
  * The normal high around a slot on local day `day`: the most of it and of the slots an hour either
- * side in the same state (use drifts), counting a high seen once on an earlier day within
- * `recurWithinDays` as normal already — use that comes back weekly is normal the second time.
+ * side in the same state (use drifts), counting a candidate seen on the same weekday one or two
+ * weeks before (weekly use is normal the second time) or the day before (daily use, until it is
+ * learned as the normal high that evening).
  */
 export function envelopeNear(e: Envelope, slot: number, day: number, recurWithinDays: number): number {
   const base = slot < 24 ? 0 : 24
@@ -162,8 +201,77 @@ export function envelopeNear(e: Envelope, slot: number, day: number, recurWithin
   let high = 0
   for (const i of [base + ((h + 23) % 24), slot, base + ((h + 1) % 24)]) {
     high = Math.max(high, e.top[i]!)
-    const cDay = e.candidateDay[i]!
-    if (cDay > 0 && cDay < day && day - cDay <= recurWithinDays) high = Math.max(high, e.candidate[i]!)
+    const gap = day - e.candidateDay[i]!
+    if (e.candidateDay[i]! > 0 && gap > 0 && gap <= recurWithinDays && (gap === 1 || gap % 7 === 0))
+      high = Math.max(high, e.candidate[i]!)
   }
   return high
+}
+
+/** What a rule keeps to learn a water meter's hourly flow: the hour being measured and the envelope. */
+export interface HourlyFlow extends Held {
+  /** The hour being measured: its local index (hours since the epoch, local) and litres so far. */
+  hour?: number
+  litres?: number
+  /** The highest hourly mean flow, L/min, the meter normally reaches per hour of the day and occupancy. */
+  normal?: Envelope
+}
+
+export const FLOW_LEARNING = { decay: 0.97, tolerance: 1.2, recurWithinDays: 14, similar: 0.5 } as const
+/** A shower evening, a kitchen fill, the grounds watered: normal use runs three hours at most. */
+export const LONGEST_NORMAL_RUN_MS = 3 * HOUR
+
+/**
+ * Adds a reading's litres to the hour being measured; when the hour completes, its mean flow is
+ * learned as that hour's high in its occupancy state (`learnEnvelope`: highs up to `floor` at once,
+ * a higher one once it comes back on another day) — held back while the rule's run of unusual
+ * flow (`runSince`) goes on, and dropped if that lasts longer than normal use.
+ */
+export function learnHourlyFlow(
+  s: HourlyFlow,
+  ts: number,
+  used: number | undefined,
+  usedFrom: number | undefined,
+  local: { offsetMinutes: number; day: number },
+  occupiedAt: (ms: number) => boolean,
+  floor: number,
+  runSince: number | undefined,
+): void {
+  const offset = local.offsetMinutes * 60_000
+  const hour = Math.floor((ts + offset) / HOUR)
+  let next = 0
+  if (used !== undefined && usedFrom !== undefined) {
+    spread(usedFrom, ts, used, HOUR, offset, (h, litres) => {
+      if (h === s.hour) s.litres = (s.litres ?? 0) + litres
+      else if (h === hour) next += litres
+    })
+  }
+  if (s.hour !== undefined && hour <= s.hour) return
+  if (s.hour !== undefined && s.litres !== undefined && hour === s.hour + 1) {
+    const start = s.hour * HOUR - offset
+    const slot = slotOf(((s.hour % 24) + 24) % 24, occupiedAt(start + HOUR / 2))
+    const normal = (s.normal ??= newEnvelope())
+    learnOrHold(
+      s,
+      { since: runSince, now: ts, longestMs: LONGEST_NORMAL_RUN_MS },
+      slot,
+      local.day,
+      s.litres / 60,
+      (sl, d, x) => learnEnvelope(normal, sl, d, x, { ...FLOW_LEARNING, floor }),
+    )
+  }
+  s.hour = hour
+  s.litres = next
+}
+
+/** The meter's normal hourly high near the hour of `minuteOfDay` in an occupancy state, L/min (0 before anything is learned). */
+export function usualFlow(s: HourlyFlow, minuteOfDay: number, occupied: boolean, day: number): number {
+  return s.normal
+    ? envelopeNear(
+        s.normal,
+        slotOf(Math.floor(minuteOfDay / 60), occupied),
+        day,
+        FLOW_LEARNING.recurWithinDays,
+      )
+    : 0
 }

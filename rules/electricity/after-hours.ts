@@ -6,12 +6,28 @@
  * running mean of its half-hourly demand and of how much that varies. Night lights on a photocell
  * or a timer, fridges and freezers cycling and servers are part of it; a half-hour counts as waste
  * when it exceeds the mean by `deviations` × its usual deviation (and by at least `marginKw` and
- * `marginFraction`); its deviation is never taken as less than the meter's typical one. A slot
- * is judged once it has seen `minValues` half-hours (the warm-up: about a week). Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
+ * `marginFraction`); its deviation is never taken as less than the meter's typical one. Use above
+ * that which comes back at the same hour on another day within two weeks — dinner cooked on Sunday
+ * for returning boarders, the dormitory emptying on Monday morning — is normal too, unless it
+ * lasts longer than three hours (lights left on all weekend are not learned). A slot is judged
+ * once it has seen `minValues` half-hours (the warm-up: about a week). Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
  * the EWMA control chart of statistical process control for the judgement.
  */
 import Type, { type Static } from 'typebox'
-import { type Level, learnLevel, levelOf, newLevel, slotOf, typicalDeviation } from '../normal.js'
+import {
+  type Envelope,
+  envelopeNear,
+  type Held,
+  type Level,
+  learnEnvelope,
+  learnLevel,
+  learnOrHold,
+  levelOf,
+  newEnvelope,
+  newLevel,
+  slotOf,
+  typicalDeviation,
+} from '../normal.js'
 import { costEvidence, defineRule, MINUTE, type RuleInput, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
@@ -34,16 +50,21 @@ export const params = Type.Object({
 type P = Static<typeof params>
 
 const HALF_HOUR = 30 * MINUTE
+/** Weekly events run a few hours at most; lights or heaters left on all weekend run longer. */
+const LONGEST_NORMAL_RUN_MS = 3 * 60 * MINUTE
+const RECURRING = { decay: 0.97, tolerance: 1.2, recurWithinDays: 14, similar: 0.5, floor: 0 }
 /** Half-hours of a gap judged at most: older ones have no reading of their own. */
 const MAX_JUDGED = 4
 
-interface S {
+interface S extends Held {
   /** kWh per local half-hour index, for the half-hours not yet judged. */
   halfHours: [number, number][]
   /** The newest half-hour seen; earlier ones are complete. */
   current: number
   /** The meter's normal demand, kW. */
   normal: Level
+  /** Demand above that which comes back on other days at the same hour (weekly events), kW. */
+  recurring?: Envelope
   /** Current run of empty half-hours above normal: first and last half-hour index, kWh above normal. */
   run?: [number, number, number]
 }
@@ -111,7 +132,23 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
   const excessKw = kw - normal.mean
   const dev = Math.max(normal.dev, typical)
   const limit = Math.max(p.deviations * dev, p.marginKw, p.marginFraction * normal.mean)
-  if (excessKw <= limit) {
+  // Demand beyond the normal band, and what of it comes back on other days at this hour.
+  const beyond = Math.max(0, excessKw - limit)
+  const recurring = (s.recurring ??= newEnvelope())
+  const usual = envelopeNear(recurring, slot, r.local.day, RECURRING.recurWithinDays)
+  learnOrHold(
+    s,
+    {
+      since: s.run ? s.run[0] * HALF_HOUR - offset : undefined,
+      now: start,
+      longestMs: LONGEST_NORMAL_RUN_MS,
+    },
+    slot,
+    r.local.day,
+    beyond,
+    (sl, d, x) => learnEnvelope(recurring, sl, d, x, RECURRING),
+  )
+  if (beyond <= usual * RECURRING.tolerance) {
     delete s.run
     return { active: false } as const
   }

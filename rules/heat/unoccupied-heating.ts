@@ -5,7 +5,8 @@
  * A room is kept warm only while heat flows: when the building's heat meter says the heating is
  * off, warmth left from the last heating period is not waste; without a heat meter, a room that
  * keeps cooling by `coolingKPerHour` or more is not being heated (a well-built block is still at
- * 18 °C at 02:00 after its heating stopped at 21:40).
+ * 18 °C at 02:00 after its heating stopped at 21:40). Out of the heating season, or with the room
+ * less than `aboveOutdoorK` warmer than the air outside, a warm room is the weather.
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, say, type Verdict } from '../types.js'
@@ -20,6 +21,11 @@ export const params = Type.Object({
     minimum: 0,
     default: 3,
     description: 'heating this long before people arrive is preheating, not waste',
+  }),
+  aboveOutdoorK: Type.Number({
+    minimum: 0,
+    default: 5,
+    description: 'a room is heated only when this much warmer than outdoors (rooms)',
   }),
   coolingKPerHour: Type.Number({
     exclusiveMinimum: 0,
@@ -54,7 +60,9 @@ export default defineRule<P, S>({
     } else {
       const t = r.values.temp_c
       if (t === undefined) return undefined
-      condition = emptyDay && t > p.roomAboveC && r.heatingOn !== false
+      // Out of the heating season, or no warmer than the air outside, a warm room is the weather.
+      const heated = r.heatingSeason && (r.outdoorC === undefined || t - r.outdoorC >= p.aboveOutdoorK)
+      condition = emptyDay && t > p.roomAboveC && heated && r.heatingOn !== false
       if (!condition) delete s.startC
       else if (s.since === undefined || s.startC === undefined) s.startC = t
       else if (r.heatingOn === undefined) {

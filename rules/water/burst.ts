@@ -8,7 +8,7 @@
  */
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
-import { type Envelope, envelopeNear, learnEnvelope, newEnvelope, slotOf } from '../normal.js'
+import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
 import {
   costEvidence,
   defineRule,
@@ -34,25 +34,12 @@ export const params = Type.Object({
 })
 type P = Static<typeof params>
 
-interface S {
+interface S extends HourlyFlow {
   since?: number
   peak?: number
   belowSince?: number
   prevTs?: number
-  /** The hour being measured: its local index and litres so far. */
-  hour?: number
-  litres?: number
-  /** The highest hourly mean flow, L/min, the meter normally reaches per hour of the day and occupancy. */
-  normal?: Envelope
 }
-
-/** Highs below the rated threshold ÷ the margin never matter: they are learned at once (the floor). */
-const LEARN = { decay: 0.97, tolerance: 1.2, recurWithinDays: 14, similar: 0.5 }
-/**
- * High flow that has lasted longer than this is not learned: a shower evening, a kitchen fill or a
- * pool top-up ends; a burst goes on until it is repaired.
- */
-const LONGEST_NORMAL_MS = 3 * HOUR
 
 export function burstThresholdLpm(meter: Meter, p: P): number {
   const q3 = meter.config.nominalFlowM3h
@@ -66,21 +53,14 @@ export default defineRule<P, S>({
   leak: true,
   init: () => ({}),
   evaluate(s, r, p) {
-    const offset = r.local.offsetMinutes * MINUTE
     const rated = burstThresholdLpm(r.meter, p)
-    learnHours(s, r, offset, rated / p.marginOverNormal)
+    // Highs below the rated threshold ÷ the margin never matter: they are learned at once.
+    learnHourlyFlow(s, r.ts, r.used, r.usedFrom, r.local, r.occupiedAt, rated / p.marginOverNormal, s.since)
     const flow = flowLpm(r)
     const prev = s.prevTs
     s.prevTs = r.ts
     if (flow === undefined) return undefined
-    const normal = s.normal
-      ? envelopeNear(
-          s.normal,
-          slotOf(Math.floor(r.local.minute / 60), r.occupancy.occupied),
-          r.local.day,
-          LEARN.recurWithinDays,
-        )
-      : 0
+    const normal = usualFlow(s, r.local.minute, r.occupancy.occupied, r.local.day)
     const threshold = Math.max(rated, normal * p.marginOverNormal)
     if (flow >= threshold) {
       s.since ??= prev !== undefined && r.ts - prev <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts
@@ -115,29 +95,3 @@ export default defineRule<P, S>({
     return r.ts - s.belowSince >= p.clearAfterMinutes * MINUTE ? { active: false } : undefined
   },
 })
-
-/**
- * Adds the reading's litres to the hour being measured; when an hour completes, its mean flow is
- * learned as that hour's high — unless the flow has been over the burst threshold for longer than
- * any normal use lasts. A new high becomes normal only when it comes back on another day.
- */
-function learnHours(s: S, r: RuleInput, offset: number, floor: number): void {
-  const hour = Math.floor((r.ts + offset) / HOUR)
-  let next = 0
-  if (r.used !== undefined && r.usedFrom !== undefined) {
-    spread(r.usedFrom, r.ts, r.used, HOUR, offset, (h, litres) => {
-      if (h === s.hour) s.litres = (s.litres ?? 0) + litres
-      else if (h === hour) next += litres
-    })
-  }
-  if (s.hour !== undefined && hour <= s.hour) return
-  const lasting = s.since !== undefined && r.ts - s.since > LONGEST_NORMAL_MS
-  if (s.hour !== undefined && s.litres !== undefined && !lasting && hour === s.hour + 1) {
-    const start = s.hour * HOUR - offset
-    const slot = slotOf(((s.hour % 24) + 24) % 24, r.occupiedAt(start + HOUR / 2))
-    s.normal ??= newEnvelope()
-    learnEnvelope(s.normal, slot, r.local.day, round(s.litres / 60, 3), { ...LEARN, floor })
-  }
-  s.hour = hour
-  s.litres = next
-}

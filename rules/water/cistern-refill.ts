@@ -8,7 +8,8 @@
  * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
  * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
  * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
- * learned from the refills it sees while the building is in use (`fullFlushLitres` when set).
+ * learned from the refills it sees (`fullFlushLitres` when set); until ten are seen, every
+ * refill may be a leak.
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
@@ -42,12 +43,12 @@ interface S {
   /** Finished refills while unoccupied: [start, litres]. */
   refills: [number, number][]
   lastMatch?: number
-  /** The full flush learned from refills while the building is in use, L, and how many were seen. */
+  /** The full flush learned from the refills seen, L, and how many. */
   flush?: number
   flushes?: number
 }
 
-/** Refills in use that can be a full flush of a toilet cistern (not a tap, not a shower run). */
+/** Refills that can be a full flush of a toilet cistern (not a drip refill, not a shower run). */
 const FLUSH_RANGE: [number, number] = [3, 15]
 const FLUSHES_NEEDED = 10
 
@@ -69,7 +70,8 @@ export default defineRule<P, S>({
     if (s.open) {
       const [start, litres] = s.open
       delete s.open
-      if (r.occupancy.occupied) learnFlush(s, litres)
+      // Every refill teaches the full flush (cleaners' rounds too), but those of a leak being alerted.
+      if (s.lastMatch === undefined) learnFlush(s, litres)
       // Until the full flush is known (configured, or ten seen in use) every refill may be a leak.
       const full = p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : undefined)
       const partial = full === undefined || litres < p.partialFraction * full

@@ -50,6 +50,7 @@ schools:
         meters:
           - { id: W-DORM, kind: water, nominalFlowM3h: 6.3, intervalSeconds: 300 }
           - { id: E-R203, kind: electricity, space: r203, maxPowerKw: 8, intervalSeconds: 10 }
+          - { id: E-DORM, kind: electricity, maxPowerKw: 200, intervalSeconds: 900 }
 `
 
 /** A small seeded random stream (mulberry32): the same readings every run. */
@@ -337,6 +338,66 @@ describe("an event's last half-hour", () => {
       config,
     )
     expect(h.list('electricity.after_hours')).toEqual([])
+    h.stop()
+  })
+})
+
+describe('use that comes back at the same time every week', () => {
+  it("Sunday's dinner for returning boarders and Monday's departures are normal after the first week; lights left on all weekend are found every time", () => {
+    // The dormitory's own meter: 2 kW when empty, 12 kW with boarders in (Sunday 17:00 to Friday
+    // 07:30 nights); boarders leave on Monday 07:30–09:30 (showers, hair dryers, chargers: +6 kW)
+    // and the canteen-side kitchen of the block cooks on Sunday 15:00–17:00 (+20 kW).
+    const rnd = random(5)
+    const weekends = [MON + 19 * DAY, MON + 26 * DAY] // Saturdays of weeks 3 and 4
+    const h = run([
+      [
+        'E-DORM',
+        electricity(MON, 28, 15 * MIN, (t) => {
+          const { hour, weekday } = local(t)
+          const boarders =
+            (weekday <= 3 && (hour >= 17 || hour < 7.5)) ||
+            (weekday === 6 && hour >= 17) ||
+            (weekday === 4 && hour < 7.5) ||
+            (weekday <= 4 && weekday >= 1 && hour < 7.5)
+          let kw = 2 + (boarders ? 10 : 0) + (rnd() - 0.5) * 0.4
+          if (weekday === 0 && hour >= 7.5 && hour < 9.5) kw += 6
+          if (weekday === 6 && hour >= 15 && hour < 17) kw += 20
+          for (const sat of weekends) if (t >= sat + 9 * HOUR && t < sat + 33 * HOUR) kw += 5
+          return kw
+        }),
+      ],
+    ])
+    const alerts = h.list('electricity.after_hours').filter((a) => a.openedAt >= MON + 7 * DAY)
+    expect(alerts.map((a) => Math.floor((a.openedAt - MON) / DAY))).toEqual([26, 19])
+    h.stop()
+  })
+
+  it('the kitchen washing up after the building empties and the grounds watered at dawn are normal; a tap left running is not', () => {
+    const rnd = random(6)
+    const tap = MON + 17 * DAY + 20 * HOUR // Thursday of week 3, 20:00, for the night
+    const points = (() => {
+      let register = 100
+      const out: Point[] = []
+      for (let t = MON; t < MON + 21 * DAY; t += 5 * MIN) {
+        const { hour, weekday } = local(t)
+        let lpm = 0
+        if (weekday < 5 && hour >= 7 && hour < 18) lpm += rnd() < 0.5 ? 3 + rnd() * 6 : 0
+        if (weekday < 5 && hour >= 18 && hour < 18.8) lpm += 2 + rnd() * 0.4 // washing up
+        if (hour >= 5.7 && hour < 6.8) lpm += 28 + rnd() * 2 // sprinklers, every day
+        if (t >= tap && t < tap + 10 * HOUR) lpm += 4
+        register += (lpm * 5) / 1000
+        out.push({
+          ts: t,
+          volume_m3: Math.round(register * 1e5) / 1e5,
+          flow_lpm: Math.round(lpm * 100) / 100,
+        })
+      }
+      return out
+    })()
+    const h = run([['W-TEACH', points]])
+    const alerts = openedAfter(h, 'water.after_hours_flow', MON + 7 * DAY)
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]!.openedAt - tap).toBeLessThanOrEqual(40 * MIN)
     h.stop()
   })
 })
