@@ -12,7 +12,7 @@
  */
 import Type, { type Static } from 'typebox'
 import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
-import { costEvidence, defineRule, flowLpm, HOUR, MINUTE, round, say } from '../types.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),

@@ -9,17 +9,7 @@
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
 import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
-import {
-  costEvidence,
-  defineRule,
-  flowLpm,
-  HOUR,
-  MINUTE,
-  type RuleInput,
-  round,
-  say,
-  spread,
-} from '../types.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   fractionOfNominal: Type.Number({ exclusiveMinimum: 0, default: 0.2 }),
