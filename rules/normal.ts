@@ -178,7 +178,10 @@ export function learnOrHold(
     if (run.now - run.since > run.longestMs) {
       delete h.held
       h.overflow = true
-    } else if (!h.overflow) (h.held ??= []).push(slot, day, round4(x))
+    } else if (!h.overflow) {
+      h.held ??= []
+      h.held.push(slot, day, round4(x))
+    }
     return
   }
   const held = h.held
@@ -250,7 +253,8 @@ export function learnHourlyFlow(
   if (s.hour !== undefined && s.litres !== undefined && hour === s.hour + 1) {
     const start = s.hour * HOUR - offset
     const slot = slotOf(((s.hour % 24) + 24) % 24, occupiedAt(start + HOUR / 2))
-    const normal = (s.normal ??= newEnvelope())
+    s.normal ??= newEnvelope()
+    const normal = s.normal
     learnOrHold(
       s,
       { since: runSince, now: ts, longestMs: LONGEST_NORMAL_RUN_MS },

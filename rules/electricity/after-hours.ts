@@ -134,7 +134,8 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
   const limit = Math.max(p.deviations * dev, p.marginKw, p.marginFraction * normal.mean)
   // Demand beyond the normal band, and what of it comes back on other days at this hour.
   const beyond = Math.max(0, excessKw - limit)
-  const recurring = (s.recurring ??= newEnvelope())
+  s.recurring ??= newEnvelope()
+  const recurring = s.recurring
   const usual = envelopeNear(recurring, slot, r.local.day, RECURRING.recurWithinDays)
   learnOrHold(
     s,
