@@ -110,13 +110,102 @@ export const AlertBody = Type.Object(
     falsePositive: Type.Optional(Type.Boolean()),
     note: Type.Optional(Type.String()),
     escalatedAt: Type.Optional(Type.String()),
-    message: Type.String(),
+    message: Type.String({
+      description: "in the caller's language (?lang=, Accept-Language), else the school's",
+    }),
     evidence: Type.Record(Type.String(), Type.Unknown(), {
       description: 'the numbers behind it: rates, durations, litres or kWh per day, cost',
     }),
+    incident: Type.Optional(Type.Integer({ description: 'the incident (the fault) this alert belongs to' })),
   },
   { $id: 'Alert' },
 )
+
+export const IncidentBody = Type.Object(
+  {
+    id: Type.Integer(),
+    school: Type.String(),
+    family: Type.Enum(
+      [
+        'water_loss',
+        'appliance',
+        'electricity_waste',
+        'heating_waste',
+        'heating_fault',
+        'meter_silent',
+        'meter_register',
+      ],
+      { description: 'the kind of fault: alerts of one family at one place are one incident' },
+    ),
+    building: Type.String(),
+    meter: Type.String({ description: 'where the fault is: the most exact meter among its alerts' }),
+    space: Type.Optional(Type.String()),
+    rule: Type.String({ description: 'the rule of the alert that describes it best' }),
+    severity: Type.Enum(['info', 'warning', 'critical']),
+    status: Type.Enum(['open', 'acknowledged', 'resolved']),
+    openedAt: Type.String({ description: 'event time of its first alert, ISO-8601 with the school offset' }),
+    lastSeenAt: Type.String(),
+    quietSince: Type.Optional(
+      Type.String({ description: 'none of its alerts active since; it closes itself after its hold-off' }),
+    ),
+    acknowledgedAt: Type.Optional(Type.String()),
+    acknowledgedBy: Type.Optional(Type.String()),
+    assignedTo: Type.Optional(Type.String()),
+    resolvedAt: Type.Optional(Type.String()),
+    resolvedBy: Type.Optional(
+      Type.String({ description: '"rule" when it did not come back within its hold-off' }),
+    ),
+    falsePositive: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+    escalatedAt: Type.Optional(Type.String()),
+    occurrences: Type.Integer({ description: 'alerts opened in it, counting each return of the fault' }),
+    message: Type.String({
+      description: "in the caller's language (?lang=, Accept-Language), else the school's",
+    }),
+    evidence: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'Incident' },
+)
+
+const Instant = Type.String({
+  maxLength: 40,
+  description: 'ISO-8601 with an offset, e.g. 2026-11-16T00:00:00+08:00',
+})
+const Paging = {
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'where the page starts: the X-Next-Cursor of the previous page',
+    }),
+  ),
+  from: Type.Optional(Instant),
+  to: Type.Optional(Instant),
+  lang: Type.Optional(Type.Enum(['zh-CN', 'en'], { description: 'language of `message`' })),
+}
+
+export const IncidentQuery = Type.Object({
+  status: Type.Optional(
+    Type.Enum(['open', 'acknowledged', 'resolved', 'active'], {
+      description: 'active: open or acknowledged',
+    }),
+  ),
+  school: Type.Optional(Type.String({ maxLength: 64 })),
+  rule: Type.Optional(Type.String({ maxLength: 64, description: 'incidents with an alert of this rule' })),
+  severity: Type.Optional(Type.Enum(['info', 'warning', 'critical'])),
+  meter: Type.Optional(Type.String({ maxLength: 128, description: 'incidents with an alert on this meter' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  ...Paging,
+})
+
+export const AssignBody = Type.Object(
+  {
+    to: Type.String({ minLength: 1, maxLength: 200, description: 'who is to repair it' }),
+    by: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+export const LangQuery = Type.Object({ lang: Paging.lang })
 
 export const AlertQuery = Type.Object({
   status: Type.Optional(
@@ -129,6 +218,7 @@ export const AlertQuery = Type.Object({
   severity: Type.Optional(Type.Enum(['info', 'warning', 'critical'])),
   meter: Type.Optional(Type.String({ maxLength: 128 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })),
+  ...Paging,
 })
 
 export const AlertParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
@@ -287,7 +377,7 @@ export const AuditEntryBody = Type.Object({
   action: Type.String({
     description: 'alert.acknowledge, alert.resolve, token.create, token.rotate, token.revoke',
   }),
-  target: Type.Optional(Type.String({ description: 'e.g. alert:12, token:3f9a0c1b2d4e' })),
+  target: Type.Optional(Type.String({ description: 'e.g. incident:12, token:3f9a0c1b2d4e' })),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 })
 

@@ -9,7 +9,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
-import type { Alert } from '../core/alert.js'
 import { type Locale, type Message, render, t } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
@@ -24,19 +23,17 @@ import {
   rankingView,
   toCsv,
 } from '../reports/index.js'
-import { AlertError, type AlertManager } from '../rules/alerts.js'
-import { alertView } from '../rules/notify/router.js'
+import type { AlertManager } from '../rules/alerts.js'
 import type { Store } from '../store/index.js'
+import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
 import { describeRequestError, type RequestError } from './errors.js'
 import { registerLocale } from './locale.js'
 import {
-  AckBody,
   AlertBody,
-  AlertParams,
-  AlertQuery,
   ErrorBody,
   Health,
+  IncidentBody,
   MeterParams,
   MeterView,
   MonthlyQuery,
@@ -44,7 +41,6 @@ import {
   RankingQuery,
   RankingRowBody,
   ReadinessBody,
-  ResolveBody,
   SchoolDetail,
   SchoolParams,
   SchoolSummary,
@@ -80,23 +76,6 @@ export interface ApiDeps {
 }
 
 const OFFLINE_MIN_MS = 15 * 60_000
-
-function optionalBody(req: { body: unknown }, _reply: unknown, done: () => void): void {
-  req.body ??= {}
-  done()
-}
-
-/**
- * Who a write is recorded under. With a token, its name: the body's `by` cannot speak for
- * someone else, so a different `by` goes into the note as `[by …]`. Without a token (the API asks
- * for none) the body's `by` is all there is, as before tokens existed.
- */
-export function attribution(actor: Actor, body: { by?: string | undefined; note?: string | undefined }) {
-  const stated = body.by?.trim() || undefined
-  if (actor.tokenId === undefined) return { by: stated, note: body.note, stated }
-  if (stated === undefined || stated === actor.name) return { by: actor.name, note: body.note, stated }
-  return { by: actor.name, note: body.note ? `[by ${stated}] ${body.note}` : `[by ${stated}]`, stated }
-}
 
 export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
   if (!status) return 'never_reported' as const
@@ -164,6 +143,7 @@ export async function buildApi(deps: ApiDeps) {
   app.addSchema(TokenBody)
   app.addSchema(MeterView)
   app.addSchema(AlertBody)
+  app.addSchema(IncidentBody)
   app.addSchema(MonthlyRowBody)
 
   app.setNotFoundHandler((req, reply) => {
@@ -346,166 +326,8 @@ export async function buildApi(deps: ApiDeps) {
     },
   )
 
-  const alerts = deps.alerts
-  const store = deps.store
-  if (alerts && store) {
-    const registry = deps.registry
-    const view = (a: Alert) => alertView(a, registry)
-    const fail = (
-      reply: { code(n: number): { send(b: unknown): unknown } },
-      locale: Locale,
-      id: number,
-      err: unknown,
-    ) => {
-      if (err instanceof AlertError)
-        return reply.code(err.status).send({
-          error: err.code.toLowerCase(),
-          message:
-            err.code === 'ALERT_NOT_FOUND'
-              ? t(locale, 'api.error.alertNotFound', { id })
-              : t(locale, 'api.error.alertResolved', { id }),
-        })
-      throw err
-    }
-    /** One audit row per write: who, which alert, from which status to which. */
-    const record = (
-      actor: Actor,
-      action: string,
-      a: Alert,
-      from: string,
-      statedBy: string | undefined,
-      note: string | undefined,
-      extra: Record<string, unknown> = {},
-    ) =>
-      store.audit.record({
-        actor: actor.name,
-        action,
-        target: `alert:${a.id}`,
-        detail: {
-          school: a.school,
-          meter: a.meter,
-          rule: a.rule,
-          from,
-          to: a.status,
-          ...(statedBy !== undefined ? { statedBy } : {}),
-          ...(note ? { note } : {}),
-          ...extra,
-        },
-      })
-
-    app.get(
-      '/api/v1/alerts',
-      {
-        schema: {
-          tags: ['alerts'],
-          summary:
-            'Alerts, newest first, filtered by status (open, acknowledged, resolved, active), school, rule, severity, meter',
-          querystring: AlertQuery,
-          response: { 200: Type.Array(Type.Ref('Alert')) },
-        },
-      },
-      async (req) => store.alerts.list(req.query).map(view),
-    )
-
-    app.get(
-      '/api/v1/alerts/:id',
-      {
-        schema: {
-          tags: ['alerts'],
-          summary: 'One alert with its history of transitions',
-          params: AlertParams,
-          response: {
-            200: Type.Intersect([
-              Type.Ref('Alert'),
-              Type.Object({
-                history: Type.Array(
-                  Type.Object({
-                    transition: Type.String(),
-                    at: Type.String(),
-                    by: Type.Optional(Type.String()),
-                    note: Type.Optional(Type.String()),
-                  }),
-                ),
-              }),
-            ]),
-            404: Type.Ref('Error'),
-          },
-        },
-      },
-      async (req, reply) => {
-        try {
-          const a = alerts.get(req.params.id)
-          const zone = registry.schools.get(a.school)?.timezone ?? 'UTC'
-          return {
-            ...view(a),
-            history: store.alerts.events(a.id).map((e) => ({
-              transition: e.transition,
-              at: formatInstant(e.at, zone),
-              ...(e.by ? { by: e.by } : {}),
-              ...(e.note ? { note: e.note } : {}),
-            })),
-          }
-        } catch (err) {
-          return fail(reply, req.locale, req.params.id, err)
-        }
-      },
-    )
-
-    app.post(
-      '/api/v1/alerts/:id/ack',
-      {
-        schema: {
-          tags: ['alerts'],
-          summary: 'Acknowledge an alert: someone is on it',
-          params: AlertParams,
-          body: AckBody,
-          response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
-        },
-        // The body is optional: a bare POST acts under the token's name (or as `anonymous`).
-        preValidation: optionalBody,
-        config: { access: 'maintenance' },
-      },
-      async (req, reply) => {
-        try {
-          const before = alerts.get(req.params.id).status
-          const who = attribution(req.actor, req.body ?? {})
-          const a = alerts.acknowledge(req.params.id, who.by, who.note)
-          record(req.actor, 'alert.acknowledge', a, before, who.stated, req.body?.note)
-          return view(a)
-        } catch (err) {
-          return fail(reply, req.locale, req.params.id, err)
-        }
-      },
-    )
-
-    app.post(
-      '/api/v1/alerts/:id/resolve',
-      {
-        schema: {
-          tags: ['alerts'],
-          summary: 'Resolve an alert, optionally marking it a false positive',
-          params: AlertParams,
-          body: ResolveBody,
-          response: { 200: Type.Ref('Alert'), 404: Type.Ref('Error'), 409: Type.Ref('Error') },
-        },
-        // The body is optional: a bare POST acts under the token's name (or as `anonymous`).
-        preValidation: optionalBody,
-        config: { access: 'maintenance' },
-      },
-      async (req, reply) => {
-        try {
-          const before = alerts.get(req.params.id).status
-          const who = attribution(req.actor, req.body ?? {})
-          const falsePositive = req.body?.falsePositive === true
-          const a = alerts.resolve(req.params.id, who.by, who.note, falsePositive)
-          record(req.actor, 'alert.resolve', a, before, who.stated, req.body?.note, { falsePositive })
-          return view(a)
-        } catch (err) {
-          return fail(reply, req.locale, req.params.id, err)
-        }
-      },
-    )
-  }
+  if (deps.alerts && deps.store)
+    await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
 
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
 

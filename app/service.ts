@@ -205,7 +205,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     // Rules and alerts: the engine listens to ingest's readings on the bus.
     const router = new Router({ registry, email: !!env.SMTP_URL })
     if (!env.SMTP_URL) log.info('SMTP_URL is not set: alerts are not e-mailed (MQTT and webhooks still are)')
-    const alerts = new AlertManager({ store, router, bus, log, metrics })
+    const alerts = new AlertManager({ registry, store, router, bus, log, metrics })
     const engine = new RuleEngine({
       registry,
       store,

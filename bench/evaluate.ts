@@ -58,6 +58,7 @@ export function run(
     watermarkMs: 600_000,
   })
   const alerts = new AlertManager({
+    registry,
     store,
     router: new Router({ registry, email: false }),
     bus,

@@ -2,7 +2,7 @@
  * A small typed event bus: ingest emits, rules and reports listen. `on` returns the function
  * that removes the listener, so a part that stops leaves nothing behind.
  */
-import type { Alert, AlertTransition } from './alert.js'
+import type { Alert, AlertTransition, Incident, IncidentTransition } from './alert.js'
 import type { Reading, RegisterAnomaly, Rejection, UsedRevision } from './reading.js'
 
 export interface ServiceEvents {
@@ -12,6 +12,8 @@ export interface ServiceEvents {
   anomaly: RegisterAnomaly
   /** After an alert transition is committed (with its notifications in the outbox). */
   alert: { alert: Alert; transition: AlertTransition; at: number }
+  /** After an incident transition is committed. */
+  incident: { incident: Incident; transition: IncidentTransition }
 }
 
 type Listener<T> = (event: T) => void

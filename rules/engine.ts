@@ -1,8 +1,15 @@
 /**
  * The rules engine: every accepted reading goes, in event time, to the rules of its meter's kind,
  * with the context they share (occupancy, day type, heating season, the school's outdoor
- * temperature). Verdict changes become alert transitions. Per-meter rule state is snapshotted to
- * SQLite and restored on start, so a restart mid-window neither loses nor repeats an alert.
+ * temperature, whether the building's heating is on). Verdict changes become alert transitions.
+ * Per-meter rule state is snapshotted to SQLite and restored on start, so a restart mid-window
+ * neither loses nor repeats an alert.
+ *
+ * Each school has an event-time clock (the newest reading time seen there): once a minute of it,
+ * incidents quiet for their hold-off are closed — so a replay, a backfill or a test of a week of
+ * data gives the same incidents as living through that week. meter.offline is judged live on the
+ * wall clock (`checkOffline`), and a gap in a meter's readings that nobody saw live is recorded
+ * in event time when the meter's next reading comes.
  */
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
@@ -12,14 +19,25 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import { msg } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
-import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
+import { type Building, type Meter, type Registry, type School, servedBuildings } from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import type { AlertManager } from './alerts.js'
 import { RULES } from './catalogue.js'
-import { silence } from './meter/offline.js'
+import { offlineAfterMs, silence } from './meter/offline.js'
 import { anomalyVerdict } from './meter/register-anomaly.js'
 import { resolveParams } from './params.js'
-import { HOUR, RULE_IDS, type Rule, type RuleId, type RuleInput, type Verdict } from './types.js'
+import {
+  HOUR,
+  MINUTE,
+  placeName,
+  RULE_IDS,
+  type Rule,
+  type RuleId,
+  type RuleInput,
+  SEVERITY_RANK,
+  type Severity,
+  type Verdict,
+} from './types.js'
 
 interface Slot {
   rule: Rule
@@ -38,6 +56,18 @@ interface MeterRules {
   calendar: SchoolCalendar
   /** Whether any building the meter serves is occupied at an instant: made once, not per reading. */
   occupiedAt: (ms: number) => boolean
+  /** Where it measures, as people name it, and its own name. */
+  place: string
+  name: string
+  /** Event time of its newest reading (not saved: a gap across a restart is the restart's, not the meter's). */
+  lastTs?: number
+}
+
+/** A school's event-time clock: the newest reading time seen there, and when its incidents were last looked at. */
+interface SchoolClock {
+  school: School
+  now: number
+  judgedAt: number
 }
 
 export interface RuleEngineOptions {
@@ -55,6 +85,10 @@ export interface RuleEngineOptions {
 }
 
 const OUTDOOR_MAX_AGE_MS = 2 * HOUR
+/** A heat meter's last word on whether the heating is on counts for this long. */
+const HEAT_SUPPLY_MAX_AGE_MS = 2 * HOUR
+/** How often, in a school's event time, its quiet incidents are looked at. */
+const TICK_MS = MINUTE
 
 /** The part name of the engine's rows in `meter_state`. */
 export const RULES_PART = 'rules'
@@ -64,6 +98,9 @@ export class RuleEngine implements Checkpointed {
   private readonly meters = new Map<string, MeterRules>()
   private readonly calendars = new Calendars()
   private readonly outdoor = new Map<string, { ts: number; c: number }>()
+  /** Per building: whether a heat meter serving it last said the heating was on, and when. */
+  private readonly heatSupply = new Map<Building, { ts: number; on: boolean }>()
+  private readonly clocks = new Map<string, SchoolClock>()
   /** Meters changed since the last capture; one still pending in a capture is saved before it changes. */
   private readonly changes = new Changes(saveRuleState)
   private readonly off: (() => void)[] = []
@@ -111,7 +148,22 @@ export class RuleEngine implements Checkpointed {
         occupied = (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied)
         occupiedAt.set(served, occupied)
       }
-      this.meters.set(meter.id, { meter, slots, serves: served, calendar, occupiedAt: occupied })
+      const m: MeterRules = {
+        meter,
+        slots,
+        serves: served,
+        calendar,
+        occupiedAt: occupied,
+        place: placeName(meter, served),
+        name: meter.name ?? meter.id,
+      }
+      this.meters.set(meter.id, m)
+      if (!this.clocks.has(meter.school.id))
+        this.clocks.set(meter.school.id, {
+          school: meter.school,
+          now: Number.NEGATIVE_INFINITY,
+          judgedAt: Number.NEGATIVE_INFINITY,
+        })
     }
     if (problems.length) throw new ConfigError(msg('config.source.ruleParams'), problems)
   }
@@ -180,8 +232,18 @@ export class RuleEngine implements Checkpointed {
       const prev = this.outdoor.get(meter.school.id)
       if (!prev || r.ts >= prev.ts) this.outdoor.set(meter.school.id, { ts: r.ts, c: r.values.temp_c })
     }
+    if (meter.kind === 'heat') {
+      const on = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
+      const known = r.values.power_kw !== undefined || r.values.flow_m3h !== undefined || r.used !== undefined
+      if (known)
+        for (const b of m.serves) {
+          const prev = this.heatSupply.get(b)
+          if (!prev || r.ts >= prev.ts) this.heatSupply.set(b, { ts: r.ts, on })
+        }
+    }
     const local = cal.local(r.ts)
     const outdoor = this.outdoor.get(meter.school.id)
+    const supply = this.heatSupply.get(meter.building)
     const own = cal.occupancy(meter.building, r.ts)
     const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: m.occupiedAt(r.ts) }
     // One object of one shape per reading (optional fields left undefined rather than spread in):
@@ -199,9 +261,15 @@ export class RuleEngine implements Checkpointed {
       heatingSeason: cal.heatingSeason(local.date),
       outdoorC: outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? outdoor.c : undefined,
       calendar: cal,
+      heatingOn: supply && Math.abs(r.ts - supply.ts) <= HEAT_SUPPLY_MAX_AGE_MS ? supply.on : undefined,
+      place: m.place,
+      meterName: m.name,
     }
+    if (m.lastTs !== undefined && r.ts > m.lastTs) this.gap(m, m.lastTs, r.ts)
+    m.lastTs = m.lastTs === undefined ? r.ts : Math.max(m.lastTs, r.ts)
     const suppressed = cal.suppressedRules(meter, r.ts)
     const slots = m.slots
+    let raised: [Slot, Verdict][] | undefined
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
       const v = slot.rule.evaluate(slot.state, input, slot.params)
@@ -209,10 +277,48 @@ export class RuleEngine implements Checkpointed {
       if (!v) continue
       // Estimated readings never raise or clear a leak alert.
       if (slot.rule.leak && r.estimated) continue
-      if (v.active && (suppressed === 'all' || suppressed?.has(slot.rule.id))) continue
-      this.apply(m, slot, v, r.ts)
+      if (
+        v.active &&
+        isSuppressed(v.period ? suppressedDuring(cal, meter, v.period) : suppressed, slot.rule.id)
+      )
+        continue
+      if (v.active && !slot.active) {
+        raised ??= []
+        raised.push([slot, v])
+      } else this.apply(m, slot, v, r.ts)
+    }
+    // Alerts that open on one reading open the most severe first: a burst that also trips
+    // after-hours flow opens its incident as critical, rather than as a warning made worse.
+    if (raised) {
+      if (raised.length > 1)
+        raised.sort(([, a], [, b]) => SEVERITY_RANK[severityOf(b)] - SEVERITY_RANK[severityOf(a)])
+      for (const [slot, v] of raised) this.apply(m, slot, v, r.ts)
     }
     this.changes.add(m)
+    const clock = this.clocks.get(meter.school.id)!
+    if (r.ts > clock.now) clock.now = r.ts
+    if (clock.now - clock.judgedAt >= TICK_MS) this.tick(clock)
+  }
+
+  /** A minute of a school's event time has passed: incidents whose faults did not come back within their hold-off close. */
+  private tick(clock: SchoolClock): void {
+    clock.judgedAt = clock.now
+    this.o.alerts.closeQuiet(clock.school.id, clock.now)
+  }
+
+  /**
+   * A gap in a meter's readings longer than its offline limit that nobody saw live (the service was
+   * down, or the readings come from a backfill or a replay): recorded as the offline episode it was,
+   * from when it became one to this reading, without telling people of a silence already over.
+   */
+  private gap(m: MeterRules, prevTs: number, ts: number): void {
+    const slot = slotOf(m, 'meter.offline')
+    if (!slot || slot.active) return
+    const p = slot.params as { intervals: number; minMinutes: number }
+    const limit = offlineAfterMs(m.meter, p)
+    if (ts - prevTs <= limit) return
+    const v = silence(m.meter, m.place, prevTs, ts, p)
+    if (v?.active) this.apply(m, slot, { ...v, past: true }, prevTs + limit)
   }
 
   onAnomaly(a: RegisterAnomaly): void {
@@ -239,6 +345,7 @@ export class RuleEngine implements Checkpointed {
       if (last === undefined) continue
       const v = silence(
         m.meter,
+        m.place,
         Math.max(last, this.startedAt),
         now,
         slot.params as { intervals: number; minMinutes: number },
@@ -280,6 +387,29 @@ function saveRuleState(m: MeterRules): StateRow {
     json += `${i ? ',' : ''}${JSON.stringify(s.rule.id)}:{${state === undefined ? '' : `"s":${state},`}"a":${s.active}}`
   }
   return [m.meter.id, `${json}}`]
+}
+
+const severityOf = (v: Verdict): Severity => (v.active ? v.severity : 'info')
+
+const isSuppressed = (s: Set<string> | 'all' | undefined, rule: string): boolean =>
+  s === 'all' || (s?.has(rule) ?? false)
+
+/**
+ * The planned-use windows open during a judged period (a completed half-hour, say): checked at its
+ * start, middle and last instant, so a window that covers any of it covers the verdict.
+ */
+function suppressedDuring(
+  cal: SchoolCalendar,
+  meter: Meter,
+  period: { from: number; to: number },
+): Set<string> | 'all' | undefined {
+  let out: Set<string> | undefined
+  for (const at of [period.from, (period.from + period.to) / 2, period.to - 1]) {
+    const s = cal.suppressedRules(meter, at)
+    if (s === 'all') return 'all'
+    if (s) out = new Set([...(out ?? []), ...s])
+  }
+  return out
 }
 
 /** A meter's slot for a rule: a few slots, searched in place (a Map per meter cost ~0.5 KB of memory). */

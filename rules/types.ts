@@ -6,8 +6,9 @@
  */
 import type { TSchema } from 'typebox'
 import type { LocalTime, Occupancy, SchoolCalendar } from '../core/calendar.js'
+import type { Message, MessageKey, MessageParams } from '../core/i18n/index.js'
 import type { MeterKind, ReadingValues } from '../core/kinds.js'
-import type { Meter } from '../core/registry.js'
+import type { Building, Meter } from '../core/registry.js'
 
 export const RULE_IDS = [
   'water.continuous_flow',
@@ -49,12 +50,41 @@ export interface RuleInput {
   heatingSeason: boolean
   /** The school's outdoor temperature, when a sensor reported within the last two hours. */
   outdoorC?: number
+  /**
+   * Whether a heat meter serving the meter's building said, within the last two hours, that heat
+   * was flowing; undefined when none did.
+   */
+  heatingOn?: boolean
   calendar: SchoolCalendar
+  /**
+   * Where the meter measures, as people name it: its room, else its building — or the school when
+   * the meter serves several buildings (a main incomer measures the school, not the building it
+   * stands in).
+   */
+  place: string
+  /** The meter's own name (or id). */
+  meterName: string
 }
 
 export type Verdict =
-  | { active: true; severity: Severity; message: string; evidence: Evidence }
+  | {
+      active: true
+      severity: Severity
+      /** The sentence as data (a catalogue key and its parameters), rendered for each reader. */
+      message: Message
+      evidence: Evidence
+      /**
+       * The period judged, when it is not the reading's instant (a completed half-hour): planned-use
+       * windows are checked against it.
+       */
+      period?: { from: number; to: number }
+      /** Found after the fact (a gap in a backfill): recorded, not announced to people. */
+      past?: boolean
+    }
   | { active: false }
+
+/** A rule's sentence: its catalogue key and parameters. */
+export const say = (key: MessageKey, params: MessageParams = {}): Message => ({ key, params })
 
 export interface Rule<P extends Record<string, unknown> = Record<string, unknown>, S = unknown> {
   id: RuleId
@@ -140,6 +170,13 @@ export function percentile(xs: readonly number[], p: number): number {
   const lo = Math.floor(i)
   const hi = Math.ceil(i)
   return s[lo]! + (s[hi]! - s[lo]!) * (i - lo)
+}
+
+/** Where a meter measures, as people name it: its room; its building; the school when it serves several. */
+export function placeName(meter: Meter, serves: readonly Building[]): string {
+  if (meter.space) return meter.space.name ?? meter.space.id
+  if (serves.length > 1) return meter.school.name
+  return meter.building.name ?? meter.building.id
 }
 
 export const isRoomSensor = (m: Meter): boolean =>

@@ -1,6 +1,8 @@
 /** Alerts, their transitions and the notification outbox. */
 import type { Alert, AlertStatus, Severity } from '../core/alert.js'
+import type { Message } from '../core/i18n/index.js'
 import type { Db } from './db.js'
+import { afterCursor, type Cursor, decodeCursor, type Page, toPage } from './paging.js'
 
 export type { AlertStatus, Severity } from '../core/alert.js'
 export type AlertRow = Alert
@@ -11,7 +13,13 @@ export interface AlertFilter {
   rule?: string
   severity?: Severity
   meter?: string
+  incident?: number
+  /** Opened at or after / before (epoch ms). */
+  from?: number
+  to?: number
   limit?: number
+  /** Where a page starts (from the previous page's `next`). */
+  cursor?: string
 }
 
 interface Raw {
@@ -34,7 +42,14 @@ interface Raw {
   note: string | null
   escalated_at: number | null
   message: string
+  message_key: string | null
+  message_params: string | null
   evidence: string
+  incident_id: number | null
+}
+
+export function messageOf(key: string | null, params: string | null): Message | undefined {
+  return key === null ? undefined : ({ key, params: params ? JSON.parse(params) : {} } as Message)
 }
 
 function fromRaw(r: Raw): AlertRow {
@@ -58,7 +73,9 @@ function fromRaw(r: Raw): AlertRow {
     ...(r.note !== null ? { note: r.note } : {}),
     ...(r.escalated_at !== null ? { escalatedAt: r.escalated_at } : {}),
     message: r.message,
+    ...(r.message_key !== null ? { text: messageOf(r.message_key, r.message_params) } : {}),
     evidence: JSON.parse(r.evidence),
+    ...(r.incident_id !== null ? { incident: r.incident_id } : {}),
   }
 }
 
@@ -75,6 +92,7 @@ const COLUMNS: Record<string, string> = {
   escalatedAt: 'escalated_at',
   message: 'message',
   evidence: 'evidence',
+  incident: 'incident_id',
 }
 
 const one = (r: unknown): AlertRow | undefined => (r ? fromRaw(r as Raw) : undefined)
@@ -109,8 +127,8 @@ export class AlertRepository {
       this.db
         .prepare(
           `INSERT INTO alerts (key, school_id, building_id, meter_id, space_id, rule, severity, status, opened_at,
-             last_seen_at, false_positive, message, evidence)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+             last_seen_at, false_positive, message, message_key, message_params, evidence, incident_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
         )
         .run(
           a.key,
@@ -124,7 +142,10 @@ export class AlertRepository {
           a.openedAt,
           a.lastSeenAt,
           a.message,
+          a.text?.key ?? null,
+          a.text ? JSON.stringify(a.text.params ?? {}) : null,
           JSON.stringify(a.evidence),
+          a.incident ?? null,
         ).lastInsertRowid,
     )
   }
@@ -133,15 +154,37 @@ export class AlertRepository {
     const sets: string[] = []
     const values: unknown[] = []
     for (const [k, v] of Object.entries(changes)) {
-      const col = COLUMNS[k]
+      const col = k === 'text' ? 'message_key' : COLUMNS[k]
       if (!col) throw new Error(`alerts: cannot update ${k}`)
+      if (k === 'text') continue
       sets.push(`${col} = ?`)
       values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
+    }
+    if (changes.text) {
+      sets.push('message_key = ?', 'message_params = ?')
+      values.push(changes.text.key, JSON.stringify(changes.text.params ?? {}))
     }
     if (sets.length) this.db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
   }
 
   list(f: AlertFilter = {}): AlertRow[] {
+    return this.select(f, f.limit ?? 500)
+  }
+
+  /** A page of alerts, newest first, and where the next one starts. */
+  page(f: AlertFilter = {}): Page<AlertRow> {
+    const limit = f.limit ?? 100
+    return toPage(this.select(f, limit + 1), limit, (a): Cursor => ({ at: a.openedAt, id: a.id }))
+  }
+
+  /** The alerts of one incident, oldest first. */
+  ofIncident(incident: number): AlertRow[] {
+    return (
+      this.db.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id').all(incident) as Raw[]
+    ).map(fromRaw)
+  }
+
+  private select(f: AlertFilter, limit: number): AlertRow[] {
     const where: string[] = []
     const values: unknown[] = []
     if (f.status === 'active') where.push("status != 'resolved'")
@@ -154,14 +197,28 @@ export class AlertRepository {
       ['rule', 'rule'],
       ['severity', 'severity'],
       ['meter', 'meter_id'],
+      ['incident', 'incident_id'],
     ] as const) {
       if (f[key] !== undefined) {
         where.push(`${col} = ?`)
         values.push(f[key])
       }
     }
+    if (f.from !== undefined) {
+      where.push('opened_at >= ?')
+      values.push(f.from)
+    }
+    if (f.to !== undefined) {
+      where.push('opened_at < ?')
+      values.push(f.to)
+    }
+    const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
+    if (after.sql) {
+      where.push(after.sql)
+      values.push(...after.values)
+    }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...values, f.limit ?? 500) as Raw[]).map(fromRaw)
+    return (this.db.prepare(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
 
   /** Open critical alerts nobody has acknowledged, opened before `before` (wall clock of the transition), not yet escalated. */
@@ -223,6 +280,7 @@ export class AlertRepository {
 export interface OutboxRow {
   id: number
   eventId: number | null
+  incidentEventId?: number | null
   channel: string
   target: string
   payload: string
@@ -253,6 +311,22 @@ export class OutboxRepository {
       .run(eventId, channel, target, payload, now, dueAt)
   }
 
+  /** A notification of an incident transition (rules/alerts.ts). */
+  enqueueIncident(
+    incidentEventId: number,
+    channel: string,
+    target: string,
+    payload: string,
+    dueAt: number,
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (incident_event_id, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(incidentEventId, channel, target, payload, now, dueAt)
+  }
+
   /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
   enqueueMessage(
     key: string,
@@ -272,7 +346,8 @@ export class OutboxRepository {
   due(now: number, limit = 100): OutboxRow[] {
     return this.db
       .prepare(
-        `SELECT id, event_id AS eventId, channel, target, payload, created_at AS createdAt, due_at AS dueAt, attempts
+        `SELECT id, event_id AS eventId, incident_event_id AS incidentEventId, channel, target, payload,
+           created_at AS createdAt, due_at AS dueAt, attempts
          FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
       )
       .all(now, limit) as OutboxRow[]
@@ -307,8 +382,8 @@ export class OutboxRepository {
     return (
       this.db
         .prepare(
-          `SELECT id, event_id AS eventId, channel, target, payload, created_at AS createdAt, due_at AS dueAt, attempts,
-             sent_at AS sentAt, failed_at AS failedAt, last_error AS lastError FROM outbox ORDER BY id`,
+          `SELECT id, event_id AS eventId, incident_event_id AS incidentEventId, channel, target, payload,
+             created_at AS createdAt, due_at AS dueAt, attempts, sent_at AS sentAt, failed_at AS failedAt, last_error AS lastError FROM outbox ORDER BY id`,
         )
         .all() as (OutboxRow & { sentAt: number | null; failedAt: number | null; lastError: string | null })[]
     ).map((r) => {

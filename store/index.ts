@@ -2,6 +2,7 @@
 import { AlertRepository, OutboxRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
+import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
 import { OutdoorRepository, ReadinessRepository, RollupRepository, SupplyRepository } from './reports.js'
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
@@ -11,6 +12,8 @@ import { MeterStateRepository } from './state.js'
 export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
+export type { IncidentEvent, IncidentFilter } from './incidents.js'
+export { decodeCursor, type Page } from './paging.js'
 export type { HourRollup, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
@@ -23,6 +26,7 @@ export class Store {
   readonly anomalies: AnomalyRepository
   readonly spool: SpoolRepository
   readonly alerts: AlertRepository
+  readonly incidents: IncidentRepository
   readonly outbox: OutboxRepository
   readonly rollups: RollupRepository
   readonly outdoor: OutdoorRepository
@@ -38,6 +42,7 @@ export class Store {
     this.anomalies = new AnomalyRepository(db)
     this.spool = new SpoolRepository(db)
     this.alerts = new AlertRepository(db)
+    this.incidents = new IncidentRepository(db)
     this.outbox = new OutboxRepository(db)
     this.rollups = new RollupRepository(db)
     this.outdoor = new OutdoorRepository(db)

@@ -300,4 +300,80 @@ export const MIGRATIONS: readonly string[] = [
     hour INTEGER NOT NULL
   );
   `,
+  // 10: incidents — one located fault, grouping the alerts it raised (rules/incidents.ts); alerts
+  // keep their sentence as data (message key and parameters) to render in each reader's language.
+  // Alerts from before become an incident each.
+  `
+  CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    school_id TEXT NOT NULL,
+    family TEXT NOT NULL,
+    building_id TEXT NOT NULL,
+    meter_id TEXT NOT NULL,
+    space_id TEXT,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    quiet_since INTEGER,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    assigned_to TEXT,
+    resolved_at INTEGER,
+    resolved_by TEXT,
+    false_positive INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    escalated_at INTEGER,
+    occurrences INTEGER NOT NULL DEFAULT 1,
+    message TEXT NOT NULL,
+    message_key TEXT,
+    message_params TEXT,
+    evidence TEXT NOT NULL,
+    source_alert INTEGER
+  );
+  CREATE INDEX incidents_active ON incidents(school_id, family) WHERE status != 'resolved';
+  CREATE INDEX incidents_opened ON incidents(opened_at, id);
+  CREATE TABLE incident_events (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    transition TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    by TEXT,
+    note TEXT,
+    alert_id INTEGER,
+    recorded_at INTEGER NOT NULL
+  );
+  CREATE INDEX incident_events_incident ON incident_events(incident_id);
+  ALTER TABLE alerts ADD COLUMN incident_id INTEGER REFERENCES incidents(id);
+  ALTER TABLE alerts ADD COLUMN message_key TEXT;
+  ALTER TABLE alerts ADD COLUMN message_params TEXT;
+  CREATE INDEX alerts_incident ON alerts(incident_id);
+  CREATE INDEX alerts_opened ON alerts(opened_at, id);
+  ALTER TABLE outbox ADD COLUMN incident_event_id INTEGER REFERENCES incident_events(id);
+  CREATE UNIQUE INDEX outbox_incident_event ON outbox(incident_event_id, channel, target)
+    WHERE incident_event_id IS NOT NULL;
+  INSERT INTO incidents (school_id, family, building_id, meter_id, space_id, rule, severity, status, opened_at,
+      last_seen_at, quiet_since, acknowledged_at, acknowledged_by, resolved_at, resolved_by, false_positive, note,
+      escalated_at, message, evidence, source_alert)
+    SELECT school_id,
+      CASE
+        WHEN rule LIKE 'water.%' THEN 'water_loss'
+        WHEN rule = 'electricity.high_power_appliance' THEN 'appliance'
+        WHEN rule LIKE 'electricity.%' THEN 'electricity_waste'
+        WHEN rule IN ('heat.unoccupied_heating', 'heat.overheating') THEN 'heating_waste'
+        WHEN rule LIKE 'heat.%' THEN 'heating_fault'
+        WHEN rule = 'meter.offline' THEN 'meter_silent'
+        ELSE 'meter_register'
+      END,
+      building_id, meter_id, space_id, rule, severity, status, opened_at, last_seen_at,
+      CASE WHEN status = 'resolved' THEN resolved_at END,
+      acknowledged_at, acknowledged_by, resolved_at, resolved_by, false_positive, note, escalated_at, message,
+      evidence, id
+    FROM alerts ORDER BY id;
+  UPDATE alerts SET incident_id = (SELECT i.id FROM incidents i WHERE i.source_alert = alerts.id);
+  INSERT INTO incident_events (incident_id, transition, at, by, note, alert_id, recorded_at)
+    SELECT i.id, e.transition, e.at, e.by, e.note, e.alert_id, e.recorded_at
+    FROM alert_events e JOIN incidents i ON i.source_alert = e.alert_id ORDER BY e.id;
+  `,
 ]

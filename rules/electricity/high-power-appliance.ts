@@ -9,7 +9,7 @@
  * dormitory load limiters, which cut resistive loads of ≥ 500 W and totals of 500–1500 W.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, median, round } from '../types.js'
+import { costEvidence, defineRule, median, round, say } from '../types.js'
 
 export const params = Type.Object({
   stepWatts: Type.Number({ exclusiveMinimum: 0, default: 800 }),
@@ -67,14 +67,24 @@ export default defineRule<P, S>({
       const heldMin = heldS / 60
       const resistive = step.pf >= p.resistivePf
       const critical = heldMin > p.criticalAfterMinutes
-      const where = r.meter.space?.name ?? r.meter.space?.id ?? r.meter.id
       return {
         active: true,
         severity: critical ? 'critical' : 'warning',
         message:
           stepW >= p.stepWatts
-            ? `${resistive ? 'A resistive appliance' : 'An appliance'} of about ${Math.round(stepW)} W in ${where}, on for ${round(heldMin, 1)} min${critical ? ' — likely a heater' : ''}`
-            : `${where} draws ${Math.round(m)} W, over its ${limit} W limit, for ${round(heldMin, 1)} min`,
+            ? say('rule.electricity.appliance', {
+                resistive,
+                watts: Math.round(stepW),
+                place: r.place,
+                minutes: round(heldMin, 1),
+                heater: critical,
+              })
+            : say('rule.electricity.room_limit', {
+                place: r.place,
+                watts: Math.round(m),
+                limit,
+                minutes: round(heldMin, 1),
+              }),
         evidence: {
           stepWatts: Math.round(stepW),
           totalWatts: Math.round(m),

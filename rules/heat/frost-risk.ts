@@ -1,6 +1,6 @@
 /** heat.frost_risk — a room or pipe space cold enough to freeze pipes → critical. */
 import Type, { type Static } from 'typebox'
-import { defineRule, isRoomSensor, MINUTE, round } from '../types.js'
+import { defineRule, isRoomSensor, MINUTE, round, say } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -26,7 +26,7 @@ export default defineRule<P, HoldState>({
     return hold(s, r.ts, condition, p.holdMinutes * MINUTE, p.clearAfterMinutes * MINUTE, () => ({
       active: true,
       severity: 'critical',
-      message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is at ${round(t, 1)} °C: pipes may freeze`,
+      message: say('rule.heat.frost_risk', { place: r.place, temp: round(t, 1) }),
       evidence: {
         roomC: round(t, 1),
         limitC: p.belowC,

@@ -1,6 +1,6 @@
 /** heat.low_delta_t — in the heating season, water flows through the circuit but supply − return stays too small. */
 import Type, { type Static } from 'typebox'
-import { defineRule, HOUR, MINUTE, round } from '../types.js'
+import { defineRule, HOUR, MINUTE, round, say } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -24,7 +24,13 @@ export default defineRule<P, HoldState>({
     return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held) => ({
       active: true,
       severity: 'warning',
-      message: `${r.meter.name ?? r.meter.id}: supply ${round(supply, 1)} °C, return ${round(ret, 1)} °C — only ${round(dt, 1)} K apart for ${round(held / HOUR, 1)} h (bypass open, pump too fast?)`,
+      message: say('rule.heat.low_delta_t', {
+        meter: r.meterName,
+        supply: round(supply, 1),
+        ret: round(ret, 1),
+        delta: round(dt, 1),
+        hours: round(held / HOUR, 1),
+      }),
       evidence: {
         deltaK: round(dt, 2),
         supplyC: round(supply, 1),

@@ -4,7 +4,7 @@
  * with the outdoor air above `onlyBelowOutdoorC` a switched-off circuit is not a fault.
  */
 import Type, { type Static } from 'typebox'
-import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
+import { defineRule, HOUR, isRoomSensor, MINUTE, round, say } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -35,8 +35,17 @@ export default defineRule<P, HoldState>({
       active: true,
       severity: room ? 'warning' : 'critical',
       message: room
-        ? `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is only ${round(value, 1)} °C with people in it (${round(held / HOUR, 1)} h)`
-        : `${r.meter.name ?? r.meter.id} supplies only ${round(value, 1)} °C while ${r.meter.building.name ?? r.meter.building.id} is in use (${round(held / HOUR, 1)} h)`,
+        ? say('rule.heat.no_heat.room', {
+            place: r.place,
+            temp: round(value, 1),
+            hours: round(held / HOUR, 1),
+          })
+        : say('rule.heat.no_heat.supply', {
+            meter: r.meterName,
+            place: r.place,
+            temp: round(value, 1),
+            hours: round(held / HOUR, 1),
+          }),
       evidence: {
         [room ? 'roomC' : 'supplyC']: round(value, 1),
         limitC: room ? p.roomBelowC : p.supplyBelowC,

@@ -3,7 +3,7 @@
  * default): a warm June afternoon is weather, not a heating fault.
  */
 import Type, { type Static } from 'typebox'
-import { defineRule, HOUR, isRoomSensor, MINUTE, round } from '../types.js'
+import { defineRule, HOUR, isRoomSensor, MINUTE, round, say } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -27,7 +27,12 @@ export default defineRule<P, HoldState>({
     return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held) => ({
       active: true,
       severity: 'warning',
-      message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is kept at ${round(t, 1)} °C (${round(held / HOUR, 1)} h above ${p.aboveC} °C)`,
+      message: say('rule.heat.overheating', {
+        place: r.place,
+        temp: round(t, 1),
+        hours: round(held / HOUR, 1),
+        limit: p.aboveC,
+      }),
       evidence: { roomC: round(t, 1), limitC: p.aboveC, hours: round(held / HOUR, 1) },
     }))
   },

@@ -1,9 +1,15 @@
 /**
  * heat.unoccupied_heating — on a day the building is empty (weekend, holiday, vacation), with the
  * outdoor air above frost protection, heat still flows for hours, or rooms are kept warm.
+ *
+ * A room is kept warm only while heat flows: when the building's heat meter says the heating is
+ * off, warmth left from the last heating period is not waste; without a heat meter, a room that
+ * keeps cooling by `coolingKPerHour` or more is not being heated (a well-built block is still at
+ * 18 °C at 02:00 after its heating stopped at 21:40). Out of the heating season, or with the room
+ * less than `aboveOutdoorK` warmer than the air outside, a warm room is the weather.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, type Verdict } from '../types.js'
+import { costEvidence, defineRule, HOUR, isRoomSensor, MINUTE, round, say, type Verdict } from '../types.js'
 import { type HoldState, hold } from './hold.js'
 
 export const params = Type.Object({
@@ -16,11 +22,23 @@ export const params = Type.Object({
     default: 3,
     description: 'heating this long before people arrive is preheating, not waste',
   }),
+  aboveOutdoorK: Type.Number({
+    minimum: 0,
+    default: 5,
+    description: 'a room is heated only when this much warmer than outdoors (rooms)',
+  }),
+  coolingKPerHour: Type.Number({
+    exclusiveMinimum: 0,
+    default: 0.15,
+    description: 'a room cooling this fast is not being heated (rooms without a heat meter)',
+  }),
 })
 type P = Static<typeof params>
 
 interface S extends HoldState {
   kwh: number
+  /** A room's temperature when it was first seen warm in this run, °C. */
+  startC?: number
 }
 
 export default defineRule<P, S>({
@@ -40,20 +58,37 @@ export default defineRule<P, S>({
       const flowing = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
       condition = emptyDay && r.outdoorC > p.outdoorAboveC && flowing
     } else {
-      if (r.values.temp_c === undefined) return undefined
-      condition = emptyDay && r.values.temp_c > p.roomAboveC
+      const t = r.values.temp_c
+      if (t === undefined) return undefined
+      // Out of the heating season, or no warmer than the air outside, a warm room is the weather.
+      const heated = r.heatingSeason && (r.outdoorC === undefined || t - r.outdoorC >= p.aboveOutdoorK)
+      condition = emptyDay && t > p.roomAboveC && heated && r.heatingOn !== false
+      if (!condition) delete s.startC
+      else if (s.since === undefined || s.startC === undefined) s.startC = t
+      else if (r.heatingOn === undefined) {
+        // No heat meter to ask: a room that keeps cooling is living on warmth already in it.
+        const hours = (r.ts - s.since) / HOUR
+        if (hours >= p.holdHours && (s.startC - t) / hours >= p.coolingKPerHour) {
+          s.since = r.ts
+          s.startC = t
+        }
+      }
     }
     if (condition) s.kwh += r.used ?? 0
     else if (!s.since) s.kwh = 0
     return hold(s, r.ts, condition, p.holdHours * HOUR, p.clearAfterMinutes * MINUTE, (held): Verdict => {
       const hours = held / HOUR
-      const where = r.meter.building.name ?? r.meter.building.id
       if (r.meter.kind === 'heat') {
         const perDay = hours > 0 ? (s.kwh / hours) * 24 : 0
         return {
           active: true,
           severity: 'warning',
-          message: `Heating runs in ${where} on a ${r.occupancy.dayType.replace('_', ' ')} with ${round(r.outdoorC!, 1)} °C outside (${round(hours, 1)} h so far)`,
+          message: say('rule.heat.unoccupied_heating.supply', {
+            place: r.place,
+            dayType: r.occupancy.dayType,
+            outdoor: round(r.outdoorC!, 1),
+            hours: round(hours, 1),
+          }),
           evidence: {
             hours: round(hours, 1),
             outdoorC: round(r.outdoorC!, 1),
@@ -66,7 +101,11 @@ export default defineRule<P, S>({
       return {
         active: true,
         severity: 'warning',
-        message: `${r.meter.space?.name ?? r.meter.name ?? r.meter.id} is kept at ${round(r.values.temp_c!, 1)} °C on a ${r.occupancy.dayType.replace('_', ' ')} with nobody in ${where}`,
+        message: say('rule.heat.unoccupied_heating.room', {
+          place: r.place,
+          temp: round(r.values.temp_c!, 1),
+          dayType: r.occupancy.dayType,
+        }),
         evidence: { hours: round(hours, 1), roomC: round(r.values.temp_c!, 1), limitC: p.roomAboveC },
       }
     })

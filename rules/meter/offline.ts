@@ -5,7 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
-import { defineRule, MINUTE, round, type Verdict } from '../types.js'
+import { defineRule, MINUTE, round, say, type Verdict } from '../types.js'
 
 export const params = Type.Object({
   intervals: Type.Number({ exclusiveMinimum: 0, default: 3 }),
@@ -18,13 +18,23 @@ export function offlineAfterMs(meter: Meter, p: P): number {
 }
 
 /** The verdict for a meter last heard from at `lastReceivedAt`, at wall-clock `now`. */
-export function silence(meter: Meter, lastReceivedAt: number, now: number, p: P): Verdict | undefined {
+export function silence(
+  meter: Meter,
+  place: string,
+  lastReceivedAt: number,
+  now: number,
+  p: P,
+): Verdict | undefined {
   const silentMs = now - lastReceivedAt
   if (silentMs <= offlineAfterMs(meter, p)) return undefined
   return {
     active: true,
     severity: 'warning',
-    message: `${meter.name ?? meter.id} has sent nothing for ${Math.round(silentMs / MINUTE)} min`,
+    message: say('rule.meter.offline', {
+      meter: meter.name ?? meter.id,
+      place,
+      minutes: Math.round(silentMs / MINUTE),
+    }),
     evidence: {
       silentMinutes: round(silentMs / MINUTE, 1),
       lastHeard: new Date(lastReceivedAt).toISOString(),

@@ -5,7 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import type { RegisterAnomaly } from '../../core/reading.js'
-import { defineRule, HOUR, round, type Severity, type Verdict } from '../types.js'
+import { defineRule, HOUR, round, type Severity, say, type Verdict } from '../types.js'
 
 export const params = Type.Object({
   clearAfterHours: Type.Number({ minimum: 0, default: 24 }),
@@ -24,13 +24,6 @@ const SEVERITY: Record<RegisterAnomaly['type'], Severity> = {
   implausible_jump: 'warning',
 }
 
-const WHAT: Record<RegisterAnomaly['type'], string> = {
-  rollover: 'rolled over',
-  reset: 'was reset',
-  replacement: 'was replaced',
-  implausible_jump: 'jumped implausibly (the reading was rejected)',
-}
-
 export function anomalyVerdict(s: S, a: RegisterAnomaly): Verdict {
   s.last = a.ts
   s.count++
@@ -38,7 +31,14 @@ export function anomalyVerdict(s: S, a: RegisterAnomaly): Verdict {
   return {
     active: true,
     severity: SEVERITY[a.type],
-    message: `The register of ${a.meter.name ?? a.meter.id} ${WHAT[a.type]}: ${a.previous} → ${a.current}, counted ${round(a.counted, 3)} ${unit}`,
+    message: say('rule.meter.register_anomaly', {
+      meter: a.meter.name ?? a.meter.id,
+      event: a.type,
+      previous: a.previous,
+      current: a.current,
+      counted: round(a.counted, 3),
+      unit,
+    }),
     evidence: {
       event: a.type,
       previous: a.previous,

@@ -1,11 +1,14 @@
 /**
- * Who hears of an alert transition, and how: MQTT for every transition, webhooks that ask for the
- * rule, and e-mail to the people the rule is routed to (leaks and heating faults to maintenance,
- * waste and dorm appliances to the facility manager) — at once, or in the daily digest for
+ * Who hears of what, and how. Machines hear of every alert transition on MQTT
+ * (`schools/{school}/alerts`, CONTRACT.md). People hear of incidents — one message per fault, not
+ * one per rule and meter it trips: webhooks that ask for the rule, and e-mail to the people the
+ * rule is routed to (leaks and heating faults to maintenance, waste and dorm appliances to the
+ * facility manager) when an incident opens or escalates, at once or in the daily digest for
  * non-urgent waste. Escalations go to the same people again and to the escalation contacts.
  */
-import type { Alert, AlertTransition } from '../../core/alert.js'
+import type { Alert, AlertTransition, Incident, IncidentTransition } from '../../core/alert.js'
 import { SchoolCalendar } from '../../core/calendar.js'
+import { type Locale, render } from '../../core/i18n/index.js'
 import type { Registry, School } from '../../core/registry.js'
 import { formatInstant } from '../../core/time.js'
 import { SEVERITY_RANK, type Severity } from '../types.js'
@@ -41,7 +44,13 @@ const ruleListed = (list: string[] | undefined, rule: string) =>
 /** The alert as the outside world sees it: CONTRACT.md's alert object, times in the school's offset. */
 export type AlertView = ReturnType<typeof alertView>
 
-export function alertView(a: Alert, registry: Registry) {
+/** The sentence of an alert or incident for a reader: rendered in their language when stored as data. */
+function sentence(x: Alert | Incident, registry: Registry, locale: Locale | undefined): string {
+  if (!x.text) return x.message
+  return render(locale ?? registry.schools.get(x.school)?.locale ?? registry.locale, x.text)
+}
+
+export function alertView(a: Alert, registry: Registry, locale?: Locale) {
   const zone = registry.schools.get(a.school)?.timezone ?? 'UTC'
   const iso = (ms: number) => formatInstant(ms, zone)
   return {
@@ -62,8 +71,42 @@ export function alertView(a: Alert, registry: Registry) {
     ...(a.falsePositive ? { falsePositive: true } : {}),
     ...(a.note ? { note: a.note } : {}),
     ...(a.escalatedAt !== undefined ? { escalatedAt: iso(a.escalatedAt) } : {}),
-    message: a.message,
+    message: sentence(a, registry, locale),
     evidence: a.evidence,
+    ...(a.incident !== undefined ? { incident: a.incident } : {}),
+  }
+}
+
+/** An incident as the outside world sees it: times in the school's offset, its sentence in the reader's language. */
+export type IncidentView = ReturnType<typeof incidentView>
+
+export function incidentView(i: Incident, registry: Registry, locale?: Locale) {
+  const zone = registry.schools.get(i.school)?.timezone ?? 'UTC'
+  const iso = (ms: number) => formatInstant(ms, zone)
+  return {
+    id: i.id,
+    school: i.school,
+    family: i.family,
+    building: i.building,
+    meter: i.meter,
+    ...(i.space ? { space: i.space } : {}),
+    rule: i.rule,
+    severity: i.severity,
+    status: i.status,
+    openedAt: iso(i.openedAt),
+    lastSeenAt: iso(i.lastSeenAt),
+    ...(i.quietSince !== undefined ? { quietSince: iso(i.quietSince) } : {}),
+    ...(i.acknowledgedAt !== undefined ? { acknowledgedAt: iso(i.acknowledgedAt) } : {}),
+    ...(i.acknowledgedBy ? { acknowledgedBy: i.acknowledgedBy } : {}),
+    ...(i.assignedTo ? { assignedTo: i.assignedTo } : {}),
+    ...(i.resolvedAt !== undefined ? { resolvedAt: iso(i.resolvedAt) } : {}),
+    ...(i.resolvedBy ? { resolvedBy: i.resolvedBy } : {}),
+    ...(i.falsePositive ? { falsePositive: true } : {}),
+    ...(i.note ? { note: i.note } : {}),
+    ...(i.escalatedAt !== undefined ? { escalatedAt: iso(i.escalatedAt) } : {}),
+    occurrences: i.occurrences,
+    message: sentence(i, registry, locale),
+    evidence: i.evidence,
   }
 }
 
@@ -78,32 +121,68 @@ export class Router {
 
   constructor(private readonly o: RouterOptions) {}
 
-  deliveries(alert: Alert, transition: AlertTransition, now: number): Delivery[] {
+  /** Every alert transition, for machines: MQTT. */
+  alertDeliveries(alert: Alert, transition: AlertTransition, now: number): Delivery[] {
     const school = this.o.registry.schools.get(alert.school)
-    if (!school) return []
-    const n = school.notifications
+    if (!school || school.notifications.mqtt === false) return []
     const view = alertView(alert, this.o.registry)
-    const out: Delivery[] = []
-    const event = JSON.stringify({ event: `alert.${transition}`, alert: view })
-    if (n.mqtt !== false)
-      out.push({
+    return [
+      {
         channel: 'mqtt',
         target: `schools/${school.id}/alerts`,
         payload: JSON.stringify({ ...view, transition }),
         dueAt: now,
-      })
+      },
+    ]
+  }
+
+  /**
+   * Incident transitions, for people: webhooks, and e-mail when an incident opens, worsens or
+   * escalates. `rules` are the rules of the incident's alerts, oldest first: a webhook that asks for
+   * some rules hears of the incident once the first alert of one of them is in it.
+   */
+  incidentDeliveries(
+    incident: Incident,
+    transition: IncidentTransition,
+    now: number,
+    rules: readonly string[] = [incident.rule],
+  ): Delivery[] {
+    const school = this.o.registry.schools.get(incident.school)
+    if (!school) return []
+    const n = school.notifications
+    const view = incidentView(incident, this.o.registry)
+    const out: Delivery[] = []
+    const newest = rules[rules.length - 1] ?? incident.rule
+    const before = rules.slice(0, -1)
     for (const w of n.webhooks ?? []) {
-      if (!ruleListed(w.rules, alert.rule)) continue
-      if (w.minSeverity && SEVERITY_RANK[alert.severity as Severity] < SEVERITY_RANK[w.minSeverity]) continue
-      out.push({ channel: 'webhook', target: w.url, payload: event, dueAt: now })
+      if (w.minSeverity && SEVERITY_RANK[incident.severity as Severity] < SEVERITY_RANK[w.minSeverity])
+        continue
+      const listed = (r: string) => ruleListed(w.rules, r)
+      let event: string | undefined
+      if (transition === 'occurred') {
+        // Another occurrence of a fault the receiver knows of is not news; the first of its rules is.
+        if (listed(newest) && !before.some(listed)) event = 'incident.opened'
+      } else if (rules.some(listed)) event = `incident.${transition}`
+      if (event)
+        out.push({
+          channel: 'webhook',
+          target: w.url,
+          payload: JSON.stringify({ event, incident: view }),
+          dueAt: now,
+        })
     }
-    if (this.o.email && (transition === 'opened' || transition === 'escalated')) {
-      const roles = matchRule(n.routes, alert.rule) ?? matchRule(DEFAULT_ROUTES, alert.rule) ?? []
+    if (
+      this.o.email &&
+      (transition === 'opened' || transition === 'worsened' || transition === 'escalated')
+    ) {
+      const roles = matchRule(n.routes, incident.rule) ?? matchRule(DEFAULT_ROUTES, incident.rule) ?? []
       const to = new Set<string>()
       for (const role of roles) for (const addr of n.contacts?.[role] ?? []) to.add(addr)
       if (transition === 'escalated') for (const addr of n.contacts?.escalation ?? []) to.add(addr)
       const digest =
-        n.digest && transition === 'opened' && ruleListed(n.digest.rules ?? DEFAULT_DIGEST_RULES, alert.rule)
+        n.digest &&
+        transition === 'opened' &&
+        ruleListed(n.digest.rules ?? DEFAULT_DIGEST_RULES, incident.rule)
       const mail = JSON.stringify(renderEmail(view, transition, school))
       for (const addr of to) {
         out.push(
@@ -143,26 +222,26 @@ export interface Email {
   text: string
 }
 
-export function renderEmail(a: AlertView, transition: AlertTransition, school: School): Email {
-  const head = transition === 'escalated' ? '[ESCALATED] ' : ''
-  const subject = `${head}[${a.severity}] ${school.name}: ${a.message}`
-  const evidence = Object.entries(a.evidence)
+export function renderEmail(i: IncidentView, transition: IncidentTransition, school: School): Email {
+  const head = transition === 'escalated' ? '[ESCALATED] ' : transition === 'worsened' ? '[WORSE] ' : ''
+  const subject = `${head}[${i.severity}] ${school.name}: ${i.message}`
+  const evidence = Object.entries(i.evidence)
     .map(([k, v]) => `  ${k}: ${v}`)
     .join('\n')
-  const text = `${a.message}
+  const text = `${i.message}
 
-School:   ${school.name} (${a.school})
-Building: ${a.building}${a.space ? `\nSpace:    ${a.space}` : ''}
-Meter:    ${a.meter}
-Rule:     ${a.rule}
-Severity: ${a.severity}
-Since:    ${a.openedAt}
-Alert:    #${a.id} (${a.status})
+School:   ${school.name} (${i.school})
+Building: ${i.building}${i.space ? `\nSpace:    ${i.space}` : ''}
+Meter:    ${i.meter}
+Rule:     ${i.rule}
+Severity: ${i.severity}
+Since:    ${i.openedAt}
+Incident: #${i.id} (${i.status}, seen ${i.occurrences} time${i.occurrences === 1 ? '' : 's'})
 
 Evidence:
 ${evidence}
 
-Acknowledge: POST /api/v1/alerts/${a.id}/ack   Resolve: POST /api/v1/alerts/${a.id}/resolve
+Acknowledge: POST /api/v1/incidents/${i.id}/ack   Resolve: POST /api/v1/incidents/${i.id}/resolve
 `
   return { subject, text }
 }

@@ -13,8 +13,13 @@ export function sign(body: string, secret: string): string {
 /** Webhook secrets come from the registry (`secret`) or the environment (`secretEnv`), looked up at send time. */
 export function webhookSender(registry: Registry, env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000) {
   return async (url: string, body: string, row: OutboxRow): Promise<void> => {
-    const parsed = JSON.parse(body) as { event: string; school?: string; alert?: { school: string } }
-    const school = parsed.alert?.school ?? parsed.school ?? ''
+    const parsed = JSON.parse(body) as {
+      event: string
+      school?: string
+      alert?: { school: string }
+      incident?: { school: string }
+    }
+    const school = parsed.incident?.school ?? parsed.alert?.school ?? parsed.school ?? ''
     const hook = registry.schools.get(school)?.notifications.webhooks?.find((w) => w.url === url)
     const secret = hook?.secret ?? (hook?.secretEnv ? env[hook.secretEnv] : undefined)
     const headers: Record<string, string> = {

@@ -1,17 +1,31 @@
 /**
  * water.after_hours_flow — the water never stops for `minutes` on end while the building is
- * unoccupied. Source: FloLogic's home/away timers (30 min at home, 30 s away).
+ * unoccupied, faster than the meter normally runs at that hour when empty.
+ * Source: FloLogic's home/away timers (30 min at home, 30 s away).
+ *
+ * Normal is the meter's own (rules/normal.ts): the highest hourly mean flow it reaches at that hour
+ * in that occupancy state, learned once it comes back on another day — the kitchen washing up
+ * after the building empties, the grounds watered at dawn, cleaners' evening rounds. A run that
+ * never drops below `marginOverNormal` × that is not normal; a drip, a tap left on or a running
+ * toilet starts from a normal of nothing at night. A run that has lasted more than three hours is
+ * never learned: normal use ends.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
+import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
+  marginOverNormal: Type.Number({
+    minimum: 1,
+    default: 1.5,
+    description: "the run's lowest flow must exceed this many times the meter's normal for the hour",
+  }),
 })
 type P = Static<typeof params>
 
-interface S {
+interface S extends HourlyFlow {
   since?: number
   minFlow?: number
   quietSince?: number
@@ -25,6 +39,7 @@ export default defineRule<P, S>({
   leak: true,
   init: () => ({}),
   evaluate(s, r, p) {
+    learnHourlyFlow(s, r.ts, r.used, r.usedFrom, r.local, r.occupiedAt, 0, s.since)
     const flow = flowLpm(r)
     const prev = s.prevTs
     s.prevTs = r.ts
@@ -36,14 +51,22 @@ export default defineRule<P, S>({
       delete s.quietSince
       const minutes = (r.ts - s.since) / MINUTE
       if (minutes < p.minutes) return undefined
+      const usual = usualFlow(s, r.local.minute, false, r.local.day)
+      if (s.minFlow <= usual * p.marginOverNormal) return undefined
       return {
         active: true,
         severity: 'warning',
-        message: `Water has been running for ${Math.round(minutes)} min at ${r.meter.name ?? r.meter.id} while ${r.meter.building.name ?? r.meter.building.id} is empty`,
+        message: say('rule.water.after_hours_flow', {
+          minutes: Math.round(minutes),
+          meter: r.meterName,
+          place: r.place,
+          flow: round(s.minFlow, 2),
+        }),
         evidence: {
           minutes: Math.round(minutes),
           flowLpm: round(flow, 3),
           minFlowLpm: round(s.minFlow, 3),
+          usualFlowLpm: round(usual, 3),
           ...costEvidence(r.meter, s.minFlow * 60 * 24, 'L'),
         },
       }

@@ -1,21 +1,30 @@
 /**
  * water.burst — flow at or above a burst threshold without a break for `minutes` → critical.
- * Threshold: `fractionOfNominal` of the meter's permanent flow Q3, or `fallbackLpm` when Q3 is
- * not registered. Source: Kamstrup "BURST" info code (5/10/20 % of Q3 for 30 min).
+ * Threshold: `fractionOfNominal` of the meter's permanent flow Q3 (or `fallbackLpm` when Q3 is not
+ * registered), raised to `marginOverNormal` × what this meter normally draws at this hour in this
+ * occupancy state: boarders' shower evenings, kitchen fills and other use that comes back at the
+ * same time on other days are that meter's normal (rules/normal.ts), a burst is not.
+ * Source: Kamstrup "BURST" info code (5/10/20 % of Q3 for 30 min).
  */
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
-import { costEvidence, defineRule, flowLpm, MINUTE, round } from '../types.js'
+import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
+import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.js'
 
 export const params = Type.Object({
   fractionOfNominal: Type.Number({ exclusiveMinimum: 0, default: 0.2 }),
   fallbackLpm: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
+  marginOverNormal: Type.Number({
+    minimum: 1,
+    default: 1.5,
+    description: "a burst draws this many times the meter's normal hourly high for the hour",
+  }),
 })
 type P = Static<typeof params>
 
-interface S {
+interface S extends HourlyFlow {
   since?: number
   peak?: number
   belowSince?: number
@@ -34,11 +43,15 @@ export default defineRule<P, S>({
   leak: true,
   init: () => ({}),
   evaluate(s, r, p) {
+    const rated = burstThresholdLpm(r.meter, p)
+    // Highs below the rated threshold ÷ the margin never matter: they are learned at once.
+    learnHourlyFlow(s, r.ts, r.used, r.usedFrom, r.local, r.occupiedAt, rated / p.marginOverNormal, s.since)
     const flow = flowLpm(r)
     const prev = s.prevTs
     s.prevTs = r.ts
     if (flow === undefined) return undefined
-    const threshold = burstThresholdLpm(r.meter, p)
+    const normal = usualFlow(s, r.local.minute, r.occupancy.occupied, r.local.day)
+    const threshold = Math.max(rated, normal * p.marginOverNormal)
     if (flow >= threshold) {
       s.since ??= prev !== undefined && r.ts - prev <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts
       s.peak = Math.max(s.peak ?? 0, flow)
@@ -48,11 +61,19 @@ export default defineRule<P, S>({
       return {
         active: true,
         severity: 'critical',
-        message: `Burst at ${r.meter.name ?? r.meter.id}: ${round(flow, 1)} L/min for ${Math.round(minutes)} min (threshold ${round(threshold, 1)} L/min)`,
+        message: say('rule.water.burst', {
+          meter: r.meterName,
+          place: r.place,
+          flow: round(flow, 1),
+          minutes: Math.round(minutes),
+          threshold: round(threshold, 1),
+        }),
         evidence: {
           flowLpm: round(flow, 2),
           peakFlowLpm: round(s.peak, 2),
           thresholdLpm: round(threshold, 2),
+          ratedThresholdLpm: round(rated, 2),
+          normalHighLpm: round(normal, 2),
           minutes: Math.round(minutes),
           ...costEvidence(r.meter, flow * 60 * 24, 'L'),
         },

@@ -5,10 +5,14 @@
  *
  * A refill is a run of readings with water flowing, between readings with none. The refills must
  * also come at regular intervals, as a cistern refilling itself does (our refinement: three people
- * using a toilet within 15 minutes on a Sunday are not a leak).
+ * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
+ * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
+ * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
+ * learned from the refills it sees (`fullFlushLitres` when set); until ten are seen, every
+ * refill may be a leak.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, MINUTE, median, round, type Verdict } from '../types.js'
+import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
 
 export const params = Type.Object({
   refills: Type.Integer({ minimum: 2, default: 3 }),
@@ -21,6 +25,15 @@ export const params = Type.Object({
     default: 0.5,
     description: 'gaps between refills within ± this share of their mean',
   }),
+  fullFlushLitres: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, description: "the cisterns' full flush; learned when not set" }),
+  ),
+  partialFraction: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1,
+    default: 0.8,
+    description: 'a leak refills less than this share of a full flush',
+  }),
 })
 type P = Static<typeof params>
 
@@ -30,7 +43,14 @@ interface S {
   /** Finished refills while unoccupied: [start, litres]. */
   refills: [number, number][]
   lastMatch?: number
+  /** The full flush learned from the refills seen, L, and how many. */
+  flush?: number
+  flushes?: number
 }
+
+/** Refills that can be a full flush of a toilet cistern (not a drip refill, not a shower run). */
+const FLUSH_RANGE: [number, number] = [3, 15]
+const FLUSHES_NEEDED = 10
 
 export default defineRule<P, S>({
   id: 'water.cistern_refill',
@@ -50,7 +70,12 @@ export default defineRule<P, S>({
     if (s.open) {
       const [start, litres] = s.open
       delete s.open
-      if (!r.occupancy.occupied && litres >= p.minLitres) {
+      // Every refill teaches the full flush (cleaners' rounds too), but those of a leak being alerted.
+      if (s.lastMatch === undefined) learnFlush(s, litres)
+      // Until the full flush is known (configured, or ten seen in use) every refill may be a leak.
+      const full = p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : undefined)
+      const partial = full === undefined || litres < p.partialFraction * full
+      if (!r.occupancy.occupied && litres >= p.minLitres && partial) {
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
         const similar = matching(s.refills, p)
@@ -61,10 +86,16 @@ export default defineRule<P, S>({
           verdict = {
             active: true,
             severity: 'warning',
-            message: `A cistern refills every ${round(period, 1)} min at ${r.meter.name ?? r.meter.id} (${round(each, 1)} L each) while ${r.meter.building.name ?? r.meter.building.id} is empty — a running toilet`,
+            message: say('rule.water.cistern_refill', {
+              period: round(period, 1),
+              meter: r.meterName,
+              litres: round(each, 1),
+              place: r.place,
+            }),
             evidence: {
               refills: similar.length,
               litresEach: round(each, 2),
+              ...(full !== undefined ? { fullFlushLitres: round(full, 1) } : {}),
               periodMinutes: round(period, 1),
               ...costEvidence(r.meter, period > 0 ? (each * 24 * 60) / period : each * 96, 'L'),
             },
@@ -79,6 +110,17 @@ export default defineRule<P, S>({
     return verdict
   },
 })
+
+/**
+ * The meter's full flush: the median-like running level of the refills seen in use, where full
+ * flushes are the commonest run of that size (a robust running median: steps of 2 % toward each).
+ */
+function learnFlush(s: S, litres: number): void {
+  if (litres < FLUSH_RANGE[0] || litres > FLUSH_RANGE[1]) return
+  s.flushes = Math.min((s.flushes ?? 0) + 1, 1000)
+  if (s.flush === undefined) s.flush = litres
+  else s.flush = round(s.flush * (litres > s.flush ? 1.02 : 0.98), 3)
+}
 
 /**
  * A cistern with a leaking flapper refills on a clock; people using a toilet do not. The gaps

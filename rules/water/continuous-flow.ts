@@ -9,7 +9,7 @@
  * than `zeroFlowLitresPerHour` went through.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, HOUR, round, spread } from '../types.js'
+import { costEvidence, defineRule, HOUR, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
   zeroFlowLitresPerHour: Type.Number({ minimum: 0, default: 1 }),
@@ -120,7 +120,12 @@ export default defineRule<P, S>({
     return {
       active: true,
       severity: 'warning',
-      message: `Water has not stood still for ${p.windowHours} h at ${r.meter.name ?? r.meter.id}: at least ${round(minLitres, 1)} L every hour — a leak`,
+      message: say('rule.water.continuous_flow', {
+        hours: p.windowHours,
+        meter: r.meterName,
+        place: r.place,
+        litres: round(minLitres, 1),
+      }),
       evidence: {
         leakLitresPerHour: round(minLitres, 2),
         windowHours: p.windowHours,

@@ -6,7 +6,7 @@
  * nights with people in (boarders) are compared only with such nights.
  */
 import Type, { type Static } from 'typebox'
-import { costEvidence, defineRule, MINUTE, percentile, type RuleInput, round, spread } from '../types.js'
+import { costEvidence, defineRule, MINUTE, percentile, type RuleInput, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
   fromMinute: Type.Integer({
@@ -115,7 +115,13 @@ function finishNight(s: S, r: RuleInput, p: P) {
   return {
     active: true,
     severity: 'warning',
-    message: `Night flow at ${r.meter.name ?? r.meter.id} is ${round(mnf, 1)} L/h, above its usual ${round(baseline, 1)} L/h for ${s.exceeded} nights`,
+    message: say('rule.water.night_flow', {
+      meter: r.meterName,
+      place: r.place,
+      flow: round(mnf, 1),
+      baseline: round(baseline, 1),
+      nights: s.exceeded,
+    }),
     evidence: {
       minNightFlowLitresPerHour: round(mnf, 2),
       baselineLitresPerHour: round(baseline, 2),

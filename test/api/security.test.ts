@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Service } from '../../app/service.js'
+import { say } from '../../rules/types.js'
 import { openStore } from '../../store/index.js'
 import { startTestService } from '../helpers/service.js'
 
@@ -51,7 +52,12 @@ function openAlert(svc: Service, meter: string, rule = 'water.continuous_flow'):
   return svc.alerts.raise(
     rule,
     m,
-    { active: true, severity: 'warning', message: `test alert on ${meter}`, evidence: {} },
+    {
+      active: true,
+      severity: 'warning',
+      message: say('rule.meter.offline', { meter, place: meter, minutes: 60 }),
+      evidence: {},
+    },
     Date.now(),
   ).id
 }
@@ -159,10 +165,12 @@ describe('API tokens and roles', () => {
       falsePositive: true,
     })
 
-    const rows = svc.store.audit.list({ target: `alert:${id}` })
+    // An action on an alert is an action on its incident, recorded as such.
+    const incident = svc.store.alerts.get(id)!.incident!
+    const rows = svc.store.audit.list({ target: `incident:${incident}` })
     expect(rows.map((r) => [r.actor, r.action])).toEqual([
-      ['caretaker', 'alert.resolve'],
-      ['caretaker', 'alert.acknowledge'],
+      ['caretaker', 'incident.resolve'],
+      ['caretaker', 'incident.acknowledge'],
     ])
     expect(rows[1]!.detail).toMatchObject({
       from: 'open',
@@ -170,15 +178,16 @@ describe('API tokens and roles', () => {
       statedBy: 'Zhang',
       note: 'checking the riser',
       meter: 'W2',
+      alert: id,
     })
     expect(rows[0]!.detail).toMatchObject({ from: 'acknowledged', to: 'resolved', falsePositive: true })
     // The history says the same.
     const detail = await json(await call(url(`/api/v1/alerts/${id}`), viewer))
     expect(detail.history.slice(1).map((e: { by: string }) => e.by)).toEqual(['caretaker', 'caretaker'])
     // Admins read the audit log over HTTP too.
-    const audit = await call(url(`/api/v1/audit?target=alert:${id}`), ops)
+    const audit = await call(url(`/api/v1/audit?target=incident:${incident}`), ops)
     expect(audit.status).toBe(200)
-    expect((await json(audit))[1]).toMatchObject({ actor: 'caretaker', action: 'alert.acknowledge' })
+    expect((await json(audit))[1]).toMatchObject({ actor: 'caretaker', action: 'incident.acknowledge' })
   })
 
   it('an admin makes a token through the API, which works until revoked; both are audited', async () => {
@@ -453,8 +462,8 @@ describe('configured by the environment', () => {
       expect(await json(res)).toMatchObject({ acknowledgedBy: 'Zhang (maintenance)' })
       expect(svc.store.audit.list()[0]).toMatchObject({
         actor: 'anonymous',
-        action: 'alert.acknowledge',
-        target: `alert:${id}`,
+        action: 'incident.acknowledge',
+        target: `incident:${svc.store.alerts.get(id)!.incident}`,
         detail: { statedBy: 'Zhang (maintenance)' },
       })
     } finally {

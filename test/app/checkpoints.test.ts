@@ -61,6 +61,7 @@ function service(reg: Registry, dir: string) {
     snapshotIntervalMs: 0,
   })
   const alerts = new AlertManager({
+    registry: reg,
     store,
     router: new Router({ registry: reg, email: false }),
     bus,

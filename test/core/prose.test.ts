@@ -19,8 +19,6 @@ const CATALOGUES = ['core/i18n/en.ts', 'core/i18n/zh-CN.ts']
  * is converted; the test then holds it to the same rule as the rest.
  */
 const PENDING = [
-  // Alert and incident texts and their evidence: reworked into incidents (issue 14) by the lead.
-  'rules/',
   // Notification rendering (e-mail, webhook, digests): reworked into channels with the incidents.
   'rules/notify/',
   // The simulator (fault names, scenario file errors, its CLI): being changed on other branches.

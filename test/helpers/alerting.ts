@@ -61,6 +61,7 @@ export function alerting(
   })
   const router = new Router({ registry, email: options.email ?? true })
   const alerts = new AlertManager({
+    registry,
     store,
     router,
     bus,

@@ -28,7 +28,7 @@ beforeAll(async () => {
     req.on('end', () => {
       if (!hookUp) return void res.writeHead(503).end()
       const b = JSON.parse(body)
-      deliveries.push({ id: b.alert.id, event: b.event })
+      deliveries.push({ id: b.incident.id, event: b.event })
       res.writeHead(200).end()
     })
   })
@@ -118,7 +118,7 @@ describe('crash in the middle of a leak window', () => {
     await new Promise((r) => setTimeout(r, 1500))
     const { body } = await getJson(`${api}/api/v1/alerts?rule=water.continuous_flow`)
     expect(body).toHaveLength(1)
-    expect(deliveries).toEqual([{ id: body[0].id, event: 'alert.opened' }])
+    expect(deliveries).toEqual([{ id: body[0].incident, event: 'incident.opened' }])
     await kill9(proc)
   }, 90_000)
 })

@@ -67,7 +67,7 @@ describe('alert lifecycle', () => {
     h.stop()
   })
 
-  it('critical alerts nobody acknowledges are escalated after 15 minutes, once', () => {
+  it('critical incidents nobody acknowledges are escalated after 15 minutes, once', () => {
     let now = Date.now()
     const h = alerting(GOLDEN_CONFIG, { now: () => now })
     let reg = 50
@@ -80,16 +80,20 @@ describe('alert lifecycle', () => {
     )
     const [burst] = h.list('water.burst')
     expect(burst).toMatchObject({ severity: 'critical', status: 'open' })
+    // At 02:00 the building is empty: the burst also trips after-hours flow, in the same incident.
+    const [afterHours] = h.list('water.after_hours_flow')
+    expect(afterHours!.incident).toBe(burst!.incident)
+    expect(h.store.incidents.get(burst!.incident!)).toMatchObject({ severity: 'critical', occurrences: 2 })
     now += 14 * MIN
     expect(h.alerts.escalateDue()).toEqual([])
     now += 2 * MIN
-    expect(h.alerts.escalateDue().map((a) => a.id)).toEqual([burst!.id])
+    expect(h.alerts.escalateDue().map((i) => i.id)).toEqual([burst!.incident])
     expect(h.alerts.escalateDue()).toEqual([])
-    const events = new Set(h.store.alerts.events(burst!.id).map((e) => e.id))
+    const events = new Set(h.store.incidents.events(burst!.incident!).map((e) => e.id))
     const outbox = h.store.outbox
       .all()
-      .filter((r) => r.channel === 'email' && r.eventId !== null && events.has(r.eventId))
-    // Opened: maintenance; escalated: maintenance again and the head.
+      .filter((r) => r.channel === 'email' && r.incidentEventId != null && events.has(r.incidentEventId))
+    // Opened (critical from the start): maintenance, once; escalated: maintenance again and the head.
     expect(outbox.map((r) => r.target)).toEqual([
       'fix@golden.example',
       'fix@golden.example',

@@ -91,7 +91,7 @@ function burst(h: ReturnType<typeof alerting>) {
 }
 
 describe('notifications', () => {
-  it('a burst reaches the webhook (signed) and the maintenance e-mail, once each', async () => {
+  it('a burst reaches the webhook (signed) and the maintenance e-mail as one incident, once each', async () => {
     hits.length = 0
     mails.length = 0
     const h = alerting(config())
@@ -108,13 +108,13 @@ describe('notifications', () => {
     burst(h)
     await d.drain()
     const [a] = h.list('water.burst')
-    const hook = hits.find((x) => JSON.parse(x.body).alert.rule === 'water.burst')!
-    expect(hook.headers['x-schoolmeter-event']).toBe('alert.opened')
+    const hook = hits.find((x) => JSON.parse(x.body).incident.rule === 'water.burst')!
+    expect(hook.headers['x-schoolmeter-event']).toBe('incident.opened')
     expect(hook.headers['x-schoolmeter-signature']).toBe(
       `sha256=${createHmac('sha256', 's3cret').update(hook.body).digest('hex')}`,
     )
-    expect(JSON.parse(hook.body).alert).toMatchObject({
-      id: a!.id,
+    expect(JSON.parse(hook.body).incident).toMatchObject({
+      id: a!.incident,
       rule: 'water.burst',
       severity: 'critical',
       status: 'open',
@@ -124,7 +124,8 @@ describe('notifications', () => {
     expect(mails).toHaveLength(1)
     expect(mails[0]).toMatchObject({
       to: 'fix@golden.example',
-      subject: expect.stringMatching(/^\[critical\] Golden School: Burst at W1/),
+      // The school speaks the district's language, zh-CN by default.
+      subject: expect.stringMatching(/^\[critical\] Golden School: main的W1疑似爆管：流量 20 升\/分钟/),
     })
     expect(mails[0]!.text).toContain('thresholdLpm: 13.33')
     expect(
@@ -162,7 +163,7 @@ describe('notifications', () => {
     expect(hits).toHaveLength(0)
     now += 6_000
     await d.drain()
-    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     expect(h.store.outbox.all().find((r) => r.id === row.id)!.sentAt).toBeDefined()
     h.stop()
   })
@@ -185,7 +186,7 @@ describe('notifications', () => {
     })
     await d.drain()
     await d.drain()
-    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     second.stop()
     const third = alerting(config(), { dataDir, email: false })
     await new Dispatcher({
@@ -193,7 +194,7 @@ describe('notifications', () => {
       log: testLog,
       senders: { webhook: webhookSender(third.registry), mqtt: async () => {} },
     }).drain()
-    expect(hits.filter((x) => JSON.parse(x.body).alert.rule === 'water.burst')).toHaveLength(1)
+    expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     third.stop()
   })
 
@@ -203,6 +204,9 @@ describe('notifications', () => {
     const withDigest = GOLDEN_CONFIG.replace(
       '    notifications:\n',
       '    notifications:\n      digest: { at: "07:30" }\n',
+    ).replace(
+      '      - id: dorm\n',
+      '      - id: gym\n        use: gym\n        meters:\n          - { id: H2, kind: heat, maxPowerKw: 200, intervalSeconds: 300 }\n      - id: dorm\n',
     )
     const h = alerting(withDigest, { now: () => now })
     const d = new Dispatcher({
@@ -211,7 +215,8 @@ describe('notifications', () => {
       now: () => now,
       senders: { email: emailSender(smtpUrl, 'sm@test'), mqtt: async () => {} },
     })
-    // Two rooms kept warm on a Saturday: heat.unoccupied_heating twice (room sensor and circuit).
+    // Heating left on on a Saturday in two buildings: heat.unoccupied_heating on the main block's
+    // circuit and its room sensor (one fault, one incident) and on the gym's circuit (another).
     const sat = Date.parse('2026-11-21T08:00:00+08:00')
     let kwh = 100
     for (let t = sat; t < sat + 3 * 3_600_000; t += 5 * MIN) {
@@ -227,8 +232,13 @@ describe('notifications', () => {
           flow_m3h: 4,
         },
       ])
+      h.feed('H2', [
+        { ts: t, energy_kwh: Math.round(kwh * 10) / 100, power_kw: 20, supply_c: 50, return_c: 40 },
+      ])
     }
-    expect(h.list('heat.unoccupied_heating')).toHaveLength(2)
+    const raised = h.list('heat.unoccupied_heating')
+    expect(raised).toHaveLength(3)
+    expect(new Set(raised.map((a) => a.incident)).size).toBe(2)
     await d.drain()
     expect(mails).toHaveLength(0)
     const digest = h.store.outbox.all().filter((r) => r.channel === 'digest')
@@ -259,5 +269,26 @@ function parseMail(raw: string): Mail {
       'latin1',
     ).toString('utf8')
   }
-  return { to: header('To'), subject: header('Subject'), text: body, messageId: header('Message-ID') }
+  return {
+    to: header('To'),
+    subject: decodeWords(header('Subject')),
+    text: body,
+    messageId: header('Message-ID'),
+  }
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?B?…?=`), as nodemailer writes non-ASCII subjects. */
+function decodeWords(v: string): string {
+  return v
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/gi, (_q, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8'),
+    )
 }
