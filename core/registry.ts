@@ -375,3 +375,15 @@ export function servedBuildings(registry: Registry): ReadonlyMap<string, readonl
 
 /** Worked out once per registry: ingest, rollups and the rule engine all ask (100,000 meters). */
 const servedByRegistry = new WeakMap<Registry, ReadonlyMap<string, readonly Building[]>>()
+
+/**
+ * The heat meter of the circuit that heats a building: the building's own heat meter, else the
+ * school's main one (a heat meter with no parent) — the boiler house's meter heats the blocks that
+ * have none of their own.
+ */
+export function heatingCircuit(building: Building): Meter | undefined {
+  return (
+    building.meters.find((m) => m.kind === 'heat') ??
+    [...building.school.meters.values()].find((m) => m.kind === 'heat' && !m.parent)
+  )
+}

@@ -19,7 +19,14 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js'
 import { msg } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Reading, RegisterAnomaly } from '../core/reading.js'
-import { type Building, type Meter, type Registry, type School, servedBuildings } from '../core/registry.js'
+import {
+  type Building,
+  heatingCircuit,
+  type Meter,
+  type Registry,
+  type School,
+  servedBuildings,
+} from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import type { AlertManager } from './alerts.js'
 import { RULES } from './catalogue.js'
@@ -56,6 +63,10 @@ interface MeterRules {
   calendar: SchoolCalendar
   /** Whether any building the meter serves is occupied at an instant: made once, not per reading. */
   occupiedAt: (ms: number) => boolean
+  /** Whether every building it serves is (a main incomer: the dormitory and the teaching blocks). */
+  allOccupiedAt: (ms: number) => boolean
+  /** The heat meter of the circuit heating its building (core/registry.ts `heatingCircuit`). */
+  circuit?: Meter
   /** Where it measures, as people name it, and its own name. */
   place: string
   name: string
@@ -98,8 +109,8 @@ export class RuleEngine implements Checkpointed {
   private readonly meters = new Map<string, MeterRules>()
   private readonly calendars = new Calendars()
   private readonly outdoor = new Map<string, { ts: number; c: number }>()
-  /** Per building: whether a heat meter serving it last said the heating was on, and when. */
-  private readonly heatSupply = new Map<Building, { ts: number; on: boolean }>()
+  /** Per heat meter: whether it last said the heating was on, and when. */
+  private readonly heatSupply = new Map<Meter, { ts: number; on: boolean }>()
   private readonly clocks = new Map<string, SchoolClock>()
   /** Meters changed since the last capture; one still pending in a capture is saved before it changes. */
   private readonly changes = new Changes(saveRuleState)
@@ -126,6 +137,7 @@ export class RuleEngine implements Checkpointed {
     // Worked out once, not per meter (100,000 meters: the engine is built on every start).
     const rulesOf = new Map<string, { rule: Rule; index: number }[]>()
     const occupiedAt = new Map<readonly Building[], (ms: number) => boolean>()
+    const allOccupiedAt = new Map<readonly Building[], (ms: number) => boolean>()
     for (const meter of o.registry.meters.values()) {
       let candidates = rulesOf.get(meter.kind)
       if (!candidates) {
@@ -148,12 +160,22 @@ export class RuleEngine implements Checkpointed {
         occupied = (ms: number) => served.some((b) => calendar.occupancy(b, ms).occupied)
         occupiedAt.set(served, occupied)
       }
+      let all = allOccupiedAt.get(served)
+      if (!all) {
+        all =
+          served.length === 1
+            ? occupied
+            : (ms: number) => served.every((b) => calendar.occupancy(b, ms).occupied)
+        allOccupiedAt.set(served, all)
+      }
       const m: MeterRules = {
         meter,
         slots,
         serves: served,
         calendar,
         occupiedAt: occupied,
+        allOccupiedAt: all,
+        ...(meter.kind === 'temperature' ? { circuit: heatingCircuit(meter.building) } : {}),
         place: placeName(meter, served),
         name: meter.name ?? meter.id,
       }
@@ -235,15 +257,12 @@ export class RuleEngine implements Checkpointed {
     if (meter.kind === 'heat') {
       const on = (r.values.power_kw ?? 0) > 0 || (r.values.flow_m3h ?? 0) > 0 || (r.used ?? 0) > 0
       const known = r.values.power_kw !== undefined || r.values.flow_m3h !== undefined || r.used !== undefined
-      if (known)
-        for (const b of m.serves) {
-          const prev = this.heatSupply.get(b)
-          if (!prev || r.ts >= prev.ts) this.heatSupply.set(b, { ts: r.ts, on })
-        }
+      const prev = this.heatSupply.get(meter)
+      if (known && (!prev || r.ts >= prev.ts)) this.heatSupply.set(meter, { ts: r.ts, on })
     }
     const local = cal.local(r.ts)
     const outdoor = this.outdoor.get(meter.school.id)
-    const supply = this.heatSupply.get(meter.building)
+    const supply = m.circuit && this.heatSupply.get(m.circuit)
     const own = cal.occupancy(meter.building, r.ts)
     const occupancy = own.occupied || m.serves.length === 1 ? own : { ...own, occupied: m.occupiedAt(r.ts) }
     // One object of one shape per reading (optional fields left undefined rather than spread in):
@@ -257,6 +276,7 @@ export class RuleEngine implements Checkpointed {
       estimated: r.estimated,
       occupancy,
       occupiedAt: m.occupiedAt,
+      allOccupiedAt: m.allOccupiedAt,
       local,
       heatingSeason: cal.heatingSeason(local.date),
       outdoorC: outdoor && Math.abs(r.ts - outdoor.ts) <= OUTDOOR_MAX_AGE_MS ? outdoor.c : undefined,

@@ -3,7 +3,7 @@
  * open when both are of one family and at one place —
  * - water loss and electricity waste: the same meter, or a meter up- or downstream of it (a drip
  *   on a dormitory sub-meter shows on the main meter too);
- * - heating: the same building (the heat meter and its rooms' sensors see the same fault);
+ * - heating: one circuit (a heat meter and the room sensors of the buildings it heats);
  * - a dorm-room appliance or a register event: the same meter;
  * - silent meters: the same school (a gateway that stops takes its meters with it) —
  * and the same alert raised again within the family's hold-off after it last cleared joins too
@@ -11,7 +11,7 @@
  * the alert manager asks, the store keeps.
  */
 import type { IncidentFamily, Severity } from '../core/alert.js'
-import type { Meter, Registry } from '../core/registry.js'
+import { heatingCircuit, type Meter, type Registry } from '../core/registry.js'
 import { HOUR } from './types.js'
 
 export const FAMILY: Record<string, IncidentFamily> = {
@@ -69,6 +69,8 @@ export interface IncidentPlace {
   building: string
 }
 
+const circuitOf = (m: Meter): Meter | undefined => (m.kind === 'heat' ? m : heatingCircuit(m.building))
+
 const isUpstream = (upper: Meter, lower: Meter): boolean => {
   for (let m = lower.parent; m; m = m.parent) if (m === upper) return true
   return false
@@ -93,10 +95,13 @@ export function relation(
       return undefined
     case 'school':
       return 'same'
-    case 'building':
-      if (place.building === meter.building.id) return meter.kind === 'heat' ? 'above' : 'same'
+    case 'building': {
+      // One heating circuit: its heat meter and the rooms of the buildings it heats.
+      if (place.building === meter.building.id) return 'same'
       if (!other) return undefined
-      return isUpstream(meter, other) ? 'above' : isUpstream(other, meter) ? 'below' : undefined
+      const circuit = circuitOf(meter)
+      return circuit !== undefined && circuit === circuitOf(other) ? 'same' : undefined
+    }
     case 'tree':
       if (!other) return undefined
       return isUpstream(meter, other) ? 'above' : isUpstream(other, meter) ? 'below' : undefined

@@ -32,10 +32,10 @@ export interface Level {
   dev: number[]
 }
 
-export const newLevel = (): Level => ({
-  n: new Array<number>(SLOTS).fill(0),
-  mean: new Array<number>(SLOTS).fill(0),
-  dev: new Array<number>(SLOTS).fill(0),
+export const newLevel = (slots = SLOTS): Level => ({
+  n: new Array<number>(slots).fill(0),
+  mean: new Array<number>(slots).fill(0),
+  dev: new Array<number>(slots).fill(0),
 })
 
 export interface LevelParams {
@@ -81,14 +81,13 @@ export function levelOf(
 }
 
 /**
- * The typical deviation of a meter's slots in one occupancy state (their median): how much it
- * varies is mostly the meter's own (compressors swing at every hour), and a slot that has seen only
- * a few values may by chance have seen them alike.
+ * The typical deviation of a meter's slots from `from` to `to` (their median): how much it varies
+ * is mostly the meter's own (compressors swing at every hour), and a slot that has seen only a few
+ * values may by chance have seen them alike.
  */
-export function typicalDeviation(l: Level, occupied: boolean, minValues: number): number | undefined {
-  const base = occupied ? 0 : 24
+export function typicalDeviation(l: Level, from: number, to: number, minValues: number): number | undefined {
   const devs: number[] = []
-  for (let i = base; i < base + 24; i++) if (l.n[i]! >= minValues) devs.push(l.dev[i]!)
+  for (let i = from; i < to; i++) if (l.n[i]! >= minValues) devs.push(l.dev[i]!)
   if (devs.length === 0) return undefined
   devs.sort((a, b) => a - b)
   return devs[devs.length >> 1]

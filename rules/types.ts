@@ -46,13 +46,15 @@ export interface RuleInput {
   occupancy: Occupancy
   /** The same question at another instant (for rules that judge completed periods). */
   occupiedAt: (ms: number) => boolean
+  /** Whether every building the meter serves is occupied at an instant (the same for most meters). */
+  allOccupiedAt: (ms: number) => boolean
   local: LocalTime
   heatingSeason: boolean
   /** The school's outdoor temperature, when a sensor reported within the last two hours. */
   outdoorC?: number
   /**
-   * Whether a heat meter serving the meter's building said, within the last two hours, that heat
-   * was flowing; undefined when none did.
+   * Room sensors: whether the heat meter of the circuit heating the room's building said, within
+   * the last two hours, that heat was flowing; undefined when none did.
    */
   heatingOn?: boolean
   calendar: SchoolCalendar

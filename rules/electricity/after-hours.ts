@@ -7,25 +7,21 @@
  * or a timer, fridges and freezers cycling and servers are part of it; a half-hour counts as waste
  * when it exceeds the mean by `deviations` × its usual deviation (and by at least `marginKw` and
  * `marginFraction`); its deviation is never taken as less than the meter's typical one. Use above
- * that which comes back at the same hour on another day within two weeks — dinner cooked on Sunday
- * for returning boarders, the dormitory emptying on Monday morning — is normal too, unless it
- * lasts longer than three hours (lights left on all weekend are not learned). A slot is judged
- * once it has seen `minValues` half-hours (the warm-up: about a week). Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
+ * that which came at the same hour a week before — dinner cooked on Sunday for returning boarders,
+ * the dormitory emptying on Monday morning — is normal too, unless it lasted longer than three
+ * hours (lights left on all weekend are never learned). A slot is judged once it has seen
+ * `minValues` half-hours (the warm-up: about a week). A meter is judged while any building it
+ * serves is empty: a main incomer at night, the dormitory in use, the teaching blocks empty. Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
  * the EWMA control chart of statistical process control for the judgement.
  */
 import Type, { type Static } from 'typebox'
 import {
-  type Envelope,
-  envelopeNear,
   type Held,
   type Level,
-  learnEnvelope,
   learnLevel,
   learnOrHold,
   levelOf,
-  newEnvelope,
   newLevel,
-  slotOf,
   typicalDeviation,
 } from '../normal.js'
 import { costEvidence, defineRule, MINUTE, type RuleInput, round, say, spread } from '../types.js'
@@ -52,7 +48,21 @@ type P = Static<typeof params>
 const HALF_HOUR = 30 * MINUTE
 /** Weekly events run a few hours at most; lights or heaters left on all weekend run longer. */
 const LONGEST_NORMAL_RUN_MS = 3 * 60 * MINUTE
-const RECURRING = { decay: 0.97, tolerance: 1.2, recurWithinDays: 14, similar: 0.5, floor: 0 }
+const HOURS_OF_WEEK = 168
+const NONE_IN = 0
+const SOME_IN = 1
+const ALL_IN = 2
+/** Slots of the level: 24 hours in each of the three states. */
+const STATE_SLOTS = 72
+/** A weekly event that skips a week keeps this share of its level; one within this factor is normal. */
+const WEEKLY_FADE = 0.7
+const WEEKLY_TOLERANCE = 1.3
+
+/** Hour of the week (Monday 00:00 = 0) of a local half-hour index (1970-01-01 was a Thursday). */
+const hourOfWeek = (hh: number): number => {
+  const day = Math.floor(hh / 48)
+  return ((((day + 3) % 7) + 7) % 7) * 24 + Math.floor((((hh % 48) + 48) % 48) / 2)
+}
 /** Half-hours of a gap judged at most: older ones have no reading of their own. */
 const MAX_JUDGED = 4
 
@@ -63,8 +73,12 @@ interface S extends Held {
   current: number
   /** The meter's normal demand, kW. */
   normal: Level
-  /** Demand above that which comes back on other days at the same hour (weekly events), kW. */
-  recurring?: Envelope
+  /**
+   * Demand beyond the normal band at each hour of the week (Monday 00:00 first), as it was last
+   * seen: weekly events (dinner cooked on Sunday for returning boarders, the dormitory emptying
+   * on Monday morning), kW.
+   */
+  week?: number[]
   /** Current run of empty half-hours above normal: first and last half-hour index, kWh above normal. */
   run?: [number, number, number]
 }
@@ -75,12 +89,12 @@ export default defineRule<P, S>({
   // Dorm rooms have their own rule; their base load is standby.
   appliesTo: (m) => m.space?.use !== 'dorm_room',
   params,
-  init: () => ({ halfHours: [], current: Number.NEGATIVE_INFINITY, normal: newLevel() }),
+  init: () => ({ halfHours: [], current: Number.NEGATIVE_INFINITY, normal: newLevel(STATE_SLOTS) }),
   restore: (saved) => {
     const s = saved as S & { days?: number[] }
-    // State saved before normals were learned: start learning.
-    if (!s.normal)
-      return { halfHours: [], current: s.current ?? Number.NEGATIVE_INFINITY, normal: newLevel() }
+    // State saved before normals were learned in three states: start learning.
+    if (s.normal?.n.length !== STATE_SLOTS)
+      return { halfHours: [], current: s.current ?? Number.NEGATIVE_INFINITY, normal: newLevel(STATE_SLOTS) }
     return s
   },
   evaluate(s, r, p) {
@@ -111,8 +125,14 @@ export default defineRule<P, S>({
 /** Judges one complete half-hour `hh` that used `kwh`, and learns it. */
 function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number) {
   const start = hh * HALF_HOUR - offset
-  const occupied = r.occupiedAt(start + HALF_HOUR / 2)
-  const slot = slotOf(Math.floor((hh % 48) / 2), occupied)
+  // Judged while any building the meter serves is empty: a main incomer's night, with the
+  // dormitory in use and the teaching blocks empty, is after hours for the teaching blocks.
+  const mid = start + HALF_HOUR / 2
+  // Three states: nobody in, some of the buildings in use (a main incomer with the dormitory in
+  // use at night, or the teaching blocks by day), all in use — each with its own normal per hour.
+  const state = r.allOccupiedAt(mid) ? ALL_IN : r.occupiedAt(mid) ? SOME_IN : NONE_IN
+  const full = state === ALL_IN
+  const slot = state * 24 + Math.floor((hh % 48) / 2)
   const kw = kwh * 2
   const learn = () =>
     learnLevel(s.normal, slot, kw, {
@@ -120,23 +140,35 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
       clip: p.deviations,
       floor: p.marginKw / p.deviations,
     })
-  if (occupied) {
+  if (full) {
     learn()
     delete s.run
     return { active: false } as const
   }
   const normal = levelOf(s.normal, slot, p.minValues, p.marginKw / p.deviations)
-  const typical = typicalDeviation(s.normal, false, p.minValues) ?? 0
+  const typical = typicalDeviation(s.normal, 0, ALL_IN * 24, p.minValues) ?? 0
   learn()
   if (!normal) return undefined
   const excessKw = kw - normal.mean
   const dev = Math.max(normal.dev, typical)
   const limit = Math.max(p.deviations * dev, p.marginKw, p.marginFraction * normal.mean)
-  // Demand beyond the normal band, and what of it comes back on other days at this hour.
+  // Demand beyond the normal band, against what was beyond it at this hour a week before.
   const beyond = Math.max(0, excessKw - limit)
-  s.recurring ??= newEnvelope()
-  const recurring = s.recurring
-  const usual = envelopeNear(recurring, slot, r.local.day, RECURRING.recurWithinDays)
+  const hour = hourOfWeek(hh)
+  s.week ??= new Array<number>(HOURS_OF_WEEK).fill(0)
+  const week = s.week
+  const usual = Math.max(
+    week[(hour + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK]!,
+    week[hour]!,
+    week[(hour + 1) % HOURS_OF_WEEK]!,
+  )
+  const waste = beyond > usual * WEEKLY_TOLERANCE
+  if (!waste) delete s.run
+  else {
+    if (!s.run || s.run[1] !== hh - 1) s.run = [hh, hh, 0]
+    s.run[1] = hh
+    s.run[2] = round(s.run[2] + excessKw / 2, 4)
+  }
   learnOrHold(
     s,
     {
@@ -144,18 +176,15 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
       now: start,
       longestMs: LONGEST_NORMAL_RUN_MS,
     },
-    slot,
-    r.local.day,
+    hour,
+    hh % 2 === 0 ? 1 : 0,
     beyond,
-    (sl, d, x) => learnEnvelope(recurring, sl, d, x, RECURRING),
+    // The first half-hour of an hour starts its week afresh (what it was fades), the second adds to it.
+    (h, fresh, x) => {
+      week[h] = round(Math.max(x, fresh ? week[h]! * WEEKLY_FADE : week[h]!), 2)
+    },
   )
-  if (beyond <= usual * RECURRING.tolerance) {
-    delete s.run
-    return { active: false } as const
-  }
-  if (!s.run || s.run[1] !== hh - 1) s.run = [hh, hh, 0]
-  s.run[1] = hh
-  s.run[2] = round(s.run[2] + excessKw / 2, 4)
+  if (!s.run) return { active: false } as const
   const minutes = (hh + 1 - s.run[0]) * 30
   if (minutes < p.holdMinutes || s.run[2] < p.minExcessKwh) return undefined
   return {

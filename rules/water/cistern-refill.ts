@@ -8,7 +8,7 @@
  * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
  * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
  * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
- * learned from the refills it sees (`fullFlushLitres` when set); until ten are seen, every
+ * learned from the refills it sees (`fullFlushLitres` when set); until five are seen, every
  * refill may be a leak.
  */
 import Type, { type Static } from 'typebox'
@@ -50,7 +50,7 @@ interface S {
 
 /** Refills that can be a full flush of a toilet cistern (not a drip refill, not a shower run). */
 const FLUSH_RANGE: [number, number] = [3, 15]
-const FLUSHES_NEEDED = 10
+const FLUSHES_NEEDED = 5
 
 export default defineRule<P, S>({
   id: 'water.cistern_refill',
@@ -70,8 +70,9 @@ export default defineRule<P, S>({
     if (s.open) {
       const [start, litres] = s.open
       delete s.open
-      // Every refill teaches the full flush (cleaners' rounds too), but those of a leak being alerted.
-      if (s.lastMatch === undefined) learnFlush(s, litres)
+      // Every refill of a cistern's size teaches the full flush, cleaners' rounds too; a leak's
+      // refills are smaller than that range.
+      learnFlush(s, litres)
       // Until the full flush is known (configured, or ten seen in use) every refill may be a leak.
       const full = p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : undefined)
       const partial = full === undefined || litres < p.partialFraction * full
