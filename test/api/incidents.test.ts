@@ -88,7 +88,9 @@ describe('incidents over HTTP', () => {
       status: 400,
       body: { error: 'bad_query', message: 'cursor is not one this API gave out; start again without it' },
     })
-    expect((await getJson(`${svc.httpUrl}/api/v1/incidents?cursor=nonsense`)).body.message).toMatch(/^cursor 不是/)
+    expect((await getJson(`${svc.httpUrl}/api/v1/incidents?cursor=nonsense`)).body.message).toMatch(
+      /^cursor 不是/,
+    )
     expect((await getJson(`${svc.httpUrl}/api/v1/incidents?from=2026-11-17`)).status).toBe(400)
   })
 
