@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
 import type { Alert } from '../core/alert.js'
+import { type Message, negotiate, render } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
@@ -61,7 +62,14 @@ export interface ApiDeps {
   version: string
   /** Last reading of a meter, from ingest. */
   meterStatus(meterId: string): MeterStatus | undefined
-  health(): { ingest: PartHealth; store: PartHealth; influx: PartHealth; archive: boolean }
+  health(): {
+    ingest: PartHealth
+    store: PartHealth
+    influx: PartHealth
+    archive: boolean
+    /** A sentence for people when something needs them (e.g. a full disk), rendered per reader. */
+    message?: Message
+  }
   /** The alert lifecycle; the alert routes are served when given. */
   alerts?: AlertManager
   store?: Store
@@ -236,7 +244,7 @@ export async function buildApi(deps: ApiDeps) {
         response: { 200: Health, 503: Health },
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
       const h = deps.health()
       const parts = { ingest: h.ingest, store: h.store, influx: h.influx }
       const failing = Object.entries(parts)
@@ -250,6 +258,11 @@ export async function buildApi(deps: ApiDeps) {
         archive: h.archive,
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         version: deps.version,
+        ...(h.message
+          ? {
+              message: render(negotiate(req.headers['accept-language'], deps.registry.locale), h.message),
+            }
+          : {}),
       }
     },
   )
