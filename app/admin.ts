@@ -20,7 +20,7 @@ function usage(): string {
     'usage: npm run admin -- <area> <command> [options]',
     '',
     'areas:',
-    '  gateway   MQTT credentials of gateways (add, rotate, revoke, list)',
+    '  gateway   MQTT credentials of gateways (add, set, rotate, revoke, list)',
     '  token     API bearer tokens (add, rotate, revoke, list)',
     '',
     'Run `npm run admin -- <area> --help` for the commands of an area.',

@@ -300,4 +300,9 @@ export const MIGRATIONS: readonly string[] = [
     hour INTEGER NOT NULL
   );
   `,
+  // 10: MQTT client ids bound to gateway logins: a gateway may use its username, `<username>/…`
+  // and, when given, ids starting with its own prefix (ingest/broker/security.ts)
+  `
+  ALTER TABLE gateway_credentials ADD COLUMN client_id_prefix TEXT;
+  `,
 ]

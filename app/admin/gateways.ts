@@ -11,6 +11,7 @@ import { DEMO_CONFIG_PATH, loadConfigFile } from '../../core/config/load.js'
 import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
 import { hashSecret, newSecret } from '../../core/secrets.js'
+import { clientIdsOverlap } from '../../ingest/broker/security.js'
 import { type GatewayCredential, openStore, type Store } from '../../store/index.js'
 import { cliActor } from './tokens.js'
 
@@ -18,9 +19,12 @@ const USAGE = [
   'usage: npm run admin -- gateway <command> [options]',
   '',
   'commands:',
-  '  add <username> --school <id> [--password <p>] [--alerts] [--note <text>]',
+  '  add <username> --school <id> [--password <p>] [--alerts] [--client-id-prefix <p>] [--note <text>]',
   '        a login for one gateway of one school; without --password one is generated and shown once',
   '        --alerts: it may also subscribe to schools/<id>/alerts (schools/<id>/rejected it always may)',
+  "        --client-id-prefix: MQTT client ids starting with it are the gateway's too",
+  '  set <username> --client-id-prefix <p>',
+  "        gives the gateway the client ids starting with <p> ('' takes them away again)",
   '  rotate <username> [--password <p>]',
   '        a new password; the old one stops working, live sessions with it are closed',
   '  revoke <username>',
@@ -29,6 +33,8 @@ const USAGE = [
   '        every login with its school, alerts right and dates (never a password)',
   '',
   'A gateway publishes only under schools/<id>/ and logs in with MQTT username and password.',
+  'Its MQTT client id must be its username, <username>/<anything>, or start with its prefix;',
+  'no other login may use those, so nobody can take over its session.',
   'The store is DATA_DIR (default ./data); schools come from CONFIG (the demo district when unset),',
   'as for the service. While any login is active, the embedded broker refuses anonymous clients',
   'unless ALLOW_ANONYMOUS=1.',
@@ -54,6 +60,7 @@ function parse(args: string[]) {
         password: { type: 'string' },
         alerts: { type: 'boolean' },
         note: { type: 'string' },
+        'client-id-prefix': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -82,6 +89,27 @@ function checkPassword(password: string | undefined): string {
   return password
 }
 
+/**
+ * A client id prefix: printable, no MQTT wildcards, not the service's own; and no id it starts
+ * may belong to another active login (checked against them all).
+ */
+function checkPrefix(store: Store, username: string, prefix: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (prefix.length > 64 || /[\u0000-\u001f\u007f+#]/.test(prefix))
+    throw usageError(`--client-id-prefix "${prefix}" must be 1 to 64 printable characters without + or #`)
+  if (prefix.startsWith('schoolmeter'))
+    throw usageError('client ids starting with "schoolmeter" are the service\'s own')
+  const mine = { username, clientIdPrefix: prefix }
+  const other = store.gatewayCredentials
+    .listActive()
+    .find((c) => c.username !== username && clientIdsOverlap(mine, c))
+  if (other)
+    throw new SchoolmeterError(
+      'CLIENT_ID_TAKEN',
+      `client ids starting with "${prefix}" would reach into those of gateway "${other.username}" ("${other.username}", "${other.username}/…"${other.clientIdPrefix !== undefined ? `, "${other.clientIdPrefix}…"` : ''}); choose a prefix of its own`,
+    )
+}
+
 function withStore<T>(fn: (store: Store) => T): T {
   const env = readEnv()
   const store = openStore(resolve(env.DATA_DIR))
@@ -96,7 +124,10 @@ function time(ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
 }
 
-function add(username: string, o: { school?: string; password?: string; alerts?: boolean; note?: string }) {
+function add(
+  username: string,
+  o: { school?: string; password?: string; alerts?: boolean; note?: string; 'client-id-prefix'?: string },
+) {
   if (!o.school) throw usageError('--school <id> is needed: the school whose topics the gateway publishes to')
   const env = readEnv()
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
@@ -107,13 +138,25 @@ function add(username: string, o: { school?: string; password?: string; alerts?:
     )
   }
   const password = checkPassword(o.password)
+  const prefix = o['client-id-prefix'] || undefined
   withStore((store) => {
+    // A new username may not fall among another login's prefixed client ids either.
+    const taken = store.gatewayCredentials
+      .listActive()
+      .find((c) => c.username !== username && clientIdsOverlap({ username }, c))
+    if (taken)
+      throw new SchoolmeterError(
+        'CLIENT_ID_TAKEN',
+        `username "${username}" is among the client ids of gateway "${taken.username}" (prefix "${taken.clientIdPrefix}"); choose another username`,
+      )
+    if (prefix !== undefined) checkPrefix(store, username, prefix)
     const added = store.gatewayCredentials.add({
       username,
       schoolId: o.school!,
       hash: hashSecret(password),
       maySubscribeAlerts: !!o.alerts,
       ...(o.note !== undefined ? { note: o.note } : {}),
+      ...(prefix !== undefined ? { clientIdPrefix: prefix } : {}),
     })
     if (!added) {
       const existing = store.gatewayCredentials.get(username)!
@@ -126,11 +169,16 @@ function add(username: string, o: { school?: string; password?: string; alerts?:
       actor: cliActor(),
       action: 'gateway.create',
       target: `gateway:${username}`,
-      detail: { school: o.school, alerts: !!o.alerts },
+      detail: {
+        school: o.school,
+        alerts: !!o.alerts,
+        ...(prefix !== undefined ? { clientIdPrefix: prefix } : {}),
+      },
     })
   })
   console.log(
-    `gateway "${username}" may now publish under schools/${o.school}/ (subscribe: rejected${o.alerts ? ', alerts' : ''})`,
+    `gateway "${username}" may now publish under schools/${o.school}/ (subscribe: rejected${o.alerts ? ', alerts' : ''}), ` +
+      `with the MQTT client id "${username}", "${username}/…"${prefix !== undefined ? ` or "${prefix}…"` : ''}`,
   )
   if (o.password === undefined) console.log(`password (shown only now; put it in the gateway): ${password}`)
 }
@@ -143,6 +191,26 @@ function rotate(username: string, o: { password?: string }) {
   })
   console.log(`gateway "${username}" has a new password; the old one no longer works`)
   if (o.password === undefined) console.log(`password (shown only now; put it in the gateway): ${password}`)
+}
+
+function setPrefix(username: string, o: { 'client-id-prefix'?: string }) {
+  const given = o['client-id-prefix']
+  if (given === undefined) throw usageError("set needs --client-id-prefix <prefix> ('' to take it away)")
+  const prefix = given || undefined
+  withStore((store) => {
+    if (prefix !== undefined) checkPrefix(store, username, prefix)
+    if (!store.gatewayCredentials.setClientIdPrefix(username, prefix)) throw notActive(store, username)
+    store.audit.record({
+      actor: cliActor(),
+      action: 'gateway.client_ids',
+      target: `gateway:${username}`,
+      detail: { clientIdPrefix: prefix ?? null },
+    })
+  })
+  console.log(
+    `gateway "${username}" may use the MQTT client id "${username}", "${username}/…"${prefix !== undefined ? ` or "${prefix}…"` : ''}; ` +
+      'a running service applies it to the next CONNECT',
+  )
 }
 
 function revoke(username: string) {
@@ -176,13 +244,14 @@ function list() {
     c.schoolId,
     c.maySubscribeAlerts ? 'yes' : 'no',
     c.revokedAt !== undefined ? 'revoked' : 'active',
+    `${c.username}, ${c.username}/…${c.clientIdPrefix !== undefined ? `, ${c.clientIdPrefix}…` : ''}`,
     time(c.createdAt),
     time(c.rotatedAt),
     time(c.revokedAt),
     c.note ?? '',
   ]
   const table = [
-    ['username', 'school', 'alerts', 'status', 'created', 'rotated', 'revoked', 'note'],
+    ['username', 'school', 'alerts', 'status', 'client ids', 'created', 'rotated', 'revoked', 'note'],
     ...rows.map(cells),
   ]
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)))
@@ -196,7 +265,7 @@ function list() {
 }
 
 export const gatewayArea = {
-  describe: 'MQTT credentials of gateways (add, rotate, revoke, list)',
+  describe: 'MQTT credentials of gateways (add, set, rotate, revoke, list)',
   async run(args: string[]): Promise<void> {
     const { values, positionals } = parse(args)
     const [command, username, ...extra] = positionals
@@ -211,8 +280,11 @@ export const gatewayArea = {
     }
     switch (command) {
       case 'add':
-        only(['school', 'password', 'alerts', 'note'])
+        only(['school', 'password', 'alerts', 'note', 'client-id-prefix'])
         return add(checkUsername(username), values)
+      case 'set':
+        only(['client-id-prefix'])
+        return setPrefix(checkUsername(username), values)
       case 'rotate':
         only(['password'])
         return rotate(checkUsername(username), values)
