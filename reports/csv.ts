@@ -1,8 +1,17 @@
-/** CSV that opens cleanly in a spreadsheet: UTF-8 with a byte-order mark (Excel needs it for Chinese names), CRLF lines, RFC 4180 quoting. */
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
+ * first) gets a `'` in front, as OWASP's CSV injection guidance says; numbers are left as numbers.
+ */
+export function csvText(v: unknown): string {
+  if (v === undefined || v === null) return ''
+  const s = String(v)
+  return typeof v !== 'number' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+}
+
+/** CSV that opens cleanly in a spreadsheet: UTF-8 with a byte-order mark (Excel needs it for Chinese names), CRLF lines, RFC 4180 quoting, no formulas. */
 export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
   const cell = (v: unknown) => {
-    if (v === undefined || v === null) return ''
-    const s = String(v)
+    const s = csvText(v)
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
   }
   return `\uFEFF${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`
