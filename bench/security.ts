@@ -58,7 +58,7 @@ async function flood(rounds: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-bench-security-'))
   writeFileSync(
     join(dataDir, 'district.yaml'),
-    'schools:\n  - id: s\n    name: S\n    timezone: Asia/Shanghai\n    buildings:\n      - id: b\n        name: B\n        meters:\n          - { id: T1, kind: temperature }\n',
+    'schools:\n  - id: s\n    name: S\n    timezone: Asia/Shanghai\n    buildings:\n      - id: b\n        use: teaching\n        meters:\n          - { id: T1, kind: temperature }\n',
   )
   const env = readEnv({
     CONFIG: join(dataDir, 'district.yaml'),
@@ -69,29 +69,22 @@ async function flood(rounds: number): Promise<void> {
   })
   const service = await startService(env, { log: pino({ level: 'silent' }) })
   const password = 'correct horse battery staple'
-  service.store.gatewayCredentials.add({
-    username: 'gw-a',
-    schoolId: 's',
-    hash: hashSecret(password),
-    maySubscribeAlerts: false,
-  })
+  const hash = hashSecret(password)
   const url = `mqtt://127.0.0.1:${service.mqttPort}`
-  const login = (i: number) =>
-    timed(async () => {
-      const c = await connectAsync(url, {
-        clientId: `gw-a/${i}`,
-        username: 'gw-a',
-        password,
-        reconnectPeriod: 0,
-      })
+  // A login of its own for every measurement: each is checked (scrypt), none answered from memory.
+  const login = (username: string) => {
+    service.store.gatewayCredentials.add({ username, schoolId: 's', hash, maySubscribeAlerts: false })
+    return timed(async () => {
+      const c = await connectAsync(url, { clientId: username, username, password, reconnectPeriod: 0 })
       await c.endAsync()
     })
+  }
   const alone: number[] = []
   const behind: number[] = []
   for (let r = 0; r < rounds; r++) {
     // Each round from a fresh address, so that one round's failures do not back off the next.
     const from = `127.0.1.${r + 1}`
-    alone.push(await login(1000 + r))
+    alone.push(await login(`alone-${r}`))
     const sockets = await Promise.all(
       Array.from(
         { length: 400 },
@@ -105,9 +98,9 @@ async function flood(rounds: number): Promise<void> {
       ),
     )
     sockets.forEach((s, i) => {
-      s.write(connectPacket(`guess-${i}`, 'gw-a', `guess number ${i}`))
+      s.write(connectPacket(`guess-${i}`, `alone-${r}`, `guess number ${i}`))
     })
-    behind.push(await login(r))
+    behind.push(await login(`behind-${r}`))
     for (const s of sockets) s.destroy()
     // Let the broker finish with the flood before the next round.
     await new Promise((resolve) => setTimeout(resolve, 2000))
