@@ -108,10 +108,12 @@ export interface JournalOptions {
   io?: JournalIo
 }
 
-/** Thrown by `rotate()` while the journal cannot write. */
+/** Thrown by `open()` and `rotate()` while the journal cannot write; `code` is the file system's (ENOSPC …). */
 export class JournalUnavailableError extends Error {
+  readonly code: string
   constructor(readonly failure: JournalFailure) {
     super(`the journal cannot write ${failure.path}: ${failure.message}`)
+    this.code = failure.code
   }
 }
 

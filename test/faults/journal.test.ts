@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { diskFull } from '../../app/disk.js'
 import {
   Journal,
   type JournalDamage,
@@ -298,6 +299,27 @@ describe('a disk that refuses writes (ENOSPC at the file-system seam)', () => {
     expect(view(again.records)).toEqual(view([...before, ...during]))
     expect(again.damage).toEqual([])
     again.j.close()
+  })
+
+  it('a start that cannot create its segment says the disk is full, as a start on a full disk must', () => {
+    const dir = join(base(), 'journal')
+    const io: JournalIo = {
+      fdatasync,
+      fdatasyncSync,
+      writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
+      openSync: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC' })
+      },
+    }
+    const err = (() => {
+      try {
+        new Journal(dir, { io }).open(0)
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(JournalUnavailableError)
+    expect(diskFull(err, dir)).toBeDefined()
   })
 
   it('a crash while the disk is full loses nothing that was acknowledged', async () => {
