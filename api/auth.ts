@@ -2,12 +2,14 @@
  * Who is asking: a bearer token `smt_<id>_<secret>`, checked against its scrypt hash in the store.
  * scrypt costs ~50 ms, so a token that checked out is remembered for a minute, keyed by its
  * SHA-256; its row is still read on every request, so a revoke or a rotation — through the API or
- * the admin CLI of another process — takes effect at once.
+ * the admin CLI of another process — takes effect at once. A token whose id is unknown or revoked
+ * costs the same scrypt (against a hash of nothing), so the time of an answer does not tell which
+ * ids exist.
  */
 
 import { createHash } from 'node:crypto'
 import { isLoopback } from '../core/net.js'
-import { verifySecret } from '../core/secrets.js'
+import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
 import { type ApiTokenRepository, type ApiTokenRow, parseToken, type Role } from '../store/security.js'
 
 export interface Actor {
@@ -48,7 +50,12 @@ export interface TokenVerifierOptions {
   /** Most tokens remembered at once, each way. */
   maxEntries?: number
   now?: () => number
+  /** The secret check (scrypt); tests count its calls. */
+  check?: (secret: string, hash: string) => Promise<boolean>
 }
+
+/** What an unknown token id is checked against: a hash no token matches. */
+let nobodysHash: string | undefined
 
 export class TokenVerifier {
   private readonly accepted = new Map<string, Remembered & { id: string }>()
@@ -59,6 +66,7 @@ export class TokenVerifier {
   private readonly cacheMs: number
   private readonly maxEntries: number
   private readonly now: () => number
+  private readonly check: (secret: string, hash: string) => Promise<boolean>
 
   constructor(
     private readonly tokens: ApiTokenRepository,
@@ -67,6 +75,7 @@ export class TokenVerifier {
     this.cacheMs = o.cacheMs ?? 60_000
     this.maxEntries = o.maxEntries ?? 1000
     this.now = o.now ?? Date.now
+    this.check = o.check ?? verifySecret
   }
 
   /** The id of a token that checked out within the cache time, without checking it again (rate-limit keys). */
@@ -77,32 +86,36 @@ export class TokenVerifier {
 
   /** The actor a token stands for; undefined for a malformed, unknown, revoked or wrong token. */
   async verify(token: string): Promise<Actor | undefined> {
+    // A malformed token is refused at once: its form is no secret.
     const parsed = parseToken(token)
     if (!parsed) return undefined
-    const row = this.tokens.get(parsed.id)
-    if (!row || row.revokedAt !== undefined) return undefined
+    const found = this.tokens.get(parsed.id)
+    const row = found && found.revokedAt === undefined ? found : undefined
+    // Unknown and revoked ids go through the same steps and the same scrypt as a wrong secret.
+    nobodysHash ??= hashSecret(newSecret())
+    const hash = row ? row.hash : nobodysHash
     const key = digest(token)
     const now = this.now()
     const hit = this.accepted.get(key)
-    if (hit && hit.until > now && hit.hash === row.hash) return actorOf(row)
+    if (row && hit && hit.until > now && hit.hash === hash) return actorOf(row)
     const miss = this.refused.get(key)
-    if (miss && miss.until > now && miss.hash === row.hash) return undefined
+    if (miss && miss.until > now && miss.hash === hash) return undefined
 
     // Requests that arrive together with the same new token share one scrypt.
     let check = this.pending.get(key)
     if (!check) {
-      check = verifySecret(token, row.hash).finally(() => this.pending.delete(key))
+      check = this.check(token, hash).finally(() => this.pending.delete(key))
       this.pending.set(key, check)
     }
-    const ok = await check
+    const ok = (await check) && row !== undefined
     const until = this.now() + this.cacheMs
     if (ok) {
-      remember(this.accepted, key, { hash: row.hash, until, id: row.id }, this.maxEntries)
+      remember(this.accepted, key, { hash, until, id: row.id }, this.maxEntries)
       this.refused.delete(key)
       this.tokens.touch(row.id)
       return actorOf(row)
     }
-    remember(this.refused, key, { hash: row.hash, until }, this.maxEntries)
+    remember(this.refused, key, { hash, until }, this.maxEntries)
     return undefined
   }
 }

@@ -19,6 +19,12 @@ export const Health = Type.Object({
   archive: Type.Boolean({ description: 'whether raw readings are archived to InfluxDB' }),
   uptimeSeconds: Type.Number(),
   version: Type.String(),
+  message: Type.Optional(
+    Type.String({
+      description:
+        "what a person should know or do when something needs them (e.g. a full disk), in the Accept-Language's language or the district's",
+    }),
+  ),
 })
 
 export const LastReading = Type.Object({

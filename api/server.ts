@@ -62,7 +62,14 @@ export interface ApiDeps {
   version: string
   /** Last reading of a meter, from ingest. */
   meterStatus(meterId: string): MeterStatus | undefined
-  health(): { ingest: PartHealth; store: PartHealth; influx: PartHealth; archive: boolean }
+  health(): {
+    ingest: PartHealth
+    store: PartHealth
+    influx: PartHealth
+    archive: boolean
+    /** A sentence for people when something needs them (e.g. a full disk), rendered per reader. */
+    message?: Message
+  }
   /** The alert lifecycle; the alert routes are served when given. */
   alerts?: AlertManager
   store?: Store
@@ -248,6 +255,11 @@ export async function buildApi(deps: ApiDeps) {
         archive: h.archive,
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         version: deps.version,
+        ...(h.message
+          ? {
+              message: render(req.locale, h.message),
+            }
+          : {}),
       }
     },
   )

@@ -6,10 +6,16 @@
  */
 import type { Logger } from 'pino'
 import { type Checkpointed, nextTurn, type StateRow } from '../core/checkpoint.js'
+import type { Message } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Ingest } from '../ingest/index.js'
 import type { InfluxWriter } from '../ingest/influx/writer.js'
-import type { Journal } from '../ingest/journal.js'
+import {
+  type Journal,
+  type JournalDamage,
+  type JournalFailure,
+  JournalUnavailableError,
+} from '../ingest/journal.js'
 import type { Store } from '../store/index.js'
 
 export const CHECKPOINT_KEY = 'journal_checkpoint'
@@ -135,7 +141,19 @@ export class Checkpoints {
   private async take(): Promise<void> {
     const { store, journal, writer, metrics, log } = this.o
     const started = performance.now()
-    const seq = journal.rotate()
+    let seq: number
+    try {
+      seq = journal.rotate()
+    } catch (err) {
+      if (!(err instanceof JournalUnavailableError)) throw err
+      // The journal keeps what it holds; the next checkpoint after the disk takes writes again commits it.
+      metrics.checkpoints.inc({ result: 'failed' })
+      log.warn(
+        { path: err.failure.path, code: err.failure.code },
+        'checkpoint skipped: the journal cannot write',
+      )
+      return
+    }
     const generation = store.meterState.next()
     const captures = this.o.parts.map((p) => ({ part: p.part, capture: p.capture() }))
     try {
@@ -249,4 +267,35 @@ export function replayJournal(
     replaying.active = false
   }
   return { messages, readings }
+}
+
+/** An operator's log line for damage the journal found when reading segments back. */
+export function logJournalDamage(log: Logger, d: JournalDamage): void {
+  const kept = d.keptAt ? `; the damaged bytes are kept in ${d.keptAt} for inspection` : ''
+  const after =
+    d.recordsAfter > 0
+      ? `${d.recordsAfter} intact record(s) after it are replayed; the damaged one(s) cannot be (a failing disk?)`
+      : 'nothing after it (a crash or a full disk cut the last write short; it was never acknowledged)'
+  log.error(
+    { segment: d.segment, offset: d.offset, bytes: d.bytes, reason: d.reason, recordsAfter: d.recordsAfter },
+    `ingest journal segment ${d.segment} is damaged at byte ${d.offset} (${d.reason}, ${d.bytes} bytes): ` +
+      `replay stops there; ${after}${kept}. New records go to a new segment`,
+  )
+}
+
+/** What /health says while the journal cannot write: the ingest part failing, and a sentence for people. */
+export function diskFailureHealth(f: JournalFailure): {
+  part: { ok: false; detail: Message }
+  message: Message
+} {
+  return {
+    part: {
+      ok: false,
+      detail: { key: 'health.ingest.disk', params: { full: f.diskFull, path: f.path, code: f.code } },
+    },
+    message: {
+      key: f.diskFull ? 'security.health.diskFull' : 'security.health.diskError',
+      params: { path: f.path, code: f.code },
+    },
+  }
 }

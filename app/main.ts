@@ -1,8 +1,10 @@
 /** `npm start`: read the environment, start the service, stop cleanly on SIGINT/SIGTERM. */
+import { resolve } from 'node:path'
 import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
 import { startupLocale } from '../core/config/load.js'
 import { SchoolmeterError } from '../core/errors.js'
-import { type Locale, t } from '../core/i18n/index.js'
+import { formatNumber, type Locale, t } from '../core/i18n/index.js'
+import { diskFull } from './disk.js'
 import { createLogger } from './log.js'
 import { startService } from './service.js'
 
@@ -64,6 +66,13 @@ main().catch((err) => {
   if (why !== undefined) {
     console.error(t(locale, 'startup.cannotStart', { reason: why }))
     process.exit(2)
+  }
+  const dataDir = resolve(process.env.DATA_DIR || './data')
+  const full = diskFull(err, dataDir)
+  if (full) {
+    const free = `${formatNumber(locale, full.freeBytes / 2 ** 20, 1)} MiB`
+    console.error(t(locale, 'security.startup.diskFull', { path: dataDir, free }))
+    process.exit(1)
   }
   console.error(t(locale, 'startup.cannotStart', { reason: '' }), err)
   process.exit(1)

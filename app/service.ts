@@ -44,7 +44,15 @@ import {
 import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
-import { Admission, CHECKPOINT_KEY, Checkpoints, ROLLUPS_KEY, replayJournal } from './durability.js'
+import {
+  Admission,
+  CHECKPOINT_KEY,
+  Checkpoints,
+  diskFailureHealth,
+  logJournalDamage,
+  ROLLUPS_KEY,
+  replayJournal,
+} from './durability.js'
 import { createLogger } from './log.js'
 
 /** The package version, from package.json beside the sources or above dist/. */
@@ -166,8 +174,22 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const restored = ingest.start()
     cleanups.push(() => ingest.stop())
 
-    // The journal: what arrived since the last checkpoint, replayed after a crash.
-    const journal = new Journal(join(dataDir, 'journal'))
+    // The journal: what arrived since the last checkpoint, replayed after a crash. While the
+    // disk refuses its writes (full), nothing is acknowledged and publishers are held back.
+    const admission = new Admission(metrics, log)
+    const journal = new Journal(join(dataDir, 'journal'), {
+      onDamage: (d) => logJournalDamage(log, d),
+      onFailure: (failure) => {
+        if (failure)
+          log.error(
+            { path: failure.path, code: failure.code },
+            `${failure.diskFull ? 'the disk is full' : 'the disk refuses writes'}: cannot write the ingest journal (${failure.message}); ` +
+              'nothing is acknowledged and publishers are held back until it can; trying again every second',
+          )
+        else log.info('the ingest journal can write again: publishers are read again')
+        admission.hold('disk', failure !== undefined)
+      },
+    })
     const checkpointSeq = store.meta.getNumber(CHECKPOINT_KEY)
     const rollupsThrough = store.meta.getNumber(ROLLUPS_KEY)
     const found = journal.open(checkpointSeq)
@@ -234,7 +256,6 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       'state restored',
     )
 
-    const admission = new Admission(metrics, log)
     writer?.onPressure((on) => admission.hold('writer', on))
     const checkpoints = new Checkpoints({
       store,
@@ -404,6 +425,11 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
                     lines: s.spool.lines,
                   }),
                 }
+        }
+        const failure = journal.failure
+        if (failure) {
+          const disk = diskFailureHealth(failure)
+          return { ingest: disk.part, store: storeHealth, influx, archive: !!writer, message: disk.message }
         }
         return { ingest: broker.health(), store: storeHealth, influx, archive: !!writer }
       },

@@ -7,6 +7,16 @@ import { formatTable } from '../core/cli.js'
 import { formatNumber, formatQuantity, type Locale, type MessageKey, t } from '../core/i18n/index.js'
 import type { RankingRow } from './monthly.js'
 
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
+ * first) gets a `'` in front, as OWASP's CSV injection guidance says; numbers are left as numbers.
+ */
+export function csvText(v: unknown): string {
+  if (v === undefined || v === null) return ''
+  const s = String(v)
+  return typeof v !== 'number' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+}
+
 export const MONTHLY_COLUMNS = [
   'school',
   'name',
@@ -101,8 +111,11 @@ export function toCsv(
   const forPeople = o.headers !== 'keys'
   const shown = forPeople ? columns.filter((c) => !MACHINE_ONLY.has(c)) : columns
   const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-  const cell = (c: ReportColumn, v: unknown) =>
-    quote(forPeople ? cellFor(o.locale, c, v) : v === undefined || v === null ? '' : String(v))
+  const cell = (c: ReportColumn, v: unknown) => {
+    const text = forPeople ? cellFor(o.locale, c, v) : v === undefined || v === null ? '' : String(v)
+    // Only text from the data (names, notes) can carry a formula; numbers and our own words cannot.
+    return quote(typeof v === 'string' ? csvText(text) : text)
+  }
   const header = shown.map((c) => quote(forPeople ? columnName(o.locale, c) : c))
   return `\uFEFF${[header.join(','), ...rows.map((r) => shown.map((c) => cell(c, r[c])).join(','))].join('\r\n')}\r\n`
 }

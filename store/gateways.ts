@@ -16,6 +16,8 @@ export interface GatewayCredential {
   rotatedAt?: number
   revokedAt?: number
   note?: string
+  /** MQTT client ids starting with this are the gateway's too (besides its username and `<username>/…`). */
+  clientIdPrefix?: string
 }
 
 interface Row {
@@ -27,6 +29,7 @@ interface Row {
   rotated_at: number | null
   revoked_at: number | null
   note: string | null
+  client_id_prefix: string | null
 }
 
 function fromRow(r: Row): GatewayCredential {
@@ -39,6 +42,7 @@ function fromRow(r: Row): GatewayCredential {
     ...(r.rotated_at !== null ? { rotatedAt: r.rotated_at } : {}),
     ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
     ...(r.note !== null ? { note: r.note } : {}),
+    ...(r.client_id_prefix !== null ? { clientIdPrefix: r.client_id_prefix } : {}),
   }
 }
 
@@ -71,20 +75,55 @@ export class GatewayCredentialRepository {
    * an active one may not: returns false and changes nothing.
    */
   add(
-    c: { username: string; schoolId: string; hash: string; maySubscribeAlerts: boolean; note?: string },
+    c: {
+      username: string
+      schoolId: string
+      hash: string
+      maySubscribeAlerts: boolean
+      note?: string
+      clientIdPrefix?: string
+    },
     now = Date.now(),
   ): boolean {
     const r = this.db
       .prepare(
-        `INSERT INTO gateway_credentials (username, school_id, hash, may_subscribe_alerts, created_at, note)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO gateway_credentials (username, school_id, hash, may_subscribe_alerts, created_at, note, client_id_prefix)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(username) DO UPDATE SET school_id = excluded.school_id, hash = excluded.hash,
            may_subscribe_alerts = excluded.may_subscribe_alerts, created_at = excluded.created_at,
-           rotated_at = NULL, revoked_at = NULL, note = excluded.note
+           rotated_at = NULL, revoked_at = NULL, note = excluded.note, client_id_prefix = excluded.client_id_prefix
          WHERE gateway_credentials.revoked_at IS NOT NULL`,
       )
-      .run(c.username, c.schoolId, c.hash, c.maySubscribeAlerts ? 1 : 0, now, c.note ?? null)
+      .run(
+        c.username,
+        c.schoolId,
+        c.hash,
+        c.maySubscribeAlerts ? 1 : 0,
+        now,
+        c.note ?? null,
+        c.clientIdPrefix ?? null,
+      )
     return r.changes === 1
+  }
+
+  /** Sets (or, with undefined, removes) the client id prefix of an active credential; false when there is none. */
+  setClientIdPrefix(username: string, prefix: string | undefined): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE gateway_credentials SET client_id_prefix = ? WHERE username = ? AND revoked_at IS NULL',
+        )
+        .run(prefix ?? null, username).changes === 1
+    )
+  }
+
+  /** Active credentials, for checking whose a client id is. */
+  listActive(): GatewayCredential[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM gateway_credentials WHERE revoked_at IS NULL ORDER BY username')
+        .all() as Row[]
+    ).map(fromRow)
   }
 
   /** Replaces the password hash of an active credential; false when there is none. */

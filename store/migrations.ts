@@ -376,4 +376,9 @@ export const MIGRATIONS: readonly string[] = [
     SELECT i.id, e.transition, e.at, e.by, e.note, e.alert_id, e.recorded_at
     FROM alert_events e JOIN incidents i ON i.source_alert = e.alert_id ORDER BY e.id;
   `,
+  // 11: MQTT client ids bound to gateway logins: a gateway may use its username, `<username>/…`
+  // and, when given, ids starting with its own prefix (ingest/broker/security.ts)
+  `
+  ALTER TABLE gateway_credentials ADD COLUMN client_id_prefix TEXT;
+  `,
 ]

@@ -12,6 +12,7 @@ import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { hashSecret, newSecret } from '../../core/secrets.js'
+import { clientIdsOverlap } from '../../ingest/broker/security.js'
 import { type GatewayCredential, openStore, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
 import { cliActor } from './tokens.js'
@@ -36,6 +37,7 @@ function parse(args: string[]) {
         password: { type: 'string' },
         alerts: { type: 'boolean' },
         note: { type: 'string' },
+        'client-id-prefix': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -60,6 +62,26 @@ function checkPassword(password: string | undefined): string {
   return password
 }
 
+/**
+ * A client id prefix: printable, no MQTT wildcards, not the service's own; and no id it starts
+ * may belong to another active login (checked against them all).
+ */
+function checkPrefix(store: Store, username: string, prefix: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (prefix.length > 64 || /[\u0000-\u001f\u007f+#]/.test(prefix))
+    throw usageError(msg('admin.gateway.prefixBad', { prefix }))
+  if (prefix.startsWith('schoolmeter')) throw usageError(msg('admin.gateway.prefixReserved'))
+  const mine = { username, clientIdPrefix: prefix }
+  const other = store.gatewayCredentials
+    .listActive()
+    .find((c) => c.username !== username && clientIdsOverlap(mine, c))
+  if (other)
+    throw new SchoolmeterError(
+      'CLIENT_ID_TAKEN',
+      msg('admin.gateway.prefixTaken', { prefix, other: other.username, ids: clientIds(other) }),
+    )
+}
+
 function withStore<T>(fn: (store: Store) => T): T {
   const env = readEnv()
   const store = openStore(resolve(env.DATA_DIR))
@@ -70,6 +92,11 @@ function withStore<T>(fn: (store: Store) => T): T {
   }
 }
 
+/** The client ids a login may use, as written in messages and tables (the same in any language). */
+function clientIds(c: { username: string; clientIdPrefix?: string | undefined }): string {
+  return `${c.username}, ${c.username}/…${c.clientIdPrefix !== undefined ? `, ${c.clientIdPrefix}…` : ''}`
+}
+
 function time(locale: Locale, ms: number | undefined): string {
   return ms === undefined ? '-' : formatDateTime(locale, ms, localZone())
 }
@@ -77,7 +104,7 @@ function time(locale: Locale, ms: number | undefined): string {
 function add(
   locale: Locale,
   username: string,
-  o: { school?: string; password?: string; alerts?: boolean; note?: string },
+  o: { school?: string; password?: string; alerts?: boolean; note?: string; 'client-id-prefix'?: string },
 ) {
   if (!o.school) throw usageError(msg('admin.gateway.schoolNeeded'))
   const env = readEnv()
@@ -93,13 +120,29 @@ function add(
     )
   }
   const password = checkPassword(o.password)
+  const prefix = o['client-id-prefix'] || undefined
   withStore((store) => {
+    // A new username may not fall among another login's prefixed client ids either.
+    const taken = store.gatewayCredentials
+      .listActive()
+      .find((c) => c.username !== username && clientIdsOverlap({ username }, c))
+    if (taken)
+      throw new SchoolmeterError(
+        'CLIENT_ID_TAKEN',
+        msg('admin.gateway.usernameTaken', {
+          username,
+          other: taken.username,
+          prefix: taken.clientIdPrefix ?? '',
+        }),
+      )
+    if (prefix !== undefined) checkPrefix(store, username, prefix)
     const added = store.gatewayCredentials.add({
       username,
       schoolId: o.school!,
       hash: hashSecret(password),
       maySubscribeAlerts: !!o.alerts,
       ...(o.note !== undefined ? { note: o.note } : {}),
+      ...(prefix !== undefined ? { clientIdPrefix: prefix } : {}),
     })
     if (!added) {
       const existing = store.gatewayCredentials.get(username)!
@@ -112,10 +155,15 @@ function add(
       actor: cliActor(),
       action: 'gateway.create',
       target: `gateway:${username}`,
-      detail: { school: o.school, alerts: !!o.alerts },
+      detail: {
+        school: o.school,
+        alerts: !!o.alerts,
+        ...(prefix !== undefined ? { clientIdPrefix: prefix } : {}),
+      },
     })
   })
-  console.log(t(locale, 'admin.gateway.added', { username, school: o.school, alerts: !!o.alerts }))
+  const ids = t(locale, 'admin.gateway.clientIds', { username, prefix: prefix ?? 'none' })
+  console.log(t(locale, 'admin.gateway.added', { username, school: o.school, alerts: !!o.alerts, ids }))
   if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
 }
 
@@ -128,6 +176,25 @@ function rotate(locale: Locale, username: string, o: { password?: string }) {
   })
   console.log(t(locale, 'admin.gateway.rotated', { username }))
   if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
+}
+
+function setPrefix(locale: Locale, username: string, o: { 'client-id-prefix'?: string }) {
+  const given = o['client-id-prefix']
+  if (given === undefined) throw usageError(msg('admin.gateway.prefixNeeded'))
+  const prefix = given || undefined
+  withStore((store) => {
+    if (prefix !== undefined) checkPrefix(store, username, prefix)
+    if (!store.gatewayCredentials.setClientIdPrefix(username, prefix))
+      throw notActive(locale, store, username)
+    store.audit.record({
+      actor: cliActor(),
+      action: 'gateway.client_ids',
+      target: `gateway:${username}`,
+      detail: { clientIdPrefix: prefix ?? null },
+    })
+  })
+  const ids = t(locale, 'admin.gateway.clientIds', { username, prefix: prefix ?? 'none' })
+  console.log(t(locale, 'admin.gateway.prefixSet', { username, ids }))
 }
 
 function revoke(locale: Locale, username: string) {
@@ -159,13 +226,14 @@ function list(locale: Locale) {
     c.schoolId,
     t(locale, 'admin.yesNo', { yes: c.maySubscribeAlerts }),
     t(locale, 'admin.gateway.status', { revoked: c.revokedAt !== undefined }),
+    clientIds(c),
     time(locale, c.createdAt),
     time(locale, c.rotatedAt),
     time(locale, c.revokedAt),
     c.note ?? '',
   ]
   const header = (
-    ['username', 'school', 'alerts', 'status', 'created', 'rotated', 'revoked', 'note'] as const
+    ['username', 'school', 'alerts', 'status', 'clientIds', 'created', 'rotated', 'revoked', 'note'] as const
   ).map((column) => t(locale, 'admin.gateway.column', { column }))
   console.log(formatTable([header, ...rows.map(cells)]))
 }
@@ -186,8 +254,11 @@ export const gatewayArea: Area = {
     }
     switch (command) {
       case 'add':
-        only(['school', 'password', 'alerts', 'note'])
+        only(['school', 'password', 'alerts', 'note', 'client-id-prefix'])
         return add(locale, checkUsername(username), values)
+      case 'set':
+        only(['client-id-prefix'])
+        return setPrefix(locale, checkUsername(username), values)
       case 'rotate':
         only(['password'])
         return rotate(locale, checkUsername(username), values)

@@ -127,7 +127,7 @@ export const en = {
   'admin.usage': `usage: npm run admin -- <area> <command> [options]
 
 areas:
-  gateway   MQTT credentials of gateways (add, rotate, revoke, list)
+  gateway   MQTT credentials of gateways (add, set, rotate, revoke, list)
   token     API bearer tokens (add, rotate, revoke, list)
 
 Run \`npm run admin -- <area> --help\` for the commands of an area.
@@ -138,9 +138,12 @@ The language is the district's (CONFIG); LOCALE=en or LOCALE=zh-CN chooses anoth
   'admin.gateway.usage': `usage: npm run admin -- gateway <command> [options]
 
 commands:
-  add <username> --school <id> [--password <p>] [--alerts] [--note <text>]
+  add <username> --school <id> [--password <p>] [--alerts] [--client-id-prefix <p>] [--note <text>]
         a login for one gateway of one school; without --password one is generated and shown once
         --alerts: it may also subscribe to schools/<id>/alerts (schools/<id>/rejected it always may)
+        --client-id-prefix: MQTT client ids starting with it are the gateway's too
+  set <username> --client-id-prefix <p>
+        gives the gateway the client ids starting with <p> ('' takes them away again)
   rotate <username> [--password <p>]
         a new password; the old one stops working, live sessions with it are closed
   revoke <username>
@@ -149,6 +152,8 @@ commands:
         every login with its school, alerts right and dates (never a password)
 
 A gateway publishes only under schools/<id>/ and logs in with MQTT username and password.
+Its MQTT client id must be its username, <username>/<anything>, or start with its prefix;
+no other login may use those, so nobody can take over its session.
 The store is DATA_DIR (default ./data); schools come from CONFIG (the demo district when unset),
 as for the service. While any login is active, the embedded broker refuses anonymous clients
 unless ALLOW_ANONYMOUS=1.`,
@@ -164,7 +169,18 @@ unless ALLOW_ANONYMOUS=1.`,
   'admin.gateway.exists':
     'gateway "{username}" already has an active login (school {school}); use `gateway rotate {username}` for a new password, or revoke it first',
   'admin.gateway.added':
-    'gateway "{username}" may now publish under schools/{school}/ (subscribe: {alerts, select, true {rejected, alerts} other {rejected}})',
+    'gateway "{username}" may now publish under schools/{school}/ (subscribe: {alerts, select, true {rejected, alerts} other {rejected}}), with the MQTT client id {ids}',
+  'admin.gateway.clientIds': '"{username}", "{username}/…"{prefix, select, none {} other { or "{prefix}…"}}',
+  'admin.gateway.prefixSet':
+    'gateway "{username}" may use the MQTT client id {ids}; a running service applies it to the next CONNECT',
+  'admin.gateway.prefixNeeded': "set needs --client-id-prefix <prefix> ('' to take it away)",
+  'admin.gateway.prefixBad':
+    '--client-id-prefix "{prefix}" must be 1 to 64 printable characters without + or #',
+  'admin.gateway.prefixReserved': 'client ids starting with "schoolmeter" are the service\'s own',
+  'admin.gateway.prefixTaken':
+    'client ids starting with "{prefix}" would reach into those of gateway "{other}" ({ids}); choose a prefix of its own',
+  'admin.gateway.usernameTaken':
+    'username "{username}" is among the client ids of gateway "{other}" (prefix "{prefix}"); choose another username',
   'admin.gateway.password': 'password (shown only now; put it in the gateway): {password}',
   'admin.gateway.rotated': 'gateway "{username}" has a new password; the old one no longer works',
   'admin.gateway.revoked':
@@ -176,7 +192,7 @@ unless ALLOW_ANONYMOUS=1.`,
     'no gateway logins yet; add one with `npm run admin -- gateway add <username> --school <id>`',
   'admin.gateway.status': '{revoked, select, true {revoked} other {active}}',
   'admin.gateway.column':
-    '{column, select, username {username} school {school} alerts {alerts} status {status} created {created} rotated {rotated} revoked {revoked} note {note} other {{column}}}',
+    '{column, select, username {username} school {school} alerts {alerts} status {status} clientIds {client ids} created {created} rotated {rotated} revoked {revoked} note {note} other {{column}}}',
   'admin.token.usage': `usage: npm run admin -- token <command> [options]
 
 commands:
@@ -246,6 +262,8 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'health.broker.down': 'the embedded broker is not listening',
   'health.broker.connected': 'connected to the broker at {address}',
   'health.broker.disconnected': 'not connected to the broker at {address}',
+  'health.ingest.disk':
+    '{full, select, true {disk full} other {disk refuses writes}}: cannot write {path} ({code}); nothing is acknowledged and publishers are held back until it can',
   'health.store.ok': 'SQLite at {file}',
   'health.store.failed': 'SQLite fails: {error}',
   'health.influx.off': 'not configured: readings are not archived',
@@ -617,4 +635,12 @@ usage: npm run dashboards -- [options]
   'rule.meter.offline': '{meter} ({place}) has sent nothing for {minutes, number} min',
   'rule.meter.register_anomaly':
     'The register of {meter} {event, select, rollover {rolled over} reset {was reset} replacement {was replaced} other {jumped implausibly (the reading was rejected)}}: {previous, number} → {current, number}, counted {counted, number} {unit, select, L {L} other {kWh}}',
+
+  // ---- Security: a full disk (app/disk.ts, ingest/journal.ts) ----
+  'security.health.diskFull':
+    'The disk holding {path} is full: no readings are being accepted and gateways are held back. Free some space there; the service carries on by itself.',
+  'security.health.diskError':
+    'The service cannot write {path} ({code}): no readings are being accepted and gateways are held back until it can.',
+  'security.startup.diskFull':
+    'schoolmeter cannot start because the disk holding {path} is full ({free} free); free some space there and start it again.',
 } as const satisfies Record<string, string>

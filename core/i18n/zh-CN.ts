@@ -116,7 +116,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'admin.usage': `用法：npm run admin -- <类别> <命令> [选项]
 
 类别：
-  gateway   网关的 MQTT 账号（add 添加、rotate 更换密码、revoke 注销、list 列出）
+  gateway   网关的 MQTT 账号（add 添加、set 设置客户端编号、rotate 更换密码、revoke 注销、list 列出）
   token     API 令牌（add 添加、rotate 更换、revoke 注销、list 列出）
 
 运行 \`npm run admin -- <类别> --help\` 查看该类别的命令。
@@ -127,9 +127,12 @@ export const zhCN: Record<keyof typeof en, string> = {
   'admin.gateway.usage': `用法：npm run admin -- gateway <命令> [选项]
 
 命令：
-  add <用户名> --school <学校编号> [--password <密码>] [--alerts] [--note <备注>]
+  add <用户名> --school <学校编号> [--password <密码>] [--alerts] [--client-id-prefix <前缀>] [--note <备注>]
         为某所学校的一台网关创建登录账号；不加 --password 时自动生成密码，只显示这一次
         --alerts：允许它另外订阅 schools/<学校编号>/alerts（schools/<学校编号>/rejected 始终可订阅）
+        --client-id-prefix：以该前缀开头的 MQTT 客户端编号也归这台网关使用
+  set <用户名> --client-id-prefix <前缀>
+        把以 <前缀> 开头的客户端编号交给这台网关（'' 表示收回）
   rotate <用户名> [--password <密码>]
         更换密码；旧密码立即失效，使用旧密码的连接会被断开
   revoke <用户名>
@@ -138,6 +141,8 @@ export const zhCN: Record<keyof typeof en, string> = {
         列出全部账号及其学校、告警订阅权限和日期（不显示密码）
 
 网关只能在 schools/<学校编号>/ 下发布数据，用 MQTT 用户名和密码登录。
+它的 MQTT 客户端编号必须是用户名、<用户名>/<任意内容>，或以它的前缀开头；
+其他账号不能使用这些编号，因此谁也无法顶替它的会话。
 数据存放在 DATA_DIR（默认 ./data）；学校来自 CONFIG（未设置时为演示学区），与服务相同。
 只要有一个有效账号，内置 MQTT 服务器就拒绝匿名客户端，除非设置 ALLOW_ANONYMOUS=1。`,
   'admin.gateway.usernameNeeded': '需要提供用户名',
@@ -152,7 +157,17 @@ export const zhCN: Record<keyof typeof en, string> = {
   'admin.gateway.exists':
     '网关“{username}”已有有效账号（学校 {school}）；如需新密码请用 `gateway rotate {username}`，或先注销该账号',
   'admin.gateway.added':
-    '网关“{username}”现在可以在 schools/{school}/ 下发布数据（可订阅：{alerts, select, true {rejected、alerts} other {rejected}}）',
+    '网关“{username}”现在可以在 schools/{school}/ 下发布数据（可订阅：{alerts, select, true {rejected、alerts} other {rejected}}），MQTT 客户端编号须为 {ids}',
+  'admin.gateway.clientIds': '“{username}”、“{username}/…”{prefix, select, none {} other {或“{prefix}…”}}',
+  'admin.gateway.prefixSet':
+    '网关“{username}”可使用的 MQTT 客户端编号：{ids}；正在运行的服务在下一次连接时生效',
+  'admin.gateway.prefixNeeded': "set 需要 --client-id-prefix <前缀>（'' 表示收回）",
+  'admin.gateway.prefixBad': '--client-id-prefix“{prefix}”须为 1 到 64 个可打印字符，且不含 + 或 #',
+  'admin.gateway.prefixReserved': '以“schoolmeter”开头的客户端编号留给服务自身使用',
+  'admin.gateway.prefixTaken':
+    '以“{prefix}”开头的客户端编号会与网关“{other}”的编号（{ids}）重叠；请换一个专属前缀',
+  'admin.gateway.usernameTaken':
+    '用户名“{username}”属于网关“{other}”的客户端编号（前缀“{prefix}”）；请换一个用户名',
   'admin.gateway.password': '密码（仅显示这一次，请配置到网关中）：{password}',
   'admin.gateway.rotated': '网关“{username}”已更换密码，旧密码已失效',
   'admin.gateway.revoked': '网关“{username}”已注销：它不能再连接，正在运行的服务会断开它的现有连接',
@@ -163,7 +178,7 @@ export const zhCN: Record<keyof typeof en, string> = {
     '还没有网关账号；可用 `npm run admin -- gateway add <用户名> --school <学校编号>` 添加',
   'admin.gateway.status': '{revoked, select, true {已注销} other {有效}}',
   'admin.gateway.column':
-    '{column, select, username {用户名} school {学校} alerts {订阅告警} status {状态} created {创建时间} rotated {更换密码时间} revoked {注销时间} note {备注} other {{column}}}',
+    '{column, select, username {用户名} school {学校} alerts {订阅告警} status {状态} clientIds {客户端编号} created {创建时间} rotated {更换密码时间} revoked {注销时间} note {备注} other {{column}}}',
   'admin.token.usage': `用法：npm run admin -- token <命令> [选项]
 
 命令：
@@ -225,6 +240,8 @@ export const zhCN: Record<keyof typeof en, string> = {
   'health.broker.down': '内置 MQTT 服务器未在监听',
   'health.broker.connected': '已连接 MQTT 服务器 {address}',
   'health.broker.disconnected': '未连接 MQTT 服务器 {address}',
+  'health.ingest.disk':
+    '{full, select, true {磁盘已满} other {磁盘拒绝写入}}：无法写入 {path}（{code}）；在恢复之前不确认任何数据，发布方被暂缓',
   'health.store.ok': 'SQLite 数据库 {file}',
   'health.store.failed': 'SQLite 出错：{error}',
   'health.influx.off': '未配置：读数不归档',
@@ -585,4 +602,12 @@ export const zhCN: Record<keyof typeof en, string> = {
   'rule.meter.offline': '{place}的{meter}已 {minutes, number} 分钟没有上报数据',
   'rule.meter.register_anomaly':
     '{meter}的累计读数{event, select, rollover {已满量程归零} reset {被清零} replacement {疑似更换表计} other {异常跳变（该读数已拒收）}}：{previous, number} → {current, number}，计入 {counted, number} {unit, select, L {升} other {千瓦时}}',
+
+  // ---- Security: a full disk (app/disk.ts, ingest/journal.ts) ----
+  'security.health.diskFull':
+    '{path} 所在的磁盘已满：系统暂停接收读数，网关的上报被暂缓。请清理出空间，服务会自动恢复。',
+  'security.health.diskError':
+    '服务无法写入 {path}（{code}）：在恢复写入之前，系统暂停接收读数，网关的上报被暂缓。',
+  'security.startup.diskFull':
+    'schoolmeter 无法启动：{path} 所在的磁盘已满（剩余 {free}），请清理出空间后重新启动。',
 }

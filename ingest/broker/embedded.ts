@@ -16,6 +16,13 @@ import { skipUnroutedPublishes } from './routing.js'
 import type { BrokerSecurity, TlsListenerOptions } from './security.js'
 import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
+/**
+ * Deliveries aedes' emitter runs at once (aedes' default is 100), and the service's own publishes
+ * handed to it at once: always fewer, so that they never wait in the emitter's queue (below).
+ */
+const CONCURRENCY = 1000
+const PUBLISHING = 800
+
 export interface EmbeddedBrokerOptions {
   host: string
   port: number
@@ -36,6 +43,9 @@ export class EmbeddedBroker implements Broker {
   /** The TLS listener's port, when there is one. */
   tlsPort: number | undefined
   private listening = false
+  private readonly outgoing: { topic: string; payload: Buffer }[] = []
+  private publishing = 0
+  private sending = false
   port: number
 
   constructor(private readonly o: EmbeddedBrokerOptions) {
@@ -62,6 +72,7 @@ export class EmbeddedBroker implements Broker {
     // The topic ACL and the message rate run first, around the ingest below (security.ts).
     const guard = security ? security.guardPublish.bind(security) : <T>(handler: T) => handler
     this.aedes = await Aedes.createBroker({
+      concurrency: CONCURRENCY,
       ...(security
         ? { authenticate: security.authenticate, authorizeSubscribe: security.authorizeSubscribe }
         : {}),
@@ -110,21 +121,35 @@ export class EmbeddedBroker implements Broker {
     this.listening = true
   }
 
+  /**
+   * The service's own messages (rejections, alerts), in order. At most PUBLISHING are handed to
+   * aedes at once: beyond its emitter's concurrency aedes queues them and later works through that
+   * queue recursively, and a burst of thousands (the rejections of a big bad batch, while a
+   * subscriber is slow) overflowed the stack and ended the process.
+   */
   publish(topic: string, payload: string | Buffer): void {
     if (!this.aedes || this.aedes.closed) return
-    this.aedes.publish(
-      {
-        cmd: 'publish',
-        topic,
-        payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
-        qos: 0,
-        retain: false,
-        dup: false,
-      },
-      (err) => {
-        if (err) this.o.log.warn({ err, topic }, 'cannot publish')
-      },
-    )
+    this.outgoing.push({ topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload })
+    this.sendOutgoing()
+  }
+
+  private sendOutgoing(): void {
+    // aedes may call back within publish(): the loop below then goes on, rather than recursing.
+    if (this.sending) return
+    this.sending = true
+    try {
+      while (this.publishing < PUBLISHING && this.outgoing.length > 0 && this.aedes && !this.aedes.closed) {
+        const { topic, payload } = this.outgoing.shift()!
+        this.publishing++
+        this.aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, (err) => {
+          if (err) this.o.log.warn({ err, topic }, 'cannot publish')
+          this.publishing--
+          this.sendOutgoing()
+        })
+      }
+    } finally {
+      this.sending = false
+    }
   }
 
   health(): { ok: boolean; detail: Message } {

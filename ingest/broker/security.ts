@@ -5,14 +5,25 @@
  * when allowed) topic. Anonymous clients are let in only where that is safe (a loopback-only
  * broker before the first credential exists) or when ALLOW_ANONYMOUS=1 asks for it.
  *
+ * A client id belongs to one login: a gateway may use its username, `<username>/…` and ids
+ * starting with the prefix it was given, and nobody else may use those — so no login can take over
+ * another's session. Nobody but the service publishes at or below `schools/+/alerts` and
+ * `schools/+/rejected`, whatever the login mode.
+ *
+ * Passwords: failed logins are backed off per client address (answered at once, without a
+ * password check, until the back-off ends); password checks (scrypt) take turns by client
+ * address, at most two per address, so a flood from one address cannot queue in front of a
+ * login from another; a login checked once is remembered, so a gateway reconnecting is not
+ * checked again.
+ *
  * Limits, each 0 = off: the size of an MQTT packet (checked on the socket, before the packet is
- * buffered), CONNECTs per client id per minute (a flapping takeover), and publishes per second
- * per client — held back, never dropped: a publish over the limit waits for the next second, and
- * aedes reads no more of that client's socket meanwhile, so QoS 1 readings slow down instead of
- * being lost.
+ * buffered), CONNECTs per client id per minute (a flapping takeover; counted only once a client
+ * has logged in), and publishes per second per client — held back, never dropped: a publish over
+ * the limit waits for the next second, and aedes reads no more of that client's socket meanwhile,
+ * so QoS 1 readings slow down instead of being lost.
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -44,6 +55,7 @@ export type AnonymousPolicy = 'auto' | 'always' | 'never'
 export interface CredentialSource {
   get(username: string): GatewayCredential | undefined
   countActive(): number
+  listActive(): GatewayCredential[]
 }
 
 export interface BrokerLimits {
@@ -71,6 +83,8 @@ export interface BrokerSecurityOptions {
   log: Logger
   /** How often live sessions are checked against the store (revoked, rotated credentials). */
   recheckMs?: number
+  /** Back-off of failed logins per client address. */
+  throttle?: Partial<ThrottleOptions>
 }
 
 // ---- Pure rules ---------------------------------------------------------------------------------
@@ -78,14 +92,66 @@ export interface BrokerSecurityOptions {
 /** 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`; 0.0.0.0 and :: are every interface, not loopback. */
 export { isLoopback }
 
-/** The service's own output topics: no client publishes there in the service's name. */
-const OUTPUT = ['alerts', 'rejected']
+/**
+ * The service's own output topics and everything below them (`schools/+/alerts/#`,
+ * `schools/+/rejected/#`; `+` matches an empty level too): no client publishes there in the
+ * service's name, whoever it is.
+ */
+export function isServiceTopic(topic: string): boolean {
+  return /^schools\/[^/]*\/(alerts|rejected)(\/|$)/.test(topic)
+}
 
 export function mayPublish(p: Principal | undefined, topic: string): boolean {
-  if (!p) return false
+  if (!p || isServiceTopic(topic)) return false
   if (p.kind !== 'gateway') return true
-  const prefix = `schools/${p.school}/`
-  return topic.startsWith(prefix) && !OUTPUT.some((t) => topic === prefix + t)
+  return topic.startsWith(`schools/${p.school}/`)
+}
+
+/**
+ * The MQTT client ids a gateway login may use: its username, `<username>/…` (a username has no
+ * `/`, so these never meet another login's), and ids starting with the prefix it was given.
+ */
+export function ownsClientId(c: { username: string; clientIdPrefix?: string }, clientId: string): boolean {
+  return (
+    clientId === c.username ||
+    clientId.startsWith(`${c.username}/`) ||
+    (c.clientIdPrefix !== undefined && clientId.startsWith(c.clientIdPrefix))
+  )
+}
+
+/** Whether some client id would belong to both logins (a prefix must not reach into another's ids). */
+export function clientIdsOverlap(
+  a: { username: string; clientIdPrefix?: string },
+  b: { username: string; clientIdPrefix?: string },
+): boolean {
+  const prefixes = (c: typeof a) => [
+    `${c.username}/`,
+    ...(c.clientIdPrefix !== undefined ? [c.clientIdPrefix] : []),
+  ]
+  const meet = (p: string, q: string) => p.startsWith(q) || q.startsWith(p)
+  return (
+    a.username === b.username ||
+    prefixes(a).some((p) => b.username.startsWith(p) || prefixes(b).some((q) => meet(p, q))) ||
+    prefixes(b).some((q) => a.username.startsWith(q))
+  )
+}
+
+/** One key per client: an IPv4 address, or an IPv6 /64 (a host may take any address in its /64). */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown'
+  const bare = address.replace(/%.*$/, '')
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)
+  if (v4) return v4[1]!
+  if (!bare.includes(':')) return bare
+  const [head = '', tail] = bare.toLowerCase().split('::')
+  const h = head ? head.split(':') : []
+  const t = tail ? tail.split(':') : []
+  const groups =
+    tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
 }
 
 /** Exact topics only (no wildcards): a gateway's own rejections, and its school's alerts when allowed. */
@@ -109,12 +175,16 @@ function allowedSubscriptions(p: Principal | undefined): string {
   return `schools/${p.school}/rejected${p.maySubscribeAlerts ? logLine` and schools/${p.school}/alerts` : ''}`
 }
 
-function refusal(code: 3 | 4 | 5, message: string): AuthenticateError {
+function refusal(code: 2 | 3 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code as AuthErrorCode })
 }
 
 function remote(client: Client): string | undefined {
   return (client.conn as Partial<Socket>).remoteAddress
+}
+
+function describeClientIds(c: { username: string; clientIdPrefix?: string }): string {
+  return `"${c.username}", "${c.username}/…"${c.clientIdPrefix !== undefined ? ` or "${c.clientIdPrefix}…"` : ''}`
 }
 
 // ---- Limits ------------------------------------------------------------------------------------
@@ -265,27 +335,159 @@ export function watchPacketSize(socket: Duplex, maxBytes: number, tooLarge: (byt
   })
 }
 
-/** At most `concurrent` tasks at once, at most `queued` waiting; beyond that run() refuses. */
-export class Gate {
+/**
+ * At most `concurrent` tasks at once. Waiting tasks are taken in turn from each key (a client
+ * address), so a key with many waiting cannot keep another waiting behind all of them; at most
+ * `perKey` tasks per key and `queued` waiting in all, beyond which run() refuses.
+ */
+export class FairGate {
   private running = 0
-  private readonly waiting: (() => void)[] = []
+  private queuedTotal = 0
+  /** Waiting tasks by key; Maps keep insertion order, so the first key is the next one's turn. */
+  private readonly waiting = new Map<string, (() => void)[]>()
+  private readonly perKeyHeld = new Map<string, number>()
   constructor(
     private readonly concurrent: number,
+    private readonly perKey: number,
     private readonly queued: number,
   ) {}
 
-  run<T>(task: () => Promise<T>): Promise<T> | undefined {
-    if (this.running >= this.concurrent && this.waiting.length >= this.queued) return undefined
-    const started =
-      this.running < this.concurrent
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => this.waiting.push(resolve))
-    if (this.running < this.concurrent) this.running++
+  run<T>(key: string, task: () => Promise<T>): Promise<T> | undefined {
+    const held = this.perKeyHeld.get(key) ?? 0
+    const free = this.running < this.concurrent
+    if (held >= this.perKey || (!free && this.queuedTotal >= this.queued)) return undefined
+    this.perKeyHeld.set(key, held + 1)
+    let started: Promise<void>
+    if (free) {
+      this.running++
+      started = Promise.resolve()
+    } else {
+      this.queuedTotal++
+      started = new Promise<void>((resolve) => {
+        const q = this.waiting.get(key)
+        if (q) q.push(resolve)
+        else this.waiting.set(key, [resolve])
+      })
+    }
     return started.then(task).finally(() => {
-      const next = this.waiting.shift()
-      if (next) next()
-      else this.running--
+      const left = (this.perKeyHeld.get(key) ?? 1) - 1
+      if (left > 0) this.perKeyHeld.set(key, left)
+      else this.perKeyHeld.delete(key)
+      this.next(key)
     })
+  }
+
+  /** Hands the freed slot to the key whose turn it is (not the one that just had it), which then goes to the back. */
+  private next(finished: string): void {
+    const own = this.waiting.get(finished)
+    if (own) {
+      this.waiting.delete(finished)
+      this.waiting.set(finished, own)
+    }
+    const turn = this.waiting.keys().next()
+    if (turn.done) {
+      this.running--
+      return
+    }
+    const q = this.waiting.get(turn.value)!
+    const resolve = q.shift()!
+    this.waiting.delete(turn.value)
+    if (q.length > 0) this.waiting.set(turn.value, q)
+    this.queuedTotal--
+    resolve()
+  }
+}
+
+export interface ThrottleOptions {
+  /** Failed logins an address may have before it is backed off. */
+  free: number
+  /** The first back-off, doubled with each further failure. */
+  baseMs: number
+  maxMs: number
+  /** An address quiet this long is forgotten. */
+  forgetMs: number
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  free: 5,
+  baseMs: 1000,
+  maxMs: 60_000,
+  forgetMs: 15 * 60_000,
+}
+
+/**
+ * Failed logins per client address. After `free` failures each further one backs the address off
+ * for a delay that doubles (1 s, 2 s, 4 s … up to a minute); until it ends, CONNECTs from there are
+ * refused at once, without a password check. A good login clears the address.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; until: number; last: number }>()
+  private readonly o: ThrottleOptions
+  constructor(o: Partial<ThrottleOptions> = {}) {
+    this.o = { ...DEFAULT_THROTTLE, ...o }
+  }
+
+  /** Milliseconds until `address` may try again; 0 = now. */
+  waitMs(address: string, now = Date.now()): number {
+    const f = this.failures.get(address)
+    return f ? Math.max(0, f.until - now) : 0
+  }
+
+  /** Records a failure; returns the back-off it starts (0 while the address is within its free failures). */
+  failed(address: string, now = Date.now()): number {
+    const f = this.failures.get(address) ?? { count: 0, until: 0, last: now }
+    f.count++
+    f.last = now
+    const over = f.count - this.o.free
+    const delay = over > 0 ? Math.min(this.o.baseMs * 2 ** (over - 1), this.o.maxMs) : 0
+    f.until = now + delay
+    this.failures.set(address, f)
+    return delay
+  }
+
+  succeeded(address: string): void {
+    this.failures.delete(address)
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [address, f] of this.failures)
+      if (now - f.last > this.o.forgetMs && now >= f.until) this.failures.delete(address)
+  }
+}
+
+/** Logins whose password checked out, remembered for an hour by an HMAC under a key of this process only. */
+class VerifiedLogins {
+  private readonly key = randomBytes(32)
+  private readonly seen = new Map<string, number>()
+  constructor(
+    private readonly ttlMs = 60 * 60_000,
+    private readonly max = 10_000,
+  ) {}
+
+  private id(username: string, password: Buffer, hash: string): string {
+    return createHmac('sha256', this.key)
+      .update(username)
+      .update('\0')
+      .update(hash)
+      .update('\0')
+      .update(password)
+      .digest('base64url')
+  }
+
+  has(username: string, password: Buffer, hash: string, now = Date.now()): boolean {
+    const id = this.id(username, password, hash)
+    const until = this.seen.get(id)
+    if (until === undefined) return false
+    if (until > now) return true
+    this.seen.delete(id)
+    return false
+  }
+
+  add(username: string, password: Buffer, hash: string, now = Date.now()): void {
+    const id = this.id(username, password, hash)
+    this.seen.delete(id)
+    while (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value!)
+    this.seen.set(id, now + this.ttlMs)
   }
 }
 
@@ -307,11 +509,15 @@ export class BrokerSecurity {
   private timer: NodeJS.Timeout | undefined
   /**
    * scrypt runs on libuv's thread pool, which the journal's fsync needs too: a storm of CONNECTs
-   * (every gateway after a restart, or someone guessing) queues here instead of filling it.
+   * (every gateway after a restart, or someone guessing) queues here instead of filling it, in
+   * turns by client address.
    */
-  private readonly scrypt = new Gate(2, 1000)
+  private readonly scrypt = new FairGate(2, 2, 1000)
+  private readonly throttle: LoginThrottle
+  private readonly verified = new VerifiedLogins()
 
   constructor(private readonly o: BrokerSecurityOptions) {
+    this.throttle = new LoginThrottle(o.throttle)
     this.connects = new ConnectRate(o.limits.connectsPerMinute)
     this.rate = new MessageRate(o.limits.messagesPerSecond, () => o.metrics.mqttThrottledMessages.inc())
   }
@@ -353,15 +559,24 @@ export class BrokerSecurity {
   }
 
   readonly authenticate: AuthenticateHandler = (client, username, password, done) => {
-    const refuse = (reason: string, code: 3 | 4 | 5, message: string) => {
+    const address = addressKey(remote(client))
+    const refuse = (reason: string, code: 2 | 3 | 4 | 5, message: string, quiet = false) => {
       this.o.metrics.mqttConnectsRefused.inc({ reason })
-      this.o.log.warn(
-        { client: client.id, username, remote: remote(client), reason },
-        `MQTT CONNECT refused: ${message}`,
-      )
+      const line = { client: client.id, username, remote: remote(client), reason }
+      // A flood of refusals for the same cause is counted, not logged line by line.
+      if (quiet) this.o.log.debug(line, `MQTT CONNECT refused: ${message}`)
+      else this.o.log.warn(line, `MQTT CONNECT refused: ${message}`)
       done(refusal(code, message), false)
     }
     const admit = (p: Principal) => {
+      // Counted once a client has logged in: nobody can use up another's CONNECTs.
+      if (p.kind !== 'internal' && !this.connects.admit(client.id)) {
+        return refuse(
+          'connect_rate',
+          3,
+          logLine`client id "${client.id}" connected more than ${this.o.limits.connectsPerMinute} times in a minute (MQTT_MAX_CONNECTS_PER_MINUTE); two gateways with one client id?`,
+        )
+      }
       this.sessions.set(client, p)
       client.conn.once('close', () => this.sessions.delete(client))
       done(null, true)
@@ -373,23 +588,34 @@ export class BrokerSecurity {
       if (timingSafeEqual(digest, this.internalDigest)) return admit({ kind: 'internal' })
       return refuse('bad_credentials', 4, logLine`bad username or password`)
     }
-    if (!this.connects.admit(client.id)) {
+    const wait = this.throttle.waitMs(address)
+    if (wait > 0) {
       return refuse(
-        'connect_rate',
+        'throttled',
         3,
-        logLine`client id "${client.id}" connected more than ${this.o.limits.connectsPerMinute} times in a minute (MQTT_MAX_CONNECTS_PER_MINUTE); two gateways with one client id?`,
+        logLine`too many failed logins from ${address}; try again in ${Math.ceil(wait / 1000)} s`,
+        true,
       )
     }
     if (username === undefined) {
       let allowed: boolean
+      let owner: GatewayCredential | undefined
       try {
         allowed = this.anonymousAllowed()
+        owner = allowed ? this.o.credentials.listActive().find((c) => ownsClientId(c, client.id)) : undefined
       } catch (err) {
         this.o.log.error({ err }, 'cannot read gateway credentials')
         return refuse('error', 3, logLine`credentials unavailable`)
       }
-      if (allowed) return admit({ kind: 'anonymous' })
-      return refuse('anonymous', 5, logLine`a username and password are required`)
+      if (!allowed) return refuse('anonymous', 5, logLine`a username and password are required`)
+      if (owner) {
+        return refuse(
+          'client_id',
+          2,
+          logLine`client id "${client.id}" belongs to gateway "${owner.username}"; an anonymous client may not take over its session`,
+        )
+      }
+      return admit({ kind: 'anonymous' })
     }
     let cred: GatewayCredential | undefined
     try {
@@ -398,32 +624,51 @@ export class BrokerSecurity {
       this.o.log.error({ err }, 'cannot read gateway credentials')
       return refuse('error', 3, logLine`credentials unavailable`)
     }
-    const secret = password?.toString('utf8') ?? ''
+    const secret = password ?? Buffer.alloc(0)
     const usable = cred && cred.revokedAt === undefined && password !== undefined
+    const checked = (ok: boolean) => {
+      if (client.closed) return
+      // The credential may have been revoked or rotated while scrypt ran.
+      const now = ok && usable ? this.o.credentials.get(username) : undefined
+      if (!now || now.revokedAt !== undefined || now.hash !== cred!.hash) {
+        const backoff = this.throttle.failed(address)
+        if (backoff > 0 && backoff === this.throttle.waitMs(address))
+          this.o.log.warn(
+            { remote: remote(client), backoffMs: backoff },
+            `failed MQTT logins from ${address}: its next CONNECTs are refused for ${Math.ceil(backoff / 1000)} s (doubling with each further failure)`,
+          )
+        return refuse('bad_credentials', 4, logLine`bad username or password`)
+      }
+      this.throttle.succeeded(address)
+      this.verified.add(username, secret, now.hash)
+      // A client id is its login's: no gateway takes over another one's session.
+      if (!ownsClientId(now, client.id)) {
+        return refuse(
+          'client_id',
+          2,
+          logLine`gateway "${username}" may use the client ids ${describeClientIds(now)} only, not "${client.id}"; set the gateway's client id, or give it a prefix: npm run admin -- gateway set ${username} --client-id-prefix <prefix>`,
+        )
+      }
+      admit({
+        kind: 'gateway',
+        username,
+        school: now.schoolId,
+        maySubscribeAlerts: now.maySubscribeAlerts,
+        hash: now.hash,
+      })
+    }
+    // A gateway that logged in before with the same password is not checked again.
+    if (usable && this.verified.has(username, secret, cred!.hash)) return checked(true)
     // An unknown or revoked username costs the same scrypt as a known one: no timing tells them apart.
     if (!usable) dummyHash ??= hashSecret(newSecret())
     const hash = usable ? cred!.hash : dummyHash!
-    const verified = this.scrypt.run(() => verifySecret(secret, hash))
-    if (!verified) return refuse('busy', 3, logLine`too many logins waiting to be checked; try again shortly`)
-    void verified
-      .then((ok) => {
-        if (client.closed) return
-        // The credential may have been revoked or rotated while scrypt ran.
-        const now = ok && usable ? this.o.credentials.get(username) : undefined
-        if (!now || now.revokedAt !== undefined || now.hash !== cred!.hash)
-          return refuse('bad_credentials', 4, logLine`bad username or password`)
-        admit({
-          kind: 'gateway',
-          username,
-          school: now.schoolId,
-          maySubscribeAlerts: now.maySubscribeAlerts,
-          hash: now.hash,
-        })
-      })
-      .catch((err) => {
-        this.o.log.error({ err }, 'cannot check a gateway login')
-        if (!client.closed) refuse('error', 3, logLine`credentials unavailable`)
-      })
+    const verified = this.scrypt.run(address, () => verifySecret(secret.toString('utf8'), hash))
+    if (!verified)
+      return refuse('busy', 3, logLine`too many logins waiting to be checked; try again shortly`, true)
+    verified.then(checked).catch((err) => {
+      this.o.log.error({ err }, 'cannot check a gateway login')
+      if (!client.closed) refuse('error', 3, logLine`credentials unavailable`)
+    })
   }
 
   /** Refused subscriptions get SUBACK 0x80 (failure); the client stays connected. */
@@ -501,6 +746,7 @@ export class BrokerSecurity {
         }
       }
       this.connects.sweep()
+      this.throttle.sweep()
     } catch (err) {
       this.o.log.error({ err }, 'cannot re-check MQTT sessions')
     }

@@ -72,10 +72,14 @@ export class Spool {
     try {
       writeSync(fd, text)
       fsyncSync(fd)
+      renameSync(tmp, join(this.dir, name))
+    } catch (err) {
+      // A full disk leaves half a file: it goes, the caller keeps the batch.
+      rmSync(tmp, { force: true })
+      throw err
     } finally {
       closeSync(fd)
     }
-    renameSync(tmp, join(this.dir, name))
     this.store.spool.add(name, lines.length, bytes)
     this.totals.segments++
     this.totals.lines += lines.length

@@ -277,7 +277,14 @@ export class InfluxWriter {
   private spoolQueue(): void {
     while (this.queue.length > 0) {
       const batch = this.queue[0]!
-      if (!this.spool.append(batch)) break
+      let spooled = false
+      try {
+        spooled = this.spool.append(batch)
+      } catch (err) {
+        // A full disk: the batch stays in memory, and a full memory queue holds publishers back.
+        this.log.error({ err }, 'cannot write to the spool; keeping the batches in memory')
+      }
+      if (!spooled) break
       this.queue.shift()
       this.queuedLines -= batch.length
       this.settled(batch)

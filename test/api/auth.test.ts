@@ -1,6 +1,7 @@
 /** Token parsing, loopback addresses and the verification cache, without a server. */
 import { describe, expect, it } from 'vitest'
 import { bearer, isLoopback, TokenVerifier } from '../../api/auth.js'
+import { verifySecret } from '../../core/secrets.js'
 import { openStore } from '../../store/index.js'
 import { parseToken } from '../../store/security.js'
 
@@ -66,6 +67,33 @@ describe('TokenVerifier', () => {
     // After the cache time a token is checked again (and a recent id is forgotten).
     clock += 61_000
     expect(verifier.recentId(fresh)).toBeUndefined()
+    store.close()
+  })
+
+  it('an unknown or revoked id costs the same scrypt as a wrong secret: the timing tells nothing', async () => {
+    const store = openStore(':memory:')
+    const checked: string[] = []
+    const verifier = new TokenVerifier(store.apiTokens, {
+      check: (secret, hash) => {
+        checked.push(secret)
+        return verifySecret(secret, hash)
+      },
+    })
+    const { token, row } = store.apiTokens.add('ops', 'admin')
+    const { token: old } = store.apiTokens.add('old', 'viewer')
+    store.apiTokens.revoke('old')
+    const secret = parseToken(token)!.secret
+    const unknownId = `smt_${row.id === '0'.repeat(12) ? '1'.repeat(12) : '0'.repeat(12)}_${secret}`
+    const wrongSecret = `smt_${row.id}_${'A'.repeat(43)}`
+    for (const t of [unknownId, wrongSecret, old]) expect(await verifier.verify(t), t).toBeUndefined()
+    expect(checked).toEqual([unknownId, wrongSecret, old])
+    // Asked again, each is answered from the refusals remembered, alike.
+    for (const t of [unknownId, wrongSecret, old]) expect(await verifier.verify(t), t).toBeUndefined()
+    expect(checked).toHaveLength(3)
+    // A malformed token needs no check: its form is no secret.
+    expect(await verifier.verify('smt_nothing')).toBeUndefined()
+    expect(checked).toHaveLength(3)
+    expect((await verifier.verify(token))?.name).toBe('ops')
     store.close()
   })
 

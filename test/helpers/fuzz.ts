@@ -643,8 +643,6 @@ export function* fuzzMessages(o: FuzzOptions): Generator<FuzzMessage> {
     [`schools/${S}/gateways/gw/1`, true],
     [`schools/${S}`, true],
     [`schools/${S}/`, true],
-    [`schools/${S}/rejected/x`, true],
-    [`schools/${S}/alerts/x`, true],
     [`schools/${S}/Meters/W1`, true],
     [`schools/${S}/meters/-W1`, true],
     [`schools/${S}/meters/W 1`, true],
@@ -664,13 +662,11 @@ export function* fuzzMessages(o: FuzzOptions): Generator<FuzzMessage> {
     [`schools/${'a'.repeat(65)}/meters/W1`, false],
     ['schools/ /meters/W1', false],
   ]
+  // Publishes at or below the service's own topics (`schools/+/alerts`, `schools/+/rejected`)
+  // close the publisher's connection, whoever it is (test/ingest/broker-security.test.ts): they
+  // are not sent on these lanes.
   const IGNORED_TOPICS: [string, boolean][] = [
     // [topic, matches `schools/+/rejected`]
-    [`schools/${S}/rejected`, true],
-    [`schools/${OTHER}/rejected`, true],
-    ['schools/no-such-school/rejected', true],
-    [`schools/${S}/alerts`, false],
-    ['schools/Bad School/alerts', false],
     [`Schools/${S}/meters/W1`, false],
     [`school/${S}/meters/W1`, false],
     ['schools', false],

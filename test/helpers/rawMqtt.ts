@@ -22,13 +22,24 @@ const str = (s: string | Buffer): Buffer => {
 }
 
 export function connectPacket(
-  o: { clientId?: string; keepaliveSeconds?: number; level?: number; protocol?: string } = {},
+  o: {
+    clientId?: string
+    keepaliveSeconds?: number
+    level?: number
+    protocol?: string
+    username?: string
+    password?: string
+  } = {},
 ): Buffer {
+  const flags =
+    0x02 /* clean session */ | (o.username !== undefined ? 0x80 : 0) | (o.password !== undefined ? 0x40 : 0)
   const body = Buffer.concat([
     str(o.protocol ?? 'MQTT'),
-    Buffer.from([o.level ?? 4, 0x02 /* clean session */]),
+    Buffer.from([o.level ?? 4, flags]),
     Buffer.from([(o.keepaliveSeconds ?? 60) >> 8, (o.keepaliveSeconds ?? 60) & 0xff]),
     str(o.clientId ?? `raw-${Math.random().toString(36).slice(2, 10)}`),
+    ...(o.username !== undefined ? [str(o.username)] : []),
+    ...(o.password !== undefined ? [str(o.password)] : []),
   ])
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body])
 }
@@ -49,8 +60,9 @@ export interface RawSocket {
   send(data: Buffer): Promise<void>
 }
 
-export async function rawSocket(port: number): Promise<RawSocket> {
-  const socket = connect(port, '127.0.0.1')
+/** A socket to the broker on 127.0.0.1, from `localAddress` (any of 127.0.0.0/8: another client address). */
+export async function rawSocket(port: number, localAddress?: string): Promise<RawSocket> {
+  const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) })
   const chunks: Buffer[] = []
   let closedAt: number | undefined
   socket.on('data', (d) => chunks.push(d))
@@ -77,4 +89,9 @@ export async function rawSocket(port: number): Promise<RawSocket> {
         socket.write(data, () => resolve())
       }),
   }
+}
+
+/** The CONNACK return code in what the broker sent, or undefined before one arrived. */
+export function connackCode(received: Buffer): number | undefined {
+  return received.length >= 4 && received[0] === 0x20 ? received[3] : undefined
 }

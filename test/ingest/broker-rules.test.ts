@@ -3,12 +3,17 @@ import { PassThrough } from 'node:stream'
 import type { Client } from 'aedes'
 import { describe, expect, it } from 'vitest'
 import {
+  addressKey,
   ConnectRate,
-  Gate,
+  clientIdsOverlap,
+  FairGate,
   isLoopback,
+  isServiceTopic,
+  LoginThrottle,
   MessageRate,
   mayPublish,
   maySubscribe,
+  ownsClientId,
   type Principal,
   watchPacketSize,
 } from '../../ingest/broker/security.js'
@@ -48,6 +53,53 @@ describe('topic ACL', () => {
     expect(mayPublish(undefined, 'schools/a/meters/W1')).toBe(false)
     expect(mayPublish({ kind: 'anonymous' }, 'anything/at/all')).toBe(true)
     expect(mayPublish({ kind: 'internal' }, 'schools/b/meters/W1')).toBe(true)
+  })
+
+  it('keeps everyone off the service topics and everything below them, whatever the login', () => {
+    const service = [
+      'schools/a/alerts',
+      'schools/a/alerts/x',
+      'schools/a/alerts/',
+      'schools/a/rejected',
+      'schools/a/rejected/x/y',
+      'schools/b/alerts',
+      'schools//alerts',
+    ]
+    for (const topic of service) {
+      expect(isServiceTopic(topic), topic).toBe(true)
+      for (const p of [gateway(true), { kind: 'anonymous' } as const, { kind: 'internal' } as const])
+        expect(mayPublish(p, topic), `${p.kind} on ${topic}`).toBe(false)
+    }
+    for (const topic of ['schools/a/alertsx', 'schools/a/meters/alerts', 'alerts', 'schools/a/rejectedx'])
+      expect(isServiceTopic(topic), topic).toBe(false)
+  })
+
+  it('gives a gateway its username, <username>/… and its prefix as client ids, and no one else’s', () => {
+    const gw = { username: 'gw-a' }
+    expect(ownsClientId(gw, 'gw-a')).toBe(true)
+    expect(ownsClientId(gw, 'gw-a/sub')).toBe(true)
+    expect(ownsClientId(gw, 'gw-a-2')).toBe(false)
+    expect(ownsClientId(gw, 'gw-')).toBe(false)
+    expect(ownsClientId(gw, 'mqttjs_1234')).toBe(false)
+    expect(ownsClientId({ username: 'gw-a', clientIdPrefix: 'SP-GW-' }, 'SP-GW-01')).toBe(true)
+    // Prefixes may not reach into another login's ids.
+    expect(clientIdsOverlap({ username: 'gw-a' }, { username: 'gw-a-2' })).toBe(false)
+    expect(clientIdsOverlap({ username: 'gw-a', clientIdPrefix: 'gw-' }, { username: 'gw-b' })).toBe(true)
+    expect(clientIdsOverlap({ username: 'x', clientIdPrefix: 'gw-b/' }, { username: 'gw-b' })).toBe(true)
+    expect(
+      clientIdsOverlap({ username: 'x', clientIdPrefix: 'SP-' }, { username: 'y', clientIdPrefix: 'SP-GW' }),
+    ).toBe(true)
+    expect(
+      clientIdsOverlap({ username: 'x', clientIdPrefix: 'SP-' }, { username: 'y', clientIdPrefix: 'HS-' }),
+    ).toBe(false)
+  })
+
+  it('keys client addresses by IPv4 address or IPv6 /64', () => {
+    expect(addressKey('10.1.2.3')).toBe('10.1.2.3')
+    expect(addressKey('::ffff:10.1.2.3')).toBe('10.1.2.3')
+    expect(addressKey('2001:db8:0:1::5')).toBe('2001:db8:0:1::/64')
+    expect(addressKey('2001:db8:0:1:ffff::9%eth0')).toBe('2001:db8:0:1::/64')
+    expect(addressKey('::1')).toBe('0:0:0:0::/64')
   })
 
   it('lets a gateway subscribe to its rejections, and its alerts when allowed; exact topics only', () => {
@@ -102,20 +154,60 @@ describe('limits', () => {
   })
 
   it('lets at most N tasks run at once, queues some, refuses beyond', async () => {
-    const gate = new Gate(2, 1)
+    const gate = new FairGate(2, 3, 1)
     let running = 0
     let most = 0
     const task = async () => {
       most = Math.max(most, ++running)
-      await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setImmediate(r))
       running--
       return 'ok'
     }
-    const runs = [gate.run(task), gate.run(task), gate.run(task)]
-    expect(gate.run(task)).toBeUndefined()
+    const runs = [gate.run('a', task), gate.run('a', task), gate.run('a', task)]
+    expect(gate.run('b', task)).toBeUndefined()
     expect(await Promise.all(runs)).toEqual(['ok', 'ok', 'ok'])
     expect(most).toBe(2)
-    expect(await gate.run(task)).toBe('ok')
+    expect(await gate.run('a', task)).toBe('ok')
+  })
+
+  it('takes waiting tasks in turn by key, at most so many per key', async () => {
+    const gate = new FairGate(1, 2, 100)
+    const order: string[] = []
+    const release: (() => void)[] = []
+    const task = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        order.push(name)
+        release.push(resolve)
+      })
+    const flood = Array.from({ length: 10 }, (_, i) => gate.run('flood', task(`flood${i}`)))
+    // Only two of the flood's are taken; the rest are refused at once.
+    expect(flood.filter((r) => r === undefined)).toHaveLength(8)
+    const other = gate.run('other', task('other'))
+    expect(other).toBeDefined()
+    while (order.length < 3) {
+      await new Promise((r) => setImmediate(r))
+      release.shift()?.()
+    }
+    // The other key's task runs right after the one running when it came, not behind the flood.
+    expect(order).toEqual(['flood0', 'other', 'flood1'])
+    release.shift()?.()
+    await Promise.all([...flood, other])
+  })
+
+  it('backs off an address after its free failures, doubling, and forgets it after a good login', () => {
+    const t = new LoginThrottle({ free: 3, baseMs: 1000, maxMs: 4000 })
+    for (let i = 0; i < 3; i++) expect(t.failed('a', 0)).toBe(0)
+    expect(t.waitMs('a', 0)).toBe(0)
+    expect(t.failed('a', 0)).toBe(1000)
+    expect(t.waitMs('a', 500)).toBe(500)
+    expect(t.waitMs('b', 500)).toBe(0)
+    expect(t.failed('a', 1000)).toBe(2000)
+    expect(t.failed('a', 3000)).toBe(4000)
+    expect(t.failed('a', 7000)).toBe(4000)
+    expect(t.waitMs('a', 10_999)).toBe(1)
+    expect(t.waitMs('a', 11_000)).toBe(0)
+    t.succeeded('a')
+    expect(t.failed('a', 11_000)).toBe(0)
   })
 
   it('follows MQTT framing across reads and stops at the first packet over the limit', () => {

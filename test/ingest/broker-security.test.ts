@@ -6,10 +6,11 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { connect as tcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
+import { connectAsync, type IClientOptions, MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Service } from '../../app/service.js'
 import { ConfigError } from '../../core/errors.js'
@@ -18,6 +19,7 @@ import type { EmbeddedBroker } from '../../ingest/index.js'
 import { openStore } from '../../store/index.js'
 import { makeCerts, type TestCerts } from '../helpers/certs.js'
 import { waitFor } from '../helpers/ports.js'
+import { connackCode, connectPacket, publishPacket, rawSocket } from '../helpers/rawMqtt.js'
 import { getJson, metricValue, startTestService } from '../helpers/service.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -30,9 +32,35 @@ type TestService = Service & { dataDir: string }
 const url = (svc: TestService) => `mqtt://127.0.0.1:${svc.mqttPort}`
 const security = (svc: TestService) => (svc.broker as EmbeddedBroker).security!
 
-/** Connects once (no retries); rejects with the broker's refusal or the connection's end. */
+/**
+ * Connects once (no retries); rejects with the broker's refusal or the connection's end. A gateway
+ * uses a client id of its own (`<username>/…`) unless the test gives one.
+ */
 function connect(target: string, o: IClientOptions = {}): Promise<MqttClient> {
-  return connectAsync(target, { reconnectPeriod: 0, connectTimeout: 5000, ...o }, false)
+  const clientId =
+    o.clientId ?? (o.username ? `${o.username}/${Math.random().toString(36).slice(2, 8)}` : undefined)
+  return connectAsync(
+    target,
+    { reconnectPeriod: 0, connectTimeout: 5000, ...o, ...(clientId ? { clientId } : {}) },
+    false,
+  )
+}
+
+/** Like connect, from another client address (any of 127.0.0.0/8 reaches the broker on 127.0.0.1). */
+function connectFrom(localAddress: string, port: number, o: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = new MqttClient(() => tcp({ host: '127.0.0.1', port, localAddress }), {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+      ...o,
+    })
+    client.once('connect', () => resolve(client))
+    client.once('error', (err) => {
+      client.end(true)
+      reject(err)
+    })
+  })
 }
 
 async function refused(target: string, o: IClientOptions = {}): Promise<Error & { code?: number }> {
@@ -59,6 +87,16 @@ function addGateway(svc: { store: TestService['store'] }, username: string, scho
 }
 
 const temperature = (i: number) => JSON.stringify({ ts: T0 + i * 1000, temp_c: 20 + (i % 10) / 10 })
+
+/** Publishes `n` temperature readings of T1 at QoS 1; the number acknowledged. */
+async function publishReadings(client: MqttClient, n: number): Promise<number> {
+  let acked = 0
+  for (let i = 0; i < n; i++) {
+    await client.publishAsync('schools/test-school/meters/T1', temperature(i), { qos: 1 })
+    acked++
+  }
+  return acked
+}
 
 async function readings(svc: TestService, meter: string): Promise<number> {
   const { status, body } = await getJson(`${svc.httpUrl}/api/v1/meters/${meter}`)
@@ -451,4 +489,197 @@ describe('npm run admin -- gateway (a real child process)', () => {
       await svc.stop()
     }
   }, 60_000)
+})
+
+describe('holes found by probing', () => {
+  it('31 anonymous CONNECTs with a gateway’s client id do not lock the gateway out', async () => {
+    const svc = await startTestService()
+    try {
+      addGateway(svc, 'gw-victim', 'test-school')
+      // The limit is 30 CONNECTs per client id a minute; these are refused before they log in.
+      for (let i = 0; i < 31; i++) expect((await refused(url(svc), { clientId: 'gw-victim' })).code).toBe(5)
+      // Wrong passwords with its client id, from another address, do not count either.
+      for (let i = 0; i < 3; i++) {
+        const err = await connectFrom('127.0.0.2', svc.mqttPort!, {
+          clientId: 'gw-victim',
+          username: 'gw-victim',
+          password: 'not the password, not at all',
+        }).then(
+          (c) => c.endAsync().then(() => undefined),
+          (e: Error & { code?: number }) => e,
+        )
+        expect(err?.code).toBe(4)
+      }
+      const gw = await connect(url(svc), { clientId: 'gw-victim', username: 'gw-victim', password: PASSWORD })
+      const acked = await publishReadings(gw, 50)
+      await gw.endAsync()
+      const stored = await readings(svc, 'T1')
+      console.log(
+        `FAULT ${JSON.stringify({ fault: "31 anonymous and 3 wrong-password CONNECTs with a gateway's client id, then the gateway", acked, stored, ackedButLost: acked - stored })}`,
+      )
+      expect(stored).toBe(50)
+      expect(await metric(svc, 'schoolmeter_mqtt_connects_refused_total{reason="connect_rate"}')).toBe(0)
+    } finally {
+      await svc.stop()
+    }
+  })
+
+  it('a flood of wrong passwords from one address does not hold up a correct login from another', async () => {
+    const svc = await startTestService()
+    const flood: Awaited<ReturnType<typeof rawSocket>>[] = []
+    try {
+      addGateway(svc, 'gw-a', 'test-school')
+      flood.push(
+        ...(await Promise.all(Array.from({ length: 400 }, () => rawSocket(svc.mqttPort!, '127.0.0.2')))),
+      )
+      await Promise.all(
+        flood.map((s, i) =>
+          s.send(connectPacket({ clientId: `guess-${i}`, username: 'gw-a', password: `guess number ${i}` })),
+        ),
+      )
+      const checked = () => flood.filter((s) => connackCode(s.received()) === 4).length
+      const atStart = checked()
+      const began = performance.now()
+      const gw = await connect(url(svc), { username: 'gw-a', password: PASSWORD })
+      const waitedMs = Math.round(performance.now() - began)
+      // Password checks of the flood (answered with code 4) that went before the correct login.
+      const checkedBefore = checked() - atStart
+      await gw.endAsync()
+      await waitFor('every flood CONNECT answered', () =>
+        flood.every((s) => connackCode(s.received()) !== undefined) ? true : undefined,
+      )
+      const codes = flood.map((s) => connackCode(s.received()))
+      console.log(
+        `FAULT ${JSON.stringify({
+          fault: '400 wrong-password CONNECTs from one address, then a correct login from another',
+          correctLoginWaitedMs: waitedMs,
+          floodCheckedBeforeIt: checkedBefore,
+          floodPasswordChecks: codes.filter((c) => c === 4).length,
+          floodRefusedUnchecked: codes.filter((c) => c === 3).length,
+        })}`,
+      )
+      // At most two checks per address wait at once, and after five failures the address is backed
+      // off: the flood costs a handful of password checks, not 400, so the correct login waits for
+      // a few at most (before: behind all 400, 23.9 s).
+      expect(codes.filter((c) => c === 4).length).toBeLessThanOrEqual(10)
+      expect(checkedBefore).toBeLessThanOrEqual(10)
+      expect(codes.filter((c) => c === 3).length).toBeGreaterThan(300)
+    } finally {
+      for (const s of flood) s.socket.destroy()
+      await svc.stop()
+    }
+  }, 60_000)
+
+  it('backs off an address after failed logins; correct logins from other addresses are unaffected', async () => {
+    const svc = await startTestService()
+    try {
+      addGateway(svc, 'gw-a', 'test-school')
+      const attempt = (password: string) =>
+        connectFrom('127.0.0.3', svc.mqttPort!, { clientId: 'gw-a/x', username: 'gw-a', password }).then(
+          (c) => c.endAsync().then(() => 0),
+          (e: Error & { code?: number }) => e.code,
+        )
+      for (let i = 0; i < 6; i++) expect(await attempt(`wrong password ${i}, long`)).toBe(4)
+      // Backed off: refused at once, even with the right password, without a password check.
+      expect(await attempt(PASSWORD)).toBe(3)
+      expect(await metric(svc, 'schoolmeter_mqtt_connects_refused_total{reason="throttled"}')).toBe(1)
+      expect(await metric(svc, 'schoolmeter_mqtt_connects_refused_total{reason="bad_credentials"}')).toBe(6)
+      const elsewhere = await connect(url(svc), { username: 'gw-a', password: PASSWORD })
+      await elsewhere.endAsync()
+    } finally {
+      await svc.stop()
+    }
+  })
+
+  it("a gateway cannot take over another gateway's session by using its client id", async () => {
+    const svc = await startTestService({ env: { ALLOW_ANONYMOUS: '1' } })
+    try {
+      addGateway(svc, 'gw-a', 'test-school')
+      addGateway(svc, 'gw-other', 'other-school')
+      const victim = await connect(url(svc), { clientId: 'gw-a', username: 'gw-a', password: PASSWORD })
+      const lost = closed(victim)
+      let gone = false
+      void lost.then(() => {
+        gone = true
+      })
+      for (const clientId of ['gw-a', 'gw-a/x']) {
+        const err = await refused(url(svc), { clientId, username: 'gw-other', password: PASSWORD })
+        expect(err.code, clientId).toBe(2)
+        expect(err.message).toMatch(/Identifier rejected/i)
+      }
+      // Nor can an anonymous client, even where anonymous clients are welcome.
+      expect((await refused(url(svc), { clientId: 'gw-a' })).code).toBe(2)
+      // The victim is still connected and still delivers.
+      const acked = await publishReadings(victim, 50)
+      expect(gone).toBe(false)
+      const stored = await readings(svc, 'T1')
+      console.log(
+        `FAULT ${JSON.stringify({ fault: "another school's gateway and an anonymous client CONNECT with a gateway's client id", acked, stored, ackedButLost: acked - stored })}`,
+      )
+      expect(stored).toBe(50)
+      expect(await metric(svc, 'schoolmeter_mqtt_connects_refused_total{reason="client_id"}')).toBe(3)
+      // Its own client ids are its own, and a prefix given to it adds more.
+      const own = await connect(url(svc), {
+        clientId: 'gw-other/1',
+        username: 'gw-other',
+        password: PASSWORD,
+      })
+      await own.endAsync()
+      svc.store.gatewayCredentials.setClientIdPrefix('gw-other', 'OS-GW-')
+      const prefixed = await connect(url(svc), {
+        clientId: 'OS-GW-07',
+        username: 'gw-other',
+        password: PASSWORD,
+      })
+      await prefixed.endAsync()
+      await victim.endAsync()
+    } finally {
+      await svc.stop()
+    }
+  })
+
+  it('nobody but the service publishes at or below schools/+/alerts and schools/+/rejected', async () => {
+    for (const env of [{}, { ALLOW_ANONYMOUS: '1' }] as Record<string, string>[]) {
+      const svc = await startTestService({ env })
+      try {
+        const watcher = await connect(url(svc))
+        const heard: string[] = []
+        watcher.on('message', (topic) => heard.push(topic))
+        await watcher.subscribeAsync('schools/#')
+        if (Object.keys(env).length > 0) addGateway(svc, 'gw-a', 'test-school')
+        const who = Object.keys(env).length > 0 ? [{}, { username: 'gw-a', password: PASSWORD }] : [{}]
+        for (const login of who) {
+          for (const topic of [
+            'schools/test-school/alerts',
+            'schools/test-school/alerts/x',
+            'schools/other-school/alerts',
+            'schools/test-school/rejected/x',
+          ]) {
+            const client = await connect(url(svc), login)
+            const gone = closed(client)
+            client.publish(topic, JSON.stringify({ rule: 'water.burst', message: 'fake' }), { qos: 1 })
+            await gone
+            client.end(true)
+          }
+        }
+        // A raw QoS 0 publish too: the connection is closed, nothing reaches subscribers.
+        const raw = await rawSocket(svc.mqttPort!)
+        await raw.send(connectPacket())
+        await raw.send(publishPacket('schools/test-school/alerts', '{"fake":true}'))
+        await raw.closed
+        // What the service itself publishes still gets through.
+        const ok = await connect(url(svc))
+        await ok.publishAsync('schools/test-school/meters/T1', 'not json', { qos: 1 })
+        await waitFor('the rejection', () =>
+          heard.includes('schools/test-school/rejected') ? true : undefined,
+        )
+        await ok.endAsync()
+        expect(heard.filter((t) => t.includes('/alerts'))).toEqual([])
+        expect(heard.filter((t) => t.startsWith('schools/test-school/rejected/'))).toEqual([])
+        await watcher.endAsync()
+      } finally {
+        await svc.stop()
+      }
+    }
+  })
 })
