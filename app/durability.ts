@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino'
 import { type Checkpointed, nextTurn, type StateRow } from '../core/checkpoint.js'
-import type { Message } from '../core/i18n/index.js'
+import { logLine, type Message } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Ingest } from '../ingest/index.js'
 import type { InfluxWriter } from '../ingest/influx/writer.js'
@@ -271,11 +271,11 @@ export function replayJournal(
 
 /** An operator's log line for damage the journal found when reading segments back. */
 export function logJournalDamage(log: Logger, d: JournalDamage): void {
-  const kept = d.keptAt ? `; the damaged bytes are kept in ${d.keptAt} for inspection` : ''
+  const kept = d.keptAt ? logLine`; the damaged bytes are kept in ${d.keptAt} for inspection` : ''
   const after =
     d.recordsAfter > 0
-      ? `${d.recordsAfter} intact record(s) after it are replayed; the damaged one(s) cannot be (a failing disk?)`
-      : 'nothing after it (a crash or a full disk cut the last write short; it was never acknowledged)'
+      ? logLine`${d.recordsAfter} intact record(s) after it are replayed; the damaged one(s) cannot be (a failing disk?)`
+      : logLine`nothing after it (a crash or a full disk cut the last write short; it was never acknowledged)`
   log.error(
     { segment: d.segment, offset: d.offset, bytes: d.bytes, reason: d.reason, recordsAfter: d.recordsAfter },
     `ingest journal segment ${d.segment} is damaged at byte ${d.offset} (${d.reason}, ${d.bytes} bytes): ` +

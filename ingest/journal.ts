@@ -43,6 +43,7 @@ import {
 } from 'node:fs'
 import { basename, join } from 'node:path'
 import { crc32 } from 'node:zlib'
+import { logLine } from '../core/i18n/index.js'
 
 const SEGMENT_MAGIC = Buffer.from('SMJ2')
 /** `SMJ2`, salt, salt again, CRC-32 of `SMJ2` + salt. */
@@ -71,7 +72,7 @@ export interface JournalDamage {
   offset: number
   /** How many bytes could not be read (up to the next good record or the end). */
   bytes: number
-  reason: 'cut short' | 'checksum mismatch' | 'bad record' | 'bad header'
+  reason: 'cut_short' | 'checksum_mismatch' | 'bad_record' | 'bad_header'
   /** Intact records found after it in the same segment (they are replayed). */
   recordsAfter: number
   /** The copy of the segment's damaged tail, for inspection; undefined if it could not be made. */
@@ -112,7 +113,7 @@ export interface JournalOptions {
 export class JournalUnavailableError extends Error {
   readonly code: string
   constructor(readonly failure: JournalFailure) {
-    super(`the journal cannot write ${failure.path}: ${failure.message}`)
+    super(logLine`the journal cannot write ${failure.path}: ${failure.message}`)
     this.code = failure.code
   }
 }
@@ -549,7 +550,7 @@ export function scanSegment(b: Buffer, first: number): Scanned {
     const torn = b.length < SEGMENT_HEADER && b.subarray(0, 4).equals(SEGMENT_MAGIC.subarray(0, b.length))
     return {
       records: [],
-      damage: [{ offset: 0, bytes: b.length, reason: torn ? 'cut short' : 'bad header', recordsAfter: 0 }],
+      damage: [{ offset: 0, bytes: b.length, reason: torn ? 'cut_short' : 'bad_header', recordsAfter: 0 }],
     }
   }
   const seed = crc32(salt)
@@ -590,15 +591,15 @@ function parseRecord(
   seed: number,
   last: number,
 ): { record: JournalRecord; size: number } | Damage['reason'] {
-  if (b[o] !== MAGIC) return 'bad record'
-  if (o + HEADER > b.length) return 'cut short'
+  if (b[o] !== MAGIC) return 'bad_record'
+  if (o + HEADER > b.length) return 'cut_short'
   const size = b.readUInt32LE(o + 5)
-  if (size < HEADER) return 'bad record'
-  if (o + size > b.length) return 'cut short'
-  if (crc32(b.subarray(o + 5, o + size), seed) !== b.readUInt32LE(o + 1)) return 'checksum mismatch'
+  if (size < HEADER) return 'bad_record'
+  if (o + size > b.length) return 'cut_short'
+  if (crc32(b.subarray(o + 5, o + size), seed) !== b.readUInt32LE(o + 1)) return 'checksum_mismatch'
   const seq = b.readDoubleLE(o + 9)
   const topicBytes = b.readUInt16LE(o + 25)
-  if (!(seq > last) || HEADER + topicBytes > size) return 'bad record'
+  if (!(seq > last) || HEADER + topicBytes > size) return 'bad_record'
   return {
     record: {
       seq,
@@ -627,7 +628,7 @@ function scanLegacy(b: Buffer, first: number): Scanned {
     if (parseLegacy(b, p)?.record.seq !== first) continue
     const behind = scanLegacyFrom(b, p, first)
     if (behind.records.length <= plain.records.length) continue
-    const torn: Damage = { offset: 0, bytes: p, reason: 'cut short', recordsAfter: behind.records.length }
+    const torn: Damage = { offset: 0, bytes: p, reason: 'cut_short', recordsAfter: behind.records.length }
     return { records: behind.records, damage: [torn, ...behind.damage] }
   }
   return plain
@@ -647,7 +648,7 @@ function scanLegacyFrom(b: Buffer, from: number, first: number): Scanned {
     o += r.size
   }
   if (o >= b.length) return { records, damage: [] }
-  const reason = tornLegacy(b, o) ? 'cut short' : 'bad record'
+  const reason = tornLegacy(b, o) ? 'cut_short' : 'bad_record'
   return { records, damage: [{ offset: o, bytes: b.length - o, reason, recordsAfter: 0 }] }
 }
 

@@ -185,7 +185,7 @@ describe.skipIf(!canMount)('a full disk (DATA_DIR on a tmpfs)', () => {
     fill(disk)
     const out = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
       const proc = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-        env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', LANG: 'en_GB.UTF-8' },
+        env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', LOCALE: 'en' },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let stderr = ''

@@ -87,7 +87,7 @@ describe('the journal under kill -9, with damage on disk', () => {
     )
     expect(load.acked).toBe(4000)
     expect(afterTorn).toBe(4000)
-    expect(output).toMatch(/ingest journal segment .* is damaged at byte \d+ \(cut short/)
+    expect(output).toMatch(/ingest journal segment .* is damaged at byte \d+ \(cut_short/)
 
     // A changed byte in the middle of the biggest segment (a failing disk): only its record is lost.
     await kill9(child)
@@ -108,7 +108,7 @@ describe('the journal under kill -9, with damage on disk', () => {
         ackedButLost: load.acked - afterFlip,
       })}`,
     )
-    expect(child.output()).toMatch(/is damaged at byte \d+ \(checksum mismatch/)
+    expect(child.output()).toMatch(/is damaged at byte \d+ \(checksum_mismatch/)
     // One message carried one reading here: the record the byte hit; everything after it replays.
     expect(afterFlip).toBe(4000 - 1)
     await client.endAsync()

@@ -101,7 +101,7 @@ describe('a record cut short at the start of a segment', () => {
     // Run 3 gets back everything run 2 acknowledged.
     const run3 = start(dir, checkpoint)
     expect(view(run3.records)).toEqual(view(during))
-    expect(run3.damage.map((d) => d.reason)).toEqual(['cut short'])
+    expect(run3.damage.map((d) => d.reason)).toEqual(['cut_short'])
     run3.j.close()
     expect(before).toHaveLength(5)
   })
@@ -168,7 +168,7 @@ describe('what is done with damage', () => {
       segment: file,
       offset: ends[2],
       bytes: 7,
-      reason: 'cut short',
+      reason: 'cut_short',
       recordsAfter: 0,
     })
     expect(existsSync(d.keptAt!)).toBe(true)
@@ -231,7 +231,7 @@ describe('journals of the first format (before checksums)', () => {
     )
     const run = start(dir, 3)
     expect(view(run.records)).toEqual(legacyView([4, 5, 6, 7]))
-    expect(run.damage).toMatchObject([{ offset: 0, bytes: 30, reason: 'cut short', recordsAfter: 4 }])
+    expect(run.damage).toMatchObject([{ offset: 0, bytes: 30, reason: 'cut_short', recordsAfter: 4 }])
     run.j.close()
   })
 })
@@ -334,7 +334,7 @@ describe('a disk that refuses writes (ENOSPC at the file-system seam)', () => {
     // The process dies here: a partial record ends the segment, nothing after it was acknowledged.
     const after = start(dir)
     expect(view(after.records)).toEqual(view(before))
-    expect(after.damage).toMatchObject([{ reason: 'cut short', bytes: 30 }])
+    expect(after.damage).toMatchObject([{ reason: 'cut_short', bytes: 30 }])
     after.j.close()
   })
 })
