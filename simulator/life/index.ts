@@ -186,14 +186,13 @@ export function planSchoolLife(school: School, o: LifeOptions): SchoolLife {
           ),
         )
       }
-      const meals = boarding ? [hm(6, 40), hm(11, 50), hm(17, 40)] : [hm(11, 50)]
       out.push(
         place(
           new Kitchen(
             key(id('kitchen')),
             stream(id('kitchen')),
             {
-              meals,
+              meals: [hm(6, 40), hm(11, 50), hm(17, 40)],
               steamers: rng.int(1, boarding ? 4 : 2),
               steamerW: rng.pick([12_000, 15_000, 18_000, 24_000]),
               steamLeadMin: rng.uniform(60, 80),

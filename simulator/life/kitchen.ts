@@ -1,6 +1,7 @@
 /**
  * A school kitchen's big machines around each meal: rice-steaming cabinets before it, the
- * dishwasher after it. Boarding schools cook three meals, from before dawn; day schools lunch.
+ * dishwasher after it. Day schools cook lunch; boarding schools breakfast (from before dawn) and
+ * dinner too, and schools with evening self-study dinner.
  */
 import { Rng } from '../random.js'
 import { Cycle, Daily, type Fixture, type LifeContext, tanPhi } from './fixture.js'
@@ -8,7 +9,7 @@ import { Cycle, Daily, type Fixture, type LifeContext, tanPhi } from './fixture.
 const MIN = 60_000
 
 export interface KitchenOptions {
-  /** Local minutes meals are served (a meal is cooked when someone is there to eat it). */
+  /** Local minutes meals may be served at (each is cooked when someone is there to eat it). */
   meals: number[]
   /** Steaming cabinets (蒸饭柜): count, W each (12–24 kW), minutes before the meal they start, and run. */
   steamers: number
@@ -49,7 +50,13 @@ export class Kitchen implements Fixture {
       const midnight = this.startOfDay(day)
       return {
         offsets: o.meals.map(() => r.uniform(-8, 8)),
-        served: o.meals.map((m) => this.calendarOccupied(midnight + m * MIN)),
+        // Cooked when people are in both an hour before and an hour after: boarders' breakfast,
+        // everyone's lunch, dinner for boarders and for evening self-study.
+        served: o.meals.map(
+          (m) =>
+            this.calendarOccupied(midnight + (m - 60) * MIN) &&
+            this.calendarOccupied(midnight + (m + 60) * MIN),
+        ),
       }
     })
   }
