@@ -473,6 +473,34 @@ export class Simulation {
   }
 }
 
+/** The circuit that heats a building: its own first heat meter, else the school's top-level one. */
+export function heatingCircuit(building: Building): Meter | undefined {
+  return (
+    building.meters.find((m) => m.kind === 'heat') ??
+    [...building.school.meters.values()].find((m) => m.kind === 'heat' && !m.parent)
+  )
+}
+
+/**
+ * The meters a fault on `meterId` shows on: the meter, those upstream of it (parents add their
+ * sub-meters), and for a heating circuit the room sensors of the buildings it heats.
+ */
+export function faultShowsOn(registry: Registry, meterId: string): Set<string> {
+  const out = new Set<string>()
+  const meter = registry.meters.get(meterId)
+  for (let m = meter; m; m = m.parent) out.add(m.id)
+  if (meter?.kind === 'heat') {
+    for (const room of meter.school.meters.values())
+      if (
+        room.kind === 'temperature' &&
+        room.config.placement !== 'outdoor' &&
+        heatingCircuit(room.building) === meter
+      )
+        out.add(room.id)
+  }
+  return out
+}
+
 /** How big each meter's share of its school is. */
 function schoolSizes(school: School) {
   const buildings = [...school.buildings.values()]
@@ -510,9 +538,7 @@ function schoolSizes(school: School) {
         for (const other of buildings) if (heatMeters(other).length === 0) a += area(other)
       return a
     },
-    circuitFor(b: Building): Meter | undefined {
-      return heatMeters(b)[0] ?? defaultCircuit
-    },
+    circuitFor: heatingCircuit,
   }
 }
 

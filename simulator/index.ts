@@ -23,7 +23,14 @@ export {
   KIND_DESCRIPTIONS,
 } from './districts.js'
 export { encode, isoWithOffset, SentStats, type SimMessage } from './encode.js'
-export { type GroundTruth, MALFORMED_REASONS, type SimOutput, Simulation } from './engine.js'
+export {
+  faultShowsOn,
+  type GroundTruth,
+  heatingCircuit,
+  MALFORMED_REASONS,
+  type SimOutput,
+  Simulation,
+} from './engine.js'
 export { type FaultPlanOptions, planFaults } from './fault-plan.js'
 export { Publisher, type PublisherOptions } from './publisher.js'
 export {
