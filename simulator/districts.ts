@@ -154,7 +154,7 @@ function ruralBoarding(rng: Rng): GeneratedDistrict {
       ],
       meters: [
         m.water('W-MAIN', rng.pick([10, 16]), { name: 'Water main' }),
-        m.water('W-WC', 4, { parent: 'W-MAIN', space: 'wc', name: 'Toilet block' }),
+        m.water('W-WC', 6.3, { parent: 'W-MAIN', space: 'wc', name: 'Toilet block' }),
         m.electricity('E-MAIN', rng.pick([250, 315]), { name: 'Incomer' }),
         m.heat('H-TEACH', 400),
         m.temperature('T-OUT', 'outdoor'),
@@ -377,7 +377,7 @@ function urbanSenior(rng: Rng): GeneratedDistrict {
         irrigated: false,
       },
     },
-    start: '2026-11-16T00:00:00+08:00',
+    start: '2026-11-09T00:00:00+08:00',
   }
 }
 
@@ -544,7 +544,7 @@ function mildPrimary(rng: Rng): GeneratedDistrict {
               ]
             : []),
           m.electricity(`E-B${b}`, 100, { parent: 'E-MAIN' }),
-          m.water(`W-WC${b}`, 4, { parent: 'W-MAIN', space: `wc-${b}` }),
+          m.water(`W-WC${b}`, 6.3, { parent: 'W-MAIN', space: `wc-${b}` }),
           m.temperature(`T-C${b}01`, 'room', `c${b}01`),
           m.temperature(`T-C${b}05`, 'room', `c${b}05`),
         ],

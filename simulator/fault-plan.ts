@@ -59,6 +59,11 @@ class SchoolPlan {
     this.calendar = new SchoolCalendar(school)
   }
 
+  /** Start of the scored weeks. */
+  get start(): number {
+    return this.o.start
+  }
+
   get meters(): Meter[] {
     return [...this.school.meters.values()]
   }
@@ -277,15 +282,16 @@ function planElectricity(p: SchoolPlan, rng: Rng): void {
     22 * 60 + 30,
     (t) => !p.occupied(lit, t) && p.dayType(t) === 'school_day' && p.dayType(t + DAY) === 'weekend',
   )
-  // Air conditioning or heaters left running through a school night.
+  // Air conditioning (or, in the heating season, electric heaters) left running through a school night.
   const cooled = rng.pick(blocks)
   const ac = Math.round(rng.uniform(3, 8) * 10) * 100
   const duty = r1(rng.uniform(0.5, 0.8))
+  const heaters = p.heatingSeason(p.start)
   p.add(
     {
       type: 'after_hours_load',
       meter: cooled.id,
-      name: `Air conditioning left on in ${cooled.building.id} (${ac} W, ${Math.round(duty * 100)} %)`,
+      name: `${heaters ? 'Electric heaters' : 'Air conditioning'} left on in ${cooled.building.id} (${ac} W, ${Math.round(duty * 100)} %)`,
       watts: ac,
       dutyCycle: duty,
       cycleMinutes: Math.round(rng.uniform(10, 25)),
@@ -313,11 +319,12 @@ function planHeat(p: SchoolPlan, rng: Rng): void {
     10 * 60,
     (t) => inSeason(t) && p.dayType(t) === 'weekend',
   )
+  // A bypass left open, or a pump set too fast, stays so until someone looks: days.
   const c2 = pick()
   const deltaK = r1(rng.uniform(1, 3.5))
   p.add(
     { type: 'low_delta_t', meter: c2.id, name: `Bypass open on ${c2.id} (ΔT ${deltaK} K)`, deltaK },
-    rng.uniform(6, 12) * HOUR,
+    rng.uniform(1, 3) * DAY,
     7 * 60,
     9 * 60,
     schoolDay,
@@ -345,6 +352,7 @@ function planHeat(p: SchoolPlan, rng: Rng): void {
     23 * 60,
     (t) => inSeason(t) && p.dayType(t) !== 'school_day',
   )
+  // A radiator valve stuck open heats its room until it is mended.
   const hot = rng.pick(rooms)
   const target = r1(rng.uniform(25, 27.5))
   p.add(
@@ -354,7 +362,7 @@ function planHeat(p: SchoolPlan, rng: Rng): void {
       name: `Radiator valve stuck open in ${hot.space?.id ?? hot.id}`,
       targetC: target,
     },
-    rng.uniform(4, 8) * HOUR,
+    rng.uniform(1, 3) * DAY,
     8 * 60,
     10 * 60,
     (t) => schoolDay(t) && p.occupied(hot, t),

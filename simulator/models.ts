@@ -418,10 +418,19 @@ export class HeatModel implements Model {
       const setpoint = this.meter.config.supplySetpointC ?? 65
       const curve = target + (setpoint - this.habits.occupiedC) * Math.max(0, load) ** 0.8
       const supply = Math.max(HEATING.minSupplyC, curve) + this.rng.normal(0, 0.3)
-      const deltaK = effects.deltaK ?? 7 + 13 * Math.min(1, this.powerKw / (design || 1))
-      this.supplyC = supply
-      this.returnC = supply - deltaK
-      this.flowM3h = this.powerKw / (1.163 * deltaK)
+      if (effects.deltaK !== undefined) {
+        // A bypass open (or a pump set too fast) keeps half the design flow going whenever the
+        // pump runs: the heat delivered spreads over it, and ΔT stays small.
+        const bypassM3h = (0.5 * design) / (1.163 * HEATING.designDeltaK)
+        this.flowM3h = Math.max(this.powerKw / (1.163 * effects.deltaK), bypassM3h)
+        this.supplyC = supply
+        this.returnC = supply - Math.min(effects.deltaK, this.powerKw / (1.163 * this.flowM3h))
+      } else {
+        const deltaK = 7 + 13 * Math.min(1, this.powerKw / (design || 1))
+        this.supplyC = supply
+        this.returnC = supply - deltaK
+        this.flowM3h = this.powerKw / (1.163 * deltaK)
+      }
     }
     this.register += this.powerKw * hours
     if (this.meter.registerModulus && this.register >= this.meter.registerModulus)

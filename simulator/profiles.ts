@@ -297,5 +297,7 @@ export const HEATING = {
   frostProtectionBelowC: 4,
   designOutdoorC: -10,
   minSupplyC: 40,
+  /** ΔT of a circuit at design load, K. */
+  designDeltaK: 20,
   plantRoomC: 22,
 } as const

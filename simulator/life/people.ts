@@ -68,7 +68,7 @@ export class LateWork implements Fixture {
 }
 
 /**
- * Exam weeks: the last full school week of each term (finals) and the ninth week of it
+ * Exam weeks: the last full school week of each term (finals) and its tenth week
  * (mid-terms), as Chinese schools hold them.
  */
 export function examWeeks(calendar: SchoolCalendar): (day: number) => boolean {
@@ -79,7 +79,7 @@ export function examWeeks(calendar: SchoolCalendar): (day: number) => boolean {
     const monday = (d: number) => d - ((((d + 3) % 7) + 7) % 7)
     const firstMonday = monday(start + 6)
     const lastMonday = monday(end) - (monday(end) + 4 > end ? 7 : 0)
-    for (const m of [firstMonday + 8 * 7, lastMonday])
+    for (const m of [firstMonday + 9 * 7, lastMonday])
       if (m >= start && m + 4 <= end) for (let d = m; d < m + 5; d++) days.add(d)
   }
   return (day) => days.has(day)
