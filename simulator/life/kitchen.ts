@@ -24,9 +24,9 @@ export interface KitchenOptions {
 }
 
 /**
- * Steaming cabinets are resistive (pf 1) and run flat out; the dishwasher's tank is filled once
- * for each wash (60–150 L at 20–30 L/min), its rinse runs 3–8 L/min while racks pass, and its tank
- * heater cycles on its thermostat.
+ * Steaming cabinets are resistive (pf 1), run flat out and top up their water trays as they start;
+ * the dishwasher's tank is filled once for each wash (60–150 L at 25 L/min), its rinse runs
+ * 3–8 L/min while racks pass, and its tank heater cycles on its thermostat.
  */
 export class Kitchen implements Fixture {
   readonly name: string
@@ -76,6 +76,8 @@ export class Kitchen implements Fixture {
         // Cabinets are started a few minutes apart.
         const from = steamFrom + s * 6
         if (local.minute >= from && local.minute < from + o.steamRunMin) w += o.steamerW
+        // Each cabinet's water tray is topped up as it starts: some 15 L at 10 L/min.
+        if (local.minute >= from && local.minute < from + 1.5) lps += 10 / 60
       }
       const washFrom = meal + 25
       const into = local.minute - washFrom
