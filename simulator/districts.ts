@@ -133,6 +133,76 @@ function notifications(school: string): NotificationsConfig {
   }
 }
 
+/** A canteen with its own water and electricity sub-meters. */
+function canteen(
+  m: Meters,
+  areaM2: number,
+  waterQ3: number,
+  kw: number,
+  electricityId = 'E-CANTEEN',
+): BuildingConfig {
+  return {
+    id: 'canteen',
+    name: '食堂 (Canteen)',
+    use: 'canteen',
+    floorAreaM2: Math.round(areaM2),
+    meters: [
+      m.water('W-CANTEEN', waterQ3, { parent: 'W-MAIN' }),
+      m.electricity(electricityId, kw, { parent: 'E-MAIN' }),
+    ],
+  }
+}
+
+/**
+ * A dormitory whose boarders arrive on Sunday, sleep in on the nights given, and leave in the
+ * morning; its rooms metered one by one under the dormitory's own meters.
+ */
+function dormitory(
+  m: Meters,
+  o: {
+    name: string
+    areaM2: number
+    sunday: string
+    evening: string
+    leave: string
+    nights: readonly ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[]
+    quietHours: string
+    rooms: SpaceConfig[]
+    waterQ3: number
+    kw: number
+    roomIntervalSeconds?: number
+    heatKw: number
+  },
+): BuildingConfig {
+  return {
+    id: 'dorm',
+    name: o.name,
+    use: 'dormitory',
+    floorAreaM2: Math.round(o.areaM2),
+    occupancy: {
+      weeklyHours: {
+        sun: [`${o.sunday}-${o.leave}`],
+        ...Object.fromEntries(o.nights.map((d) => [d, [`${o.evening}-${o.leave}`]])),
+      },
+      quietHours: o.quietHours,
+    },
+    spaces: o.rooms,
+    meters: [
+      m.water('W-DORM', o.waterQ3, { parent: 'W-MAIN' }),
+      m.electricity('E-DORM', o.kw, { parent: 'E-MAIN' }),
+      ...o.rooms.map((s) =>
+        m.electricity(`E-${s.id.toUpperCase()}`, 8, {
+          parent: 'E-DORM',
+          space: s.id,
+          registerDigits: 5,
+          ...(o.roomIntervalSeconds ? { intervalSeconds: o.roomIntervalSeconds } : {}),
+        }),
+      ),
+      m.heat('H-DORM', o.heatKw),
+    ],
+  }
+}
+
 function ruralBoarding(rng: Rng): GeneratedDistrict {
   const id = 'liujiazhen-central'
   const m = new Meters('LJ', rng, 15)
@@ -191,16 +261,7 @@ function ruralBoarding(rng: Rng): GeneratedDistrict {
         m.temperature(`T-${spaces[rooms - 1]!.id.toUpperCase()}`, 'room', spaces[rooms - 1]!.id),
       ],
     },
-    {
-      id: 'canteen',
-      name: '食堂 (Canteen)',
-      use: 'canteen',
-      floorAreaM2: Math.round(rng.uniform(500, 800)),
-      meters: [
-        m.water('W-CANTEEN', 4, { parent: 'W-MAIN' }),
-        m.electricity('E-KITCHEN', 120, { parent: 'E-MAIN' }),
-      ],
-    },
+    canteen(m, rng.uniform(500, 800), 4, 120, 'E-KITCHEN'),
     {
       id: 'boilers',
       name: '锅炉房 (Boiler house)',
@@ -294,47 +355,21 @@ function urbanSenior(rng: Rng): GeneratedDistrict {
         m.temperature('T-HALL', 'room'),
       ],
     },
-    {
-      id: 'canteen',
-      name: '食堂 (Canteen)',
-      use: 'canteen',
-      floorAreaM2: Math.round(rng.uniform(2000, 3000)),
-      meters: [
-        m.water('W-CANTEEN', 10, { parent: 'W-MAIN' }),
-        m.electricity('E-CANTEEN', 250, { parent: 'E-MAIN' }),
-      ],
-    },
-    {
-      id: 'dorm',
+    canteen(m, rng.uniform(2000, 3000), 10, 250),
+    dormitory(m, {
       name: '学生公寓 (Student apartments)',
-      use: 'dormitory',
-      floorAreaM2: Math.round(rooms * rng.uniform(200, 260)),
-      occupancy: {
-        weeklyHours: {
-          sun: ['16:00-06:20'],
-          mon: ['21:45-06:20'],
-          tue: ['21:45-06:20'],
-          wed: ['21:45-06:20'],
-          thu: ['21:45-06:20'],
-          fri: ['21:45-06:20'],
-        },
-        quietHours: '22:30-06:00',
-      },
-      spaces,
-      meters: [
-        m.water('W-DORM', 6.3, { parent: 'W-MAIN' }),
-        m.electricity('E-DORM', 80, { parent: 'E-MAIN' }),
-        ...spaces.map((s) =>
-          m.electricity(`E-${s.id.toUpperCase()}`, 8, {
-            parent: 'E-DORM',
-            space: s.id,
-            registerDigits: 5,
-            intervalSeconds: 10,
-          }),
-        ),
-        m.heat('H-DORM', 200),
-      ],
-    },
+      areaM2: rooms * rng.uniform(200, 260),
+      sunday: '16:00',
+      evening: '21:45',
+      leave: '06:20',
+      nights: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      quietHours: '22:30-06:00',
+      rooms: spaces,
+      waterQ3: 6.3,
+      kw: 80,
+      roomIntervalSeconds: 10,
+      heatKw: 200,
+    }),
   ]
   const concertEnd = rng.pick(['21:00', '21:30'])
   const school: SchoolConfig = {
@@ -437,46 +472,21 @@ function vocational(rng: Rng): GeneratedDistrict {
         m.temperature('T-POOL', 'room'),
       ],
     },
-    {
-      id: 'canteen',
-      name: '食堂 (Canteen)',
-      use: 'canteen',
-      floorAreaM2: Math.round(rng.uniform(1500, 2200)),
-      meters: [
-        m.water('W-CANTEEN', 6.3, { parent: 'W-MAIN' }),
-        m.electricity('E-CANTEEN', 200, { parent: 'E-MAIN' }),
-      ],
-    },
-    {
-      id: 'dorm',
+    canteen(m, rng.uniform(1500, 2200), 6.3, 200),
+    dormitory(m, {
       name: '学生宿舍 (Dormitory)',
-      use: 'dormitory',
-      floorAreaM2: Math.round(rooms * rng.uniform(220, 300)),
-      occupancy: {
-        weeklyHours: {
-          sun: ['18:00-08:00'],
-          mon: ['18:30-08:00'],
-          tue: ['18:30-08:00'],
-          wed: ['18:30-08:00'],
-          thu: ['18:30-08:00'],
-        },
-        quietHours: '23:00-07:00',
-      },
-      spaces,
-      meters: [
-        m.water('W-DORM', 10, { parent: 'W-MAIN' }),
-        m.electricity('E-DORM', 120, { parent: 'E-MAIN' }),
-        ...spaces.map((s) =>
-          m.electricity(`E-${s.id.toUpperCase()}`, 8, {
-            parent: 'E-DORM',
-            space: s.id,
-            registerDigits: 5,
-            intervalSeconds: 10,
-          }),
-        ),
-        m.heat('H-DORM', 300),
-      ],
-    },
+      areaM2: rooms * rng.uniform(220, 300),
+      sunday: '18:00',
+      evening: '18:30',
+      leave: '08:00',
+      nights: ['mon', 'tue', 'wed', 'thu'],
+      quietHours: '23:00-07:00',
+      rooms: spaces,
+      waterQ3: 10,
+      kw: 120,
+      roomIntervalSeconds: 10,
+      heatKw: 300,
+    }),
   ]
   const school: SchoolConfig = {
     id,
@@ -550,29 +560,17 @@ function mildPrimary(rng: Rng): GeneratedDistrict {
         ],
       })
     }
-    buildings.push(
-      {
-        id: 'canteen',
-        name: '食堂 (Canteen)',
-        use: 'canteen',
-        floorAreaM2: Math.round(rng.uniform(600, 1000)),
-        meters: [
-          m.water('W-CANTEEN', 4, { parent: 'W-MAIN' }),
-          m.electricity('E-CANTEEN', 100, { parent: 'E-MAIN' }),
-        ],
-      },
-      {
-        id: 'office',
-        name: '综合楼 (Offices and library)',
-        use: 'office',
-        floorAreaM2: Math.round(rng.uniform(1200, 2000)),
-        meters: [
-          m.electricity('E-OFFICE', 80, { parent: 'E-MAIN' }),
-          m.water('W-OFFICE', 2.5, { parent: 'W-MAIN' }),
-          m.temperature('T-OFFICE', 'room'),
-        ],
-      },
-    )
+    buildings.push(canteen(m, rng.uniform(600, 1000), 4, 100), {
+      id: 'office',
+      name: '综合楼 (Offices and library)',
+      use: 'office',
+      floorAreaM2: Math.round(rng.uniform(1200, 2000)),
+      meters: [
+        m.electricity('E-OFFICE', 80, { parent: 'E-MAIN' }),
+        m.water('W-OFFICE', 2.5, { parent: 'W-MAIN' }),
+        m.temperature('T-OFFICE', 'room'),
+      ],
+    })
     schools.push({
       id,
       name,

@@ -38,6 +38,19 @@ const fault = <T extends string, P extends Record<string, Type.TSchema>>(
     { additionalProperties: false, description },
   )
 
+/** An appliance on its thermostat: on for a share of each cycle. */
+const thermostat = {
+  dutyCycle: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 1,
+      description: 'share of each thermostat cycle it is on (1: steadily on)',
+    }),
+  ),
+  cycleMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 20 })),
+}
+
 export const FAULT_TYPES = {
   drip_leak: fault(
     'drip_leak',
@@ -72,15 +85,7 @@ export const FAULT_TYPES = {
     'after_hours_load',
     {
       watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 8000 })),
-      dutyCycle: Type.Optional(
-        Type.Number({
-          exclusiveMinimum: 0,
-          maximum: 1,
-          default: 1,
-          description: 'share of each thermostat cycle it is on (1: steadily on)',
-        }),
-      ),
-      cycleMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 20 })),
+      ...thermostat,
     },
     'lights or air conditioning left on: extra load on an electricity meter (AC cycles on its thermostat)',
   ),
@@ -93,15 +98,7 @@ export const FAULT_TYPES = {
     'heater',
     {
       watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1500 })),
-      dutyCycle: Type.Optional(
-        Type.Number({
-          exclusiveMinimum: 0,
-          maximum: 1,
-          default: 1,
-          description: 'share of each thermostat cycle it is on (1: steadily on)',
-        }),
-      ),
-      cycleMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 20 })),
+      ...thermostat,
     },
     'an electric heater in a dorm room (default 1.5 kW, for hours; on its thermostat with dutyCycle < 1)',
   ),

@@ -112,3 +112,30 @@ export class Daily<T> {
     return this.value
   }
 }
+
+/** Draws of water under way (a flush refilling, a bucket filling): each a flow until it ends. */
+export class Draws {
+  private readonly list: { until: number; lps: number }[] = []
+
+  add(until: number, lps: number): void {
+    this.list.push({ until, lps })
+  }
+
+  get size(): number {
+    return this.list.length
+  }
+
+  /** Mean flow over the step from `t`, L/s; draws that have ended are dropped. */
+  flow(t: number, dtMs: number): number {
+    let lps = 0
+    let kept = 0
+    for (const d of this.list) {
+      if (d.until > t) {
+        lps += d.lps * Math.min(1, (d.until - t) / dtMs)
+        this.list[kept++] = d
+      }
+    }
+    this.list.length = kept
+    return lps
+  }
+}

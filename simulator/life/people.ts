@@ -5,7 +5,7 @@
 import type { SchoolCalendar } from '../../core/calendar.js'
 import type { Building } from '../../core/registry.js'
 import { Rng } from '../random.js'
-import { Daily, type Fixture, type LifeContext, tanPhi } from './fixture.js'
+import { Daily, Draws, type Fixture, type LifeContext, tanPhi } from './fixture.js'
 
 const MIN = 60_000
 
@@ -105,7 +105,7 @@ export class PlannedEvent implements Fixture {
   watts = 0
   vars = 0
   lps = 0
-  private readonly draws: { until: number; lps: number }[] = []
+  private readonly draws = new Draws()
   private readonly windDownMin: Daily<number>
 
   constructor(
@@ -126,18 +126,9 @@ export class PlannedEvent implements Fixture {
     if (on) {
       for (let n = this.rng.poisson((this.o.flushesPerMin * dtMs) / MIN); n > 0; n--) {
         const seconds = this.rng.uniform(50, 80)
-        this.draws.push({ until: t + seconds * 1000, lps: this.rng.uniform(5.5, 6.5) / seconds })
+        this.draws.add(t + seconds * 1000, this.rng.uniform(5.5, 6.5) / seconds)
       }
     }
-    let lps = 0
-    let kept = 0
-    for (const d of this.draws) {
-      if (d.until > t) {
-        lps += d.lps * Math.min(1, (d.until - t) / dtMs)
-        this.draws[kept++] = d
-      }
-    }
-    this.draws.length = kept
-    this.lps = lps
+    this.lps = this.draws.flow(t, dtMs)
   }
 }

@@ -5,7 +5,7 @@
 import type { DayType } from '../../core/calendar.js'
 import type { Building } from '../../core/registry.js'
 import { Rng } from '../random.js'
-import { Daily, type Fixture, inWindow, type LifeContext, tanPhi } from './fixture.js'
+import { Daily, Draws, type Fixture, inWindow, type LifeContext, tanPhi } from './fixture.js'
 
 const MIN = 60_000
 
@@ -115,7 +115,7 @@ export class CleaningRounds implements Fixture {
   watts = 0
   vars = 0
   lps = 0
-  private readonly draws: { until: number; lps: number }[] = []
+  private readonly draws = new Draws()
   private nextFlush = 0
   private flushed = 0
   private filled = 0
@@ -155,27 +155,18 @@ export class CleaningRounds implements Fixture {
     if (working && t >= this.nextFlush) {
       const litres = this.rng.uniform(5.6, 6.4)
       const seconds = this.rng.uniform(55, 85)
-      this.draws.push({ until: t + seconds * 1000, lps: litres / seconds })
+      this.draws.add(t + seconds * 1000, litres / seconds)
       this.flushed++
       this.nextFlush = t + this.rng.uniform(2, 4) * MIN
       // Between toilets, now and then, a mop bucket at the sink.
       if (this.filled < o.buckets && this.rng.chance(o.buckets / o.cisterns)) {
         const bucket = this.rng.uniform(10, 15)
-        this.draws.push({ until: t + (bucket / 11) * MIN, lps: 11 / 60 })
+        this.draws.add(t + (bucket / 11) * MIN, 11 / 60)
         this.filled++
       }
     }
-    let lps = 0
-    let kept = 0
-    for (const d of this.draws) {
-      if (d.until > t) {
-        lps += d.lps * Math.min(1, (d.until - t) / dtMs)
-        this.draws[kept++] = d
-      }
-    }
-    this.draws.length = kept
-    this.lps = lps
-    this.watts = working || kept > 0 ? o.lightsW : 0
+    this.lps = this.draws.flow(t, dtMs)
+    this.watts = working || this.draws.size > 0 ? o.lightsW : 0
     this.vars = this.watts * tanPhi(0.95)
   }
 }
