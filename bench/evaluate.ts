@@ -1,232 +1,269 @@
 /**
- * `npm run evaluate`: detection quality against the simulator's ground truth. The demo district
- * is simulated for a warm-up week and four weeks with every fault type injected (scenario
- * all-faults), and again for the same weeks with no faults at all; readings go through the real
- * decoder, registers, rules engine and alert manager in event time (the wall-clock rule,
- * meter.offline, runs on the simulated clock). Printed: per rule, faults injected and found,
- * recall, median time to detect, and false alerts per 1,000 meter-days on the fault-free weeks.
- *
- * Options: --start (a Monday, ISO with offset; default 2026-11-23T00:00:00+08:00), --weeks (4),
- * --seed, --json FILE.
+ * `npm run evaluate`: detection quality against the simulator's ground truth, on the demo
+ * district and on generated districts of each kind (schools the rules were not tuned to). Each
+ * district runs a warm-up week and its scored weeks twice — with a fault of every class, and
+ * with none — through the real pipeline (bench/evaluation/run.ts), and is scored per rule:
+ * faults injected and found, recall, time to detect, false alerts per 1,000 meter-days, and
+ * notifications per fault (bench/evaluation/score.ts; definitions in docs/rules.md).
+ * Run with --help for the options.
  */
 import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import pino from 'pino'
-import type { Alert } from '../core/alert.js'
-import { Bus } from '../core/bus.js'
-import { loadConfigFile } from '../core/config/load.js'
-import { createMetrics } from '../core/metrics.js'
-import type { Registry } from '../core/registry.js'
-import { DEFAULT_LIMITS } from '../ingest/decode.js'
-import { Ingest } from '../ingest/pipeline.js'
-import { AlertManager, Router, RuleEngine } from '../rules/index.js'
-import { calendarsOf, createSimulation, encode, type GroundTruth, scenarioFile } from '../simulator/index.js'
-import { openStore } from '../store/index.js'
+import { Worker } from 'node:worker_threads'
+import { KIND_DESCRIPTIONS } from '../simulator/index.js'
+import { buildDistrict, DEMO_START, DISTRICTS, type DistrictName } from './evaluation/districts.js'
+import type { RunOptions, RunResult } from './evaluation/run.js'
+import { type DistrictScore, overall, type RuleRow, scoreDistrict, total } from './evaluation/score.js'
 
-const DAY = 86_400_000
-const STEP = 5 * 60_000
+const HELP = `schoolmeter evaluate — how well the rules find faults, on schools they were not tuned to
 
-export interface RunResult {
-  alerts: Alert[]
-  truth: GroundTruth[]
-  meterDays: number
-  readings: number
-  seconds: number
+usage: npm run evaluate -- [options]
+
+Each district is simulated for a warm-up week and its scored weeks, once with a fault of every
+class and once without any, through the real decoder, registers, rules and alerts; each rule is
+scored against the ground truth. Definitions: docs/rules.md, "Detection quality".
+
+  --districts a,b   which districts (default: all)
+${DISTRICTS.map((d) => `                      ${d.padEnd(15)} ${d === 'demo' ? `the bundled demo district with the all-faults scenario` : KIND_DESCRIPTIONS[d]}`).join('\n')}
+  --weeks N         scored weeks after the warm-up week (default 4); only faults inside them count
+  --seed S          seed of the generated districts, their fault plans and the readings (default evaluate)
+  --start TIME      the first scored Monday for every district, ISO-8601 with offset
+                    (default: each district's own; the demo's is ${DEMO_START})
+  --jobs N          runs at once, in worker threads (default: 2, at most the CPUs)
+  --json FILE       write every table, fault and false alert as JSON
+  -h, --help        this text
+
+examples
+  npm run evaluate
+  npm run evaluate -- --districts demo,rural-boarding --weeks 1 --json baseline.json
+`
+
+function fail(message: string): never {
+  console.error(`evaluate: ${message}\nrun with --help for the options`)
+  process.exit(2)
 }
 
-/** Simulates `days` from `start` into a fresh in-memory pipeline and returns every alert raised. */
-export function run(
-  registry: Registry,
-  start: number,
-  days: number,
-  seed: string,
-  faults: boolean,
-  anchor: number,
-): RunResult {
-  const log = pino({ level: 'silent' })
-  const store = openStore(':memory:')
-  const bus = new Bus()
-  const metrics = createMetrics({ defaultMetrics: false })
-  let clock = start
-  const ingest = new Ingest({
-    registry,
-    store,
-    bus,
-    metrics,
-    log,
-    limits: DEFAULT_LIMITS,
-    watermarkMs: 600_000,
-  })
-  const alerts = new AlertManager({
-    registry,
-    store,
-    router: new Router({ registry, email: false }),
-    bus,
-    log,
-    now: () => clock,
-  })
-  const engine = new RuleEngine({
-    registry,
-    store,
-    bus,
-    alerts,
-    log,
-    lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
-    now: () => clock,
-  })
-  ingest.start()
-  engine.start()
-  const sim = createSimulation({
-    registry,
-    start,
-    seed,
-    anchor,
-    ...(faults ? { scenario: scenarioFile('all-faults') } : {}),
-  })
-  const cal = calendarsOf(registry)
-  const began = performance.now()
-  let readings = 0
-  for (let t = start + STEP; t <= start + days * DAY; t += STEP) {
-    clock = t
-    for (const m of encode(sim.advance(t), cal, { gateway: true, batchSize: 200 })) {
-      readings += m.readings
-      ingest.handle(m.topic, Buffer.from(m.payload), t)
+function options() {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      options: {
+        districts: { type: 'string' },
+        weeks: { type: 'string', default: '4' },
+        seed: { type: 'string', default: 'evaluate' },
+        start: { type: 'string' },
+        jobs: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values
+  } catch (err) {
+    fail(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}.`)
+  }
+  if (values.help) {
+    process.stdout.write(HELP)
+    process.exit(0)
+  }
+  const weeks = Number(values.weeks)
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52)
+    fail('--weeks takes a whole number of weeks, 1 to 52')
+  const jobs = Number(values.jobs)
+  if (!Number.isInteger(jobs) || jobs < 1) fail('--jobs takes a positive whole number')
+  const districts = (values.districts as string | undefined)?.split(',').map((d) => d.trim()) ?? [
+    ...DISTRICTS,
+  ]
+  for (const d of districts)
+    if (!(DISTRICTS as readonly string[]).includes(d))
+      fail(`no district "${d}": choose from ${DISTRICTS.join(', ')}`)
+  const start = values.start as string | undefined
+  if (start !== undefined && Number.isNaN(Date.parse(start)))
+    fail(`--start "${start}" is not a time: give a Monday as ISO-8601 with an offset, e.g. ${DEMO_START}`)
+  return {
+    districts: districts as DistrictName[],
+    weeks,
+    seed: values.seed as string,
+    jobs,
+    ...(start !== undefined ? { start } : {}),
+    ...(values.json ? { json: values.json as string } : {}),
+  }
+}
+
+/** Runs the jobs in worker threads, `jobs` at a time, and returns the results in order. */
+async function runAll(list: RunOptions[], jobs: number, onDone: (r: RunResult, done: number) => void) {
+  const file = new URL(`./evaluation/worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href
+  // Under tsx the worker registers the TypeScript loader itself; compiled, it is plain JavaScript.
+  const boot = file.endsWith('.ts')
+    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}) })`
+    : `import(${JSON.stringify(file)})`
+  const results: RunResult[] = new Array(list.length)
+  let next = 0
+  let done = 0
+  const worker = async (): Promise<void> => {
+    while (next < list.length) {
+      const i = next++
+      results[i] = await new Promise<RunResult>((resolve, reject) => {
+        const w = new Worker(boot, { eval: true, workerData: list[i] })
+        w.once('message', (r: RunResult) => {
+          resolve(r)
+          void w.terminate()
+        })
+        w.once('error', reject)
+      })
+      onDone(results[i]!, ++done)
     }
-    engine.checkOffline()
   }
-  engine.stop()
-  ingest.stop()
-  const result: RunResult = {
-    alerts: store.alerts.list({ limit: 1_000_000 }),
-    truth: sim.groundTruth(),
-    meterDays: registry.meters.size * days,
-    readings,
-    seconds: (performance.now() - began) / 1000,
-  }
-  store.close()
-  return result
+  await Promise.all(Array.from({ length: Math.min(jobs, list.length) }, worker))
+  return results
 }
 
-/** Meters an alert may legitimately appear on for a fault: the faulty meter and those upstream of it. */
-function upstream(registry: Registry, meterId: string): Set<string> {
-  const out = new Set<string>()
-  for (let m = registry.meters.get(meterId); m; m = m.parent) out.add(m.id)
-  return out
+const COLUMNS: [keyof RuleRow, string, number][] = [
+  ['rule', 'rule', 34],
+  ['injected', 'injected', 8],
+  ['found', 'found', 6],
+  ['recall', 'recall', 7],
+  ['medianMinutesToDetect', 'TTD median min', 14],
+  ['maxMinutesToDetect', 'TTD max min', 11],
+  ['falseAlerts', 'false', 6],
+  ['falsePer1000MeterDays', 'false/1000 md', 13],
+  ['notificationsPerFault', 'notif/fault', 11],
+  ['falseNotifications', 'false notif', 11],
+  ['unexplainedInFaultyRun', 'unexplained', 11],
+]
+
+function cell(v: unknown, key: keyof RuleRow): string {
+  if (v === null || v === undefined) return '–'
+  if (key === 'recall') return `${Math.round((v as number) * 1000) / 10} %`
+  return String(v)
 }
 
-export interface RuleScore {
-  rule: string
-  injected: number
-  found: number
-  recall: number | null
-  medianMinutesToDetect: number | null
-  falseAlerts: number
-  falsePer1000MeterDays: number
-  unexplainedInFaultyRun: number
-}
-
-export function score(
-  registry: Registry,
-  faulty: RunResult,
-  clean: RunResult,
-): { rows: RuleScore[]; misses: GroundTruth[] } {
-  const rules = new Set<string>([
-    ...faulty.truth.map((t) => t.expectedRule).filter((r): r is string => !!r),
-    ...faulty.alerts.map((a) => a.rule),
-    ...clean.alerts.map((a) => a.rule),
-  ])
-  const explained = new Set<number>()
-  const misses: GroundTruth[] = []
-  const ttd = new Map<string, number[]>()
-  const found = new Map<string, number>()
-  const injected = new Map<string, number>()
-  for (const t of faulty.truth) {
-    if (!t.expectedRule || !t.meter) continue
-    injected.set(t.expectedRule, (injected.get(t.expectedRule) ?? 0) + 1)
-    const start = Date.parse(t.start)
-    const end = t.end ? Date.parse(t.end) : start
-    const near = upstream(registry, t.meter)
-    // Alerts on the faulty meter, or upstream of it, that opened while the fault lasted (or a day after it began, for instant faults).
-    const matches = faulty.alerts.filter(
-      (a) => near.has(a.meter) && a.openedAt >= start - 60_000 && a.openedAt <= Math.max(end, start + DAY),
-    )
-    for (const a of matches) explained.add(a.id)
-    const hit = matches
-      .filter((a) => a.rule === t.expectedRule && a.meter === t.meter)
-      .sort((a, b) => a.openedAt - b.openedAt)[0]
-    if (hit) {
-      found.set(t.expectedRule, (found.get(t.expectedRule) ?? 0) + 1)
-      ttd.set(t.expectedRule, [...(ttd.get(t.expectedRule) ?? []), (hit.openedAt - start) / 60_000])
-    } else misses.push(t)
-  }
-  const rows: RuleScore[] = [...rules].sort().map((rule) => {
-    const n = injected.get(rule) ?? 0
-    const f = found.get(rule) ?? 0
-    const times = (ttd.get(rule) ?? []).sort((a, b) => a - b)
-    const falseAlerts = clean.alerts.filter((a) => a.rule === rule).length
-    return {
-      rule,
-      injected: n,
-      found: f,
-      recall: n ? f / n : null,
-      medianMinutesToDetect: times.length
-        ? Math.round(times[Math.floor((times.length - 1) / 2)]! * 10) / 10
-        : null,
-      falseAlerts,
-      falsePer1000MeterDays: Math.round((falseAlerts / clean.meterDays) * 1000 * 100) / 100,
-      unexplainedInFaultyRun: faulty.alerts.filter((a) => a.rule === rule && !explained.has(a.id)).length,
-    }
-  })
-  return { rows, misses }
+function table(rows: RuleRow[], all: ReturnType<typeof overall>): string {
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(COLUMNS[i]![2]) : c.padStart(COLUMNS[i]![2]))).join('  ')
+  const out = [line(COLUMNS.map(([, h]) => h))]
+  for (const r of rows) out.push(line(COLUMNS.map(([k]) => cell(r[k], k))))
+  out.push(
+    line([
+      'all rules',
+      String(all.injected),
+      String(all.found),
+      all.recall === null ? '–' : `${Math.round(all.recall * 1000) / 10} %`,
+      '',
+      '',
+      String(all.falseAlerts),
+      String(all.falsePer1000MeterDays),
+      all.notificationsPerFault === null ? '–' : String(all.notificationsPerFault),
+      String(all.falseNotifications),
+      '',
+    ]),
+  )
+  return out.join('\n')
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      start: { type: 'string', default: '2026-11-23T00:00:00+08:00' },
-      weeks: { type: 'string', default: '4' },
-      seed: { type: 'string', default: 'evaluate' },
-      json: { type: 'string' },
-    },
+  const o = options()
+  const began = performance.now()
+  const list: RunOptions[] = o.districts.flatMap((name) =>
+    [true, false].map((faults) => ({
+      name,
+      seed: o.seed,
+      weeks: o.weeks,
+      faults,
+      ...(o.start ? { start: o.start } : {}),
+    })),
+  )
+  console.log(
+    `evaluating ${o.districts.join(', ')}: a warm-up week, then ${o.weeks} scored week${o.weeks > 1 ? 's' : ''}, ` +
+      `with faults and without; ${list.length} runs, ${o.jobs} at a time`,
+  )
+  const results = await runAll(list, o.jobs, (r, done) => {
+    const elapsed = (performance.now() - began) / 1000
+    const left = (elapsed / done) * (list.length - done)
+    console.log(
+      `  [${done}/${list.length}] ${r.district} ${r.faults ? 'with faults' : 'fault-free '}: ${r.meters} meters, ` +
+        `${r.readings.toLocaleString('en')} readings, ${r.alerts.length} alerts, ${r.seconds.toFixed(1)} s ` +
+        `(${elapsed.toFixed(0)} s so far, about ${left.toFixed(0)} s left)`,
+    )
   })
-  const { registry } = loadConfigFile()
-  const anchor = Date.parse(values.start)
-  const warmup = 7 * DAY
-  const days = 7 + 7 * Number(values.weeks)
-  console.log(
-    `evaluating on the demo district (${registry.meters.size} meters): warm-up week, then ${values.weeks} weeks from ${values.start}`,
+  const scores: DistrictScore[] = o.districts.map((name) => {
+    const faulty = results.find((r) => r.district === name && r.faults)!
+    const clean = results.find((r) => r.district === name && !r.faults)!
+    const { registry } = buildDistrict({
+      name,
+      seed: o.seed,
+      weeks: o.weeks,
+      ...(o.start ? { start: o.start } : {}),
+    })
+    return scoreDistrict(registry, faulty, clean)
+  })
+  for (const s of scores) {
+    console.log(
+      `\n${s.district}: ${s.meters} meters, ${s.scoredDays} scored days (${s.meterDays} meter-days)`,
+    )
+    console.log(table(s.rows, overall(s.rows, s.outcomes, s.meterDays)))
+    for (const m of s.outcomes.filter((x) => !x.found))
+      console.log(
+        `  missed: ${m.fault.name ?? m.fault.fault} on ${m.fault.meter} from ${m.fault.start} (${m.fault.expectedRule})`,
+      )
+  }
+  const rows = total(scores)
+  const meterDays = scores.reduce((a, s) => a + s.meterDays, 0)
+  const totals = overall(
+    rows,
+    scores.flatMap((s) => s.outcomes),
+    meterDays,
   )
-  const faulty = run(registry, anchor - warmup, days, values.seed, true, anchor)
-  console.log(
-    `  with faults: ${faulty.readings} readings, ${faulty.alerts.length} alerts, ${faulty.seconds.toFixed(1)} s`,
-  )
-  const clean = run(registry, anchor - warmup, days, `${values.seed}-clean`, false, anchor)
-  // False alerts are counted over the scored weeks only: the warm-up week has no baselines yet.
-  clean.alerts = clean.alerts.filter((a) => a.openedAt >= anchor)
-  clean.meterDays = registry.meters.size * 7 * Number(values.weeks)
-  console.log(
-    `  fault-free:  ${clean.readings} readings, ${clean.alerts.length} alerts in the scored weeks, ${clean.seconds.toFixed(1)} s`,
-  )
-  const { rows, misses } = score(registry, faulty, clean)
-  console.table(rows)
-  const all = rows.reduce(
-    (a, r) => ({
-      injected: a.injected + r.injected,
-      found: a.found + r.found,
-      falseAlerts: a.falseAlerts + r.falseAlerts,
-    }),
-    { injected: 0, found: 0, falseAlerts: 0 },
-  )
-  console.log(
-    `overall: ${all.found}/${all.injected} faults found (recall ${((all.found / all.injected) * 100).toFixed(1)} %), ` +
-      `${all.falseAlerts} false alerts on ${clean.meterDays} fault-free meter-days (${((all.falseAlerts / clean.meterDays) * 1000).toFixed(2)} per 1,000)`,
-  )
-  for (const m of misses)
-    console.log(`  missed: ${m.fault} "${m.name}" on ${m.meter} from ${m.start} (expected ${m.expectedRule})`)
-  for (const a of clean.alerts.slice(0, 20))
-    console.log(`  false: ${a.rule} on ${a.meter} at ${new Date(a.openedAt).toISOString()}: ${a.message}`)
-  if (values.json)
-    writeFileSync(values.json, JSON.stringify({ rows, misses, falseAlerts: clean.alerts }, null, 2))
+  console.log(`\nall districts: ${meterDays} meter-days`)
+  console.log(table(rows, totals))
+  const seconds = (performance.now() - began) / 1000
+  console.log(`\n${list.length} runs in ${seconds.toFixed(0)} s (${o.jobs} at a time)`)
+  if (o.json) {
+    const falseOf = (s: DistrictScore) =>
+      s.falseAlerts.map((a) => ({
+        rule: a.rule,
+        meter: a.meter,
+        openedAt: new Date(a.openedAt).toISOString(),
+        message: a.message,
+      }))
+    writeFileSync(
+      o.json,
+      JSON.stringify(
+        {
+          options: o,
+          seconds: Math.round(seconds),
+          total: { rows, ...totals },
+          districts: scores.map((s) => ({
+            district: s.district,
+            meters: s.meters,
+            scoredDays: s.scoredDays,
+            meterDays: s.meterDays,
+            rows: s.rows,
+            overall: overall(s.rows, s.outcomes, s.meterDays),
+            faults: s.outcomes.map((x) => ({
+              ...x.fault,
+              found: x.found,
+              minutesToDetect: x.minutesToDetect,
+              notifications: x.notifications,
+            })),
+            falseAlerts: falseOf(s),
+            unexplained: s.unexplained.map((a) => ({
+              rule: a.rule,
+              meter: a.meter,
+              openedAt: new Date(a.openedAt).toISOString(),
+              message: a.message,
+            })),
+          })),
+        },
+        null,
+        2,
+      ),
+    )
+    console.log(`wrote ${o.json}`)
+  }
 }
 
-if (process.argv[1]?.endsWith('evaluate.ts')) await main()
+await main()

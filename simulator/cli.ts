@@ -12,11 +12,18 @@ import type { Registry } from '../core/registry.js'
 import {
   backfill,
   createSimulation,
+  DISTRICT_KINDS,
+  type DistrictKind,
   generate,
   generateDistrict,
+  generateKind,
+  KIND_DESCRIPTIONS,
   Publisher,
+  planFaults,
   realtime,
+  type Scenario,
   SentStats,
+  type Site,
   scenarioFile,
   writeGroundTruth,
 } from './index.js'
@@ -30,11 +37,17 @@ what to simulate
   --config FILE          registry (YAML/JSON); default: the bundled demo district
   --schools N            generate a district of N schools instead (see --rooms, --write-config)
   --rooms N              metered rooms per dormitory in a generated district (default 40)
+  --kind KIND            generate a district of a kind instead, from --seed:
+${DISTRICT_KINDS.map((k) => `                           ${k.padEnd(15)} ${KIND_DESCRIPTIONS[k]}`).join('\n')}
   --write-config FILE    write the generated district's registry here (give it to the service as CONFIG)
   --only a,b             simulate only these school ids
   --scenario NAME|FILE   faults to inject: demo, all-faults, or a scenario file (default: none)
+  --plan-faults          inject a generated plan instead: faults of every class over the simulated
+                         window, placed as they happen in schools (see --write-scenario)
+  --write-scenario FILE  write the planned faults as a scenario file
   --truth FILE           write the injected faults as JSON lines (ground truth)
-  --seed S               random seed; the same seed gives the same readings (default schoolmeter)
+  --seed S               random seed; the same seed gives the same district and readings
+                         (default schoolmeter)
 
 when
   --mode MODE            realtime (default), backfill, or once
@@ -57,6 +70,8 @@ examples
   npm run simulate                                   # the demo district, live, into the local broker
   npm run simulate -- --mode backfill --start -30d --scenario all-faults --truth truth.jsonl
   npm run simulate -- --schools 1000 --write-config big.yaml --mode once --end +1h --out /dev/null
+  npm run simulate -- --kind rural-boarding --seed 7 --write-config rural.yaml --mode once \\
+      --start 2026-12-07T00:00:00+08:00 --end 2026-12-14T00:00:00+08:00 --plan-faults --truth t.jsonl --out m.jsonl
 `
 
 // "--start -7d" reads naturally; parseArgs would take -7d for an option, so join such pairs first.
@@ -82,7 +97,10 @@ const OPTIONS = {
   config: { type: 'string' },
   schools: { type: 'string' },
   rooms: { type: 'string' },
+  kind: { type: 'string' },
   'write-config': { type: 'string' },
+  'plan-faults': { type: 'boolean' },
+  'write-scenario': { type: 'string' },
   only: { type: 'string' },
   scenario: { type: 'string' },
   truth: { type: 'string' },
@@ -125,7 +143,17 @@ async function main(): Promise<void> {
     fail(`--mode must be realtime, backfill or once, not "${mode}"`)
   const now = Date.now()
   let registry: Registry
-  if (a.schools) {
+  let sites: Record<string, Site> | undefined
+  if (a.schools && a.kind) fail('give --schools or --kind, not both')
+  if (a.kind) {
+    if (!(DISTRICT_KINDS as readonly string[]).includes(a.kind))
+      fail(`--kind must be one of ${DISTRICT_KINDS.join(', ')}, not "${a.kind}"`)
+    const generated = generateKind(a.kind as DistrictKind, a.seed!)
+    const text = stringify(generated.config)
+    if (a['write-config']) writeFileSync(a['write-config'], text)
+    registry = parseConfig(text, `generated ${a.kind} district`).registry
+    sites = generated.sites
+  } else if (a.schools) {
     const n = Number(a.schools)
     if (!Number.isInteger(n) || n < 1) fail('--schools takes a positive whole number')
     const config = generateDistrict({ schools: n, ...(a.rooms ? { roomsPerDorm: Number(a.rooms) } : {}) })
@@ -139,12 +167,23 @@ async function main(): Promise<void> {
   const end = a.end ? time(a.end, now) : mode === 'realtime' ? undefined : now
   const speed = Number(a.speed)
   if (!(speed >= 1 && speed <= 3600)) fail('--speed must be between 1 and 3600')
-  const scenario = a.scenario ? scenarioFile(a.scenario) : undefined
+  if (a.scenario && a['plan-faults']) fail('give --scenario or --plan-faults, not both')
+  let scenario: Scenario | undefined = a.scenario ? scenarioFile(a.scenario) : undefined
+  if (a['plan-faults']) {
+    if (end === undefined) fail('--plan-faults needs an --end: faults are planned over the simulated window')
+    scenario = planFaults(registry, {
+      seed: a.seed!,
+      start,
+      days: Math.max(1, Math.floor((end - start) / 86_400_000)),
+    })
+    if (a['write-scenario']) writeFileSync(a['write-scenario'], stringify(scenario))
+  } else if (a['write-scenario']) fail('--write-scenario writes the plan of --plan-faults')
   const sim = createSimulation({
     registry,
     start,
     seed: a.seed!,
     ...(scenario ? { scenario } : {}),
+    ...(sites ? { sites } : {}),
     ...(a.only ? { schools: a.only.split(',') } : {}),
   })
   if (a.truth) writeGroundTruth(a.truth, sim.groundTruth())

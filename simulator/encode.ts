@@ -25,13 +25,27 @@ export interface EncodeOptions {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
+/** The minute part of the last timestamp formatted ("YYYY-MM-DDTHH:MM:"), and its offset: readings share minutes. */
+let lastMinute = Number.NaN
+let lastOffset = Number.NaN
+let lastHead = ''
+let lastTail = ''
+
 /** ISO-8601 with an offset, seconds precision unless there are milliseconds. */
 export function isoWithOffset(ms: number, offsetMinutes: number): string {
-  const d = new Date(ms + offsetMinutes * 60_000)
-  const sign = offsetMinutes < 0 ? '-' : '+'
-  const off = Math.abs(offsetMinutes)
-  const frac = d.getUTCMilliseconds() ? `.${pad(d.getUTCMilliseconds(), 3)}` : ''
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${frac}${sign}${pad(Math.floor(off / 60))}:${pad(off % 60)}`
+  const local = ms + offsetMinutes * 60_000
+  const minute = Math.floor(local / 60_000)
+  if (minute !== lastMinute || offsetMinutes !== lastOffset) {
+    const d = new Date(minute * 60_000)
+    const off = Math.abs(offsetMinutes)
+    lastHead = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:`
+    lastTail = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(off / 60))}:${pad(off % 60)}`
+    lastMinute = minute
+    lastOffset = offsetMinutes
+  }
+  const inMinute = local - minute * 60_000
+  const millis = inMinute % 1000
+  return `${lastHead}${pad(Math.floor(inMinute / 1000))}${millis ? `.${pad(millis, 3)}` : ''}${lastTail}`
 }
 
 /** Sent readings per meter, for checking what arrived: duplicates counted apart. */

@@ -7,8 +7,10 @@
 import { SchoolCalendar } from '../core/calendar.js'
 import type { ReadingValues } from '../core/kinds.js'
 import { REJECT_REASONS, type RejectReason } from '../core/reading.js'
-import type { Building, Meter, Registry, School } from '../core/registry.js'
+import { type Building, heatingCircuit, type Meter, type Registry, type School } from '../core/registry.js'
 import { isoWithOffset } from './encode.js'
+import { type FaultRun, faultRng, HairDryerRun, RefillRun, ThermostatRun } from './fault-runs.js'
+import { type Fixture, type LifeContext, planSchoolLife, type SchoolLife } from './life/index.js'
 import {
   type Effects,
   ElectricityModel,
@@ -21,8 +23,10 @@ import {
   WaterModel,
 } from './models.js'
 import { Rng } from './random.js'
-import { EXPECTED_RULE, type ResolvedFault } from './scenario.js'
-import { type Climate, DEFAULT_CLIMATE, Weather } from './weather.js'
+import { EXPECTED_RULE, expectedRules, type ResolvedFault } from './scenario.js'
+import { DEFAULT_SITE, type Site } from './site.js'
+import { type SunDay, sunDay } from './sun.js'
+import { type Climate, Weather } from './weather.js'
 
 export interface SimulationOptions {
   registry: Registry
@@ -32,7 +36,10 @@ export interface SimulationOptions {
   faults?: ResolvedFault[]
   /** Physical time step, ms (default 10 s). */
   stepMs?: number
+  /** Every school's climate (default: each school's site's). */
   climate?: Climate
+  /** Where each school stands, by school id (default: DEFAULT_SITE). */
+  sites?: Record<string, Partial<Site>>
   /** Simulate only these schools (default: all). */
   schools?: string[]
 }
@@ -49,7 +56,10 @@ export interface GroundTruth {
   meter?: string
   start: string
   end: string | null
+  /** The rule that should find the fault (null: ingest handles it, no alert). */
   expectedRule: string | null
+  /** Every rule whose alert on the meter or upstream of it is a true detection of the fault, the expected one first. */
+  expectedRules: string[]
   expectedRejections?: Partial<Record<RejectReason, number>>
   params: Record<string, unknown>
 }
@@ -61,6 +71,8 @@ interface MeterSlot {
   nextDue: number
   faults: ResolvedFault[]
   effects: Effects
+  /** State of the faults that keep some (thermostats, refills), by fault index. */
+  runs: Map<number, FaultRun>
   /** Out-of-order fault: a reading held back to be sent after the next one. */
   held?: SimOutput
 }
@@ -69,8 +81,13 @@ interface SchoolSlot {
   school: School
   calendar: SchoolCalendar
   weather: Weather
-  /** Local minute of day at `stepT`, computed once per step. */
-  stepT: number
+  site: Site
+  life: SchoolLife
+  fixtures: Fixture[]
+  /** Sunrise and sunset of the local day `sunDay`. */
+  sun: SunDay
+  sunOfDay: number
+  /** Local minute of day at the current step, computed once per step. */
   minute: number
 }
 
@@ -89,6 +106,9 @@ const PER_FAULT_PARAMS = [
   'newRegister',
   'count',
   'reasons',
+  'irregularity',
+  'dutyCycle',
+  'cycleMinutes',
 ] as const
 
 function depth(m: Meter): number {
@@ -122,11 +142,27 @@ export class Simulation {
     const heatStates = new Map<string, () => HeatState>()
     for (const school of schools) {
       const calendar = new SchoolCalendar(school)
+      const site: Site = {
+        ...DEFAULT_SITE,
+        ...(o.climate ? { climate: o.climate } : {}),
+        ...o.sites?.[school.id],
+      }
+      const weather = new Weather(`${this.seed}|${school.id}`, calendar, site.climate)
+      const life = planSchoolLife(school, {
+        seed: this.seed,
+        calendar,
+        weather,
+        ...(site.irrigated !== undefined ? { irrigated: site.irrigated } : {}),
+      })
       const slot: SchoolSlot = {
         school,
         calendar,
-        weather: new Weather(`${this.seed}|${school.id}`, calendar, o.climate ?? DEFAULT_CLIMATE),
-        stepT: Number.NaN,
+        weather,
+        site,
+        life,
+        fixtures: life.placements.map((p) => p.fixture),
+        sun: { sunrise: 0, sunset: 0 },
+        sunOfDay: Number.NaN,
         minute: 0,
       }
       this.bySchool.set(school.id, slot)
@@ -149,7 +185,7 @@ export class Simulation {
               this.start,
             )
           } else if (meter.kind === 'heat') {
-            const h = new HeatModel(meter, rng, sizes.heatArea(meter), this.start)
+            const h = new HeatModel(meter, rng, sizes.heatArea(meter), this.start, life.heating)
             heatStates.set(meter.id, () => h.state)
             model = h
           } else model = new TemperatureModel(meter, rng, undefined)
@@ -160,8 +196,17 @@ export class Simulation {
         if (meter.kind === 'temperature' && meter.config.placement !== 'outdoor') {
           const circuit = sizes.circuitFor(meter.building)
           const state = circuit ? heatStates.get(circuit.id) : undefined
-          models.set(meter.id, new TemperatureModel(meter, new Rng(`${this.seed}|${meter.id}`), state))
+          models.set(
+            meter.id,
+            new TemperatureModel(meter, new Rng(`${this.seed}|${meter.id}`), state, life.heating),
+          )
         }
+      }
+      for (const p of life.placements) {
+        const e = p.electricity ? models.get(p.electricity) : undefined
+        const w = p.water ? models.get(p.water) : undefined
+        if (e instanceof ElectricityModel) e.fixtures.push(p.fixture)
+        if (w instanceof WaterModel) w.fixtures.push(p.fixture)
       }
     }
     for (const model of models.values()) {
@@ -180,6 +225,7 @@ export class Simulation {
         school: this.bySchool.get(model.meter.school.id)!,
         intervalMs,
         nextDue: first,
+        runs: new Map(),
         faults: this.faults.filter((f) =>
           'meter' in f
             ? f.meter === model.meter.id
@@ -204,23 +250,29 @@ export class Simulation {
       const dt = this.stepMs
       occCache.clear()
       this.applyOnce(t, out)
+      for (const school of this.bySchool.values()) this.stepLife(school, t, dt)
       // Sorted by when each output is sent: a held-back (out-of-order) reading goes after its successor.
       const stepOut: [sendAt: number, out: SimOutput][] = []
       for (const slot of this.slots) {
         const meter = slot.model.meter
         const school = slot.school
         const { calendar, weather } = school
-        if (school.stepT !== t) {
-          school.stepT = t
-          school.minute = calendar.local(t).minute
-        }
         let occ = occCache.get(meter.building)
         if (!occ) {
           occ = calendar.occupancy(meter.building, t)
           occCache.set(meter.building, occ)
         }
-        const effects = this.effects(slot, t)
-        slot.model.step({ t, dtMs: dt, calendar, weather, occupancy: occ, minute: school.minute, effects })
+        const effects = this.effects(slot, t, dt)
+        slot.model.step({
+          t,
+          dtMs: dt,
+          calendar,
+          weather,
+          occupancy: occ,
+          minute: school.minute,
+          sun: school.sun,
+          effects,
+        })
         while (slot.nextDue < t + dt) {
           const ts = slot.nextDue
           slot.nextDue += slot.intervalMs
@@ -232,6 +284,26 @@ export class Simulation {
       this.now = t + dt
     }
     return out
+  }
+
+  /** The school's local time, sun and weather for this step, and every fixture of its normal life advanced. */
+  private stepLife(school: SchoolSlot, t: number, dtMs: number): void {
+    const local = school.calendar.local(t)
+    school.minute = local.minute
+    if (school.sunOfDay !== local.day) {
+      school.sunOfDay = local.day
+      school.sun = sunDay(local.day, school.site.latitude, school.site.longitude)
+    }
+    if (school.fixtures.length === 0) return
+    const ctx: LifeContext = {
+      t,
+      dtMs,
+      local,
+      calendar: school.calendar,
+      outdoorC: school.weather.outdoorC(t),
+      sun: school.sun,
+    }
+    for (const f of school.fixtures) f.step(ctx)
   }
 
   private applyOnce(t: number, out: SimOutput[]): void {
@@ -253,11 +325,10 @@ export class Simulation {
     }
   }
 
-  private effects(slot: MeterSlot, t: number): Effects {
+  private effects(slot: MeterSlot, t: number, dtMs: number): Effects {
     const e = slot.effects
     if (slot.faults.length === 0) return e
     Object.assign(e, noEffects())
-    delete e.refill
     delete e.deltaK
     delete e.roomTowardC
     delete e.roomTargetC
@@ -272,22 +343,30 @@ export class Simulation {
           e.extraLpm += f.flowLpm ?? (q3 ? ((f.fractionOfNominal ?? 0.25) * q3 * 1000) / 60 : 30)
           break
         }
-        case 'running_toilet':
-          e.refill = {
-            litres: f.refillLitres ?? 6,
-            periodMs: (f.periodMinutes ?? 4) * 60_000,
-            startMs: f.startMs,
-          }
+        case 'running_toilet': {
+          const run = this.run(slot, f, () => {
+            const rng = faultRng(this.seed, f.index)
+            const litres = f.refillLitres ?? 1.5
+            const period = (f.periodMinutes ?? 6) * 60_000
+            return new RefillRun(rng, Math.max(f.startMs, t), litres, period, f.irregularity ?? 0.3)
+          }) as RefillRun
+          e.draws.push(...run.due(Math.min(t + dtMs, f.endMs)))
           break
+        }
         case 'after_hours_load':
-          e.extraW += f.watts ?? 8000
+          e.extraW += (f.watts ?? 8000) * this.thermostat(slot, f, dtMs)
           break
         case 'kettle':
           e.resistiveW += f.watts ?? 2000
           break
         case 'heater':
-          e.resistiveW += f.watts ?? 1500
+          e.resistiveW += (f.watts ?? 1500) * this.thermostat(slot, f, dtMs)
           break
+        case 'hair_dryer': {
+          const run = this.run(slot, f, () => new HairDryerRun(faultRng(this.seed, f.index))) as HairDryerRun
+          e.resistiveW += (f.watts ?? 1600) * run.share(t, dtMs)
+          break
+        }
         case 'weekend_heating':
           e.forceHeating = true
           break
@@ -311,6 +390,31 @@ export class Simulation {
       }
     }
     return e
+  }
+
+  /** The state a fault keeps while it runs (made on its first step). */
+  private run(slot: MeterSlot, f: ResolvedFault, make: () => FaultRun): FaultRun {
+    let r = slot.runs.get(f.index)
+    if (!r) {
+      r = make()
+      slot.runs.set(f.index, r)
+    }
+    return r
+  }
+
+  /** The share of the step an appliance on a thermostat is on (1 when it runs steadily). */
+  private thermostat(
+    slot: MeterSlot,
+    f: ResolvedFault & { dutyCycle?: number; cycleMinutes?: number },
+    dtMs: number,
+  ) {
+    if ((f.dutyCycle ?? 1) >= 1) return 1
+    const run = this.run(
+      slot,
+      f,
+      () => new ThermostatRun(faultRng(this.seed, f.index), f.dutyCycle!, f.cycleMinutes ?? 20),
+    ) as ThermostatRun
+    return run.share(dtMs)
   }
 
   private active(slot: MeterSlot, type: ResolvedFault['type'], ts: number): boolean {
@@ -357,6 +461,7 @@ export class Simulation {
         start: this.iso(schoolId, f.startMs),
         end: Number.isFinite(f.endMs) ? this.iso(schoolId, f.endMs) : null,
         expectedRule: EXPECTED_RULE[f.type],
+        expectedRules: expectedRules(f.type),
         params,
       }
       if (f.type === 'malformed') {
@@ -366,6 +471,26 @@ export class Simulation {
       return row
     })
   }
+}
+
+/**
+ * The meters a fault on `meterId` shows on: the meter, those upstream of it (parents add their
+ * sub-meters), and for a heating circuit the room sensors of the buildings it heats.
+ */
+export function faultShowsOn(registry: Registry, meterId: string): Set<string> {
+  const out = new Set<string>()
+  const meter = registry.meters.get(meterId)
+  for (let m = meter; m; m = m.parent) out.add(m.id)
+  if (meter?.kind === 'heat') {
+    for (const room of meter.school.meters.values())
+      if (
+        room.kind === 'temperature' &&
+        room.config.placement !== 'outdoor' &&
+        heatingCircuit(room.building) === meter
+      )
+        out.add(room.id)
+  }
+  return out
 }
 
 /** How big each meter's share of its school is. */
@@ -405,9 +530,7 @@ function schoolSizes(school: School) {
         for (const other of buildings) if (heatMeters(other).length === 0) a += area(other)
       return a
     },
-    circuitFor(b: Building): Meter | undefined {
-      return heatMeters(b)[0] ?? defaultCircuit
-    },
+    circuitFor: heatingCircuit,
   }
 }
 

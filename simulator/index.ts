@@ -15,8 +15,22 @@ import type { Publisher } from './publisher.js'
 import { loadScenario, resolveScenario, type Scenario } from './scenario.js'
 
 export { generateDistrict } from './district.js'
+export {
+  DISTRICT_KINDS,
+  type DistrictKind,
+  type GeneratedDistrict,
+  generateKind,
+  KIND_DESCRIPTIONS,
+} from './districts.js'
 export { encode, isoWithOffset, SentStats, type SimMessage } from './encode.js'
-export { type GroundTruth, MALFORMED_REASONS, type SimOutput, Simulation } from './engine.js'
+export {
+  faultShowsOn,
+  type GroundTruth,
+  MALFORMED_REASONS,
+  type SimOutput,
+  Simulation,
+} from './engine.js'
+export { type FaultPlanOptions, planFaults } from './fault-plan.js'
 export { Publisher, type PublisherOptions } from './publisher.js'
 export {
   EXPECTED_RULE,
@@ -27,6 +41,7 @@ export {
   resolveScenario,
   type Scenario,
 } from './scenario.js'
+export { DEFAULT_SITE, type Site } from './site.js'
 
 export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios')
 

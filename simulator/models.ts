@@ -6,6 +6,7 @@
 import type { Occupancy, SchoolCalendar } from '../core/calendar.js'
 import type { ReadingValues } from '../core/kinds.js'
 import type { Meter } from '../core/registry.js'
+import type { Fixture, HeatingHabits } from './life/index.js'
 import {
   DORM_ROOM,
   DRAWS,
@@ -18,6 +19,7 @@ import {
   WATER_USE,
 } from './profiles.js'
 import type { Rng } from './random.js'
+import type { SunDay } from './sun.js'
 import type { Weather } from './weather.js'
 
 /** What active faults do to a meter during one step (filled by the engine). */
@@ -25,7 +27,8 @@ export interface Effects {
   /** Behaviour: multiplies the meter's own use. */
   usageFactor: number
   extraLpm: number
-  refill?: { litres: number; periodMs: number; startMs: number }
+  /** Draws that start in this step (a cistern refilling through a leaking flapper). */
+  draws: { litres: number; seconds: number }[]
   extraW: number
   resistiveW: number
   forceHeating: boolean
@@ -38,6 +41,7 @@ export interface Effects {
 export const noEffects = (): Effects => ({
   usageFactor: 1,
   extraLpm: 0,
+  draws: [],
   extraW: 0,
   resistiveW: 0,
   forceHeating: false,
@@ -52,6 +56,8 @@ export interface StepContext {
   occupancy: Occupancy
   /** Local minute of day. */
   minute: number
+  /** Sunrise and sunset of the local day. */
+  sun: SunDay
   effects: Effects
 }
 
@@ -100,6 +106,8 @@ interface Draw {
 
 export class WaterModel implements Model {
   children: Model[] = []
+  /** Fixtures of the school's normal life metered here (boilers, showers, cleaning, irrigation). */
+  fixtures: Fixture[] = []
   register: number
   private draws: Draw[] = []
   private flowLps = 0
@@ -151,16 +159,7 @@ export class WaterModel implements Model {
       const period = URINAL_PERIOD_MIN * 60_000
       if (Math.floor((t + dtMs) / period) > Math.floor(t / period)) this.draw('urinal', t)
     }
-    const refill = effects.refill
-    if (
-      refill &&
-      Math.floor((t + dtMs - refill.startMs) / refill.periodMs) >
-        Math.floor((t - refill.startMs) / refill.periodMs)
-    ) {
-      const seconds = this.rng.uniform(60, 90)
-      const litres = refill.litres * this.rng.uniform(0.95, 1.05)
-      this.draws.push({ endMs: t + seconds * 1000, lps: litres / seconds })
-    }
+    for (const d of effects.draws) this.draws.push({ endMs: t + d.seconds * 1000, lps: d.litres / d.seconds })
     let own = 0
     let kept = 0
     for (const d of this.draws) {
@@ -170,6 +169,7 @@ export class WaterModel implements Model {
       }
     }
     this.draws.length = kept
+    for (const f of this.fixtures) own += f.lps * effects.usageFactor
     if (this.share.plannedFill && ctx.calendar.suppressedRules(this.meter, t) !== undefined)
       own += PLANNED_FILL_LPM / 60
     own += effects.extraLpm / 60
@@ -188,6 +188,8 @@ export class WaterModel implements Model {
 
 export class ElectricityModel implements Model {
   children: Model[] = []
+  /** Fixtures of the school's normal life metered here (lights, compressors, boilers, …). */
+  fixtures: Fixture[] = []
   register: number
   powerW = 0
   private reactiveVar = 0
@@ -232,9 +234,13 @@ export class ElectricityModel implements Model {
   step(ctx: StepContext): void {
     const { dtMs, effects } = ctx
     const mixed = this.ownLoadW(ctx) * effects.usageFactor + effects.extraW
-    // Mixed loads run near pf 0.92; resistive appliances at pf 1.
+    // Mixed loads run near pf 0.92; resistive appliances at pf 1; fixtures say their own.
     let p = mixed + effects.resistiveW
     let q = mixed * 0.426
+    for (const f of this.fixtures) {
+      p += f.watts * effects.usageFactor
+      q += f.vars * effects.usageFactor
+    }
     for (const c of this.children) {
       const e = c as ElectricityModel
       p += e.powerW
@@ -262,16 +268,91 @@ export class ElectricityModel implements Model {
   }
 }
 
+/**
+ * A building's heat balance in two nodes, air and mass (ISO 13790's simple hourly method cut
+ * down to air and one mass node, its strong coupling kept): heat goes into the air, which
+ * trades with the walls and floors and leaks outside; the mass leaks outside slowly. When the
+ * heating stops, the air follows the mass down over the night — a room still near 18 °C at
+ * 02:00 after the heating stopped at 21:40 — and after a cold weekend the heating needs hours,
+ * and Monday's heat the mass's recharge. Units: kW, kWh per K, °C; `ua` is the building's loss
+ * coefficient, kW/K, and `massHours` its mass's time constant (20 h light, 50 h heavy masonry).
+ */
+export class BuildingThermal {
+  airC = Number.NaN
+  massC = Number.NaN
+  private readonly uaAir: number
+  private readonly uaMass: number
+  private readonly coupling: number
+  private readonly airCapacity: number
+  private readonly massCapacity: number
+
+  constructor(
+    readonly ua: number,
+    massHours: number,
+  ) {
+    // Ventilation 30 % of the losses, the fabric 70 %; air and furniture some twenty minutes;
+    // air to surfaces about 12 × the losses (ISO 13790: 9.1 W/m²K over 2.5 m² of surface per m²).
+    this.uaAir = 0.3 * ua
+    this.uaMass = 0.7 * ua
+    this.coupling = 12 * ua
+    this.airCapacity = 0.3 * ua
+    this.massCapacity = massHours * ua
+  }
+
+  /** Heat into the air that brings it to `targetC` within a quarter of an hour, kW (unbounded). */
+  demand(targetC: number, outdoorC: number, gainsKw: number): number {
+    return (
+      this.uaAir * (targetC - outdoorC) +
+      this.coupling * (targetC - this.massC) +
+      (this.airCapacity * (targetC - this.airC)) / 0.25 -
+      gainsKw
+    )
+  }
+
+  step(hours: number, heatKw: number, outdoorC: number, gainsKw: number): void {
+    // Explicit steps of at most 36 s keep the air node (time constant 90 s) stable whatever the
+    // simulation step.
+    const n = Math.max(1, Math.ceil(hours * 100))
+    const h = hours / n
+    for (let i = 0; i < n; i++) {
+      const toMass = this.coupling * (this.airC - this.massC)
+      const air = heatKw + gainsKw - toMass - this.uaAir * (this.airC - outdoorC)
+      const mass = toMass - this.uaMass * (this.massC - outdoorC)
+      this.airC += (air * h) / this.airCapacity
+      this.massC += (mass * h) / this.massCapacity
+    }
+  }
+
+  settle(c: number): void {
+    this.airC = c
+    this.massC = c
+  }
+}
+
+/**
+ * Heat that is not the heating's: people and their lights and computers while the building is
+ * in use, standby loads otherwise, and the sun through the windows between sunrise and sunset —
+ * in kelvin of the building's loss coefficient (2.5 K occupied, 0.4 K empty, up to 1.5 K of sun).
+ */
+export function gainsK(occupied: boolean, t: number, sun: SunDay): number {
+  const day = (t - sun.sunrise) / (sun.sunset - sun.sunrise)
+  const solar = day > 0 && day < 1 ? 1.5 * Math.sin(Math.PI * day) : 0
+  return (occupied ? 2.5 : 0.4) + solar
+}
+
 /** What a heating circuit is doing, for the rooms it heats. */
 export interface HeatState {
-  /** Room temperature the circuit is driving toward, or undefined when it is off. */
+  /** Air temperature the controller is driving toward, or undefined when it is off. */
   targetC?: number
+  /** The building's air temperature now. */
+  airC: number
 }
 
 export class HeatModel implements Model {
   children: Model[] = []
   register: number
-  state: HeatState = {}
+  state: HeatState = { airC: Number.NaN }
+  private readonly building: BuildingThermal
   private powerKw = 0
   private supplyC: number = HEATING.plantRoomC
   private returnC: number = HEATING.plantRoomC
@@ -280,39 +361,49 @@ export class HeatModel implements Model {
   constructor(
     readonly meter: Meter,
     readonly rng: Rng,
-    private readonly areaM2: number,
+    areaM2: number,
     start: number,
+    private readonly habits: HeatingHabits,
   ) {
     // Some 15 W/m² averaged over the year.
     this.register = initialRegister(rng, (areaM2 * 15 * 24) / 1000, start, meter.registerModulus)
+    this.building = new BuildingThermal((HEATING.uaWm2K * areaM2) / 1000, habits.massHours)
   }
 
   setRegister(v: number): void {
     this.register = v
   }
 
-  /** The room target the controller wants now: school hours (with preheat), setback, frost protection, or off. */
+  /** The air temperature the controller wants now: school hours (with preheat), setback, frost protection, or off. */
   private target(ctx: StepContext): number | undefined {
     const { t, calendar, occupancy, effects } = ctx
+    const h = this.habits
     const local = calendar.local(t)
     if (!calendar.heatingSeason(local.date)) return undefined
     const outdoor = ctx.weather.outdoorC(t)
-    if (effects.forceHeating) return HEATING.occupiedTargetC
-    const soon = calendar.occupancy(this.meter.building, t + HEATING.preheatMinutes * 60_000)
-    if (occupancy.occupied || soon.occupied)
-      return outdoor < HEATING.occupiedTargetC - 1 ? HEATING.occupiedTargetC : undefined
+    if (effects.forceHeating) return h.occupiedC
+    const soon = calendar.occupancy(this.meter.building, t + h.preheatMinutes * 60_000)
+    if (occupancy.occupied || soon.occupied) return outdoor < h.occupiedC - 1 ? h.occupiedC : undefined
     // Night setback on school days only; days off get frost protection and nothing more.
-    if (occupancy.dayType === 'school_day')
-      return outdoor < HEATING.setbackTargetC ? HEATING.setbackTargetC : undefined
-    return outdoor < HEATING.frostProtectionBelowC ? HEATING.frostProtectionTargetC : undefined
+    if (occupancy.dayType === 'school_day') return outdoor < h.setbackC ? h.setbackC : undefined
+    return outdoor < HEATING.frostProtectionBelowC ? h.frostProtectionC : undefined
   }
 
   step(ctx: StepContext): void {
-    const { t, dtMs, effects } = ctx
+    const { t, dtMs, effects, occupancy } = ctx
     const outdoor = ctx.weather.outdoorC(t)
     const target = effects.noHeat ? undefined : this.target(ctx)
-    this.state = target === undefined ? {} : { targetC: target }
+    const b = this.building
+    const gains = gainsK(occupancy.occupied, t, ctx.sun) * b.ua
+    if (Number.isNaN(b.airC)) b.settle(target ?? outdoor + 4)
     const hours = dtMs / 3_600_000
+    const design = b.ua * (this.habits.occupiedC - HEATING.designOutdoorC)
+    const maxKw = Math.min(this.meter.config.maxPowerKw ?? Number.POSITIVE_INFINITY, design * 2)
+    const heat = target === undefined ? 0 : Math.min(maxKw, Math.max(0, b.demand(target, outdoor, gains)))
+    b.step(hours, heat, outdoor, gains)
+    this.state = target === undefined ? { airC: b.airC } : { targetC: target, airC: b.airC }
+    // What the meter sees: the heat delivered (times a behaviour change, for savings scenarios).
+    this.powerKw = heat * (1 + this.rng.normal(0, 0.02)) * effects.usageFactor
     if (target === undefined) {
       this.powerKw = 0
       this.flowM3h = 0
@@ -322,20 +413,24 @@ export class HeatModel implements Model {
       this.supplyC += (settle - this.supplyC) * k
       this.returnC += (settle - 1 - this.returnC) * k
     } else {
-      const ua = (HEATING.uaWm2K * this.areaM2) / 1000
-      const design = ua * (HEATING.occupiedTargetC - HEATING.designOutdoorC)
-      this.powerKw = Math.max(
-        0,
-        ua * (target - outdoor) * (1 + this.rng.normal(0, 0.03)) * effects.usageFactor,
-      )
-      const load = Math.min(1.2, (target - outdoor) / (HEATING.occupiedTargetC - HEATING.designOutdoorC))
+      // Weather compensation: the supply follows the heating curve whether or not the valves open.
+      const load = Math.min(1.2, (target - outdoor) / (this.habits.occupiedC - HEATING.designOutdoorC))
       const setpoint = this.meter.config.supplySetpointC ?? 65
-      const curve = target + (setpoint - HEATING.occupiedTargetC) * Math.max(0, load) ** 0.8
+      const curve = target + (setpoint - this.habits.occupiedC) * Math.max(0, load) ** 0.8
       const supply = Math.max(HEATING.minSupplyC, curve) + this.rng.normal(0, 0.3)
-      const deltaK = effects.deltaK ?? 7 + 13 * Math.min(1, this.powerKw / (design || 1))
-      this.supplyC = supply
-      this.returnC = supply - deltaK
-      this.flowM3h = this.powerKw / (1.163 * deltaK)
+      if (effects.deltaK !== undefined) {
+        // A bypass open (or a pump set too fast) keeps half the design flow going whenever the
+        // pump runs: the heat delivered spreads over it, and ΔT stays small.
+        const bypassM3h = (0.5 * design) / (1.163 * HEATING.designDeltaK)
+        this.flowM3h = Math.max(this.powerKw / (1.163 * effects.deltaK), bypassM3h)
+        this.supplyC = supply
+        this.returnC = supply - Math.min(effects.deltaK, this.powerKw / (1.163 * this.flowM3h))
+      } else {
+        const deltaK = 7 + 13 * Math.min(1, this.powerKw / (design || 1))
+        this.supplyC = supply
+        this.returnC = supply - deltaK
+        this.flowM3h = this.powerKw / (1.163 * deltaK)
+      }
     }
     this.register += this.powerKw * hours
     if (this.meter.registerModulus && this.register >= this.meter.registerModulus)
@@ -357,13 +452,22 @@ export class TemperatureModel implements Model {
   children: Model[] = []
   private tempC: number | undefined
   private humidity = 45
+  /** A building without a heating circuit of its own, for a room sensor in it. */
+  private readonly unheated: BuildingThermal | undefined
+  /** This room against the building: a sunny south room is warmer, a corner room colder. */
+  private readonly offsetC: number
 
   constructor(
     readonly meter: Meter,
     readonly rng: Rng,
     /** The circuit that heats this room (undefined: outdoor sensor, or an unheated building). */
     private readonly circuit: (() => HeatState) | undefined,
-  ) {}
+    habits?: HeatingHabits,
+  ) {
+    const room = meter.config.placement !== 'outdoor'
+    this.offsetC = room ? rng.normal(0, 0.6) : 0
+    this.unheated = room && !circuit ? new BuildingThermal(1, habits?.massHours ?? 40) : undefined
+  }
 
   step(ctx: StepContext): void {
     const { t, dtMs, effects, occupancy } = ctx
@@ -377,20 +481,26 @@ export class TemperatureModel implements Model {
       return
     }
     const hours = dtMs / 3_600_000
-    const heated = this.circuit?.().targetC
+    let building: number
+    if (this.unheated) {
+      const b = this.unheated
+      if (Number.isNaN(b.airC)) b.settle(outdoor + 4)
+      b.step(hours, 0, outdoor, gainsK(occupancy.occupied, t, ctx.sun) * b.ua)
+      // A pipe space sits in the unheated building's cold corners.
+      building = b.airC - (this.meter.config.placement === 'pipe' ? 2 : 0)
+    } else building = this.circuit!().airC
     let equilibrium: number
     let tauH: number
     if (effects.roomTowardC !== undefined) {
       equilibrium = effects.roomTowardC
       tauH = 1
-    } else if (heated !== undefined) {
-      equilibrium = effects.roomTargetC ?? heated
+    } else if (effects.roomTargetC !== undefined) {
+      equilibrium = effects.roomTargetC
       tauH = 1.2
     } else {
-      equilibrium = effects.roomTargetC ?? outdoor + (this.meter.config.placement === 'pipe' ? 3 : 5)
-      tauH = effects.roomTargetC !== undefined ? 1.2 : 8
+      equilibrium = building + this.offsetC + (occupancy.occupied ? 0.5 : 0)
+      tauH = 0.3
     }
-    if (occupancy.occupied && effects.roomTowardC === undefined) equilibrium += 0.8
     if (this.tempC === undefined) this.tempC = equilibrium
     this.tempC += (equilibrium - this.tempC) * (1 - Math.exp(-hours / tauH))
   }

@@ -287,16 +287,17 @@ export const POWER_USE: Record<BuildingUse, { baseWm2: number; occupiedWm2: numb
 /** A dorm room's own use, W: evening lights and devices, chargers at night, standby when empty. */
 export const DORM_ROOM = { eveningW: 130, morningW: 90, quietW: 25, emptyW: 8, walkSdW: 20 } as const
 
-/** Space heating: W per m² per K of indoor–outdoor difference, and the room targets. */
+/**
+ * Space heating: W per m² per K of indoor–outdoor difference, the design outdoor temperature,
+ * the lowest supply a circuit runs at, and frost protection (below 4 °C outside). Each school's
+ * own targets, setback, preheat and building mass are drawn in life/index.ts (HeatingHabits).
+ */
 export const HEATING = {
   uaWm2K: 1.6,
-  occupiedTargetC: 20.5,
-  setbackTargetC: 16,
-  frostProtectionTargetC: 12,
   frostProtectionBelowC: 4,
-  preheatMinutes: 180,
   designOutdoorC: -10,
   minSupplyC: 40,
+  /** ΔT of a circuit at design load, K. */
   designDeltaK: 20,
   plantRoomC: 22,
 } as const

@@ -84,4 +84,8 @@ export class Rng {
   chance(p: number): boolean {
     return this.next() < p
   }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!
+  }
 }

@@ -38,6 +38,19 @@ const fault = <T extends string, P extends Record<string, Type.TSchema>>(
     { additionalProperties: false, description },
   )
 
+/** An appliance on its thermostat: on for a share of each cycle. */
+const thermostat = {
+  dutyCycle: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 1,
+      description: 'share of each thermostat cycle it is on (1: steadily on)',
+    }),
+  ),
+  cycleMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 20 })),
+}
+
 export const FAULT_TYPES = {
   drip_leak: fault(
     'drip_leak',
@@ -47,10 +60,18 @@ export const FAULT_TYPES = {
   running_toilet: fault(
     'running_toilet',
     {
-      refillLitres: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 6 })),
-      periodMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 4 })),
+      refillLitres: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1.5 })),
+      periodMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 6 })),
+      irregularity: Type.Optional(
+        Type.Number({
+          minimum: 0,
+          maximum: 0.9,
+          default: 0.3,
+          description: 'each interval drawn within ± this share of periodMinutes',
+        }),
+      ),
     },
-    'a leaking flapper: the cistern refills every few minutes',
+    'a leaking flapper: the cistern refills by a fraction of a flush at uneven intervals',
   ),
   burst: fault(
     'burst',
@@ -62,8 +83,11 @@ export const FAULT_TYPES = {
   ),
   after_hours_load: fault(
     'after_hours_load',
-    { watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 8000 })) },
-    'lights or HVAC left on: extra load on an electricity meter',
+    {
+      watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 8000 })),
+      ...thermostat,
+    },
+    'lights or air conditioning left on: extra load on an electricity meter (AC cycles on its thermostat)',
   ),
   kettle: fault(
     'kettle',
@@ -72,8 +96,16 @@ export const FAULT_TYPES = {
   ),
   heater: fault(
     'heater',
-    { watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1500 })) },
-    'an electric heater in a dorm room (default 1.5 kW, for hours)',
+    {
+      watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1500 })),
+      ...thermostat,
+    },
+    'an electric heater in a dorm room (default 1.5 kW, for hours; on its thermostat with dutyCycle < 1)',
+  ),
+  hair_dryer: fault(
+    'hair_dryer',
+    { watts: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1600 })) },
+    'a hair dryer in a dorm room: full and half heat in turns, with short pauses (give a duration of minutes)',
   ),
   weekend_heating: fault(
     'weekend_heating',
@@ -160,6 +192,7 @@ export const Fault = Type.Union([
   F.after_hours_load,
   F.kettle,
   F.heater,
+  F.hair_dryer,
   F.weekend_heating,
   F.low_delta_t,
   F.no_heat,
@@ -197,6 +230,7 @@ export const EXPECTED_RULE: Record<FaultType, string | null> = {
   after_hours_load: 'electricity.after_hours',
   kettle: 'electricity.high_power_appliance',
   heater: 'electricity.high_power_appliance',
+  hair_dryer: 'electricity.high_power_appliance',
   weekend_heating: 'heat.unoccupied_heating',
   low_delta_t: 'heat.low_delta_t',
   no_heat: 'heat.no_heat',
@@ -212,6 +246,27 @@ export const EXPECTED_RULE: Record<FaultType, string | null> = {
   malformed: null,
 }
 
+/**
+ * Other rules whose alerts a fault legitimately raises on its meter or upstream of it: a burst
+ * at night is also unbroken night flow; a heater left on shows on the dormitory's own meter.
+ */
+const ALSO_EXPECTED: Partial<Record<FaultType, string[]>> = {
+  drip_leak: ['water.night_flow', 'water.after_hours_flow'],
+  running_toilet: ['water.continuous_flow', 'water.night_flow', 'water.after_hours_flow'],
+  burst: ['water.after_hours_flow', 'water.continuous_flow', 'water.night_flow'],
+  heater: ['electricity.after_hours'],
+  weekend_heating: ['heat.overheating'],
+  no_heat: ['heat.frost_risk'],
+  frost: ['heat.no_heat'],
+  overheating: ['heat.unoccupied_heating'],
+}
+
+/** Every rule that truly detects a fault of this type, the expected one first. */
+export function expectedRules(type: FaultType): string[] {
+  const first = EXPECTED_RULE[type]
+  return first ? [first, ...(ALSO_EXPECTED[type] ?? [])] : []
+}
+
 /** Meter kinds each fault applies to. */
 const FAULT_KINDS: Partial<Record<FaultType, string[]>> = {
   drip_leak: ['water'],
@@ -220,6 +275,7 @@ const FAULT_KINDS: Partial<Record<FaultType, string[]>> = {
   after_hours_load: ['electricity'],
   kettle: ['electricity'],
   heater: ['electricity'],
+  hair_dryer: ['electricity'],
   weekend_heating: ['heat'],
   low_delta_t: ['heat'],
   no_heat: ['heat'],

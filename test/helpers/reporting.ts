@@ -53,9 +53,12 @@ export function history(o: { config: string; from: string; to: string; scenario?
   rollups.start()
   const start = Date.parse(o.from)
   const end = Date.parse(o.to)
+  // No irrigated grounds: watering on warm, dry days would add weather-driven use these tests do not study.
+  const sites = Object.fromEntries([...registry.schools.keys()].map((id) => [id, { irrigated: false }]))
   const sim = createSimulation({
     registry,
     start,
+    sites,
     seed: o.seed ?? 'reports',
     stepMs: 60_000,
     ...(o.scenario ? { scenario: parseScenario(o.scenario) } : {}),

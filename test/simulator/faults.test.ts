@@ -30,17 +30,11 @@ describe('water faults', () => {
     const { f, n } = run(
       '  - { type: drip_leak, meter: SP-W-CANTEEN, start: "+1h", duration: 30h, rateLph: 0.5 }',
     )
-    for (const h of [2, 3, 4, 26, 27]) {
-      const extra =
-        (used(f('SP-W-CANTEEN'), 'volume_m3', at(h), at(h + 1)) -
-          used(n('SP-W-CANTEEN'), 'volume_m3', at(h), at(h + 1))) *
-        1000
-      expect(extra).toBeCloseTo(0.5, 1)
-      const onMain =
-        (used(f('SP-W-MAIN'), 'volume_m3', at(h), at(h + 1)) -
-          used(n('SP-W-MAIN'), 'volume_m3', at(h), at(h + 1))) *
-        1000
-      expect(onMain).toBeCloseTo(0.5, 1)
+    const extra = (id: string, from: number, to: number) =>
+      (used(f(id), 'volume_m3', from, to) - used(n(id), 'volume_m3', from, to)) * 1000
+    for (const h of [2, 3, 4, 12, 26, 27]) {
+      expect(extra('SP-W-CANTEEN', at(h), at(h + 1))).toBeCloseTo(0.5, 1)
+      expect(extra('SP-W-MAIN', at(h), at(h + 1))).toBeCloseTo(0.5, 1)
     }
     expect(mean(f('SP-W-CANTEEN'), 'flow_lpm', at(3), at(4))).toBeCloseTo(0.5 / 60, 4)
   })
@@ -61,17 +55,41 @@ describe('water faults', () => {
     expect(mean(s, 'flow_lpm', at(2, 31), at(3))).toBeLessThan(q / 10)
   })
 
-  it('a running toilet refills ~6 L every few minutes', () => {
+  it('a running toilet refills a fraction of a flush at uneven intervals', () => {
     const { f, n } = run(
-      '  - { type: running_toilet, meter: SP-W-CANTEEN, start: "+1h", duration: 2h, refillLitres: 6, periodMinutes: 4 }',
+      '  - { type: running_toilet, meter: SP-W-CANTEEN, start: "+1h", duration: 2h, refillLitres: 1.5, periodMinutes: 6, irregularity: 0.3 }',
       1,
     )
-    const extra =
-      (used(f('SP-W-CANTEEN'), 'volume_m3', at(1), at(3)) -
-        used(n('SP-W-CANTEEN'), 'volume_m3', at(1), at(3))) *
-      1000
-    expect(extra).toBeGreaterThan(30 * 6 * 0.9)
-    expect(extra).toBeLessThan(30 * 6 * 1.1)
+    // The canteen draws nothing at night: every rise of its register is a refill.
+    expect(used(n('SP-W-CANTEEN'), 'volume_m3', at(1), at(3))).toBe(0)
+    const s = f('SP-W-CANTEEN')
+    const refills: [start: number, litres: number][] = []
+    let prev: number | undefined
+    let rising = false
+    for (let i = 0; i < s.ts.length; i++) {
+      const v = s.values[i]!.volume_m3!
+      if (s.ts[i]! >= at(1) && s.ts[i]! <= at(3, 2) && prev !== undefined) {
+        const litres = (v - prev) * 1000
+        if (litres > 0.05) {
+          if (rising) refills[refills.length - 1]![1] += litres
+          else refills.push([s.ts[i]!, litres])
+        }
+        rising = litres > 0.05
+      }
+      prev = v
+    }
+    expect(refills.length).toBeGreaterThanOrEqual(15)
+    expect(refills.length).toBeLessThanOrEqual(26)
+    for (const [, litres] of refills) {
+      expect(litres).toBeGreaterThan(1.2)
+      expect(litres).toBeLessThan(1.8)
+    }
+    const gaps = refills.slice(1).map(([t], i) => (t - refills[i]![0]) / 60_000)
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length
+    const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length)
+    expect(mean).toBeGreaterThan(5)
+    expect(mean).toBeLessThan(7)
+    expect(sd / mean).toBeGreaterThan(0.1)
   })
 })
 
@@ -101,6 +119,42 @@ describe('electricity faults', () => {
       'riverside-middle',
     ])
     expect(mean(f('RM-E-A103'), 'power_w', at(23), at(30))).toBeGreaterThan(1500)
+  })
+
+  it('a heater on its thermostat cycles all night: on spells of about duty × cycle', () => {
+    const { f } = run(
+      '  - { type: heater, meter: RM-E-A103, start: "+23h", duration: 7h, watts: 1200, dutyCycle: 0.45, cycleMinutes: 25 }',
+      2,
+      ['riverside-middle'],
+    )
+    const room = f('RM-E-A103')
+    const during = room.values.filter((_, i) => room.ts[i]! >= at(23) && room.ts[i]! < at(30))
+    const on = during.map((v) => v.power_w! > 1000)
+    const share = on.filter(Boolean).length / on.length
+    expect(share).toBeGreaterThan(0.35)
+    expect(share).toBeLessThan(0.55)
+    const starts = on.filter((x, i) => x && i > 0 && !on[i - 1]).length
+    // 7 h of 25-min cycles.
+    expect(starts).toBeGreaterThanOrEqual(12)
+    expect(starts).toBeLessThanOrEqual(22)
+    // Only the readings whose 10 s hold a switch sit in between.
+    const between = during.filter((v) => v.power_w! >= 300 && v.power_w! <= 1200).length
+    expect(between).toBeLessThanOrEqual(2 * starts + 2)
+  })
+
+  it('a hair dryer switches between full and half heat', () => {
+    const { f } = run(
+      '  - { type: hair_dryer, meter: RM-E-A102, start: "+21h", duration: 8m, watts: 1600 }',
+      1,
+      ['riverside-middle'],
+    )
+    const room = f('RM-E-A102')
+    const during = room.values.filter((_, i) => room.ts[i]! >= at(21) && room.ts[i]! < at(21, 8))
+    const full = during.filter((v) => v.power_w! > 1600).length
+    const half = during.filter((v) => v.power_w! > 800 && v.power_w! < 1200).length
+    expect(full).toBeGreaterThan(during.length * 0.3)
+    expect(half).toBeGreaterThan(0)
+    for (const v of during.filter((x) => x.power_w! > 800)) expect(v.pf!).toBeGreaterThan(0.98)
   })
 
   it('lights left on add their load after hours', () => {
@@ -290,6 +344,7 @@ describe('scenario files', () => {
         start: '2026-11-23T20:00:00+08:00',
         end: '2026-11-23T20:03:00+08:00',
         expectedRule: 'electricity.high_power_appliance',
+        expectedRules: ['electricity.high_power_appliance'],
         params: { watts: 2000 },
       },
     ])

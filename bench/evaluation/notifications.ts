@@ -1,0 +1,42 @@
+/**
+ * What people were sent, read back from the store's notification outbox — the one place that
+ * knows how outbox rows map to incidents and their alerts. Counted per message, whatever the
+ * number of recipients.
+ *
+ * A notification is one message that calls people to a fault: an incident opened, worse
+ * ("worsened") or escalated, sent by e-mail (at once or in the daily digest) or to a webhook
+ * (the maintenance group chat). Resolutions and acknowledgements close a matter and are not
+ * counted; MQTT is for machines. Each message is mapped to the alerts of its incident.
+ */
+import type { Store } from '../../store/index.js'
+
+/** Channels a person reads. */
+const TO_PEOPLE = new Set(['email', 'digest', 'webhook'])
+/** Transitions that call for attention. */
+const CALLS = new Set(['opened', 'worsened', 'escalated'])
+
+export interface Notice {
+  /** When the transition happened (event time), epoch ms. */
+  at: number
+  transition: string
+  /** The alerts the message is about: its incident's. */
+  alerts: number[]
+  /** Deliveries of this message: one per recipient and channel. */
+  deliveries: number
+}
+
+export function notificationsOf(store: Store): Notice[] {
+  const rows = store.outbox.all().filter((r) => r.incidentEventId != null && TO_PEOPLE.has(r.channel))
+  const deliveries = new Map<number, number>()
+  for (const r of rows) deliveries.set(r.incidentEventId!, (deliveries.get(r.incidentEventId!) ?? 0) + 1)
+  const out: Notice[] = []
+  for (const incident of store.incidents.list({ limit: 10_000_000 })) {
+    const alerts = store.alerts.ofIncident(incident.id).map((a) => a.id)
+    for (const e of store.incidents.events(incident.id)) {
+      const n = deliveries.get(e.id)
+      if (n && CALLS.has(e.transition))
+        out.push({ at: e.at, transition: e.transition, alerts, deliveries: n })
+    }
+  }
+  return out.sort((a, b) => a.at - b.at)
+}

@@ -1,0 +1,270 @@
+/**
+ * `npm run evaluate`: its options, what it counts as a true detection and as a notification
+ * (through a real store and the real alert manager and router), and a short run end to end.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import pino from 'pino'
+import { describe, expect, it } from 'vitest'
+import { stringify } from 'yaml'
+import { buildDistrict } from '../../bench/evaluation/districts.js'
+import { notificationsOf } from '../../bench/evaluation/notifications.js'
+import type { RunResult } from '../../bench/evaluation/run.js'
+import { countedFaults, GRACE_MS, scoreDistrict } from '../../bench/evaluation/score.js'
+import type { Alert } from '../../core/alert.js'
+import { Bus } from '../../core/bus.js'
+import { parseConfig } from '../../core/config/load.js'
+import { AlertManager, Router } from '../../rules/index.js'
+import { say } from '../../rules/types.js'
+import type { GroundTruth } from '../../simulator/index.js'
+import { openStore } from '../../store/index.js'
+
+const run = promisify(execFile)
+const evaluate = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'bench/evaluate.ts', ...args], { maxBuffer: 16 * 1024 * 1024 })
+
+const DAY = 86_400_000
+const HOUR = 3_600_000
+const T0 = Date.parse('2026-11-23T00:00:00+08:00')
+const { registry } = buildDistrict({ name: 'demo', seed: 's', weeks: 1 })
+
+let nextId = 1
+const alert = (rule: string, meter: string, openedAt: number): Alert => ({
+  id: nextId++,
+  key: `${rule}|${meter}`,
+  school: registry.meters.get(meter)!.school.id,
+  building: registry.meters.get(meter)!.building.id,
+  meter,
+  rule,
+  severity: 'warning',
+  status: 'open',
+  openedAt,
+  lastSeenAt: openedAt,
+  falsePositive: false,
+  message: '',
+  evidence: {},
+})
+const truth = (
+  o: Partial<Omit<GroundTruth, 'start' | 'end'>> & {
+    fault: string
+    meter: string
+    start: number
+    end: number
+  },
+): GroundTruth => ({
+  school: registry.meters.get(o.meter)!.school.id,
+  expectedRule: o.expectedRule ?? 'water.continuous_flow',
+  expectedRules: o.expectedRules ?? ['water.continuous_flow', 'water.night_flow'],
+  params: {},
+  ...o,
+  start: new Date(o.start).toISOString(),
+  end: new Date(o.end).toISOString(),
+})
+const result = (o: Partial<RunResult>): RunResult => ({
+  district: 'demo',
+  faults: true,
+  scoredFrom: T0,
+  end: T0 + 7 * DAY,
+  meters: registry.meters.size,
+  alerts: [],
+  notices: [],
+  truth: [],
+  readings: 0,
+  seconds: 0,
+  ...o,
+})
+
+describe('npm run evaluate', () => {
+  it('answers --help, and refuses unknown options and bad values with a sentence', async () => {
+    const { stdout } = await evaluate('--help')
+    for (const o of ['--districts', '--weeks', '--seed', '--start', '--jobs', '--json', 'rural-boarding'])
+      expect(stdout).toContain(o)
+    await expect(evaluate('--colour', 'red')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^evaluate: Unknown option '--colour'\.\nrun with --help/),
+    })
+    await expect(evaluate('--weeks', 'many')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--weeks takes a whole number of weeks/),
+    })
+    await expect(evaluate('--districts', 'demo,atlantis')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no district "atlantis": choose from demo, rural-boarding/),
+    })
+  })
+
+  it('a shortened window counts only the faults inside it', () => {
+    const inside = truth({ fault: 'drip_leak', meter: 'SP-W-CANTEEN', start: T0 + DAY, end: T0 + 3 * DAY })
+    const after = truth({
+      fault: 'drip_leak',
+      meter: 'SP-W-CANTEEN',
+      start: T0 + 9 * DAY,
+      end: T0 + 10 * DAY,
+    })
+    const across = truth({
+      fault: 'drip_leak',
+      meter: 'SP-W-CANTEEN',
+      start: T0 + 6 * DAY,
+      end: T0 + 8 * DAY,
+    })
+    const warmup = truth({ fault: 'drip_leak', meter: 'SP-W-CANTEEN', start: T0 - DAY, end: T0 + DAY })
+    const rollover = truth({
+      fault: 'register_rollover',
+      meter: 'SP-W-MAIN',
+      start: T0 + 6.5 * DAY,
+      end: T0 + 6.5 * DAY,
+      expectedRule: 'meter.register_anomaly',
+    })
+    expect(countedFaults(result({ truth: [inside, after, across, warmup, rollover] }))).toEqual([inside])
+  })
+
+  it('a true detection: an expected rule, on the meter or upstream, within the fault and its grace', () => {
+    const drip = truth({ fault: 'drip_leak', meter: 'SP-W-CANTEEN', start: T0 + DAY, end: T0 + 3 * DAY })
+    const alerts = [
+      alert('water.continuous_flow', 'SP-W-CANTEEN', T0 + 2 * DAY), // found
+      alert('water.night_flow', 'SP-W-MAIN', T0 + 3 * DAY + GRACE_MS - 1), // upstream, in the grace: true
+      alert('water.night_flow', 'SP-W-MAIN', T0 + 3 * DAY + GRACE_MS + 1), // after the grace: false
+      alert('water.burst', 'SP-W-CANTEEN', T0 + 2 * DAY), // not a rule the drip raises: false
+      alert('water.continuous_flow', 'SP-W-WC1', T0 + 2 * DAY), // a sibling, not upstream: false
+    ]
+    const faulty = result({
+      truth: [drip],
+      alerts,
+      notices: alerts.map((a) => ({ at: a.openedAt, transition: 'opened', alerts: [a.id], deliveries: 3 })),
+    })
+    const clean = result({
+      faults: false,
+      alerts: [alert('electricity.after_hours', 'SP-E-MAIN', T0 + HOUR)],
+    })
+    const s = scoreDistrict(registry, faulty, clean)
+    expect(s.outcomes).toEqual([{ fault: drip, found: true, minutesToDetect: 24 * 60, notifications: 2 }])
+    expect(s.unexplained.map((a) => a.id)).toEqual([alerts[2]!.id, alerts[3]!.id, alerts[4]!.id])
+    const row = (rule: string) => s.rows.find((r) => r.rule === rule)!
+    expect(row('water.continuous_flow')).toMatchObject({
+      injected: 1,
+      found: 1,
+      recall: 1,
+      notificationsPerFault: 2,
+    })
+    expect(row('electricity.after_hours')).toMatchObject({
+      falseAlerts: 1,
+      falsePer1000MeterDays: Math.round((1 / (registry.meters.size * 7)) * 1000 * 100) / 100,
+    })
+  })
+
+  it('counts messages to people from the outbox: one per opened or escalated alert, whatever the recipients', () => {
+    const config = `
+schools:
+  - id: s
+    name: S
+    notifications:
+      contacts: { maintenance: [a@x.example, b@x.example], facilities: [c@x.example] }
+      webhooks: [{ url: "https://hook.example/x" }]
+    buildings:
+      - id: b
+        use: dormitory
+        spaces: [{ id: r1, use: dorm_room }]
+        meters:
+          - { id: W, kind: water }
+          - { id: E1, kind: electricity, space: r1 }
+`
+    const { registry: reg } = parseConfig(config, 'test')
+    const store = openStore(':memory:')
+    let now = T0
+    const alerts = new AlertManager({
+      registry: reg,
+      store,
+      router: new Router({ registry: reg, email: true }),
+      bus: new Bus(),
+      log: pino({ level: 'silent' }),
+      now: () => now,
+    })
+    const leak = alerts.raise(
+      'water.continuous_flow',
+      reg.meters.get('W')!,
+      {
+        active: true,
+        severity: 'warning',
+        message: say('rule.water.continuous_flow', { hours: 24, meter: 'W', place: 'b', litres: 1 }),
+        evidence: {},
+      },
+      now,
+    )
+    now += HOUR
+    const heater = alerts.raise(
+      'electricity.high_power_appliance',
+      reg.meters.get('E1')!,
+      {
+        active: true,
+        severity: 'warning',
+        message: say('rule.electricity.appliance', {
+          resistive: true,
+          watts: 1500,
+          place: 'r1',
+          minutes: 1,
+          heater: false,
+        }),
+        evidence: {},
+      },
+      now,
+    )
+    now += 15 * 60_000
+    alerts.update(
+      'electricity.high_power_appliance',
+      reg.meters.get('E1')!,
+      {
+        active: true,
+        severity: 'critical',
+        message: say('rule.electricity.appliance', {
+          resistive: true,
+          watts: 1500,
+          place: 'r1',
+          minutes: 1,
+          heater: false,
+        }),
+        evidence: {},
+      },
+      now,
+    )
+    alerts.clear('water.continuous_flow', reg.meters.get('W')!, now + HOUR)
+    const notices = notificationsOf(store)
+    // The leak's incident opened: two maintenance e-mails and the webhook; the heater's incident
+    // opened and worsened (critical, nobody had acknowledged it): the facilities e-mail and the
+    // webhook each time; the leak's resolution goes to the webhook only and is not counted.
+    expect(notices.map((n) => [n.alerts[0], n.transition, n.deliveries])).toEqual([
+      [leak.id, 'opened', 3],
+      [heater.id, 'opened', 2],
+      [heater.id, 'worsened', 2],
+    ])
+    store.close()
+  })
+
+  it('runs a district end to end and writes the JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-evaluate-'))
+    const { stdout } = await evaluate(
+      ...['--districts', 'mild-primary', '--weeks', '1', '--jobs', '1', '--json', join(dir, 'e.json')],
+    )
+    expect(stdout).toMatch(/mild-primary: \d+ meters, 7 scored days/)
+    expect(stdout).toMatch(/2 runs in \d+ s/)
+    const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'))
+    const [d] = json.districts
+    expect(d.district).toBe('mild-primary')
+    expect(d.faults.length).toBeGreaterThan(5)
+    const start = Date.parse('2027-05-10T00:00:00+08:00')
+    for (const f of d.faults) {
+      expect(Date.parse(f.start)).toBeGreaterThanOrEqual(start)
+      expect(Date.parse(f.end)).toBeLessThanOrEqual(start + 7 * DAY)
+    }
+    // Bursts of a quarter of Q3 and more for 40 minutes or longer are found by today's rule.
+    expect(
+      d.faults
+        .filter((f: { fault: string }) => f.fault === 'burst')
+        .every((f: { found: boolean }) => f.found),
+    ).toBe(true)
+    expect(json.total.rows.map((r: { rule: string }) => r.rule)).toContain('water.burst')
+    expect(stringify(json.options)).toContain('mild-primary')
+  }, 180_000)
+})
