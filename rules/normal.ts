@@ -49,8 +49,13 @@ export interface LevelParams {
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4
 
-/** Learns one value of a slot. */
-export function learnLevel(l: Level, slot: number, x: number, p: LevelParams): void {
+/**
+ * Learns one value of a slot. A value the rule judged out of the ordinary (`outlier`) moves the mean
+ * only a quarter as much, at most two deviations' worth, and leaves the deviation as it was: a fault
+ * neither becomes normal nor widens what is normal, while a lasting change of use (a new server
+ * running every night) is learned within a week or two.
+ */
+export function learnLevel(l: Level, slot: number, x: number, p: LevelParams, outlier = false): void {
   const n = l.n[slot]!
   if (n === 0) {
     l.mean[slot] = round4(x)
@@ -60,12 +65,16 @@ export function learnLevel(l: Level, slot: number, x: number, p: LevelParams): v
   }
   const mean = l.mean[slot]!
   const dev = Math.max(l.dev[slot]!, p.floor)
-  const clipped = Math.min(Math.max(x, mean - p.clip * dev), mean + p.clip * dev)
   // The first values average equally; later ones weigh `alpha`.
   const a = Math.max(p.alpha, 1 / (n + 1))
-  const next = mean + a * (clipped - mean)
+  if (outlier) {
+    const clipped = Math.min(Math.max(x, mean - 2 * dev), mean + 2 * dev)
+    l.mean[slot] = round4(mean + (a / 4) * (clipped - mean))
+    return
+  }
+  const clipped = Math.min(Math.max(x, mean - p.clip * dev), mean + p.clip * dev)
   l.dev[slot] = round4(dev + a * (Math.min(Math.abs(x - mean), p.clip * dev) - dev))
-  l.mean[slot] = round4(next)
+  l.mean[slot] = round4(mean + a * (clipped - mean))
   l.n[slot] = Math.min(n + 1, 250)
 }
 

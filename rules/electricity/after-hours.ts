@@ -11,7 +11,8 @@
  * the dormitory emptying on Monday morning — is normal too, unless it lasted longer than three
  * hours (lights left on all weekend are never learned). A slot is judged once it has seen
  * `minValues` half-hours (the warm-up: about a week). A meter is judged while any building it
- * serves is empty: a main incomer at night, the dormitory in use, the teaching blocks empty. Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
+ * serves is empty: a main incomer at night, the dormitory in use, the teaching blocks empty. Its
+ * normal is learned apart for days off, school days before and after hours, some buildings in use. Source: Energy Sparks baseload and out-of-hours analysis; LBNL load-shape metrics;
  * the EWMA control chart of statistical process control for the judgement.
  */
 import Type, { type Static } from 'typebox'
@@ -49,11 +50,12 @@ const HALF_HOUR = 30 * MINUTE
 /** Weekly events run a few hours at most; lights or heaters left on all weekend run longer. */
 const LONGEST_NORMAL_RUN_MS = 3 * 60 * MINUTE
 const HOURS_OF_WEEK = 168
-const NONE_IN = 0
-const SOME_IN = 1
-const ALL_IN = 2
-/** Slots of the level: 24 hours in each of the three states. */
-const STATE_SLOTS = 72
+const NONE_IN_DAY_OFF = 0
+const NONE_IN_SCHOOL_DAY = 1
+const SOME_IN = 2
+const ALL_IN = 3
+/** Slots of the level: 24 hours in each of the four states. */
+const STATE_SLOTS = 96
 /** A weekly event that skips a week keeps this share of its level; one within this factor is normal. */
 const WEEKLY_FADE = 0.7
 const WEEKLY_TOLERANCE = 1.3
@@ -92,7 +94,7 @@ export default defineRule<P, S>({
   init: () => ({ halfHours: [], current: Number.NEGATIVE_INFINITY, normal: newLevel(STATE_SLOTS) }),
   restore: (saved) => {
     const s = saved as S & { days?: number[] }
-    // State saved before normals were learned in three states: start learning.
+    // State saved before normals were learned in these four states: start learning.
     if (s.normal?.n.length !== STATE_SLOTS)
       return { halfHours: [], current: s.current ?? Number.NEGATIVE_INFINITY, normal: newLevel(STATE_SLOTS) }
     return s
@@ -128,18 +130,27 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
   // Judged while any building the meter serves is empty: a main incomer's night, with the
   // dormitory in use and the teaching blocks empty, is after hours for the teaching blocks.
   const mid = start + HALF_HOUR / 2
-  // Three states: nobody in, some of the buildings in use (a main incomer with the dormitory in
-  // use at night, or the teaching blocks by day), all in use — each with its own normal per hour.
-  const state = r.allOccupiedAt(mid) ? ALL_IN : r.occupiedAt(mid) ? SOME_IN : NONE_IN
+  // Four states, each with its own normal per hour: nobody in on a day off; nobody in on a school
+  // day (staff come early and leave late); some of the buildings in use (a main incomer with the
+  // dormitory in use at night, or the teaching blocks by day); all in use.
+  const state = r.allOccupiedAt(mid)
+    ? ALL_IN
+    : r.occupiedAt(mid)
+      ? SOME_IN
+      : r.calendar.occupancy(r.meter.building, mid).dayType === 'school_day'
+        ? NONE_IN_SCHOOL_DAY
+        : NONE_IN_DAY_OFF
   const full = state === ALL_IN
   const slot = state * 24 + Math.floor((hh % 48) / 2)
   const kw = kwh * 2
-  const learn = () =>
-    learnLevel(s.normal, slot, kw, {
-      alpha: p.learnWeight,
-      clip: p.deviations,
-      floor: p.marginKw / p.deviations,
-    })
+  const learn = (outlier = false) =>
+    learnLevel(
+      s.normal,
+      slot,
+      kw,
+      { alpha: p.learnWeight, clip: p.deviations, floor: p.marginKw / p.deviations },
+      outlier,
+    )
   if (full) {
     learn()
     delete s.run
@@ -147,8 +158,10 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
   }
   const normal = levelOf(s.normal, slot, p.minValues, p.marginKw / p.deviations)
   const typical = typicalDeviation(s.normal, 0, ALL_IN * 24, p.minValues) ?? 0
-  learn()
-  if (!normal) return undefined
+  if (!normal) {
+    learn()
+    return undefined
+  }
   const excessKw = kw - normal.mean
   const dev = Math.max(normal.dev, typical)
   const limit = Math.max(p.deviations * dev, p.marginKw, p.marginFraction * normal.mean)
@@ -163,6 +176,10 @@ function judge(s: S, hh: number, kwh: number, r: RuleInput, p: P, offset: number
     week[(hour + 1) % HOURS_OF_WEEK]!,
   )
   const waste = beyond > usual * WEEKLY_TOLERANCE
+  // A weekly event (above the band, but as it was a week before) is the week's memory's to know:
+  // learned into this hour's level it would blur Saturday with Sunday. Waste is learned as an outlier.
+  if (beyond === 0) learn()
+  else if (waste) learn(true)
   if (!waste) delete s.run
   else {
     if (!s.run || s.run[1] !== hh - 1) s.run = [hh, hh, 0]

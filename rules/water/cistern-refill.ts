@@ -8,8 +8,8 @@
  * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
  * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
  * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
- * learned from the refills it sees (`fullFlushLitres` when set); until five are seen, every
- * refill may be a leak.
+ * learned from the refills it sees — the commonest size between 3 and 15 L — or `fullFlushLitres`;
+ * until it is known, every refill may be a leak.
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
@@ -43,13 +43,21 @@ interface S {
   /** Finished refills while unoccupied: [start, litres]. */
   refills: [number, number][]
   lastMatch?: number
-  /** The full flush learned from the refills seen, L, and how many. */
-  flush?: number
-  flushes?: number
+  /**
+   * How often refills of each size were seen, in 0.5 L bins from 3 L (decaying): cisterns refill
+   * the same volume every time, so their full flush is the commonest size even on a main meter,
+   * where other draws merge into runs of every size.
+   */
+  sizes?: number[]
 }
 
 /** Refills that can be a full flush of a toilet cistern (not a drip refill, not a shower run). */
 const FLUSH_RANGE: [number, number] = [3, 15]
+const BIN_LITRES = 0.5
+const BINS = (FLUSH_RANGE[1] - FLUSH_RANGE[0]) / BIN_LITRES
+/** Each refill seen makes the earlier ones count this much less: the last few hundred decide. */
+const SIZE_DECAY = 0.995
+/** Refills of one size needed before it is taken as the full flush. */
 const FLUSHES_NEEDED = 5
 
 export default defineRule<P, S>({
@@ -73,8 +81,8 @@ export default defineRule<P, S>({
       // Every refill of a cistern's size teaches the full flush, cleaners' rounds too; a leak's
       // refills are smaller than that range.
       learnFlush(s, litres)
-      // Until the full flush is known (configured, or ten seen in use) every refill may be a leak.
-      const full = p.fullFlushLitres ?? ((s.flushes ?? 0) >= FLUSHES_NEEDED ? s.flush! : undefined)
+      // Until the full flush is known (configured, or seen often enough) every refill may be a leak.
+      const full = p.fullFlushLitres ?? fullFlush(s)
       const partial = full === undefined || litres < p.partialFraction * full
       if (!r.occupancy.occupied && litres >= p.minLitres && partial) {
         s.refills.push([start, litres])
@@ -112,15 +120,21 @@ export default defineRule<P, S>({
   },
 })
 
-/**
- * The meter's full flush: the median-like running level of the refills seen in use, where full
- * flushes are the commonest run of that size (a robust running median: steps of 2 % toward each).
- */
+/** Counts a refill of a cistern's size. */
 function learnFlush(s: S, litres: number): void {
-  if (litres < FLUSH_RANGE[0] || litres > FLUSH_RANGE[1]) return
-  s.flushes = Math.min((s.flushes ?? 0) + 1, 1000)
-  if (s.flush === undefined) s.flush = litres
-  else s.flush = round(s.flush * (litres > s.flush ? 1.02 : 0.98), 3)
+  if (litres < FLUSH_RANGE[0] || litres >= FLUSH_RANGE[1]) return
+  s.sizes ??= new Array<number>(BINS).fill(0)
+  for (let i = 0; i < BINS; i++) s.sizes[i] = round(s.sizes[i]! * SIZE_DECAY, 3)
+  const bin = Math.floor((litres - FLUSH_RANGE[0]) / BIN_LITRES)
+  s.sizes[bin] = round(s.sizes[bin]! + 1, 3)
+}
+
+/** The commonest refill size, once seen often enough: the meter's full flush, L. */
+function fullFlush(s: S): number | undefined {
+  if (!s.sizes) return undefined
+  let best = 0
+  for (let i = 1; i < BINS; i++) if (s.sizes[i]! > s.sizes[best]!) best = i
+  return s.sizes[best]! >= FLUSHES_NEEDED ? FLUSH_RANGE[0] + (best + 0.5) * BIN_LITRES : undefined
 }
 
 /**

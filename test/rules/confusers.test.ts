@@ -203,9 +203,12 @@ describe('a cleaning day', () => {
     for (let t = cleaning; t < cleaning + 2 * HOUR; t += (2 + rnd() * 2) * MIN)
       draws.push([t, 5.8 + rnd() * 0.4])
     for (let t = flapper; t < flapper + 2 * HOUR; t += (4 + rnd()) * MIN) draws.push([t, 1.4 + rnd() * 0.2])
-    // School-day toilets: a full flush every few minutes while the block is in use.
+    // School-day toilets: a full flush every few minutes while the block is in use, and taps and
+    // sinks of every size in between (as a main meter sees them, runs merge into all sizes).
     for (let t = MON; t < MON + 5 * DAY; t += (1 + rnd() * 6) * MIN)
       if (schoolHours(t)) draws.push([t, 6 + rnd() * 0.3])
+    for (let t = MON; t < MON + 5 * DAY; t += (1 + rnd() * 3) * MIN)
+      if (schoolHours(t)) draws.push([t, 6 + rnd() * 8])
     draws.sort((a, b) => a[0] - b[0])
     // A cistern refills at 6 L/min.
     let d = 0
