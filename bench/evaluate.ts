@@ -246,6 +246,7 @@ async function main(): Promise<void> {
             faults: s.outcomes.map((x) => ({
               ...x.fault,
               found: x.found,
+              ...(x.foundBy ? { foundBy: x.foundBy } : {}),
               minutesToDetect: x.minutesToDetect,
               notifications: x.notifications,
             })),

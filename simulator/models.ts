@@ -170,7 +170,7 @@ export class WaterModel implements Model {
     }
     this.draws.length = kept
     for (const f of this.fixtures) own += f.lps * effects.usageFactor
-    if (this.share.plannedFill && ctx.calendar.suppressedRules(this.meter, t) !== undefined)
+    if (this.share.plannedFill && fills(ctx.calendar.suppressedRules(this.meter, t)))
       own += PLANNED_FILL_LPM / 60
     own += effects.extraLpm / 60
     let children = 0
@@ -184,6 +184,15 @@ export class WaterModel implements Model {
   values(): ReadingValues {
     return { volume_m3: round(this.register, 4), flow_lpm: round(this.flowLps * 60, 4) }
   }
+}
+
+/**
+ * A planned-use window is a fill (a pool topped up, a tank filled) when it expects water to run
+ * without a break: it names continuous flow among the rules it quietens, or quietens them all. A
+ * concert or a sports meet in the hall does not run a hose for hours.
+ */
+function fills(suppressed: Set<string> | 'all' | undefined): boolean {
+  return suppressed === 'all' || (suppressed?.has('water.continuous_flow') ?? false)
 }
 
 export class ElectricityModel implements Model {

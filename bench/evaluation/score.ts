@@ -8,8 +8,11 @@
  *   its meter is one the fault shows on (the fault's meter, a meter upstream of it, or a room a
  *   failing circuit heats), and it opens between a minute before the fault starts and GRACE
  *   after it ends (a day after it starts, for an instant fault). Any other alert is false.
- * - A fault is found when a true detection comes from its expected rule (the first of
- *   `expectedRules`); time to detect is from the fault's start to the first such alert.
+ * - A fault is found when a true detection comes from any of its `expectedRules` — the people
+ *   told of it do not care which rule told them (a running toilet that refills too rarely for
+ *   the refill rule is a leak continuous flow finds); time to detect is from the fault's start to
+ *   the first such alert. Faults are tabled under their expected rule (the first), and the JSON
+ *   says which rule found each.
  * - False alerts per 1,000 meter-days: alerts of the fault-free run opened in the scored weeks,
  *   per meter-day of those weeks.
  * - Notifications per fault: messages to people (notifications.ts) about true detections of a
@@ -27,6 +30,8 @@ export interface FaultOutcome {
   fault: GroundTruth
   found: boolean
   minutesToDetect: number | null
+  /** The rule of the first true detection. */
+  foundBy?: string
   notifications: number
 }
 
@@ -88,7 +93,7 @@ export function scoreDistrict(registry: Registry, faulty: RunResult, clean: RunR
   for (const a of faulty.alerts) if (all.some((t) => detects(a, t))) explained.add(a.id)
   const byId = new Map(faulty.alerts.map((a) => [a.id, a]))
   const outcomes: FaultOutcome[] = faults.map((t) => {
-    const hits = faulty.alerts.filter((a) => a.rule === t.expectedRule && detects(a, t))
+    const hits = faulty.alerts.filter((a) => detects(a, t))
     const first = hits.sort((a, b) => a.openedAt - b.openedAt)[0]
     const notifications = faulty.notices.filter((n) =>
       n.alerts.some((id) => {
@@ -99,6 +104,7 @@ export function scoreDistrict(registry: Registry, faulty: RunResult, clean: RunR
     return {
       fault: t,
       found: first !== undefined,
+      ...(first ? { foundBy: first.rule } : {}),
       minutesToDetect: first ? Math.round(((first.openedAt - Date.parse(t.start)) / 60_000) * 10) / 10 : null,
       notifications,
     }

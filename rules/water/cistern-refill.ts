@@ -7,9 +7,10 @@
  * also come at regular intervals, as a cistern refilling itself does (our refinement: three people
  * using a toilet within 15 minutes on a Sunday are not a leak), and each must be less than a full
  * flush: a leaking flapper lets the tank drop until the fill valve opens and tops it up, while
- * cleaners flushing every cistern of a block refill full tanks. The full flush is the meter's own,
- * learned from the refills it sees — the commonest size between 3 and 15 L — or `fullFlushLitres`;
- * until it is known, every refill may be a leak.
+ * cleaners flushing every cistern of a block refill full tanks. The meter's cisterns are learned
+ * from the refills it sees: sizes between 3 and 15 L seen again and again (toilets, urinal troughs)
+ * are full flushes; until a size is known, or with `fullFlushLitres` under `partialFraction` of it,
+ * a refill may be a leak.
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } from '../types.js'
@@ -44,20 +45,23 @@ interface S {
   refills: [number, number][]
   lastMatch?: number
   /**
-   * How often refills of each size were seen, in 0.5 L bins from 3 L (decaying): cisterns refill
-   * the same volume every time, so their full flush is the commonest size even on a main meter,
-   * where other draws merge into runs of every size.
+   * How often refills of each size were seen, in 0.5 L bins from 3 L (fading by day): every
+   * cistern refills the same volume each time, so the sizes of the meter's cisterns — toilets,
+   * urinal troughs — stand out as peaks even on a main meter, where other draws merge into runs of
+   * every size.
    */
   sizes?: number[]
+  /** Local day the sizes were last faded. */
+  sizesDay?: number
 }
 
 /** Refills that can be a full flush of a toilet cistern (not a drip refill, not a shower run). */
 const FLUSH_RANGE: [number, number] = [3, 15]
 const BIN_LITRES = 0.5
 const BINS = (FLUSH_RANGE[1] - FLUSH_RANGE[0]) / BIN_LITRES
-/** Each refill seen makes the earlier ones count this much less: the last few hundred decide. */
-const SIZE_DECAY = 0.995
-/** Refills of one size needed before it is taken as the full flush. */
+/** What was seen keeps this share of itself each day: the last few weeks decide. */
+const SIZE_DECAY_PER_DAY = 0.95
+/** Refills of one size needed before it is taken as a cistern's full flush. */
 const FLUSHES_NEEDED = 5
 
 export default defineRule<P, S>({
@@ -78,12 +82,15 @@ export default defineRule<P, S>({
     if (s.open) {
       const [start, litres] = s.open
       delete s.open
-      // Every refill of a cistern's size teaches the full flush, cleaners' rounds too; a leak's
-      // refills are smaller than that range.
-      learnFlush(s, litres)
-      // Until the full flush is known (configured, or seen often enough) every refill may be a leak.
-      const full = p.fullFlushLitres ?? fullFlush(s)
-      const partial = full === undefined || litres < p.partialFraction * full
+      // Every refill of a cistern's size teaches the meter's cisterns, cleaners' rounds too; a
+      // leaking flapper's top-ups are mostly smaller than that range.
+      learnFlush(s, litres, r.local.day)
+      // A refill of a size the meter's cisterns refill (a full flush) is not a leak; with
+      // `fullFlushLitres`, anything under the share of it is.
+      const partial =
+        p.fullFlushLitres !== undefined
+          ? litres < p.partialFraction * p.fullFlushLitres
+          : !knownSize(s, litres)
       if (!r.occupancy.occupied && litres >= p.minLitres && partial) {
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
@@ -104,7 +111,7 @@ export default defineRule<P, S>({
             evidence: {
               refills: similar.length,
               litresEach: round(each, 2),
-              ...(full !== undefined ? { fullFlushLitres: round(full, 1) } : {}),
+              ...(p.fullFlushLitres !== undefined ? { fullFlushLitres: p.fullFlushLitres } : {}),
               periodMinutes: round(period, 1),
               ...costEvidence(r.meter, period > 0 ? (each * 24 * 60) / period : each * 96, 'L'),
             },
@@ -120,21 +127,25 @@ export default defineRule<P, S>({
   },
 })
 
-/** Counts a refill of a cistern's size. */
-function learnFlush(s: S, litres: number): void {
+/** Counts a refill of a cistern's size (what was seen before fades by the day). */
+function learnFlush(s: S, litres: number, day: number): void {
   if (litres < FLUSH_RANGE[0] || litres >= FLUSH_RANGE[1]) return
   s.sizes ??= new Array<number>(BINS).fill(0)
-  for (let i = 0; i < BINS; i++) s.sizes[i] = round(s.sizes[i]! * SIZE_DECAY, 3)
+  if (s.sizesDay !== undefined && day > s.sizesDay) {
+    const fade = SIZE_DECAY_PER_DAY ** (day - s.sizesDay)
+    for (let i = 0; i < BINS; i++) s.sizes[i] = round(s.sizes[i]! * fade, 3)
+  }
+  s.sizesDay = day
   const bin = Math.floor((litres - FLUSH_RANGE[0]) / BIN_LITRES)
   s.sizes[bin] = round(s.sizes[bin]! + 1, 3)
 }
 
-/** The commonest refill size, once seen often enough: the meter's full flush, L. */
-function fullFlush(s: S): number | undefined {
-  if (!s.sizes) return undefined
-  let best = 0
-  for (let i = 1; i < BINS; i++) if (s.sizes[i]! > s.sizes[best]!) best = i
-  return s.sizes[best]! >= FLUSHES_NEEDED ? FLUSH_RANGE[0] + (best + 0.5) * BIN_LITRES : undefined
+/** Whether refills of about this size are one of the meter's cisterns refilling in full. */
+function knownSize(s: S, litres: number): boolean {
+  if (!s.sizes || litres < FLUSH_RANGE[0] || litres >= FLUSH_RANGE[1]) return false
+  const bin = Math.floor((litres - FLUSH_RANGE[0]) / BIN_LITRES)
+  const near = (s.sizes[bin - 1] ?? 0) + s.sizes[bin]! + (s.sizes[bin + 1] ?? 0)
+  return near >= FLUSHES_NEEDED
 }
 
 /**

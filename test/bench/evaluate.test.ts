@@ -140,7 +140,15 @@ describe('npm run evaluate', () => {
       alerts: [alert('electricity.after_hours', 'SP-E-MAIN', T0 + HOUR)],
     })
     const s = scoreDistrict(registry, faulty, clean)
-    expect(s.outcomes).toEqual([{ fault: drip, found: true, minutesToDetect: 24 * 60, notifications: 2 }])
+    expect(s.outcomes).toEqual([
+      {
+        fault: drip,
+        found: true,
+        foundBy: 'water.continuous_flow',
+        minutesToDetect: 24 * 60,
+        notifications: 2,
+      },
+    ])
     expect(s.unexplained.map((a) => a.id)).toEqual([alerts[2]!.id, alerts[3]!.id, alerts[4]!.id])
     const row = (rule: string) => s.rows.find((r) => r.rule === rule)!
     expect(row('water.continuous_flow')).toMatchObject({
@@ -153,6 +161,29 @@ describe('npm run evaluate', () => {
       falseAlerts: 1,
       falsePer1000MeterDays: Math.round((1 / (registry.meters.size * 7)) * 1000 * 100) / 100,
     })
+  })
+
+  it('a fault is found by any of its expected rules, first come first', () => {
+    const toilet = truth({
+      fault: 'running_toilet',
+      meter: 'SP-W-CANTEEN',
+      start: T0 + DAY,
+      end: T0 + 3 * DAY,
+      expectedRule: 'water.cistern_refill',
+      expectedRules: ['water.cistern_refill', 'water.continuous_flow', 'water.night_flow'],
+    })
+    const alerts = [alert('water.continuous_flow', 'SP-W-CANTEEN', T0 + 2 * DAY)]
+    const s = scoreDistrict(
+      registry,
+      result({ truth: [toilet], alerts, notices: [] }),
+      result({ faults: false, alerts: [] }),
+    )
+    expect(s.outcomes[0]).toMatchObject({
+      found: true,
+      foundBy: 'water.continuous_flow',
+      minutesToDetect: 24 * 60,
+    })
+    expect(s.rows.find((r) => r.rule === 'water.cistern_refill')).toMatchObject({ injected: 1, found: 1 })
   })
 
   it('counts messages to people from the outbox: one per opened or escalated alert, whatever the recipients', () => {
