@@ -70,6 +70,16 @@ interface Change {
   }[]
 }
 
+/**
+ * Whether an incident at another meter can be the fault an alert shows. A burst is an event of its
+ * own: downstream of an incident that saw no burst, it is a new fault (a pipe bursting in the
+ * workshop is not the drip the main meter showed at night), not the same one placed more exactly.
+ */
+function explains(rule: string, rel: 'same' | 'above' | 'below', members: readonly Alert[]): boolean {
+  if (rel !== 'below' || rule !== 'water.burst') return true
+  return members.some((a) => a.rule === 'water.burst')
+}
+
 export class AlertManager {
   private readonly now: () => number
   private readonly touched = new Map<number, number>()
@@ -94,7 +104,7 @@ export class AlertManager {
     let alertId = 0
     this.commit(() => {
       const family = familyOf(rule)
-      const join = this.incidentFor(meter, family, ts)
+      const join = this.incidentFor(rule, meter, family, ts)
       const incidentId =
         join?.incident.id ??
         store.incidents.insert({
@@ -344,19 +354,20 @@ export class AlertManager {
   }
 
   /** The open incident this alert's fault belongs to, if any, and where the alert sits relative to it. */
-  private incidentFor(meter: Meter, family: Incident['family'], ts: number) {
-    let best: { incident: Incident; relation: 'same' | 'above' | 'below' } | undefined
+  private incidentFor(rule: string, meter: Meter, family: Incident['family'], ts: number) {
+    let best: { incident: Incident; relation: 'same' | 'above' | 'below'; score: number } | undefined
     for (const incident of this.o.store.incidents.active(meter.school.id, family)) {
       if (incident.quietSince !== undefined && ts - incident.quietSince > HOLD_OFF_MS[family]) continue
       const rel = relation(this.o.registry, incident, meter, family)
       if (!rel) continue
-      // The nearest place wins: the same meter before one up- or downstream; then the newest.
-      if (
-        !best ||
-        (rel === 'same' && best.relation !== 'same') ||
-        (rel === best.relation && incident.id > best.incident.id)
-      )
-        best = { incident, relation: rel }
+      const members = this.o.store.alerts.ofIncident(incident.id)
+      if (!explains(rule, rel, members)) continue
+      // The fault already seen by this rule and still under way first, then the same place, then
+      // the newest.
+      const score =
+        (members.some((a) => a.rule === rule && a.status !== 'resolved') ? 4 : 0) + (rel === 'same' ? 2 : 0)
+      if (!best || score > best.score || (score === best.score && incident.id > best.incident.id))
+        best = { incident, relation: rel, score }
     }
     return best
   }

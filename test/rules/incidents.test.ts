@@ -5,6 +5,7 @@
  * Also: a main incomer's alert names the school, and gaps that nobody saw live are recorded.
  */
 import { describe, expect, it } from 'vitest'
+import { say } from '../../rules/types.js'
 import { alerting, HOUR, MIN, type Point } from '../helpers/alerting.js'
 import { interleave } from '../helpers/golden.js'
 
@@ -135,6 +136,57 @@ describe('one fault, one incident', () => {
     h.alerts.resolve(burst!.id, 'Li', 'valve closed, pipe repaired')
     expect(h.store.incidents.get(burst!.incident!)).toMatchObject({ status: 'resolved', resolvedBy: 'Li' })
     for (const a of h.list().filter((x) => x.incident === burst!.incident)) expect(a.status).toBe('resolved')
+    h.stop()
+  })
+})
+
+describe('which incident an alert on another meter belongs to', () => {
+  const active = (rule: string, meter: string) =>
+    ({
+      active: true,
+      severity: rule === 'water.burst' ? 'critical' : 'warning',
+      message: say('rule.meter.offline', { meter, place: meter, minutes: 1 }),
+      evidence: {},
+    }) as const
+
+  it("the sub-meter that shows the main meter's night flow places it; a burst elsewhere the next day is a fault of its own", () => {
+    const h = alerting(CONFIG)
+    const m = (id: string) => h.registry.meters.get(id)!
+    // 02:30: the main meter runs all night (the drip, not yet placed); 03:00 it stops being seen.
+    const night = h.alerts.raise(
+      'water.after_hours_flow',
+      m('W-MAIN'),
+      active('water.after_hours_flow', 'W-MAIN'),
+      MON + 2.5 * HOUR,
+    )
+    h.alerts.clear('water.after_hours_flow', m('W-MAIN'), MON + 3 * HOUR)
+    // Next night a pipe bursts in the teaching block, downstream of the main meter.
+    const burst = h.alerts.raise(
+      'water.burst',
+      m('W-TEACH'),
+      active('water.burst', 'W-TEACH'),
+      MON + DAY + 1 * HOUR,
+    )
+    expect(burst.incident).not.toBe(night.incident)
+    expect(h.store.incidents.get(night.incident!)).toMatchObject({ meter: 'W-MAIN', severity: 'warning' })
+    // A day after the drip began, the dormitory's continuous flow shows where it is: the main
+    // meter's incident moves there.
+    const drip = h.alerts.raise(
+      'water.continuous_flow',
+      m('W-DORM'),
+      active('water.continuous_flow', 'W-DORM'),
+      MON + DAY + 2 * HOUR,
+    )
+    expect(drip.incident).toBe(night.incident)
+    expect(h.store.incidents.get(night.incident!)).toMatchObject({ meter: 'W-DORM', building: 'dorm' })
+    // The burst's own after-hours flow on the teaching block and the main meter join the burst.
+    const teachNight = h.alerts.raise(
+      'water.after_hours_flow',
+      m('W-TEACH'),
+      active('water.after_hours_flow', 'W-TEACH'),
+      MON + DAY + 1.5 * HOUR,
+    )
+    expect(teachNight.incident).toBe(burst.incident)
     h.stop()
   })
 })
