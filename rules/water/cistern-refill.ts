@@ -1,6 +1,7 @@
 /**
  * water.cistern_refill — at least `refills` refills of similar volume (±10 %, each ≥ 0.3 L) within
- * 15 min while the building is unoccupied → a running toilet or a leaking flapper.
+ * 15 min (an hour here: a slow leak tops up every 10-20 min) while the building is unoccupied →
+ * a running toilet or a leaking flapper.
  * Source: the Water-Monitor integration's tank-refill detector.
  *
  * A refill is a run of readings with water flowing, between readings with none. The refills must
@@ -17,7 +18,11 @@ import { costEvidence, defineRule, MINUTE, median, round, say, type Verdict } fr
 
 export const params = Type.Object({
   refills: Type.Integer({ minimum: 2, default: 3 }),
-  withinMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+  withinMinutes: Type.Number({
+    exclusiveMinimum: 0,
+    default: 60,
+    description: 'a slow leak tops up every 10-20 min: three refills within an hour',
+  }),
   similarity: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
   minLitres: Type.Number({ minimum: 0, default: 0.3 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 30 }),
@@ -85,16 +90,19 @@ export default defineRule<P, S>({
       // Every refill of a cistern's size teaches the meter's cisterns, cleaners' rounds too; a
       // leaking flapper's top-ups are mostly smaller than that range.
       learnFlush(s, litres, r.local.day)
-      // A refill of a size the meter's cisterns refill (a full flush) is not a leak; with
-      // `fullFlushLitres`, anything under the share of it is.
+      // A refill of a size the meter's cisterns refill (a full flush) is not a leak, nor is one
+      // bigger than any tank (a flush and a mop bucket together); with `fullFlushLitres`, anything
+      // under the share of it is.
       const partial =
         p.fullFlushLitres !== undefined
           ? litres < p.partialFraction * p.fullFlushLitres
-          : !knownSize(s, litres)
+          : litres < FLUSH_RANGE[1] && !knownSize(s, litres)
       if (!r.occupancy.occupied && litres >= p.minLitres && partial) {
         s.refills.push([start, litres])
         s.refills = s.refills.filter(([t]) => t >= r.ts - p.withinMinutes * MINUTE)
-        const similar = matching(s.refills, p)
+        // The latest `refills` of them must come on a clock: a draw merged into one of the earlier
+        // refills (so missing from the group) breaks no pattern.
+        const similar = matching(s.refills, p).slice(-p.refills)
         if (similar.length >= p.refills && regular(similar, p)) {
           s.lastMatch = r.ts
           const each = median(similar.map(([, l]) => l))
