@@ -77,7 +77,10 @@ export default defineRule<P, S>({
   init: () => ({ refills: [] }),
   evaluate(s, r, p) {
     if (r.used === undefined) return undefined
-    const flowing = r.used > 0
+    // Where the meter reports its flow, a refill ends when the water stands still: a register
+    // that steps 0.1 L at a time under a steady drip is not a string of small refills.
+    const flow = r.values.flow_lpm
+    const flowing = r.used > 0 || (flow !== undefined && flow > 0)
     if (flowing) {
       if (!s.open) s.open = [r.usedFrom ?? r.ts, 0]
       s.open[1] += r.used
