@@ -292,6 +292,15 @@ export class RuleEngine implements Checkpointed {
     let raised: [Slot, Verdict][] | undefined
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
+      // Inside a planned-use window a rule it names does not watch at all: the pool's top-up is
+      // neither counted into a run of flow that would alert the moment the window closes, nor
+      // learned as the meter's normal. (The meter rules still hear every reading.)
+      if (
+        suppressed !== undefined &&
+        !slot.rule.id.startsWith('meter.') &&
+        isSuppressed(suppressed, slot.rule.id)
+      )
+        continue
       const v = slot.rule.evaluate(slot.state, input, slot.params)
       this.evaluations[slot.index]!++
       if (!v) continue

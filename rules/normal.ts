@@ -201,16 +201,19 @@ export function learnOrHold(
 }
 
 /**
- * The normal high around a slot on local day `day`: the most of it and of the slots an hour either
- * side in the same state (use drifts), counting a candidate seen on the same weekday one or two
- * weeks before (weekly use is normal the second time) or the day before (daily use, until it is
- * learned as the normal high that evening).
+ * The normal high of some slots on local day `day` (an hour and the hours either side, each in the
+ * occupancy state it is in: use drifts, across the moment the building fills or empties too),
+ * counting a candidate seen on the same weekday one or two weeks before (weekly use is normal the
+ * second time) or the day before (daily use, until it is learned as the normal high that evening).
  */
-export function envelopeNear(e: Envelope, slot: number, day: number, recurWithinDays: number): number {
-  const base = slot < 24 ? 0 : 24
-  const h = slot - base
+export function envelopeOf(
+  e: Envelope,
+  slots: readonly number[],
+  day: number,
+  recurWithinDays: number,
+): number {
   let high = 0
-  for (const i of [base + ((h + 23) % 24), slot, base + ((h + 1) % 24)]) {
+  for (const i of slots) {
     high = Math.max(high, e.top[i]!)
     const gap = day - e.candidateDay[i]!
     if (e.candidateDay[i]! > 0 && gap > 0 && gap <= recurWithinDays && (gap === 1 || gap % 7 === 0))
@@ -276,14 +279,21 @@ export function learnHourlyFlow(
   s.litres = next
 }
 
-/** The meter's normal hourly high near the hour of `minuteOfDay` in an occupancy state, L/min (0 before anything is learned). */
-export function usualFlow(s: HourlyFlow, minuteOfDay: number, occupied: boolean, day: number): number {
-  return s.normal
-    ? envelopeNear(
-        s.normal,
-        slotOf(Math.floor(minuteOfDay / 60), occupied),
-        day,
-        FLOW_LEARNING.recurWithinDays,
-      )
-    : 0
+/**
+ * The meter's normal hourly high around instant `ts`, L/min (0 before anything is learned): its hour
+ * and the hours either side, each in the occupancy state it was in.
+ */
+export function usualFlow(
+  s: HourlyFlow,
+  ts: number,
+  local: { offsetMinutes: number; day: number },
+  occupiedAt: (ms: number) => boolean,
+): number {
+  if (!s.normal) return 0
+  const offset = local.offsetMinutes * 60_000
+  const hour = Math.floor((ts + offset) / HOUR)
+  const slots: number[] = []
+  for (let h = hour - 1; h <= hour + 1; h++)
+    slots.push(slotOf(((h % 24) + 24) % 24, occupiedAt(h * HOUR - offset + HOUR / 2)))
+  return envelopeOf(s.normal, slots, local.day, FLOW_LEARNING.recurWithinDays)
 }

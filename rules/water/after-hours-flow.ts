@@ -51,7 +51,7 @@ export default defineRule<P, S>({
       delete s.quietSince
       const minutes = (r.ts - s.since) / MINUTE
       if (minutes < p.minutes) return undefined
-      const usual = usualFlow(s, r.local.minute, false, r.local.day)
+      const usual = usualFlow(s, r.ts, r.local, r.occupiedAt)
       if (s.minFlow <= usual * p.marginOverNormal) return undefined
       return {
         active: true,

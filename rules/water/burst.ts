@@ -50,7 +50,8 @@ export default defineRule<P, S>({
     const prev = s.prevTs
     s.prevTs = r.ts
     if (flow === undefined) return undefined
-    const normal = usualFlow(s, r.local.minute, r.occupancy.occupied, r.local.day)
+    // The meter's normal only matters above the rated threshold (and is only looked up there).
+    const normal = flow >= rated ? usualFlow(s, r.ts, r.local, r.occupiedAt) : 0
     const threshold = Math.max(rated, normal * p.marginOverNormal)
     if (flow >= threshold) {
       s.since ??= prev !== undefined && r.ts - prev <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts

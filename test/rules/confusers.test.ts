@@ -345,6 +345,27 @@ describe("an event's last half-hour", () => {
   })
 })
 
+describe('a planned fill', () => {
+  it('the hours of a planned-use window do not count into a run that alerts the moment it closes', () => {
+    const config = CONFIG.replace(
+      '    notifications:',
+      '      plannedUse: [{ name: Tank filling, building: teach, rules: [water.after_hours_flow, water.burst, water.continuous_flow], weekly: { sat: ["06:00-12:00"] } }]\n    notifications:',
+    )
+    const sat = MON + 5 * DAY
+    let register = 10
+    const points: Point[] = []
+    for (let t = sat; t < sat + 18 * HOUR; t += 5 * MIN) {
+      // The tank fills until noon, and a little longer than planned.
+      const lpm = t >= sat + 6 * HOUR && t <= sat + 12 * HOUR + 5 * MIN ? 20 : 0
+      register += (lpm * 5) / 1000
+      points.push({ ts: t, volume_m3: Math.round(register * 1e5) / 1e5, flow_lpm: lpm })
+    }
+    const h = run([['W-TEACH', points]], config)
+    expect(h.list().filter((a) => a.rule.startsWith('water.'))).toEqual([])
+    h.stop()
+  })
+})
+
 describe('use that comes back at the same time every week', () => {
   it("Sunday's dinner for returning boarders and Monday's departures are normal after the first week; lights left on all weekend are found every time", () => {
     // The dormitory's own meter: 2 kW when empty, 12 kW with boarders in (Sunday 17:00 to Friday
