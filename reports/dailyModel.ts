@@ -94,6 +94,11 @@ export interface FitOptions {
   seasonSegments: boolean
   /** Degree-day coefficients qualify under this p-value (default MAX_P_VALUE). */
   maxWeatherPValue?: number
+  /**
+   * A weather candidate wins only if it cuts the squared error of the best candidate without
+   * weather (intercept and calendar) by at least this share (default 0: CalTRACK's rule alone).
+   */
+  minWeatherGain?: number
   /** Days needed with and without a calendar flag for it to enter (default MIN_DAYS_PER_FLAG). */
   minDaysPerFlag?: number
 }
@@ -432,6 +437,7 @@ function bestOf(days: readonly ModelDay[], o: FitOptions) {
   const design = new Design(days, o)
   const hourly = days.some((d) => (d.hourlyC?.length ?? 0) >= MIN_HOURS)
   let best: Fitted | undefined
+  let calendarOnly: Fitted | undefined
   let tried = 0
   let qualified = 0
   for (const candidate of candidates(o, hourly)) {
@@ -439,8 +445,11 @@ function bestOf(days: readonly ModelDay[], o: FitOptions) {
     const f = fitCandidate(design, candidate)
     if (!f) continue
     qualified++
+    if (candidate.form === 'intercept_only') calendarOnly = f
     if (!best || f.rSquaredAdj > best.rSquaredAdj) best = f
   }
+  const gain = o.minWeatherGain ?? 0
+  if (gain > 0 && best && calendarOnly && best.sse > (1 - gain) * calendarOnly.sse) best = calendarOnly
   return { best, tried, qualified, design }
 }
 

@@ -138,13 +138,15 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000
 const pct = (v: number) => Math.round(v * 1000) / 10
 
 /**
- * Fit options per utility: heat has no cooling and may follow the heating season; water takes a
- * weather term only at p < 0.01, so that the best of a grid of balance points does not win by
- * chance (school water rarely follows the weather; irrigation and pools do, and clearly).
+ * Fit options per utility: heat has no cooling and may follow the heating season. Water takes a
+ * weather term only where it earns its place: it must cut the squared error of the calendar-only
+ * model by a tenth, so that the best of a grid of balance points does not win on a handful of hot
+ * days by chance. School water rarely follows the weather; where it does (irrigation, a pool),
+ * clearly.
  */
 export function fitOptions(utility: Utility): FitOptions {
   if (utility === 'heat') return { cooling: false, seasonSegments: true }
-  if (utility === 'water') return { cooling: true, seasonSegments: false, maxWeatherPValue: 0.01 }
+  if (utility === 'water') return { cooling: true, seasonSegments: false, minWeatherGain: 0.1 }
   return { cooling: true, seasonSegments: false }
 }
 
@@ -332,12 +334,12 @@ export class MonthlyReports {
     const configured = configuredBaseline(school, utility)
     const blackouts = blackoutsOf(school, utility)
     const lastYearFirst = `${shiftMonth(row.month, -12)}-01`
-    const seriesFrom = [
-      cal.local(firstHour).date,
-      configured?.from ?? monthFirst,
-      lastYearFirst,
-      monthFirst,
-    ].sort()[0]!
+    const firstDate = cal.local(firstHour).date
+    const seriesFrom = [firstDate, configured?.from ?? monthFirst, lastYearFirst, monthFirst].sort()[0]!
+    // Through the month, and through the baseline period (a month before it or in it needs it all).
+    const baselineEnd = configured?.to ?? addDays(`${shiftMonth(firstDate.slice(0, 7), 13)}-01`, -1)
+    const today = cal.local(now).date
+    const seriesTo = [monthLast, baselineEnd > today ? today : baselineEnd].sort().at(-1)!
     const days = dailySeries({
       store: this.ctx.store,
       school,
@@ -345,7 +347,7 @@ export class MonthlyReports {
       meters,
       scale: utility === 'water' ? 1 / 1000 : 1,
       from: seriesFrom,
-      to: monthLast,
+      to: seriesTo,
       now,
       blackouts,
     })
