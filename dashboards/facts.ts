@@ -5,6 +5,8 @@
  * knows both; the tags of CONTRACT.md carry neither, so the generated dashboards carry them as
  * hidden variables, and a district with its own registry generates its own dashboards.
  */
+
+import type { Locale } from '../core/i18n/index.js'
 import { METER_KINDS, type MeterKind, type Registry } from '../core/index.js'
 
 export interface DistrictFacts {
@@ -14,6 +16,8 @@ export interface DistrictFacts {
   topLevelMeters: string[]
   /** Temperature sensors placed outdoors, sorted. */
   outdoorSensors: string[]
+  /** The district's language, for the titles that come from the catalogues. */
+  locale: Locale
 }
 
 export function districtFacts(registry: Registry, timezone?: string): DistrictFacts {
@@ -30,5 +34,6 @@ export function districtFacts(registry: Registry, timezone?: string): DistrictFa
       .filter((m) => m.kind === 'temperature' && m.config.placement === 'outdoor')
       .map((m) => m.id)
       .sort(),
+    locale: registry.locale,
   }
 }

@@ -1,11 +1,12 @@
 /**
- * Monthly savings, as far as the raw readings go: actual consumption per school and utility for
- * the month (or any range), month to date day by day, the night share and the coverage that a
- * monthly row carries. Expected consumption, savings, per pupil and per m² come from the monthly
- * report (the `monthly_report` measurement) when reports land; InfluxQL cannot compute them from
- * readings alone.
+ * Monthly savings: the savings report's latest row per school and utility (the `monthly_report`
+ * measurement, written every night) — savings against the fixed baseline with their 90 % interval
+ * and whether the figure passes the gates — then, as far as the raw readings go, actual
+ * consumption per school and utility for the month (or any range), month to date day by day, the
+ * night share and the coverage. InfluxQL cannot compute the baseline model from readings.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
+import { t } from '../core/i18n/index.js'
 import { board } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
@@ -45,6 +46,64 @@ export function monthlySavings(facts: DistrictFacts): Dashboard {
     .withVariable(topLevelVariable(facts))
     .withVariable(schoolVariable({ multi: true }))
   const grid = new Grid(d)
+
+  // The latest monthly row of each school and utility from the last year, whatever the range.
+  const tr = (key: Parameters<typeof t>[1]) => t(facts.locale, key)
+  grid.row(tr('savings.dashboard.row'))
+  grid.add(
+    table(tr('savings.dashboard.savings'), tr('savings.dashboard.savingsDescription'))
+      .decimals(1)
+      .timeFrom('400d')
+      .withTarget(
+        influxql`SELECT "savingsPct", "savingsPctLow", "savingsPctHigh", "cumulativeSavingsPct", "actual",
+            "expected", "coverage", "gate", "method"
+          FROM "monthly_report" WHERE ${timeAnd(SCHOOL)}
+          GROUP BY "school", "utility" ORDER BY time DESC LIMIT 1`
+          .refId('A')
+          .table(),
+      )
+      .withTransformation(MERGE)
+      .withTransformation(
+        organize(
+          {
+            school: tr('savings.dashboard.school'),
+            utility: tr('savings.dashboard.utility'),
+            savingsPct: tr('savings.dashboard.savingsPct'),
+            savingsPctLow: tr('savings.dashboard.low'),
+            savingsPctHigh: tr('savings.dashboard.high'),
+            cumulativeSavingsPct: tr('savings.dashboard.cumulative'),
+            gate: tr('savings.dashboard.gate'),
+            method: tr('savings.dashboard.method'),
+          },
+          ['Time', 'actual', 'expected', 'coverage'],
+          [
+            'school',
+            'utility',
+            'savingsPct',
+            'savingsPctLow',
+            'savingsPctHigh',
+            'cumulativeSavingsPct',
+            'gate',
+            'method',
+          ],
+        ),
+      )
+      .overrideByName(tr('savings.dashboard.gate'), [
+        {
+          id: 'mappings',
+          value: [
+            {
+              type: 'value',
+              options: { pass: { color: 'green', index: 0 }, fail: { color: 'orange', index: 1 } },
+            },
+          ],
+        },
+        { id: 'custom.cellOptions', value: { type: 'color-text' } },
+      ])
+      .sortBy([sortBy(tr('savings.dashboard.school'), false)]),
+    24,
+    8,
+  )
 
   grid.row('Actual consumption')
   grid.add(

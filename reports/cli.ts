@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { readEnv } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
+import { formatNumber, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
 import { lastReceivedFromStore } from '../ingest/pipeline.js'
 import { openStore } from '../store/index.js'
@@ -106,13 +107,44 @@ function main(): void {
             'lastYear',
             'expected',
             'savingsPct',
+            'savingsPctLow',
+            'savingsPctHigh',
+            'cumulativeSavingsPct',
             'perPupil',
             'outOfHoursShare',
             'coverage',
             'method',
-            'indicative',
+            'gate',
           ],
     )
+    if (!values.csv) {
+      // Each figure in words: its interval, or why it is not ranked.
+      for (const r of rows) {
+        const locale = registry.schools.get(r.school)?.locale ?? registry.locale
+        if (r.savingsPct !== undefined && r.savingsPctLow !== undefined && r.savingsPctHigh !== undefined)
+          console.log(
+            t(locale, 'savings.cli.interval', {
+              school: r.school,
+              utility: r.utility,
+              pct: formatNumber(locale, r.savingsPct),
+              low: formatNumber(locale, r.savingsPctLow),
+              high: formatNumber(locale, r.savingsPctHigh),
+              method: t(locale, `savings.method.${r.method}`),
+            }),
+          )
+        const reasons = r.gateReasons ?? []
+        if (r.gate !== 'pass' && reasons.length > 0)
+          console.log(
+            t(locale, 'savings.cli.notRanked', {
+              school: r.school,
+              utility: r.utility,
+              reasons: reasons
+                .map((x) => t(locale, `savings.reason.${x}`))
+                .join(t(locale, 'savings.reason.separator')),
+            }),
+          )
+      }
+    }
   }
   store.close()
 }

@@ -2,7 +2,7 @@
 export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
   const cell = (v: unknown) => {
     if (v === undefined || v === null) return ''
-    const s = String(v)
+    const s = Array.isArray(v) ? v.join(' ') : String(v)
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
   }
   return `\uFEFF${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`
@@ -25,6 +25,22 @@ export const MONTHLY_COLUMNS = [
   'coverage',
   'method',
   'indicative',
+  // savings
+  'savingsLow',
+  'savingsHigh',
+  'savingsPctLow',
+  'savingsPctHigh',
+  'fsu',
+  'gate',
+  'gateReasons',
+  'baselineFrom',
+  'baselineTo',
+  'reportingFrom',
+  'cumulativeSavings',
+  'cumulativeSavingsPct',
+  'cumulativeSavingsLow',
+  'cumulativeSavingsHigh',
+  'blackoutDays',
 ]
 
 export const RANKING_COLUMNS = [
@@ -40,4 +56,8 @@ export const RANKING_COLUMNS = [
   'coverage',
   'indicative',
   'reason',
+  // savings
+  'savingsPctLow',
+  'savingsPctHigh',
+  'gate',
 ]

@@ -339,7 +339,7 @@ export class MonthlyReports {
     // Through the month, and through the baseline period (a month before it or in it needs it all).
     const baselineEnd = configured?.to ?? addDays(`${shiftMonth(firstDate.slice(0, 7), 13)}-01`, -1)
     const today = cal.local(now).date
-    const seriesTo = [monthLast, baselineEnd > today ? today : baselineEnd].sort().at(-1)!
+    const seriesTo = [monthLast, [baselineEnd, today].sort()[0]!].sort().at(-1)!
     const days = dailySeries({
       store: this.ctx.store,
       school,
@@ -373,6 +373,7 @@ export class MonthlyReports {
     }
     // No baseline model: last year's month, day by day, as an indicative figure.
     const reasons: GateReason[] = [base?.problem ?? 'baseline_incomplete']
+    row.gateReasons = reasons
     const lastYearLast = addDays(`${shiftMonth(row.month, -11)}-01`, -1)
     const lastYear = days.filter(
       (d) => d.date >= lastYearFirst && d.date <= lastYearLast && !d.temperatureFilled,
@@ -383,7 +384,6 @@ export class MonthlyReports {
     row.method = 'last_year_scaled'
     this.fill(row, fig)
     row.gate = 'fail'
-    row.gateReasons = reasons
   }
 
   private fromModel(

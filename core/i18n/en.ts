@@ -29,6 +29,7 @@ export const en = {
   'savings.method.daily_model': 'baseline model',
   'savings.method.last_year_scaled': "indicative: last year's month, adjusted for school days and weather",
   'savings.method.none': 'no expected consumption',
+  'savings.dashboard.row': 'Savings',
   'savings.dashboard.savings': 'Savings against the baseline, with 90 % interval',
   'savings.dashboard.savingsDescription':
     'Monthly rows of the savings report (measurement monthly_report): savings in % of expected use, the ' +

@@ -23,6 +23,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'savings.method.daily_model': '基准模型',
   'savings.method.last_year_scaled': '仅供参考：去年同月用量，按上课日和天气调整',
   'savings.method.none': '无预期用量',
+  'savings.dashboard.row': '节约量',
   'savings.dashboard.savings': '相对基准期的节约量（含 90% 置信区间）',
   'savings.dashboard.savingsDescription':
     '节约报表的月度数据（monthly_report 测量）：节约量占预期用量的百分比、ASHRAE 14 号导则的 90% 置信区间、' +

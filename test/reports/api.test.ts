@@ -47,6 +47,11 @@ describe('report API', () => {
       indicative: true,
       days: 31,
       schoolDays: 17,
+      // A month of data: the baseline starts with it and is not complete yet.
+      baselineFrom: '2026-10-01',
+      baselineTo: '2027-09-30',
+      baselineSource: 'first_year',
+      gateReasons: ['baseline_incomplete'],
     })
     expect(water.coverage).toBeGreaterThan(0.99)
     expect(water.actual).toBeGreaterThan(100)
@@ -62,8 +67,11 @@ describe('report API', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const text = new TextDecoder().decode(bytes.slice(3))
     const lines = text.trimEnd().split('\r\n')
+    // The columns of the contract first, then the savings' extensions.
     expect(lines[0]).toBe(
-      'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative',
+      'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative,' +
+        'savingsLow,savingsHigh,savingsPctLow,savingsPctHigh,fsu,gate,gateReasons,baselineFrom,baselineTo,reportingFrom,' +
+        'cumulativeSavings,cumulativeSavingsPct,cumulativeSavingsLow,cumulativeSavingsHigh,blackoutDays',
     )
     expect(lines[1]).toMatch(/^north-primary,北区小学 \(North Primary\),water,2026-10,m3,/)
     expect(lines).toHaveLength(4)
@@ -77,7 +85,13 @@ describe('report API', () => {
     const { body } = await getJson(`${svc.httpUrl}/api/v1/reports/ranking?month=2026-10&utility=electricity`)
     expect(body).toHaveLength(2)
     for (const r of body)
-      expect(r).toMatchObject({ rank: null, reason: 'no expected consumption', utility: 'electricity' })
+      expect(r).toMatchObject({
+        rank: null,
+        reasons: ['baseline_incomplete', 'no_expected'],
+        // The demo district's language: Chinese.
+        reason: '基准期尚未结束：需要满 12 个月的数据才能比较节约量；无预期用量',
+        utility: 'electricity',
+      })
   })
 
   it('readiness: a checklist per school for its next term', async () => {
