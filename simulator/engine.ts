@@ -35,6 +35,12 @@ export interface SimulationOptions {
   climate?: Climate
   /** Simulate only these schools (default: all). */
   schools?: string[]
+  /**
+   * Long history at low resolution: before `until`, time advances `stepMs` at a time and every
+   * meter reports once per `intervalMs` (or its own interval, if longer), on the interval's
+   * boundaries; from `until` on, at full resolution.
+   */
+  coarse?: { until: number; stepMs: number; intervalMs: number }
 }
 
 export type SimOutput =
@@ -58,6 +64,8 @@ interface MeterSlot {
   model: Model
   school: SchoolSlot
   intervalMs: number
+  /** The first reading at full resolution, when the run begins coarse. */
+  phase: number
   nextDue: number
   faults: ResolvedFault[]
   effects: Effects
@@ -174,11 +182,15 @@ export class Simulation {
     for (const model of ordered) {
       const intervalMs = model.meter.intervalSeconds * 1000
       const phase = Math.floor(model.rng.next() * (intervalMs / 1000)) * 1000
-      const first = Math.ceil((this.start - phase) / intervalMs) * intervalMs + phase
+      const first =
+        o.coarse && this.start < o.coarse.until
+          ? Math.ceil(this.start / this.coarseInterval(intervalMs)) * this.coarseInterval(intervalMs)
+          : Math.ceil((this.start - phase) / intervalMs) * intervalMs + phase
       this.slots.push({
         model,
         school: this.bySchool.get(model.meter.school.id)!,
         intervalMs,
+        phase,
         nextDue: first,
         faults: this.faults.filter((f) =>
           'meter' in f
@@ -194,6 +206,10 @@ export class Simulation {
     return this.slots.length
   }
 
+  private coarseInterval(intervalMs: number): number {
+    return Math.max(intervalMs, this.o.coarse!.intervalMs)
+  }
+
   /** Advances simulated time to `until` (rounded down to a step) and returns what meters sent, in time order. */
   advance(until: number): SimOutput[] {
     const out: SimOutput[] = []
@@ -201,7 +217,8 @@ export class Simulation {
     const occCache = new Map<Building, ReturnType<SchoolCalendar['occupancy']>>()
     while (this.now < end) {
       const t = this.now
-      const dt = this.stepMs
+      const coarse = this.o.coarse && t < this.o.coarse.until ? this.o.coarse : undefined
+      const dt = Math.min(coarse ? Math.min(coarse.stepMs, coarse.until - t) : this.stepMs, end - t)
       occCache.clear()
       this.applyOnce(t, out)
       // Sorted by when each output is sent: a held-back (out-of-order) reading goes after its successor.
@@ -221,11 +238,18 @@ export class Simulation {
         }
         const effects = this.effects(slot, t)
         slot.model.step({ t, dtMs: dt, calendar, weather, occupancy: occ, minute: school.minute, effects })
+        const interval = coarse ? this.coarseInterval(slot.intervalMs) : slot.intervalMs
         while (slot.nextDue < t + dt) {
           const ts = slot.nextDue
-          slot.nextDue += slot.intervalMs
+          slot.nextDue += interval
           this.emit(slot, ts, stepOut)
         }
+        // Coarse history ends: back on the meter's own schedule.
+        if (coarse && t + dt >= coarse.until)
+          slot.nextDue =
+            Math.ceil((Math.max(slot.nextDue - interval, coarse.until) - slot.phase) / slot.intervalMs) *
+              slot.intervalMs +
+            slot.phase
       }
       stepOut.sort((a, b) => a[0] - b[0])
       for (const [, o] of stepOut) out.push(o)
