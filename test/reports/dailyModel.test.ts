@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { DayType } from '../../core/calendar.js'
+import { parseConfig } from '../../core/config/load.js'
+import { blackoutsOf, configuredBaseline, firstYearBaseline } from '../../reports/baseline.js'
+import { addDays, type SchoolDay } from '../../reports/daily.js'
 import { fitDailyModel, type ModelDay, predictDay } from '../../reports/dailyModel.js'
 import {
   fitMeasures,
@@ -195,5 +198,66 @@ describe('the statistics', () => {
     ])!
     expect(both).toBeGreaterThan(u * Math.sqrt(5) * 0.99)
     expect(savingsUncertainty({ ...basis, autocorrelation: 1 }, [{ days: 30, rmse: 10 }])).toBeUndefined()
+  })
+})
+
+describe('the baseline period', () => {
+  const school = (savings: string) =>
+    parseConfig(`defaults:
+  savings: { programmeStart: "2026-03-01" }
+schools:
+  - id: a
+    name: A
+${savings}
+    buildings:
+      - id: b
+        use: teaching
+`).registry.schools.get('a')!
+
+  it('a programme start: the 12 months before it; a utility of its own; the district default', () => {
+    const s = school(`    savings:
+      programmeStart: "2026-09-01"
+      heat: { baseline: { from: "2025-11-15", to: "2026-11-14" } }
+      interventions:
+        - { name: Boiler, start: "2026-10-08", end: "2026-10-20", utilities: [heat] }
+        - { name: Campaign, start: "2026-09-01" }`)
+    expect(configuredBaseline(s, 'electricity')).toEqual({
+      from: '2025-09-01',
+      to: '2026-08-31',
+      source: 'programme_start',
+    })
+    expect(configuredBaseline(s, 'heat')).toEqual({
+      from: '2025-11-15',
+      to: '2026-11-14',
+      source: 'configured',
+    })
+    expect(blackoutsOf(s, 'heat').map((b) => [b.from, b.to])).toEqual([
+      ['2026-10-08', '2026-10-20'],
+      ['2026-09-01', '2026-09-01'],
+    ])
+    expect(blackoutsOf(s, 'water')).toHaveLength(1)
+    expect(configuredBaseline(school(''), 'water')).toMatchObject({ from: '2025-03-01', to: '2026-02-28' })
+  })
+
+  it('by default, the first 12 complete months with data, skipping a slow start', () => {
+    const day = (date: string, coverage: number) =>
+      ({
+        date,
+        coverage,
+        use: coverage >= 0.9 ? 1 : undefined,
+        total: 1,
+        start: 0,
+        end: 0,
+        blackout: false,
+        dayType: 'school_day',
+        boarding: false,
+        heatingSeason: false,
+      }) as SchoolDay
+    const days: SchoolDay[] = []
+    for (let d = '2025-08-20'; d <= '2026-12-31'; d = addDays(d, 1))
+      // September is the meter's slow start: a few days of data only.
+      days.push(day(d, d.startsWith('2025-09') && d > '2025-09-05' ? 0 : 1))
+    expect(firstYearBaseline(days)).toEqual({ from: '2025-10-01', to: '2026-09-30', source: 'first_year' })
+    expect(firstYearBaseline(days.map((d) => ({ ...d, coverage: 0, use: undefined })))).toBeUndefined()
   })
 })
