@@ -274,6 +274,20 @@ export const RankingQuery = Type.Object({
   headers: Type.Optional(CsvHeaders),
 })
 
+const GATE_REASONS = [
+  'baseline_incomplete',
+  'baseline_insufficient',
+  'no_model',
+  'model_cv_rmse',
+  'model_nmbe',
+  'before_baseline',
+  'in_baseline',
+  'coverage',
+  'weather_missing',
+  'season_fit',
+  'negligible_use',
+] as const
+
 export const MonthlyRowBody = Type.Object(
   {
     school: Type.String(),
@@ -282,20 +296,58 @@ export const MonthlyRowBody = Type.Object(
     unit: Type.Enum(['m3', 'kWh']),
     actual: Type.Number(),
     lastYear: Type.Optional(Type.Number()),
-    expected: Type.Optional(Type.Number()),
-    savings: Type.Optional(Type.Number()),
+    expected: Type.Optional(
+      Type.Number({ description: 'the sum of the baseline model’s daily predictions' }),
+    ),
+    savings: Type.Optional(Type.Number({ description: 'expected − actual' })),
     savingsPct: Type.Optional(Type.Number()),
     perPupil: Type.Optional(Type.Number()),
     perM2: Type.Optional(Type.Number()),
     outOfHoursShare: Type.Optional(Type.Number()),
     coverage: Type.Number({ description: 'share of meter-hours with real readings' }),
-    method: Type.Enum(['regression', 'last_year_scaled', 'none']),
-    indicative: Type.Boolean(),
+    method: Type.Enum(['daily_model', 'last_year_scaled', 'none'], {
+      description:
+        'daily_model: the baseline model; last_year_scaled: no baseline model yet, last year’s month adjusted for school days and weather (indicative); none',
+    }),
+    indicative: Type.Boolean({ description: 'not a figure to rank: no baseline model, or it fails a gate' }),
     days: Type.Number(),
     schoolDays: Type.Integer(),
     hdd: Type.Optional(Type.Number()),
-    modelCvRmse: Type.Optional(Type.Number()),
-    modelNmbe: Type.Optional(Type.Number()),
+    modelCvRmse: Type.Optional(
+      Type.Number({ description: 'Guideline 14 CV(RMSE) of the baseline’s monthly sums' }),
+    ),
+    modelNmbe: Type.Optional(
+      Type.Number({ description: 'Guideline 14 NMBE of the baseline’s monthly sums' }),
+    ),
+    savingsLow: Type.Optional(Type.Number({ description: '90 % interval of savings (ASHRAE Guideline 14)' })),
+    savingsHigh: Type.Optional(Type.Number()),
+    savingsPctLow: Type.Optional(Type.Number()),
+    savingsPctHigh: Type.Optional(Type.Number()),
+    fsu: Type.Optional(
+      Type.Number({ description: 'fractional savings uncertainty at 90 %: half-width ÷ |savings|' }),
+    ),
+    gate: Type.Optional(Type.Enum(['pass', 'fail'], { description: 'pass: ranked; fail: see gateReasons' })),
+    gateReasons: Type.Optional(Type.Array(Type.Enum([...GATE_REASONS]))),
+    baselineFrom: Type.Optional(
+      Type.String({ description: 'the fixed baseline period, inclusive local dates' }),
+    ),
+    baselineTo: Type.Optional(Type.String()),
+    baselineSource: Type.Optional(Type.Enum(['configured', 'programme_start', 'first_year'])),
+    reportingFrom: Type.Optional(Type.String({ description: 'savings count from this local date' })),
+    cumulativeExpected: Type.Optional(Type.Number()),
+    cumulativeSavings: Type.Optional(
+      Type.Number({ description: 'from reportingFrom to the end of the month' }),
+    ),
+    cumulativeSavingsPct: Type.Optional(Type.Number()),
+    cumulativeSavingsLow: Type.Optional(Type.Number()),
+    cumulativeSavingsHigh: Type.Optional(Type.Number()),
+    blackoutDays: Type.Optional(Type.Integer({ description: 'days in an intervention’s blackout' })),
+    modelForm: Type.Optional(Type.Enum(['intercept_only', 'hdd_only', 'cdd_only', 'hdd_cdd'])),
+    modelDegreeDays: Type.Optional(Type.Enum(['daily_mean', 'hourly'])),
+    heatingBalanceC: Type.Optional(Type.Number()),
+    coolingBalanceC: Type.Optional(Type.Number()),
+    modelDailyCvRmse: Type.Optional(Type.Number()),
+    modelRSquaredAdj: Type.Optional(Type.Number()),
   },
   { $id: 'MonthlyRow' },
 )
@@ -307,15 +359,21 @@ export const RankingRowBody = Type.Object({
   utility: Type.String(),
   month: Type.String(),
   savingsPct: Type.Optional(Type.Number()),
+  savingsPctLow: Type.Optional(Type.Number()),
+  savingsPctHigh: Type.Optional(Type.Number()),
   actual: Type.Number(),
   expected: Type.Optional(Type.Number()),
   unit: Type.String(),
   coverage: Type.Number(),
   indicative: Type.Boolean(),
+  gate: Type.Optional(Type.Enum(['pass', 'fail'])),
   reason: Type.Optional(
     Type.String({ description: 'why the row has no rank, in the language of the answer' }),
   ),
-  reasonCode: Type.Optional(Type.Enum(['low_coverage', 'no_expected'])),
+  reasonCode: Type.Optional(
+    Type.Enum([...GATE_REASONS, 'no_expected'], { description: 'the first of `reasons`, for programs' }),
+  ),
+  reasons: Type.Optional(Type.Array(Type.Enum([...GATE_REASONS, 'no_expected']))),
 })
 
 export const ReadinessBody = Type.Object({

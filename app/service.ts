@@ -452,7 +452,17 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           : env.MQTT_USERNAME !== undefined
             ? { username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD ?? '' }
             : undefined
-      const sim = await startDemo({ registry, url, log, ...login })
+      // A restarted demo continues from what the service holds, rather than sending its history again.
+      const held = [...registry.meters.keys()]
+        .map((id) => ingest.status(id)?.lastTs)
+        .filter((t) => t !== undefined)
+      const sim = await startDemo({
+        registry,
+        url,
+        log,
+        ...login,
+        ...(held.length > 0 ? { resumeFrom: Math.min(...held) } : {}),
+      })
       // Stopped before the API and the broker, so that nothing publishes into a closing service.
       cleanups.push(() => sim.stop())
       log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')

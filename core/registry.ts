@@ -10,6 +10,7 @@ import type {
   MeterConfig,
   NotificationsConfig,
   RuleOverridesConfig,
+  SavingsConfig,
   SchoolConfig,
   SpaceConfig,
 } from './config/schema.js'
@@ -34,6 +35,8 @@ export interface School {
   meters: Map<string, Meter>
   rules: RuleOverridesConfig
   notifications: NotificationsConfig
+  /** The savings baseline and interventions (the school's keys over the district defaults'). */
+  savings: SavingsConfig
   config: SchoolConfig
 }
 
@@ -100,6 +103,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
     })
   }
   if (defaults.calendar) checkCalendar(defaults.calendar, 'defaults.calendar', problems)
+  if (defaults.savings) checkSavings(defaults.savings, 'defaults.savings', problems)
 
   config.schools.forEach((sc, si) => {
     const sp = `schools[${si}]`
@@ -116,6 +120,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       })
     }
     if (sc.calendar) checkCalendar(sc.calendar, `${sp}.calendar`, problems)
+    if (sc.savings) checkSavings(sc.savings, `${sp}.savings`, problems)
     const cal = { ...defaults.calendar, ...sc.calendar }
     const school: School = {
       id: sc.id,
@@ -140,6 +145,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         ...sc.notifications,
         contacts: { ...defaults.notifications?.contacts, ...sc.notifications?.contacts },
       },
+      savings: mergeSavings(defaults.savings, sc.savings),
       config: sc,
     }
     registry.schools.set(school.id, school)
@@ -314,6 +320,63 @@ function checkCalendar(cal: CalendarConfig, path: string, problems: ConfigProble
         expected: msg('config.expected.timeAfter', { start: pu.start }),
       })
     }
+  })
+}
+
+/** A school's own baseline replaces the district's; interventions of both count. */
+function mergeSavings(district: SavingsConfig | undefined, own: SavingsConfig | undefined): SavingsConfig {
+  if (!district) return own ?? {}
+  if (!own) return district
+  const ownBaseline = own.baseline !== undefined || own.programmeStart !== undefined
+  const merged: SavingsConfig = { ...district, ...own }
+  if (ownBaseline) {
+    if (own.baseline === undefined) delete merged.baseline
+    if (own.programmeStart === undefined) delete merged.programmeStart
+  }
+  const interventions = [...(district.interventions ?? []), ...(own.interventions ?? [])]
+  if (interventions.length > 0) merged.interventions = interventions
+  return merged
+}
+
+function checkSavings(sv: SavingsConfig, path: string, problems: ConfigProblem[]): void {
+  const date = (value: string, at: string) => {
+    const ok = DateTime.fromISO(value).isValid
+    if (!ok) problems.push({ path: at, value, expected: msg('config.expected.realDate') })
+    return ok
+  }
+  const baseline = (b: SavingsConfig['baseline'], p: string, programmeStart: string | undefined) => {
+    if (b && programmeStart !== undefined) {
+      problems.push({
+        path: `${p}.programmeStart`,
+        value: programmeStart,
+        expected: msg('savings.config.baselineOrProgrammeStart'),
+      })
+    }
+    if (programmeStart !== undefined) date(programmeStart, `${p}.programmeStart`)
+    if (!b) return
+    if (date(b.from, `${p}.baseline.from`) && date(b.to, `${p}.baseline.to`)) {
+      const days = DateTime.fromISO(b.to).diff(DateTime.fromISO(b.from), 'days').days + 1
+      if (days < 365)
+        problems.push({
+          path: `${p}.baseline.to`,
+          value: b.to,
+          expected: msg('savings.config.baselineTooShort', { from: b.from, days }),
+        })
+    }
+  }
+  baseline(sv.baseline, path, sv.programmeStart)
+  for (const u of ['water', 'electricity', 'heat'] as const) {
+    const own = sv[u]
+    if (own) baseline(own.baseline, `${path}.${u}`, own.programmeStart)
+  }
+  sv.interventions?.forEach((iv, i) => {
+    const p = `${path}.interventions[${i}]`
+    if (date(iv.start, `${p}.start`) && iv.end !== undefined && date(iv.end, `${p}.end`) && iv.end < iv.start)
+      problems.push({
+        path: `${p}.end`,
+        value: iv.end,
+        expected: msg('config.expected.dateFrom', { start: iv.start }),
+      })
   })
 }
 

@@ -25,9 +25,8 @@
  *   would show the escalated alert twice, still open as a warning and resolved as critical.
  */
 import { AnnotationQueryBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
-import type { MessageKey } from '../core/i18n/index.js'
 import type { RuleId } from '../rules/index.js'
-import type { Words } from './board.js'
+import { valueNames, type Words } from './board.js'
 import { DATASOURCE, influxql } from './influxql.js'
 import { COLOR_TEXT, MERGE, organize, sortBy, table } from './panels.js'
 import { timeAnd } from './queries.js'
@@ -153,20 +152,6 @@ export function alertTable(
       { id: 'custom.width', value: 70 },
     ])
     .sortBy([sortBy(lastChange, true)])
-}
-
-/** A value mapping that colours each value and shows it in the reader's words. */
-function valueNames(
-  mapping: { type: string; options: Record<string, { color: string; index: number }> },
-  key: MessageKey,
-  say: Words,
-) {
-  return {
-    type: mapping.type,
-    options: Object.fromEntries(
-      Object.entries(mapping.options).map(([value, o]) => [value, { ...o, text: say(key, { value }) }]),
-    ),
-  }
 }
 
 /**

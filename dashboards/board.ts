@@ -51,3 +51,17 @@ export type Words = (key: MessageKey, params?: MessageParams) => string
 export function wordsFor(facts: DistrictFacts): Words {
   return (key, params) => t(facts.locale, key, params)
 }
+
+/** A value mapping that shows each value in the reader's words, coloured when a colour is given. */
+export function valueNames(
+  mapping: { type: string; options: Record<string, { color?: string; index: number }> },
+  key: MessageKey,
+  say: Words,
+) {
+  return {
+    type: mapping.type,
+    options: Object.fromEntries(
+      Object.entries(mapping.options).map(([value, o]) => [value, { ...o, text: say(key, { value }) }]),
+    ),
+  }
+}

@@ -1,15 +1,25 @@
 /**
- * Monthly savings, as far as the raw readings go: actual consumption per school and utility for
- * the month (or any range), month to date day by day, the night share and the coverage that a
- * monthly row carries. Expected consumption, savings, per pupil and per m² come from the monthly
- * report (the `monthly_report` measurement) when reports land; InfluxQL cannot compute them from
- * readings alone.
+ * Monthly savings: the savings report's latest row per school and utility (the `monthly_report`
+ * measurement, written every night) — savings against the fixed baseline with their 90 % interval
+ * and whether the figure passes the gates — then, as far as the raw readings go, actual
+ * consumption per school and utility for the month (or any range), month to date day by day, the
+ * night share and the coverage. InfluxQL cannot compute the baseline model from readings.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
-import { board, wordsFor } from './board.js'
+import { board, valueNames, wordsFor } from './board.js'
 import type { DistrictFacts } from './facts.js'
 import { influxql } from './influxql.js'
-import { GAUGE_CELL, Grid, MERGE, organize, sortBy, table, thresholds, timeseries } from './panels.js'
+import {
+  COLOR_TEXT,
+  GAUGE_CELL,
+  Grid,
+  MERGE,
+  organize,
+  sortBy,
+  table,
+  thresholds,
+  timeseries,
+} from './panels.js'
 import {
   type Consuming,
   consumption,
@@ -24,6 +34,18 @@ import { schoolVariable, tagIn, timezoneVariable, topLevelVariable } from './var
 
 const SCHOOL = tagIn('school', 'school')
 const UTILITIES: Consuming[] = ['water', 'electricity', 'heat']
+const GATE_COLOURS = {
+  type: 'value',
+  options: { pass: { color: 'green', index: 0 }, fail: { color: 'orange', index: 1 } },
+}
+const METHODS = {
+  type: 'value',
+  options: { daily_model: { index: 0 }, last_year_scaled: { index: 1 }, none: { index: 2 } },
+}
+const UTILITY_NAMES = {
+  type: 'value',
+  options: { water: { index: 0 }, electricity: { index: 1 }, heat: { index: 2 } },
+}
 
 export function monthlySavings(facts: DistrictFacts): Dashboard {
   const say = wordsFor(facts)
@@ -42,6 +64,61 @@ export function monthlySavings(facts: DistrictFacts): Dashboard {
     .withVariable(topLevelVariable(facts))
     .withVariable(schoolVariable({ multi: true, say }))
   const grid = new Grid(d)
+
+  // The latest monthly row of each school and utility from the last year, whatever the range.
+  grid.row(say('savings.dashboard.row'))
+  grid.add(
+    table(say('savings.dashboard.savings'), say('savings.dashboard.savingsDescription'))
+      .decimals(1)
+      .timeFrom('400d')
+      .withTarget(
+        influxql`SELECT "savingsPct", "savingsPctLow", "savingsPctHigh", "cumulativeSavingsPct", "actual",
+            "expected", "coverage", "gate", "method"
+          FROM "monthly_report" WHERE ${timeAnd(SCHOOL)}
+          GROUP BY "school", "utility" ORDER BY time DESC LIMIT 1`
+          .refId('A')
+          .table(),
+      )
+      .withTransformation(MERGE)
+      .withTransformation(
+        organize(
+          {
+            school: say('savings.dashboard.school'),
+            utility: say('savings.dashboard.utility'),
+            savingsPct: say('savings.dashboard.savingsPct'),
+            savingsPctLow: say('savings.dashboard.low'),
+            savingsPctHigh: say('savings.dashboard.high'),
+            cumulativeSavingsPct: say('savings.dashboard.cumulative'),
+            gate: say('savings.dashboard.gate'),
+            method: say('savings.dashboard.method'),
+          },
+          ['Time', 'actual', 'expected', 'coverage'],
+          [
+            'school',
+            'utility',
+            'savingsPct',
+            'savingsPctLow',
+            'savingsPctHigh',
+            'cumulativeSavingsPct',
+            'gate',
+            'method',
+          ],
+        ),
+      )
+      .overrideByName(say('savings.dashboard.gate'), [
+        { id: 'mappings', value: [valueNames(GATE_COLOURS, 'savings.gate', say)] },
+        { id: 'custom.cellOptions', value: COLOR_TEXT },
+      ])
+      .overrideByName(say('savings.dashboard.method'), [
+        { id: 'mappings', value: [valueNames(METHODS, 'report.method', say)] },
+      ])
+      .overrideByName(say('savings.dashboard.utility'), [
+        { id: 'mappings', value: [valueNames(UTILITY_NAMES, 'report.utility', say)] },
+      ])
+      .sortBy([sortBy(say('savings.dashboard.school'), false)]),
+    24,
+    8,
+  )
 
   grid.row(say('dash.ms.row.actual'))
   grid.add(

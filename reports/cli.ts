@@ -8,12 +8,20 @@ import { parseCommandLine, UsageError } from '../core/cli.js'
 import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile, startupLocale } from '../core/config/load.js'
 import { SchoolmeterError } from '../core/errors.js'
-import { isLocale, LOCALES, type Locale, msg, t } from '../core/i18n/index.js'
+import { formatNumber, isLocale, LOCALES, type Locale, msg, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
 import { lastReceivedFromStore } from '../ingest/pipeline.js'
 import { openStore } from '../store/index.js'
-import { type CsvHeaders, MONTHLY_COLUMNS, RANKING_COLUMNS, rankingView, toCsv, toTable } from './csv.js'
-import { MonthlyReports, UTILITIES, type Utility } from './monthly.js'
+import {
+  type CsvHeaders,
+  MONTHLY_COLUMNS,
+  RANKING_COLUMNS,
+  rankingView,
+  reasonsSentence,
+  toCsv,
+  toTable,
+} from './csv.js'
+import { MonthlyReports, type MonthlyRow, UTILITIES, type Utility } from './monthly.js'
 import { checklistLines, Readiness, readinessHeadline } from './readiness.js'
 
 /** The monthly columns a terminal has room for. */
@@ -25,12 +33,37 @@ const TABLE_COLUMNS = [
   'lastYear',
   'expected',
   'savingsPct',
+  'savingsPctLow',
+  'savingsPctHigh',
+  'cumulativeSavingsPct',
   'perPupil',
   'outOfHoursShare',
   'coverage',
   'method',
-  'indicative',
+  'gate',
 ] as const
+
+/** Each figure in words under the table: its 90 % interval, or why it is not ranked. */
+function savingsLines(locale: Locale, rows: (MonthlyRow & { name: string })[]): string[] {
+  const lines: string[] = []
+  for (const r of rows) {
+    const names = { school: r.name, utility: t(locale, 'report.utility', { value: r.utility }) }
+    if (r.savingsPct !== undefined && r.savingsPctLow !== undefined && r.savingsPctHigh !== undefined)
+      lines.push(
+        t(locale, 'savings.cli.interval', {
+          ...names,
+          pct: formatNumber(locale, r.savingsPct),
+          low: formatNumber(locale, r.savingsPctLow),
+          high: formatNumber(locale, r.savingsPctHigh),
+          method: t(locale, `savings.method.${r.method}`),
+        }),
+      )
+    const reasons = r.gateReasons ?? []
+    if (r.gate !== 'pass' && reasons.length > 0)
+      lines.push(t(locale, 'savings.cli.notRanked', { ...names, reasons: reasonsSentence(locale, reasons) }))
+  }
+  return lines
+}
 
 function parse() {
   return parseCommandLine(
@@ -97,6 +130,7 @@ function main(locale: Locale): void {
         .filter((r) => !values.utility || r.utility === values.utility)
       const named = rows.map((r) => ({ ...r, name: registry.schools.get(r.school)?.name ?? r.school }))
       out(named, values.csv ? MONTHLY_COLUMNS : TABLE_COLUMNS)
+      if (!values.csv) for (const line of savingsLines(lang, named)) console.log(line)
     }
   } finally {
     store.close()

@@ -1,4 +1,12 @@
-export { fitBaseline, leastSquares, type MonthFeatures } from './baseline.js'
+export {
+  type BaselinePeriod,
+  type BaselineResult,
+  baselineFor,
+  blackoutsOf,
+  configuredBaseline,
+  firstYearBaseline,
+  G14,
+} from './baseline.js'
 export {
   type CsvHeaders,
   MONTHLY_COLUMNS,
@@ -8,9 +16,15 @@ export {
   toCsv,
   toTable,
 } from './csv.js'
+export { addDays, dailySeries, type SchoolDay } from './daily.js'
+export { type DailyModel, fitDailyModel, type ModelDay, predictDay } from './dailyModel.js'
 export {
+  fitOptions,
+  type GateReason,
+  type Method,
   MonthlyReports,
   type MonthlyRow,
+  type RankingReason,
   type RankingRow,
   shiftMonth,
   UTILITIES,

@@ -2,7 +2,8 @@
  * Rollups maintained on the stream: per meter and local hour, the consumption, the part of it
  * used while the building (or any building the meter serves) was empty, the part that is only
  * estimated (sent as such, or spread over a gap), and how much of the hour real readings covered.
- * Also each school's daily outdoor temperature and each heating circuit's daily highest supply.
+ * Also each school's outdoor temperature per day and per hour, and each heating circuit's daily
+ * highest supply.
  * Kept in SQLite: reports never need InfluxDB.
  */
 import type { Logger } from 'pino'
@@ -59,6 +60,7 @@ const ANNOUNCE_WITHIN_MS = 30_000
 interface Taken {
   rows: HourRollup[]
   outdoor: [string, string, number, number][]
+  outdoorHourly: [string, number, number, number][]
   supply: [string, string, number][]
   mark: (() => void) | undefined
   /** Rows written to the stage so far (a flush in slices). */
@@ -81,6 +83,7 @@ export class Rollups {
    */
   private readonly recent = new WeakMap<Map<string, HourRollup>, Map<string, HourRollup>>()
   private outdoor = new Map<string, [string, string, number, number]>()
+  private outdoorHourly = new Map<string, [string, number, number, number]>()
   private supply = new Map<string, [string, string, number]>()
   private readonly off: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
@@ -164,6 +167,12 @@ export class Rollups {
         e[2] += r.values.temp_c
         e[3]++
         this.outdoor.set(key, e)
+        const hour = this.hourOf(r.ts, cal.offset(r.ts) * 60_000)
+        const hourKey = `${meter.school.id}|${hour}`
+        const h = this.outdoorHourly.get(hourKey) ?? [meter.school.id, hour, 0, 0]
+        h[2] += r.values.temp_c
+        h[3]++
+        this.outdoorHourly.set(hourKey, h)
       }
       return
     }
@@ -339,12 +348,14 @@ export class Rollups {
     const t: Taken = {
       rows: [...this.pending.values()],
       outdoor: [...this.outdoor.values()],
+      outdoorHourly: [...this.outdoorHourly.values()],
       supply: [...this.supply.values()],
       mark: this.o.onFlush?.(),
       staged: 0,
     }
     this.pending = new Map()
     this.outdoor = new Map()
+    this.outdoorHourly = new Map()
     this.supply = new Map()
     return t
   }
@@ -354,6 +365,7 @@ export class Rollups {
     store.db.transaction(() => {
       if (t.rows.length > 0) store.rollups.mergeStaged()
       store.outdoor.addMany(t.outdoor)
+      store.outdoor.addHourly(t.outdoorHourly)
       store.supply.addMany(t.supply)
       t.mark?.()
     })()
@@ -418,6 +430,15 @@ export class Rollups {
       const key = `${o[0]}|${o[1]}`
       const e = this.outdoor.get(key)
       if (!e) this.outdoor.set(key, o)
+      else {
+        e[2] += o[2]
+        e[3] += o[3]
+      }
+    }
+    for (const o of t.outdoorHourly) {
+      const key = `${o[0]}|${o[1]}`
+      const e = this.outdoorHourly.get(key)
+      if (!e) this.outdoorHourly.set(key, o)
       else {
         e[2] += o[2]
         e[3] += o[3]

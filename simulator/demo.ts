@@ -1,11 +1,24 @@
 /**
- * The demo behind `npm start`: the bundled district's last 48 hours backfilled through MQTT, then
- * live at real speed, with the demo scenario's faults (a drip that began yesterday, a dorm-room
- * kettle a minute after start).
+ * The demo behind `npm start`: the bundled district's history backfilled through MQTT, then live
+ * at real speed, with the demo scenario's faults (a drip that began yesterday, a dorm-room kettle
+ * a minute after start). The history reaches back far enough for savings: the 12 complete months
+ * the baseline needs (a reading every quarter of an hour is enough there), the months since, in
+ * which one school runs a savings campaign (10 % less of everything), and the last 48 hours at
+ * full resolution.
  */
 import type { Logger } from 'pino'
+import { SchoolCalendar } from '../core/calendar.js'
 import type { Registry } from '../core/registry.js'
 import { backfill, createSimulation, Publisher, realtime, SentStats, scenarioFile } from './index.js'
+import type { Scenario } from './scenario.js'
+
+const HOUR = 3_600_000
+/**
+ * The history before the last hours: every meter reports each quarter of an hour (or at its own
+ * interval, if longer). No sparser: to the rules a longer gap is an offline episode (the shortest
+ * limit of meter.offline is 15 minutes), and a backfill's gaps are recorded as such.
+ */
+const HISTORY_INTERVAL_MS = 15 * 60_000
 
 export interface DemoOptions {
   registry: Registry
@@ -15,23 +28,74 @@ export interface DemoOptions {
   username?: string
   password?: string
   log: Logger
-  historyHours?: number
+  /** Months of history before the current one (default 14: a baseline year and the months since). */
+  historyMonths?: number
+  /** The last hours at full resolution (default 48). */
+  detailedHours?: number
+  /** What the service already holds: the history starts after it (a restarted demo). */
+  resumeFrom?: number
   seed?: string
+  /** Wall clock (tests). */
+  now?: number
 }
 
 export interface Demo {
   stop(): Promise<void>
 }
 
+/** The school that runs the savings campaign, and by how much it cuts. */
+export const CAMPAIGN = { school: 'riverside-middle', factor: 0.9 } as const
+
+/**
+ * Where the demo's history starts: the first day of the month `months` before this one, in the
+ * first school's time zone, so that the first 12 complete months of data — the default baseline —
+ * are followed by complete months of savings.
+ */
+export function historyStart(registry: Registry, now: number, months: number): number {
+  const first = [...registry.schools.values()][0]!
+  const cal = new SchoolCalendar(first)
+  const [y, m] = cal.local(now).date.split('-').map(Number) as [number, number]
+  const month = new Date(Date.UTC(y, m - 1 - months, 1)).toISOString().slice(0, 7)
+  return cal.startOfMonth(month)
+}
+
 export async function startDemo(o: DemoOptions): Promise<Demo> {
-  const now = Date.now()
-  const hours = o.historyHours ?? 48
+  const now = o.now ?? Date.now()
+  const months = o.historyMonths ?? 14
+  const detailed = (o.detailedHours ?? 48) * HOUR
+  const from = historyStart(o.registry, now, months)
+  const start = Math.max(from, o.resumeFrom ?? from)
+  // The campaign starts with the first month after the baseline year.
+  const campaignStart = historyStart(o.registry, now, months - 12)
+  const demo = scenarioFile('demo')
+  const scenario: Scenario = {
+    ...demo,
+    faults: [
+      ...demo.faults,
+      ...(o.registry.schools.has(CAMPAIGN.school)
+        ? [
+            {
+              name: 'Savings campaign',
+              type: 'usage_change' as const,
+              school: CAMPAIGN.school,
+              start: new Date(campaignStart).toISOString(),
+              factor: CAMPAIGN.factor,
+            },
+          ]
+        : []),
+    ],
+  }
   const sim = createSimulation({
     registry: o.registry,
-    start: now - hours * 3_600_000,
+    start,
     anchor: now,
     seed: o.seed ?? 'demo',
-    scenario: scenarioFile('demo'),
+    scenario,
+    coarse: {
+      until: Math.max(start, now - detailed),
+      stepMs: HISTORY_INTERVAL_MS,
+      intervalMs: HISTORY_INTERVAL_MS,
+    },
   })
   const publisher = new Publisher({
     url: o.url,
@@ -44,15 +108,13 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const stats = new SentStats()
   const run = (async () => {
     const began = performance.now()
-    await backfill(sim, o.registry, publisher, Date.now(), {
-      gateway: true,
-      batchSize: 100,
-      stats,
-      signal: stop.signal,
-    })
+    const options = { gateway: true, batchSize: 100, stats, signal: stop.signal }
+    // A day of quarter-hourly history per round, then an hour at a time at full resolution.
+    await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR })
+    await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR })
     if (stop.signal.aborted) return
     o.log.info(
-      `demo: published the last ${hours} h of ${sim.meterCount} simulated meters (${stats.readings} readings) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
+      `demo: published ${((now - start) / (24 * HOUR)).toFixed(0)} days of ${sim.meterCount} simulated meters (${stats.readings} readings; quarter-hourly before the last ${detailed / HOUR} h) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
         .groundTruth()
         .map((f) => `${f.name ?? f.fault} on ${f.meter ?? f.school} from ${f.start}`)
         .join('; ')}`,

@@ -42,6 +42,12 @@ export interface SimulationOptions {
   sites?: Record<string, Partial<Site>>
   /** Simulate only these schools (default: all). */
   schools?: string[]
+  /**
+   * Long history at low resolution: before `until`, time advances `stepMs` at a time and every
+   * meter reports once per `intervalMs` (or its own interval, if longer), on the interval's
+   * boundaries; from `until` on, at full resolution.
+   */
+  coarse?: { until: number; stepMs: number; intervalMs: number }
 }
 
 export type SimOutput =
@@ -68,6 +74,8 @@ interface MeterSlot {
   model: Model
   school: SchoolSlot
   intervalMs: number
+  /** The first reading at full resolution, when the run begins coarse. */
+  phase: number
   nextDue: number
   faults: ResolvedFault[]
   effects: Effects
@@ -219,11 +227,15 @@ export class Simulation {
     for (const model of ordered) {
       const intervalMs = model.meter.intervalSeconds * 1000
       const phase = Math.floor(model.rng.next() * (intervalMs / 1000)) * 1000
-      const first = Math.ceil((this.start - phase) / intervalMs) * intervalMs + phase
+      const first =
+        o.coarse && this.start < o.coarse.until
+          ? Math.ceil(this.start / this.coarseInterval(intervalMs)) * this.coarseInterval(intervalMs)
+          : Math.ceil((this.start - phase) / intervalMs) * intervalMs + phase
       this.slots.push({
         model,
         school: this.bySchool.get(model.meter.school.id)!,
         intervalMs,
+        phase,
         nextDue: first,
         runs: new Map(),
         faults: this.faults.filter((f) =>
@@ -240,6 +252,10 @@ export class Simulation {
     return this.slots.length
   }
 
+  private coarseInterval(intervalMs: number): number {
+    return Math.max(intervalMs, this.o.coarse!.intervalMs)
+  }
+
   /** Advances simulated time to `until` (rounded down to a step) and returns what meters sent, in time order. */
   advance(until: number): SimOutput[] {
     const out: SimOutput[] = []
@@ -247,7 +263,8 @@ export class Simulation {
     const occCache = new Map<Building, ReturnType<SchoolCalendar['occupancy']>>()
     while (this.now < end) {
       const t = this.now
-      const dt = this.stepMs
+      const coarse = this.o.coarse && t < this.o.coarse.until ? this.o.coarse : undefined
+      const dt = Math.min(coarse ? Math.min(coarse.stepMs, coarse.until - t) : this.stepMs, end - t)
       occCache.clear()
       this.applyOnce(t, out)
       for (const school of this.bySchool.values()) this.stepLife(school, t, dt)
@@ -273,10 +290,18 @@ export class Simulation {
           sun: school.sun,
           effects,
         })
+        const interval = coarse ? this.coarseInterval(slot.intervalMs) : slot.intervalMs
         while (slot.nextDue < t + dt) {
           const ts = slot.nextDue
-          slot.nextDue += slot.intervalMs
+          slot.nextDue += interval
           this.emit(slot, ts, stepOut)
+        }
+        // Coarse history ends: a reading at its end, so that the step to the meter's own schedule is
+        // no gap (to the rules, a gap longer than the coarse interval could be an offline episode).
+        if (coarse && t + dt >= coarse.until) {
+          this.emit(slot, coarse.until, stepOut)
+          slot.nextDue =
+            Math.floor((coarse.until - slot.phase) / slot.intervalMs + 1) * slot.intervalMs + slot.phase
         }
       }
       stepOut.sort((a, b) => a[0] - b[0])

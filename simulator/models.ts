@@ -100,6 +100,7 @@ export interface Share {
 }
 
 interface Draw {
+  startMs: number
   endMs: number
   lps: number
 }
@@ -130,7 +131,7 @@ export class WaterModel implements Model {
     const d = DRAWS[kind]
     const litres = this.rng.uniform(d.litres[0], d.litres[1])
     const seconds = this.rng.uniform(d.seconds[0], d.seconds[1])
-    this.draws.push({ endMs: t + seconds * 1000, lps: litres / seconds })
+    this.draws.push({ startMs: t, endMs: t + seconds * 1000, lps: litres / seconds })
   }
 
   step(ctx: StepContext): void {
@@ -159,12 +160,14 @@ export class WaterModel implements Model {
       const period = URINAL_PERIOD_MIN * 60_000
       if (Math.floor((t + dtMs) / period) > Math.floor(t / period)) this.draw('urinal', t)
     }
-    for (const d of effects.draws) this.draws.push({ endMs: t + d.seconds * 1000, lps: d.litres / d.seconds })
+    for (const d of effects.draws)
+      this.draws.push({ startMs: t, endMs: t + d.seconds * 1000, lps: d.litres / d.seconds })
+    // Each draw counts for the part of the step it runs in, so the litres do not depend on the step.
     let own = 0
     let kept = 0
     for (const d of this.draws) {
       if (d.endMs > t) {
-        own += d.lps * Math.min(1, (d.endMs - t) / dtMs)
+        own += (d.lps * (Math.min(d.endMs, t + dtMs) - Math.max(d.startMs, t))) / dtMs
         this.draws[kept++] = d
       }
     }

@@ -4,7 +4,13 @@ import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
 import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
-import { OutdoorRepository, ReadinessRepository, RollupRepository, SupplyRepository } from './reports.js'
+import {
+  BaselineModelRepository,
+  OutdoorRepository,
+  ReadinessRepository,
+  RollupRepository,
+  SupplyRepository,
+} from './reports.js'
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
@@ -14,7 +20,7 @@ export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
 export type { IncidentEvent, IncidentFilter } from './incidents.js'
 export { decodeCursor, type Page } from './paging.js'
-export type { HourRollup, Totals } from './reports.js'
+export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
@@ -32,6 +38,8 @@ export class Store {
   readonly outdoor: OutdoorRepository
   readonly supply: SupplyRepository
   readonly readiness: ReadinessRepository
+  /** Baseline models of the monthly savings, fitted once and kept. */
+  readonly baselines: BaselineModelRepository
   readonly apiTokens: ApiTokenRepository
   readonly audit: AuditRepository
   readonly meta: MetaRepository
@@ -48,6 +56,7 @@ export class Store {
     this.outdoor = new OutdoorRepository(db)
     this.supply = new SupplyRepository(db)
     this.readiness = new ReadinessRepository(db)
+    this.baselines = new BaselineModelRepository(db)
     this.apiTokens = new ApiTokenRepository(db)
     this.audit = new AuditRepository(db)
     this.meta = new MetaRepository(db)

@@ -381,4 +381,26 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE gateway_credentials ADD COLUMN client_id_prefix TEXT;
   `,
+  // 12: savings (reports/baseline.ts): each school's hourly mean outdoor temperature, for degree
+  // days taken hour by hour; and each school's and utility's baseline model, fitted once on its
+  // fixed baseline period and kept (refitted only when the baseline's data or the method change)
+  `
+  CREATE TABLE outdoor_hourly (
+    school_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    sum_c REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (school_id, hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE baseline_models (
+    school_id TEXT NOT NULL,
+    utility TEXT NOT NULL,
+    baseline_from TEXT NOT NULL,
+    baseline_to TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    fitted_at INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    PRIMARY KEY (school_id, utility)
+  );
+  `,
 ]

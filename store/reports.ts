@@ -113,6 +113,34 @@ export class RollupRepository {
       .get(...meterIds, from, to) as Totals
   }
 
+  /**
+   * Totals per local day over meters and [from, to), for a stretch in which the school's UTC
+   * offset is `offsetMs` throughout (the caller splits at offset changes): `day` counts local
+   * days since 1970-01-01.
+   */
+  dailyTotals(
+    meterIds: string[],
+    from: number,
+    to: number,
+    offsetMs: number,
+  ): { day: number; used: number; usedUnoccupied: number; usedEstimated: number; coveredMs: number }[] {
+    if (meterIds.length === 0) return []
+    return this.db
+      .prepare(
+        `SELECT CAST(hour + ? AS INTEGER) / 86400000 AS day, sum(used) AS used, sum(used_unoccupied) AS usedUnoccupied,
+           sum(used_estimated) AS usedEstimated, sum(covered_ms) AS coveredMs
+         FROM rollup_hourly WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ?
+         GROUP BY day ORDER BY day`,
+      )
+      .all(offsetMs, ...meterIds, from, to) as {
+      day: number
+      used: number
+      usedUnoccupied: number
+      usedEstimated: number
+      coveredMs: number
+    }[]
+  }
+
   /** The earliest hour with any rollup for these meters. */
   firstHour(meterIds: string[]): number | undefined {
     if (meterIds.length === 0) return undefined
@@ -127,10 +155,15 @@ export class RollupRepository {
 
 export class OutdoorRepository {
   private readonly add
+  private readonly addHour
   constructor(private readonly db: Db) {
     this.add = db.prepare(
       `INSERT INTO outdoor_daily (school_id, date, sum_c, n) VALUES (?, ?, ?, ?)
        ON CONFLICT(school_id, date) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n`,
+    )
+    this.addHour = db.prepare(
+      `INSERT INTO outdoor_hourly (school_id, hour, sum_c, n) VALUES (?, ?, ?, ?)
+       ON CONFLICT(school_id, hour) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n`,
     )
   }
 
@@ -138,6 +171,22 @@ export class OutdoorRepository {
     this.db.transaction(() => {
       for (const [s, d, sum, n] of rows) this.add.run(s, d, sum, n)
     })()
+  }
+
+  /** Hourly sums: `hour` is the epoch ms of the start of a local hour. */
+  addHourly(rows: Iterable<[school: string, hour: number, sumC: number, n: number]>): void {
+    this.db.transaction(() => {
+      for (const [s, h, sum, n] of rows) this.addHour.run(s, h, sum, n)
+    })()
+  }
+
+  /** Mean outdoor temperature per local hour in [from, to). */
+  hourlyMeans(school: string, from: number, to: number): { hour: number; mean: number }[] {
+    return this.db
+      .prepare(
+        'SELECT hour, sum_c / n AS mean FROM outdoor_hourly WHERE school_id = ? AND hour >= ? AND hour < ? AND n > 0 ORDER BY hour',
+      )
+      .all(school, from, to) as { hour: number; mean: number }[]
   }
 
   /** Mean outdoor temperature per local date in [fromDate, toDate]. */
@@ -194,5 +243,41 @@ export class ReadinessRepository {
       .prepare('SELECT report FROM readiness WHERE school_id = ? AND term_start = ?')
       .get(school, termStart) as { report: string } | undefined
     return r && JSON.parse(r.report)
+  }
+}
+
+/** A baseline model as kept: the period it was fitted on, what its data were, and the model. */
+export interface KeptBaseline {
+  from: string
+  to: string
+  fingerprint: string
+  fittedAt: number
+  model: unknown
+}
+
+/** Each school's and utility's baseline model, fitted once on its fixed period and kept. */
+export class BaselineModelRepository {
+  constructor(private readonly db: Db) {}
+
+  get(school: string, utility: string): KeptBaseline | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT baseline_from AS "from", baseline_to AS "to", fingerprint, fitted_at AS fittedAt, model
+         FROM baseline_models WHERE school_id = ? AND utility = ?`,
+      )
+      .get(school, utility) as (Omit<KeptBaseline, 'model'> & { model: string }) | undefined
+    return r && { ...r, model: JSON.parse(r.model) }
+  }
+
+  put(school: string, utility: string, kept: KeptBaseline): void {
+    this.db
+      .prepare(
+        `INSERT INTO baseline_models (school_id, utility, baseline_from, baseline_to, fingerprint, fitted_at, model)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(school_id, utility) DO UPDATE SET baseline_from = excluded.baseline_from,
+           baseline_to = excluded.baseline_to, fingerprint = excluded.fingerprint,
+           fitted_at = excluded.fitted_at, model = excluded.model`,
+      )
+      .run(school, utility, kept.from, kept.to, kept.fingerprint, kept.fittedAt, JSON.stringify(kept.model))
   }
 }

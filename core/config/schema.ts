@@ -92,6 +92,75 @@ export const Calendar = Type.Object(
   { additionalProperties: false },
 )
 
+const UTILITY_NAMES = ['water', 'electricity', 'heat'] as const
+const BaselinePeriod = Type.Object(
+  { from: LocalDate, to: LocalDate },
+  {
+    additionalProperties: false,
+    description: 'the fixed baseline period, inclusive local dates (12 months: CalTRACK fits on 365 days)',
+  },
+)
+const UtilitySavings = Type.Object(
+  {
+    baseline: Type.Optional(BaselinePeriod),
+    programmeStart: Type.Optional(
+      Type.String({
+        pattern: LOCAL_DATE,
+        description: 'the baseline is the 12 months before this local date YYYY-MM-DD',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "this utility's own baseline, in place of the school's" },
+)
+
+export const Savings = Type.Object(
+  {
+    baseline: Type.Optional(BaselinePeriod),
+    programmeStart: Type.Optional(
+      Type.String({
+        pattern: LOCAL_DATE,
+        description: 'the baseline is the 12 months before this local date YYYY-MM-DD',
+      }),
+    ),
+    interventions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Name,
+            start: LocalDate,
+            end: Type.Optional(
+              Type.String({
+                pattern: LOCAL_DATE,
+                description: 'last day of the works, YYYY-MM-DD (default: the start)',
+              }),
+            ),
+            utilities: Type.Optional(
+              Type.Array(Type.Enum([...UTILITY_NAMES]), {
+                description: 'the utilities it touches (default: all)',
+              }),
+            ),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'a change made on purpose (new boiler, LED lighting, a campaign): its days, start to end, are a ' +
+              'blackout that neither trains the baseline model nor counts as savings',
+          },
+        ),
+      ),
+    ),
+    water: Type.Optional(UtilitySavings),
+    electricity: Type.Optional(UtilitySavings),
+    heat: Type.Optional(UtilitySavings),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'monthly savings: the fixed baseline period (default: the first 12 complete months of data) and the ' +
+      'interventions',
+  },
+)
+
 const Email = Type.String({ pattern: EMAIL, description: 'an e-mail address' })
 export const ROLES = ['maintenance', 'facilities', 'escalation'] as const
 
@@ -320,6 +389,7 @@ export const School = Type.Object(
     tariffs: Type.Optional(Tariffs),
     calendar: Type.Optional(Calendar),
     notifications: Type.Optional(Notifications),
+    savings: Type.Optional(Savings),
     buildings: Type.Array(Building, { minItems: 1 }),
     rules: Type.Optional(RuleOverrides),
   },
@@ -349,6 +419,7 @@ export const DistrictConfig = Type.Object(
           tariffs: Type.Optional(Tariffs),
           calendar: Type.Optional(Calendar),
           notifications: Type.Optional(Notifications),
+          savings: Type.Optional(Savings),
           rules: Type.Optional(RuleOverrides),
         },
         { additionalProperties: false, description: 'values every school takes unless it sets its own' },
@@ -369,3 +440,4 @@ export type WeeklyHoursConfig = Static<typeof WeeklyHours>
 export type PlannedUseConfig = Static<typeof PlannedUse>
 export type RuleOverridesConfig = Static<typeof RuleOverrides>
 export type NotificationsConfig = Static<typeof Notifications>
+export type SavingsConfig = Static<typeof Savings>

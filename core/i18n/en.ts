@@ -294,10 +294,8 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'report.utility': '{value, select, water {water} electricity {electricity} heat {heat} other {{value}}}',
   'report.unit': '{value, select, m3 {m³} kWh {kWh} other {{value}}}',
   'report.method':
-    '{value, select, regression {baseline model} last_year_scaled {last year, scaled by school days} none {none} other {{value}}}',
+    '{value, select, daily_model {baseline model} last_year_scaled {last year, adjusted for school days and weather} none {none} other {{value}}}',
   'report.yesNo': '{value, select, true {yes} other {no}}',
-  'report.reason':
-    '{value, select, low_coverage {data coverage under 90 %} no_expected {no expected consumption to compare with} other {{value}}}',
   'report.cli.usage': `usage: npm run report -- [options]
 
   --month YYYY-MM     the month (default: this month, to date)
@@ -459,7 +457,7 @@ Reads DATA_DIR (default ./data) and CONFIG (default: the demo district), as the 
   'dash.column.heatKwh': 'Heat (kWh)',
   'dash.ms.title': 'Monthly savings',
   'dash.ms.description':
-    'Actual consumption per school and utility for the month; expected and savings follow with reports.',
+    'Savings of each school and utility against its fixed baseline, with their 90 % interval; actual consumption for the month.',
   'dash.ms.row.actual': 'Actual consumption',
   'dash.ms.actual.title': 'Actual consumption by school',
   'dash.ms.actual.description':
@@ -643,4 +641,62 @@ usage: npm run dashboards -- [options]
     'The service cannot write {path} ({code}): no readings are being accepted and gateways are held back until it can.',
   'security.startup.diskFull':
     'schoolmeter cannot start because the disk holding {path} is full ({free} free); free some space there and start it again.',
+
+  // ---- Savings: the fixed baseline, the daily model, gates and intervals (reports/baseline.ts, reports/monthly.ts, reports/csv.ts, reports/cli.ts, the monthly-savings dashboard) ----
+  'savings.reason.separator': '; ',
+  'savings.reason.baseline_incomplete':
+    'the baseline period is not complete yet: savings need 12 months of data to compare with',
+  'savings.reason.baseline_insufficient':
+    'too few days with readings in the baseline period (90 % of the days, and half of every month, are needed)',
+  'savings.reason.no_model':
+    'no baseline model qualified: the weather and calendar did not explain the use well enough',
+  'savings.reason.model_cv_rmse':
+    'the baseline model misses monthly use by more than ASHRAE Guideline 14 allows (CV(RMSE) above 15 %)',
+  'savings.reason.model_nmbe': 'the baseline model is biased beyond ASHRAE Guideline 14 (NMBE beyond ±5 %)',
+  'savings.reason.before_baseline': 'the month lies before the baseline period',
+  'savings.reason.in_baseline': 'the month lies in the baseline period: no savings are claimed for it',
+  'savings.reason.coverage': 'meters covered less than 90 % of the month',
+  'savings.reason.weather_missing': 'the outdoor temperature is missing on more than 10 % of the days',
+  'savings.reason.season_fit': 'the baseline model missed this month of the baseline year by more than 15 %',
+  'savings.reason.negligible_use':
+    'almost nothing was used or expected this month (heating out of season): no percentage to rank',
+  'savings.reason.no_expected': 'no expected consumption',
+  'savings.cli.notRanked': '{school} {utility}: not ranked: {reasons}',
+  'savings.cli.interval': '{school} {utility}: savings {pct} % (90 % interval {low} … {high} %), {method}',
+  'savings.method.daily_model': 'baseline model',
+  'savings.method.last_year_scaled': "indicative: last year's month, adjusted for school days and weather",
+  'savings.method.none': 'no expected consumption',
+  'savings.dashboard.row': 'Savings',
+  'savings.dashboard.savings': 'Savings against the baseline, with 90 % interval',
+  'savings.dashboard.savingsDescription':
+    'Monthly rows of the savings report (measurement monthly_report): savings in % of expected use, the ' +
+    '90 % interval of ASHRAE Guideline 14, savings since the baseline, and whether the figure passes the gates ' +
+    '(failed: not ranked, see the report for why).',
+  'savings.dashboard.school': 'School',
+  'savings.dashboard.utility': 'Utility',
+  'savings.dashboard.savingsPct': 'Savings %',
+  'savings.dashboard.low': 'Low (90 %)',
+  'savings.dashboard.high': 'High (90 %)',
+  'savings.dashboard.cumulative': 'Since baseline %',
+  'savings.dashboard.gate': 'Gate',
+  'savings.dashboard.method': 'Method',
+  'savings.gate': '{value, select, pass {passed} fail {failed} other {{value}}}',
+  'savings.config.baselineOrProgrammeStart': 'either baseline or programmeStart, not both',
+  'savings.config.baselineTooShort':
+    'a baseline of at least 12 months (365 days) from {from}; it has {days, plural, one {# day} other {# days}}',
+  'report.column.savingsLow': 'Savings low (90 %)',
+  'report.column.savingsHigh': 'Savings high (90 %)',
+  'report.column.savingsPctLow': 'Savings (%) low (90 %)',
+  'report.column.savingsPctHigh': 'Savings (%) high (90 %)',
+  'report.column.fsu': 'Fractional savings uncertainty (90 %)',
+  'report.column.gate': 'Gates',
+  'report.column.gateReasons': 'Why not ranked',
+  'report.column.baselineFrom': 'Baseline from',
+  'report.column.baselineTo': 'Baseline to',
+  'report.column.reportingFrom': 'Savings counted from',
+  'report.column.cumulativeSavings': 'Savings since baseline',
+  'report.column.cumulativeSavingsPct': 'Savings since baseline (%)',
+  'report.column.cumulativeSavingsLow': 'Savings since baseline low (90 %)',
+  'report.column.cumulativeSavingsHigh': 'Savings since baseline high (90 %)',
+  'report.column.blackoutDays': 'Days of works (not counted)',
 } as const satisfies Record<string, string>

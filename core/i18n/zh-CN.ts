@@ -271,10 +271,8 @@ export const zhCN: Record<keyof typeof en, string> = {
   'report.utility': '{value, select, water {用水} electricity {用电} heat {供热} other {{value}}}',
   'report.unit': '{value, select, m3 {立方米} kWh {千瓦时} other {{value}}}',
   'report.method':
-    '{value, select, regression {基准期回归模型} last_year_scaled {去年同期按上课天数折算} none {无} other {{value}}}',
+    '{value, select, daily_model {基准模型} last_year_scaled {去年同期按上课日和天气调整} none {无} other {{value}}}',
   'report.yesNo': '{value, select, true {是} other {否}}',
-  'report.reason':
-    '{value, select, low_coverage {数据完整率不足 90%} no_expected {没有可比较的预期用量} other {{value}}}',
   'report.cli.usage': `用法：npm run report -- [选项]
 
   --month YYYY-MM     月份（默认：本月截至目前）
@@ -430,7 +428,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'dash.column.electricityKwh': '用电量（千瓦时）',
   'dash.column.heatKwh': '用热量（千瓦时）',
   'dash.ms.title': '月度节能',
-  'dash.ms.description': '各校本月分类实际用量；预期用量与节约量随月度报表提供。',
+  'dash.ms.description': '各校分类相对固定基准期的节约量及其 90% 置信区间；各校本月分类实际用量。',
   'dash.ms.row.actual': '实际用量',
   'dash.ms.actual.title': '各校实际用量',
   'dash.ms.actual.description':
@@ -610,4 +608,57 @@ export const zhCN: Record<keyof typeof en, string> = {
     '服务无法写入 {path}（{code}）：在恢复写入之前，系统暂停接收读数，网关的上报被暂缓。',
   'security.startup.diskFull':
     'schoolmeter 无法启动：{path} 所在的磁盘已满（剩余 {free}），请清理出空间后重新启动。',
+
+  // ---- Savings: the fixed baseline, the daily model, gates and intervals (reports/baseline.ts, reports/monthly.ts, reports/csv.ts, reports/cli.ts, the monthly-savings dashboard) ----
+  'savings.reason.separator': '；',
+  'savings.reason.baseline_incomplete': '基准期尚未结束：需要满 12 个月的数据才能比较节约量',
+  'savings.reason.baseline_insufficient': '基准期内有读数的天数不足（需要 90% 的天数，且每个月至少一半）',
+  'savings.reason.no_model': '基准模型未通过检验：天气和校历不足以解释用量',
+  'savings.reason.model_cv_rmse': '基准模型对月用量的误差超出 ASHRAE 14 号导则的限值（CV(RMSE) 高于 15%）',
+  'savings.reason.model_nmbe': '基准模型的系统偏差超出 ASHRAE 14 号导则的限值（NMBE 超出 ±5%）',
+  'savings.reason.before_baseline': '该月在基准期之前',
+  'savings.reason.in_baseline': '该月属于基准期，不计节约量',
+  'savings.reason.coverage': '本月表计数据覆盖不足 90%',
+  'savings.reason.weather_missing': '超过 10% 的天数缺少室外温度',
+  'savings.reason.season_fit': '基准模型对基准年同月的误差超过 15%',
+  'savings.reason.negligible_use':
+    '本月实际和预期用量都几乎为零（如非采暖季的供热），不计算节约率、不参与排名',
+  'savings.reason.no_expected': '无预期用量',
+  'savings.cli.notRanked': '{school} {utility}：不参与排名：{reasons}',
+  'savings.cli.interval': '{school} {utility}：节约 {pct}%（90% 置信区间 {low} … {high}%），{method}',
+  'savings.method.daily_model': '基准模型',
+  'savings.method.last_year_scaled': '仅供参考：去年同月用量，按上课日和天气调整',
+  'savings.method.none': '无预期用量',
+  'savings.dashboard.row': '节约量',
+  'savings.dashboard.savings': '相对基准期的节约量（含 90% 置信区间）',
+  'savings.dashboard.savingsDescription':
+    '节约报表的月度数据（monthly_report 测量）：节约量占预期用量的百分比、ASHRAE 14 号导则的 90% 置信区间、' +
+    '基准期以来的累计节约，以及该数据是否通过检验（未通过：不参与排名，原因见报表）。',
+  'savings.dashboard.school': '学校',
+  'savings.dashboard.utility': '能源类型',
+  'savings.dashboard.savingsPct': '节约率 %',
+  'savings.dashboard.low': '下限（90%）',
+  'savings.dashboard.high': '上限（90%）',
+  'savings.dashboard.cumulative': '基准期以来 %',
+  'savings.dashboard.gate': '检验',
+  'savings.dashboard.method': '方法',
+  'savings.gate': '{value, select, pass {通过} fail {未通过} other {{value}}}',
+  'savings.config.baselineOrProgrammeStart': 'baseline 和 programmeStart 只能填写其中一项',
+  'savings.config.baselineTooShort':
+    '从 {from} 起至少 12 个月（365 天）的基准期；目前只有 {days, plural, other {# 天}}',
+  'report.column.savingsLow': '节约量下限（90%）',
+  'report.column.savingsHigh': '节约量上限（90%）',
+  'report.column.savingsPctLow': '节约率下限（%，90%）',
+  'report.column.savingsPctHigh': '节约率上限（%，90%）',
+  'report.column.fsu': '节约量相对不确定度（90%）',
+  'report.column.gate': '检验',
+  'report.column.gateReasons': '未通过检验的原因',
+  'report.column.baselineFrom': '基准期起',
+  'report.column.baselineTo': '基准期止',
+  'report.column.reportingFrom': '节约量起算日',
+  'report.column.cumulativeSavings': '基准期以来累计节约量',
+  'report.column.cumulativeSavingsPct': '基准期以来累计节约率（%）',
+  'report.column.cumulativeSavingsLow': '累计节约量下限（90%）',
+  'report.column.cumulativeSavingsHigh': '累计节约量上限（90%）',
+  'report.column.blackoutDays': '改造施工天数（不计入）',
 }

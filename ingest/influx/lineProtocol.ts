@@ -96,6 +96,7 @@ export function monthlyReportLine(row: { school: string; utility: string }, mont
     if (typeof v === 'number' && Number.isFinite(v)) fields.push(`${k}=${num(v)}`)
     else if (typeof v === 'boolean') fields.push(`${k}=${v}`)
     else if (typeof v === 'string') fields.push(`${k}=${escapeStringField(v)}`)
+    else if (Array.isArray(v) && v.length > 0) fields.push(`${k}=${escapeStringField(v.join(','))}`)
   }
   return `${seriesKey('monthly_report', { school: row.school, utility: row.utility })} ${fields.join(',')} ${monthStart}`
 }

@@ -131,6 +131,33 @@ describe('config errors name the key, the value, what was expected and the line'
     )
   })
 
+  it('savings: the baseline, the programme start and the interventions', () => {
+    const problems = problemsOf(`defaults:
+  savings: { programmeStart: "2026-02-30" }
+schools:
+  - id: a
+    name: A
+    savings:
+      baseline: { from: "2025-09-01", to: "2026-03-31" }
+      programmeStart: "2026-09-01"
+      interventions:
+        - { name: LED lighting, start: "2026-10-08", end: "2026-10-01" }
+      heat: { baseline: { from: "2025-11-01", to: "2026-10-31" } }
+    buildings:
+      - { id: b, use: teaching }
+`)
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p]))
+    expect(byPath['defaults.savings.programmeStart']).toMatchObject({ expected: 'a real date' })
+    expect(byPath['schools[0].savings.baseline.to']!.expected).toMatch(/at least 12 months .* it has 212/)
+    expect(byPath['schools[0].savings.programmeStart']!.expected).toMatch(/either baseline or programmeStart/)
+    expect(byPath['schools[0].savings.interventions[0].end']).toMatchObject({
+      value: '2026-10-01',
+      expected: 'a date on or after 2026-10-08',
+    })
+    // A utility's own baseline of a full year is fine.
+    expect(byPath['schools[0].savings.heat.baseline.to']).toBeUndefined()
+  })
+
   it('YAML syntax errors and unreadable files', () => {
     expect(problemsOf('schools: [\n  - id: x\n')[0]!.expected).toMatch(/valid YAML/)
     expect(() => loadConfigFile('/nonexistent/district.yaml')).toThrow(/readable YAML or JSON file/)

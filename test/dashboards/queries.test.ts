@@ -121,7 +121,9 @@ beforeAll(async () => {
       scenario: SCENARIO,
     })
     await backfill(sim, demoRegistry, publisher, NOW, { gateway: true, batchSize: 100, chunkMs: 6 * HOUR })
-    // Alert transitions go through the same writer as the readings.
+    // The savings report's row of the month, as the nightly schedule writes it (monthly_report).
+    expect(svc.reportMonth('2025-12')).toBeGreaterThan(0)
+    // Alert transitions and report rows go through the same writer as the readings.
     await svc.writer!.flush()
     alertsInStore = svc.store.alerts.list({ limit: 10_000 })
   } finally {
@@ -281,6 +283,18 @@ describe('panels show what happened', () => {
     const everything = (await sum(`"meter" =~ /./`)) as number
     expect(stat!.values[0]![1]).toBeCloseTo(topLevel as number, 6)
     expect(everything).toBeGreaterThan((topLevel as number) * 1.2)
+  })
+
+  it('the savings table shows each school and utility’s latest monthly row, with its method and gate', async () => {
+    const answers = await panelAnswers('monthly-savings.json', 'savings.dashboard.savings')
+    const got = rows(answers.get('A')!)
+    // Three and a half days of data: no baseline yet, so no savings, but the rows are there.
+    expect(got.map((r) => `${r.school} ${r.utility}`).sort()).toEqual(
+      [...demoRegistry.schools.keys()]
+        .flatMap((s) => ['electricity', 'heat', 'water'].map((u) => `${s} ${u}`))
+        .sort(),
+    )
+    for (const r of got) expect(r).toMatchObject({ method: 'none', savingsPct: null })
   })
 
   it('coverage counts the hours with readings against the hours of the range', async () => {

@@ -47,6 +47,11 @@ describe('report API', () => {
       indicative: true,
       days: 31,
       schoolDays: 17,
+      // A month of data: the baseline starts with it and is not complete yet.
+      baselineFrom: '2026-10-01',
+      baselineTo: '2027-09-30',
+      baselineSource: 'first_year',
+      gateReasons: ['baseline_incomplete'],
     })
     expect(water.coverage).toBeGreaterThan(0.99)
     expect(water.actual).toBeGreaterThan(100)
@@ -62,11 +67,16 @@ describe('report API', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const text = new TextDecoder().decode(bytes.slice(3))
     const lines = text.trimEnd().split('\r\n')
-    // For people: column names and values in the district's language (Chinese by default).
+    // For people: column names and values in the district's language (Chinese by default); the
+    // columns of the contract first, then the savings' extensions.
     expect(lines[0]).toBe(
-      '学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考',
+      '学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考,' +
+        '节约量下限（90%）,节约量上限（90%）,节约率下限（%，90%）,节约率上限（%，90%）,节约量相对不确定度（90%）,检验,未通过检验的原因,' +
+        '基准期起,基准期止,节约量起算日,基准期以来累计节约量,基准期以来累计节约率（%）,累计节约量下限（90%）,累计节约量上限（90%）,改造施工天数（不计入）',
     )
     expect(lines[1]).toMatch(/^north-primary,北区小学 \(North Primary\),用水,2026-10,立方米,\d/)
+    // Why the figure is not ranked, in words.
+    expect(lines[1]).toContain(',基准期尚未结束：需要满 12 个月的数据才能比较节约量,2026-10-01,2027-09-30,')
     expect(lines).toHaveLength(4)
     // For programs: the JSON's keys and values, whatever the language.
     const keys = await (
@@ -76,10 +86,12 @@ describe('report API', () => {
     ).text()
     const keyLines = keys.trimEnd().split('\r\n')
     expect(keyLines[0]).toBe(
-      'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative',
+      'school,name,utility,month,unit,actual,lastYear,expected,savings,savingsPct,perPupil,perM2,outOfHoursShare,coverage,method,indicative,' +
+        'savingsLow,savingsHigh,savingsPctLow,savingsPctHigh,fsu,gate,gateReasons,baselineFrom,baselineTo,reportingFrom,' +
+        'cumulativeSavings,cumulativeSavingsPct,cumulativeSavingsLow,cumulativeSavingsHigh,blackoutDays',
     )
     expect(keyLines[1]).toMatch(
-      /^north-primary,北区小学 \(North Primary\),water,2026-10,m3,\d[\d.]*,.*,none,true$/,
+      /^north-primary,北区小学 \(North Primary\),water,2026-10,m3,\d[\d.]*,.*,none,true,.*,baseline_incomplete,2026-10-01,2027-09-30,/,
     )
     const english = await (
       await fetch(
@@ -99,14 +111,19 @@ describe('report API', () => {
     for (const r of body)
       expect(r).toMatchObject({
         rank: null,
-        reasonCode: 'no_expected',
-        reason: '没有可比较的预期用量',
+        // The savings' reasons first, then the row's own; the first as the code for programs.
+        reasonCode: 'baseline_incomplete',
+        reasons: ['baseline_incomplete', 'no_expected'],
+        // The demo district's language: Chinese.
+        reason: '基准期尚未结束：需要满 12 个月的数据才能比较节约量；无预期用量',
         utility: 'electricity',
       })
     const english = await getJson(
       `${svc.httpUrl}/api/v1/reports/ranking?month=2026-10&utility=electricity&lang=en`,
     )
-    expect(english.body[0].reason).toBe('no expected consumption to compare with')
+    expect(english.body[0].reason).toBe(
+      'the baseline period is not complete yet: savings need 12 months of data to compare with; no expected consumption',
+    )
   })
 
   it('readiness: a checklist per school for its next term', async () => {

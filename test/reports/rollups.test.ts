@@ -84,13 +84,45 @@ describe('rollups', () => {
     expect(keys.endsWith('\r\n')).toBe(true)
     const zh = toCsv(rows, MONTHLY_COLUMNS, { locale: 'zh-CN' }).split('\r\n')
     expect(zh[0]).toBe(
-      '\uFEFF学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考',
+      '\uFEFF学校编号,学校,类别,月份,单位,实际用量,去年同期,预期用量,节约量,节约率（%）,生均用量,单位面积用量,非在校时段用量占比,数据完整率,计算方法,仅供参考,' +
+        '节约量下限（90%）,节约量上限（90%）,节约率下限（%，90%）,节约率上限（%，90%）,节约量相对不确定度（90%）,检验,未通过检验的原因,' +
+        '基准期起,基准期止,节约量起算日,基准期以来累计节约量,基准期以来累计节约率（%）,累计节约量下限（90%）,累计节约量上限（90%）,改造施工天数（不计入）',
     )
-    expect(zh[1]).toBe('a,"阳光小学, ""Sunshine""",用水,,,1.5,,,,,,,,,,是')
+    // The savings' columns follow the contract's, empty for a row without them.
+    expect(zh[1]).toBe(`a,"阳光小学, ""Sunshine""",用水,,,1.5,,,,,,,,,,是${','.repeat(15)}`)
     const en = toCsv(rows, MONTHLY_COLUMNS, { locale: 'en' }).split('\r\n')
     expect(en[0]).toBe(
-      '\uFEFFSchool id,School,Utility,Month,Unit,Actual,Same month last year,Expected,Savings,Savings (%),Per pupil,Per m²,Used while empty (share),Data coverage (share),Method,Indicative only',
+      '\uFEFFSchool id,School,Utility,Month,Unit,Actual,Same month last year,Expected,Savings,Savings (%),Per pupil,Per m²,Used while empty (share),Data coverage (share),Method,Indicative only,' +
+        'Savings low (90 %),Savings high (90 %),Savings (%) low (90 %),Savings (%) high (90 %),Fractional savings uncertainty (90 %),Gates,Why not ranked,' +
+        'Baseline from,Baseline to,Savings counted from,Savings since baseline,Savings since baseline (%),Savings since baseline low (90 %),Savings since baseline high (90 %),Days of works (not counted)',
     )
-    expect(en[1]).toBe('a,"阳光小学, ""Sunshine""",water,,,1.5,,,,,,,,,,yes')
+    expect(en[1]).toBe(`a,"阳光小学, ""Sunshine""",water,,,1.5,,,,,,,,,,yes${','.repeat(15)}`)
+  })
+
+  it('CSV: the gate and why a figure is not ranked in the reader’s words; for programs, the identifiers', () => {
+    const rows = [
+      {
+        school: 'a',
+        utility: 'heat',
+        method: 'daily_model',
+        gate: 'fail',
+        gateReasons: ['coverage', 'season_fit'],
+      },
+    ]
+    const at = (c: (typeof MONTHLY_COLUMNS)[number]) => MONTHLY_COLUMNS.indexOf(c)
+    const cells = (csv: string) => csv.split('\r\n')[1]!.split(',')
+    const keys = cells(toCsv(rows, MONTHLY_COLUMNS, { locale: 'en', headers: 'keys' }))
+    expect([keys[at('method')], keys[at('gate')], keys[at('gateReasons')]]).toEqual([
+      'daily_model',
+      'fail',
+      'coverage season_fit',
+    ])
+    const zh = cells(toCsv(rows, MONTHLY_COLUMNS, { locale: 'zh-CN' }))
+    expect([zh[at('utility')], zh[at('method')], zh[at('gate')], zh[at('gateReasons')]]).toEqual([
+      '供热',
+      '基准模型',
+      '未通过',
+      '本月表计数据覆盖不足 90%；基准模型对基准年同月的误差超过 15%',
+    ])
   })
 })
