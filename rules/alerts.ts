@@ -75,7 +75,11 @@ interface Change {
  * own: downstream of an incident that saw no burst, it is a new fault (a pipe bursting in the
  * workshop is not the drip the main meter showed at night), not the same one placed more exactly.
  */
-function explains(rule: string, rel: 'same' | 'above' | 'below', members: readonly Alert[]): boolean {
+function explains(
+  rule: string,
+  rel: 'same' | 'above' | 'below',
+  members: readonly { rule: string }[],
+): boolean {
   if (rel !== 'below' || rule !== 'water.burst') return true
   return members.some((a) => a.rule === 'water.burst')
 }
@@ -360,7 +364,7 @@ export class AlertManager {
       if (incident.quietSince !== undefined && ts - incident.quietSince > HOLD_OFF_MS[family]) continue
       const rel = relation(this.o.registry, incident, meter, family)
       if (!rel) continue
-      const members = this.o.store.alerts.ofIncident(incident.id)
+      const members = this.o.store.alerts.membersOf(incident.id)
       if (!explains(rule, rel, members)) continue
       // The fault already seen by this rule and still under way first, then the same place, then
       // the newest.
@@ -373,7 +377,7 @@ export class AlertManager {
   }
 
   private anyActive(incident: number): boolean {
-    return this.o.store.alerts.ofIncident(incident).some((a) => a.status !== 'resolved')
+    return this.o.store.alerts.membersOf(incident).some((a) => a.status !== 'resolved')
   }
 
   private refresh(a: Alert, v: Active, ts: number): Alert {
@@ -464,7 +468,7 @@ export class AlertManager {
           recordedAt: now,
         })
         const i = store.incidents.get(t.id)!
-        const rules = store.alerts.ofIncident(t.id).map((a) => a.rule)
+        const rules = store.alerts.membersOf(t.id).map((a) => a.rule)
         if (!t.quiet)
           for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules))
             store.outbox.enqueueIncident(eventId, d.channel, d.target, d.payload, d.dueAt, now)

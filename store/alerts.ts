@@ -184,6 +184,17 @@ export class AlertRepository {
     ).map(fromRaw)
   }
 
+  /**
+   * The rule and status of each alert of one incident, oldest first: what grouping and routing
+   * consult on every transition, without reading whole alerts (an incident of a recurring fault
+   * gathers hundreds).
+   */
+  membersOf(incident: number): { rule: string; status: AlertRow['status'] }[] {
+    return this.db
+      .prepare('SELECT rule, status FROM alerts WHERE incident_id = ? ORDER BY id')
+      .all(incident) as { rule: string; status: AlertRow['status'] }[]
+  }
+
   private select(f: AlertFilter, limit: number): AlertRow[] {
     const where: string[] = []
     const values: unknown[] = []

@@ -9,6 +9,11 @@
  * never drops below `marginOverNormal` × that is not normal; a drip, a tap left on or a running
  * toilet starts from a normal of nothing at night. A run that has lasted more than three hours is
  * never learned: normal use ends.
+ *
+ * "Never stops" needs readings close together: a reading's flow from a meter that reports every
+ * quarter of an hour says little about the minutes between (two toilet blocks' timed urinal
+ * cisterns keep every quarter-hour above zero). A run is judged only while readings come at most
+ * `maxGapMinutes` apart (a meter reporting every 5 min, with its jitter, is judged); slower meters are left to water.continuous_flow and water.night_flow.
  */
 import Type, { type Static } from 'typebox'
 import { type HourlyFlow, learnHourlyFlow, usualFlow } from '../normal.js'
@@ -17,6 +22,11 @@ import { costEvidence, defineRule, flowLpm, MINUTE, round, say } from '../types.
 export const params = Type.Object({
   minutes: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   clearAfterMinutes: Type.Number({ minimum: 0, default: 10 }),
+  maxGapMinutes: Type.Number({
+    exclusiveMinimum: 0,
+    default: 6,
+    description: 'readings further apart than this break a run: the flow may have stopped between them',
+  }),
   marginOverNormal: Type.Number({
     minimum: 1,
     default: 1.5,
@@ -46,7 +56,12 @@ export default defineRule<P, S>({
     if (flow === undefined) return undefined
     if (!r.occupancy.occupied && flow > 0) {
       // The flow seen at this reading ran since the previous one.
-      s.since ??= prev !== undefined && r.ts - prev <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts
+      const gap = prev === undefined ? Number.POSITIVE_INFINITY : r.ts - prev
+      if (gap > p.maxGapMinutes * MINUTE) {
+        s.since = r.ts
+        delete s.minFlow
+      }
+      s.since ??= prev !== undefined && gap <= 2 * r.meter.intervalSeconds * 1000 ? prev : r.ts
       s.minFlow = Math.min(s.minFlow ?? flow, flow)
       delete s.quietSince
       const minutes = (r.ts - s.since) / MINUTE

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../../store/index.js'
-import { alerting, HOUR, MIN, type Point } from '../helpers/alerting.js'
+import { alerting, HOUR, MIN, type Point, series } from '../helpers/alerting.js'
 import * as g from '../helpers/golden.js'
 
 function run(feeds: g.Feeds) {
@@ -195,6 +195,33 @@ describe('golden case 9: heat.low_delta_t', () => {
     const [a] = h.list('heat.low_delta_t')
     expect(a).toMatchObject({ status: 'open', severity: 'warning', openedAt: g.MON + 14 * HOUR })
     expect(a!.evidence.deltaK).toBe(2)
+    h.stop()
+  })
+})
+
+describe('water.after_hours_flow needs readings close together', () => {
+  // 0.4 L/min from 01:00 to 04:00 on a school night: a tap left running, seen minute by minute —
+  // or two toilet blocks' urinal cisterns, seen as a quarter-hour's mean flow.
+  const night = (stepMs: number) => {
+    let register = 30
+    return series(g.MON + HOUR, stepMs, (3 * HOUR) / stepMs, () => {
+      register += (0.4 * stepMs) / MIN / 1000
+      return { volume_m3: Math.round(register * 1e6) / 1e6, flow_lpm: 0.4 }
+    })
+  }
+
+  it('minute readings: a run of 30 min → alert', () => {
+    const h = alerting()
+    h.feed('W1', night(MIN))
+    const [a] = h.list('water.after_hours_flow')
+    expect(a).toMatchObject({ meter: 'W1', openedAt: g.MON + HOUR + 30 * MIN })
+    h.stop()
+  })
+
+  it('quarter-hourly readings → nothing: the flow may have stopped between them', () => {
+    const h = alerting()
+    h.feed('W1', night(15 * MIN))
+    expect(h.list('water.after_hours_flow')).toEqual([])
     h.stop()
   })
 })
