@@ -7,12 +7,23 @@
  * urinal cisterns pass litres every hour but stand still between flushes, while a drip of
  * 0.5 L/h never shows a zero flow — or, for meters that report only their register, when less
  * than `zeroFlowLitresPerHour` went through.
+ *
+ * A reported flow shows a standstill only when readings come close together (at most
+ * `maxGapMinutes` apart): a quarter-hourly meter's flow is no instant. Where the hours' litres
+ * decide, an hour with people in a building the meter serves says nothing (a boarding school's
+ * incomer passes litres every hour of a school night); a window judged by litres alone alerts only
+ * if some hour of it was empty — otherwise water.night_flow watches the meter's night base.
  */
 import Type, { type Static } from 'typebox'
 import { costEvidence, defineRule, HOUR, round, say, spread } from '../types.js'
 
 export const params = Type.Object({
   zeroFlowLitresPerHour: Type.Number({ minimum: 0, default: 1 }),
+  maxGapMinutes: Type.Number({
+    exclusiveMinimum: 0,
+    default: 6,
+    description: 'a reported flow of zero shows a standstill only from readings at most this far apart',
+  }),
   windowHours: Type.Integer({ minimum: 2, maximum: 168, default: 24 }),
 })
 type P = Static<typeof params>
@@ -29,6 +40,8 @@ interface S {
   flows: number[]
   /** The hour of the newest reading; hours before it are complete. */
   current: number
+  /** When the previous reading was taken. */
+  prevTs?: number
 }
 
 const NO_FLOW = -1
@@ -99,7 +112,9 @@ export default defineRule<P, S>({
       })
     }
     const flow = r.values.flow_lpm
-    if (flow !== undefined && hour >= oldest) {
+    const close = s.prevTs !== undefined && r.ts - s.prevTs <= p.maxGapMinutes * 60_000
+    s.prevTs = r.ts
+    if (flow !== undefined && close && hour >= oldest) {
       const i = seen(s, hour)
       const f = s.flows[i]!
       s.flows[i] = f < 0 ? flow : Math.min(f, flow)
@@ -114,7 +129,13 @@ export default defineRule<P, S>({
       return f >= 0 ? f === 0 : s.litres[i]! < p.zeroFlowLitresPerHour
     }
     if (still(hour - 1)) return { active: false }
-    for (let h = hour - p.windowHours; h < hour; h++) if (still(h)) return undefined
+    // Some hour must tell: its flow seen close up, or nobody in the buildings the meter serves.
+    let telling = false
+    for (let h = hour - p.windowHours; h < hour; h++) {
+      if (still(h)) return undefined
+      telling ||= s.flows[h - s.from]! >= 0 || !r.occupiedAt(h * HOUR - offset + HOUR / 2)
+    }
+    if (!telling) return undefined
     let minLitres = Number.POSITIVE_INFINITY
     for (let h = hour - p.windowHours; h < hour; h++) minLitres = Math.min(minLitres, s.litres[h - s.from]!)
     return {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../../store/index.js'
-import { alerting, HOUR, MIN, type Point, series } from '../helpers/alerting.js'
+import { alerting, GOLDEN_CONFIG, HOUR, MIN, type Point, series } from '../helpers/alerting.js'
 import * as g from '../helpers/golden.js'
 
 function run(feeds: g.Feeds) {
@@ -222,6 +222,41 @@ describe('water.after_hours_flow needs readings close together', () => {
     const h = alerting()
     h.feed('W1', night(15 * MIN))
     expect(h.list('water.after_hours_flow')).toEqual([])
+    h.stop()
+  })
+})
+
+describe('water.continuous_flow where the hours’ litres decide', () => {
+  // A boarding school's incomer, read hourly (register only): the teaching block by day, the
+  // dormitory by night — someone draws water every hour of a school week.
+  const config = GOLDEN_CONFIG.replace(
+    '          - { id: W-HOURLY, kind: water, intervalSeconds: 3600 }',
+    '          - { id: W-HOURLY, kind: water, intervalSeconds: 3600 }\n          - { id: W-INCOMER, kind: water, intervalSeconds: 3600 }',
+  ).replace(
+    '          - { id: E-R101,',
+    '          - { id: W-DORM, kind: water, parent: W-INCOMER, intervalSeconds: 3600 }\n          - { id: E-R101,',
+  )
+  const hourly = (meter: string, from: number, hours: number) => {
+    let v = 10
+    return series(from, HOUR, hours, () => ({ volume_m3: Math.round((v += 0.004) * 1e6) / 1e6 })).map(
+      (point) => ({ meter, point }),
+    )
+  }
+
+  it('an incomer serving buildings occupied around the clock → nothing from litres alone', () => {
+    const h = alerting(config)
+    // Monday 07:00 to Wednesday 07:00: school days, a school night between.
+    for (const { meter, point } of hourly('W-INCOMER', g.MON + 7 * HOUR, 48)) h.feed(meter, [point])
+    expect(h.list('water.continuous_flow')).toEqual([])
+    h.stop()
+  })
+
+  it('the same litres through a night nobody is in → a leak', () => {
+    const h = alerting(config)
+    // Friday 07:00 to Sunday 07:00: the dormitory is empty on Friday and Saturday nights.
+    for (const { meter, point } of hourly('W-INCOMER', g.MON + 4 * 24 * HOUR + 7 * HOUR, 48))
+      h.feed(meter, [point])
+    expect(h.list('water.continuous_flow')).toHaveLength(1)
     h.stop()
   })
 })
