@@ -18,6 +18,7 @@ export {
 } from './monthly.js'
 export {
   checklistLines,
+  itemLine,
   notifyReadiness,
   READINESS_DAYS_BEFORE,
   Readiness,

@@ -8,6 +8,7 @@ import { OutdoorRepository, ReadinessRepository, RollupRepository, SupplyReposit
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
+import { SessionRepository, UserRepository } from './users.js'
 
 export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
@@ -18,6 +19,7 @@ export type { HourRollup, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
+export type { Session, SessionLifetime, User, UserRow } from './users.js'
 
 export class Store {
   readonly registry: RegistryRepository
@@ -36,6 +38,8 @@ export class Store {
   readonly audit: AuditRepository
   readonly meta: MetaRepository
   readonly gatewayCredentials: GatewayCredentialRepository
+  readonly users: UserRepository
+  readonly sessions: SessionRepository
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
@@ -53,6 +57,8 @@ export class Store {
     this.meta = new MetaRepository(db)
     this.meterState = new MeterStateRepository(db, this.meta)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
+    this.users = new UserRepository(db)
+    this.sessions = new SessionRepository(db, this.users)
   }
 
   /** A trivial query: proves the database file is open and answering. */
