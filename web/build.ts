@@ -1,32 +1,17 @@
 /**
- * Bundles the browser scripts of web/client with esbuild (ECharts tree-shaken to the parts the
- * charts use) into web/static/build, which `npm start` runs first (prestart, about a second); with
- * `dist`, into dist/web with the templates and static files, for the compiled service
- * (`npm run build`). Prints each file's size, raw and gzipped: the page weights of docs/web.md.
+ * `tsx web/build.ts [dist] [--sizes]`: the browser scripts bundled (web/client-build.ts) into
+ * web/static/build — what `npm start` runs first — or, with `dist`, into dist/web with the templates
+ * and static files, for the compiled service (`npm run build`). --sizes prints each file's bytes,
+ * raw and gzipped: the page weights of docs/web.md.
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { buildClient } from './client-build.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
-
-export async function buildClient(outDir: string): Promise<void> {
-  rmSync(outDir, { recursive: true, force: true })
-  mkdirSync(outDir, { recursive: true })
-  await build({
-    entryPoints: [join(HERE, 'client', 'chart.ts'), join(HERE, 'client', 'print.ts')],
-    outdir: outDir,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2020', 'chrome80', 'safari13'],
-    legalComments: 'none',
-    logLevel: 'warning',
-  })
-}
 
 function sizes(dir: string): void {
   for (const f of readdirSync(dir)) {

@@ -175,10 +175,9 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 /** axe-core's serious and critical findings on the page (run through the debugger: the page's CSP stays on). */
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE)
-  const found = (await page.evaluate(
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page
-    () => (window as any).axe.run(document, { resultTypes: ['violations'] }),
-  )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
+  const found = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as {
+    violations: { id: string; impact: string; nodes: { target: string[] }[] }[]
+  }
   return found.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)

@@ -65,13 +65,13 @@ describe('the web app', () => {
       /^近 48 小时的流量，最高 .+ 升\/分钟；图中标出了自 .+ 起的故障时段。$/,
     )
     expect(await page.getByText('每天损失').count()).toBeGreaterThan(0)
-    const width = await page.evaluate(() => document.documentElement.scrollWidth)
+    const width = await page.evaluate('document.documentElement.scrollWidth')
     expect(width).toBeLessThanOrEqual(360)
     expect(await seriousViolations(page)).toEqual([])
 
     // Acknowledge with the keyboard: tab to the button, Enter.
     const ack = page.getByRole('button', { name: '确认：我来处理' })
-    for (let i = 0; i < 30 && !(await ack.evaluate((el) => el === document.activeElement)); i++)
+    for (let i = 0; i < 30 && !(await ack.evaluate((el) => el === el.ownerDocument.activeElement)); i++)
       await page.keyboard.press('Tab')
     await Promise.all([page.waitForURL(/done=ack/), page.keyboard.press('Enter')])
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('已确认')
@@ -115,7 +115,7 @@ describe('the web app', () => {
     await page.goto(district.link(other.id, '王师傅'))
     const before = district.svc.store.incidents.get(other.id)!.status
     await page.locator('form[action$="/resolve"] input[name="incident"]').evaluate((el, id) => {
-      ;(el as HTMLInputElement).value = String(id)
+      el.setAttribute('value', String(id))
     }, district.leak.id)
     await page.getByRole('button', { name: '处理完毕' }).click()
     await expect.poll(() => page.locator('h1').textContent()).toContain('此链接属于另一个事件')
@@ -211,7 +211,7 @@ describe('the web app', () => {
       ]) {
         await page.goto(`${base}${path}`)
         expect(await seriousViolations(page), `${path} at ${viewport.width} px`).toEqual([])
-        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(
+        expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(
           viewport.width,
         )
       }
