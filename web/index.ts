@@ -133,7 +133,10 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
     ...(d.publicUrl ? { publicUrl: d.publicUrl } : {}),
     now: d.now,
   }
-  const backoff = new LoginBackoff({ max: 5, windowMs: 15 * 60_000, now: d.now })
+  // Five wrong passwords for one login from one address, or fifty from one address (a school's
+  // pupils share one behind NAT: one of them guessing must not lock out the caretaker).
+  const perLogin = new LoginBackoff({ max: 5, windowMs: 15 * 60_000, now: d.now })
+  const perAddress = new LoginBackoff({ max: 50, windowMs: 15 * 60_000, now: d.now })
 
   app.decorateRequest('viewer', undefined)
   app.decorateRequest('csrfBinding', '')
@@ -211,8 +214,9 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
   app.post('/login', { ...ROUTE, preHandler: checkForm }, async (req, reply) => {
     const body = (req.body ?? {}) as { username?: string; password?: string; next?: string }
     const username = String(body.username ?? '').trim()
-    const keys = [`user:${username.toLowerCase()}`, `ip:${req.ip}`]
-    const wait = backoff.wait(keys)
+    const login = [`${username.toLowerCase()}|${req.ip}`]
+    const address = [req.ip]
+    const wait = Math.max(perLogin.wait(login), perAddress.wait(address))
     const next = safeNext(body.next)
     if (wait > 0) {
       d.log.warn({ ip: req.ip, username }, 'web sign-in refused: too many failures')
@@ -227,7 +231,8 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
     }
     const user = await checkLogin(d.store, username, String(body.password ?? ''))
     if (!user) {
-      backoff.failed(keys)
+      perLogin.failed(login)
+      perAddress.failed(address)
       d.log.info({ ip: req.ip, username }, 'web sign-in failed')
       const ctx = await context(req, reply)
       return views.page(reply, ctx, 'login', {
@@ -239,7 +244,7 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
         httpStatus: 401,
       })
     }
-    backoff.succeeded(keys)
+    perLogin.succeeded(login)
     closeSession(sessions, req, reply)
     openSession(sessions, req, reply, user.id)
     d.store.audit.record({ actor: user.username, action: 'web.sign_in', target: `user:${user.username}` })

@@ -13,7 +13,7 @@ const views = readdirSync(VIEWS_DIR).filter((f) => f.endsWith('.eta'))
 const read = (f: string) => readFileSync(join(VIEWS_DIR, f), 'utf8')
 
 /** Text a person reads that is not in an Eta tag: between tags, and in labelling attributes. */
-export function literalText(template: string): string[] {
+function literalText(template: string): string[] {
   const code = template.replace(/<%[\s\S]*?%>/g, ' ')
   const between = code
     .replace(/<script[\s\S]*?<\/script>/g, ' ')
