@@ -99,7 +99,6 @@ export type RefusalReason =
   | 'linkExpired'
   | 'linkInvalid'
   | 'linkOtherIncident'
-  | 'tooManyLogins'
 
 /** The heading of each refusal page. */
 const REFUSALS = {
@@ -109,7 +108,6 @@ const REFUSALS = {
   linkExpired: 'web.refused.linkExpired',
   linkInvalid: 'web.refused.linkInvalid',
   linkOtherIncident: 'web.refused.linkOtherIncident',
-  tooManyLogins: 'web.refused.tooManyLogins',
 } as const satisfies Record<RefusalReason, MessageKey>
 
 const ROUTE = { config: { access: 'public' as const }, schema: { hide: true } }

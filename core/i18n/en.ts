@@ -840,8 +840,7 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'web.refused.linkExpired': 'This link has expired',
   'web.refused.linkInvalid': 'This link is not valid',
   'web.refused.linkOtherIncident': 'This link is for another incident',
-  'web.refused.tooManyLogins': 'Too many failed sign-ins',
   'web.refused.explain':
-    '{reason, select, forbidden {Your role does not allow it. Ask the district office if you need to.} notFound {There is no such page, incident, school or meter.} badForm {The page was open too long or came from another site. Go back, reload the page and try again.} linkExpired {Links in notifications work for a limited time. Sign in to see the incident, or ask for a new notification.} linkInvalid {The link is incomplete or was changed. Open it again from the notification, or sign in.} linkOtherIncident {A link works for the incident it was sent for, and no other. Open that incident’s own link, or sign in.} tooManyLogins {Wait a few minutes before trying again.} other {It cannot be done.}}',
+    '{reason, select, forbidden {Your role does not allow it. Ask the district office if you need to.} notFound {There is no such page, incident, school or meter.} badForm {The page was open too long or came from another site. Go back, reload the page and try again.} linkExpired {Links in notifications work for a limited time. Sign in to see the incident, or ask for a new notification.} linkInvalid {The link is incomplete or was changed. Open it again from the notification, or sign in.} linkOtherIncident {A link works for the incident it was sent for, and no other. Open that incident’s own link, or sign in.} other {It cannot be done.}}',
   'web.refused.home': 'Go to the start page',
 } as const satisfies Record<string, string>

@@ -802,8 +802,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'web.refused.linkExpired': '此链接已过期',
   'web.refused.linkInvalid': '此链接无效',
   'web.refused.linkOtherIncident': '此链接属于另一个事件',
-  'web.refused.tooManyLogins': '登录失败次数过多',
   'web.refused.explain':
-    '{reason, select, forbidden {您的角色不允许此操作，如有需要请联系教育局后勤科。} notFound {没有这个页面、事件、学校或表计。} badForm {页面打开时间过长，或表单来自其他网站。请返回、刷新页面后重试。} linkExpired {通知中的链接只在一定时间内有效。请登录后查看该事件，或请求重新发送通知。} linkInvalid {链接不完整或已被改动。请从通知中重新打开，或直接登录。} linkOtherIncident {链接只能用于它所对应的事件。请打开该事件自己的链接，或直接登录。} tooManyLogins {请等几分钟再试。} other {无法完成此操作。}}',
+    '{reason, select, forbidden {您的角色不允许此操作，如有需要请联系教育局后勤科。} notFound {没有这个页面、事件、学校或表计。} badForm {页面打开时间过长，或表单来自其他网站。请返回、刷新页面后重试。} linkExpired {通知中的链接只在一定时间内有效。请登录后查看该事件，或请求重新发送通知。} linkInvalid {链接不完整或已被改动。请从通知中重新打开，或直接登录。} linkOtherIncident {链接只能用于它所对应的事件。请打开该事件自己的链接，或直接登录。} other {无法完成此操作。}}',
   'web.refused.home': '返回首页',
 }
