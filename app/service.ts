@@ -13,6 +13,7 @@ import { SchoolCalendar } from '../core/calendar.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
 import { msg, render } from '../core/i18n/index.js'
+import { LinkSigner, linkSecret } from '../core/links.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
@@ -28,6 +29,8 @@ import {
   Journal,
   type MessageHandler,
   monthlyReportLine,
+  RecentReadings,
+  RejectionTally,
   routeClientLogs,
   Spool,
   usageHourLines,
@@ -44,6 +47,7 @@ import {
 import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
+import { webSecret } from '../web/session.js'
 import {
   Admission,
   CHECKPOINT_KEY,
@@ -218,6 +222,13 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     rollups.start()
     cleanups.push(() => rollups.stop())
     const reports = new MonthlyReports({ registry, store, flush: () => rollups.flush() })
+    // What the web app and the live API draw: each meter's last 48 hours, rejections by school.
+    const recent = new RecentReadings({ bus })
+    recent.start()
+    cleanups.push(() => recent.stop())
+    const rejections = new RejectionTally({ bus })
+    rejections.start()
+    cleanups.push(() => rejections.stop())
     const readiness = new Readiness({
       registry,
       store,
@@ -400,6 +411,14 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log,
       version: VERSION,
       security: apiSecurity,
+      recent,
+      rejections,
+      flushRollups: () => rollups.flush(),
+      web: {
+        links: new LinkSigner(linkSecret(env, store.meta)),
+        secret: webSecret(store.meta),
+        ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      },
       meterStatus: (id) => ingest.status(id),
       health: () => {
         let storeHealth: PartHealth = {
@@ -471,7 +490,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const port = typeof address === 'object' && address ? address.port : env.HTTP_PORT
     const httpUrl = `http://${env.HTTP_HOST.includes(':') ? `[${env.HTTP_HOST}]` : env.HTTP_HOST}:${port}`
     log.info(
-      `schoolmeter ${VERSION} ready: API ${httpUrl} (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
+      `schoolmeter ${VERSION} ready: web app ${httpUrl}/, API ${httpUrl}/api/v1 (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
     )
 
     let stopped: Promise<void> | undefined

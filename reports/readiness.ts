@@ -177,7 +177,7 @@ function termName(locale: Locale, r: ReadinessReport): string {
 }
 
 /** A checklist item that failed, as a line: which meter, alert or circuit, and what is wrong with it. */
-function itemLine(
+export function itemLine(
   locale: Locale,
   check: ReadinessCheck['check'],
   item: Record<string, unknown>,

@@ -14,6 +14,7 @@ import {
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
+import { SessionRepository, UserRepository } from './users.js'
 
 export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
 export type { Db } from './db.js'
@@ -24,6 +25,7 @@ export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
+export type { Session, SessionLifetime, User, UserRow } from './users.js'
 
 export class Store {
   readonly registry: RegistryRepository
@@ -44,6 +46,8 @@ export class Store {
   readonly audit: AuditRepository
   readonly meta: MetaRepository
   readonly gatewayCredentials: GatewayCredentialRepository
+  readonly users: UserRepository
+  readonly sessions: SessionRepository
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
@@ -62,6 +66,8 @@ export class Store {
     this.meta = new MetaRepository(db)
     this.meterState = new MeterStateRepository(db, this.meta)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
+    this.users = new UserRepository(db)
+    this.sessions = new SessionRepository(db, this.users)
   }
 
   /** A trivial query: proves the database file is open and answering. */

@@ -134,6 +134,20 @@ export const Env = Type.Object({
     }),
   ),
   SMTP_FROM: Type.String({ default: 'schoolmeter <schoolmeter@localhost>' }),
+  LINK_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'key that signs the links in notifications (at least 32 characters); unset = one made at the first start and kept in the store',
+    }),
+  ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: HTTP_URL,
+      description:
+        'the address people reach the web app at, e.g. https://energy.example.edu.cn; links in notifications start with it, and https makes cookies Secure',
+    }),
+  ),
   DEMO: Type.Optional(Flag),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),

@@ -11,7 +11,18 @@ import { proseIn } from '../helpers/prose.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 /** What `npm start`, the CLIs and the build ship. */
-const PRODUCTION = ['app', 'api', 'core', 'dashboards', 'ingest', 'reports', 'rules', 'simulator', 'store']
+const PRODUCTION = [
+  'app',
+  'api',
+  'core',
+  'dashboards',
+  'ingest',
+  'reports',
+  'rules',
+  'simulator',
+  'store',
+  'web',
+]
 /** The catalogues themselves. */
 const CATALOGUES = ['core/i18n/en.ts', 'core/i18n/zh-CN.ts']
 /**
