@@ -139,6 +139,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         ...defaults.notifications,
         ...sc.notifications,
         contacts: { ...defaults.notifications?.contacts, ...sc.notifications?.contacts },
+        channels: { ...defaults.notifications?.channels, ...sc.notifications?.channels },
       },
       config: sc,
     }

@@ -134,6 +134,33 @@ export const Env = Type.Object({
     }),
   ),
   SMTP_FROM: Type.String({ default: 'schoolmeter <schoolmeter@localhost>' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: HTTP_URL,
+      description:
+        'the address people open schoolmeter at, e.g. https://energy.district.example: notifications link to {PUBLIC_URL}/i/{token}',
+    }),
+  ),
+  LINK_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'key that signs the links in notifications; one is made and kept in DATA_DIR when unset',
+    }),
+  ),
+  // Group robots: the registry names these in `urlEnv`/`secretEnv` (docker-compose.yml passes them).
+  WECOM_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a WeCom group robot webhook' }),
+  ),
+  DINGTALK_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a DingTalk group robot webhook (with its access_token)' }),
+  ),
+  DINGTALK_ROBOT_SECRET: Type.Optional(
+    Type.String({ description: "the DingTalk robot's signing secret (SEC…)" }),
+  ),
+  FEISHU_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a Feishu group robot webhook' }),
+  ),
+  FEISHU_ROBOT_SECRET: Type.Optional(Type.String({ description: "the Feishu robot's signing secret" })),
   DEMO: Type.Optional(Flag),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),

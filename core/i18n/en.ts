@@ -643,4 +643,50 @@ usage: npm run dashboards -- [options]
     'The service cannot write {path} ({code}): no readings are being accepted and gateways are held back until it can.',
   'security.startup.diskFull':
     'schoolmeter cannot start because the disk holding {path} is full ({free} free); free some space there and start it again.',
+
+  // ---- Notifications: channels, contacts, incidents told to people by e-mail and group robots (notify/) ----
+  'config.source.channels': 'notification channels in the registry',
+  'config.expected.channelName':
+    'a channel name of lower-case letters, digits, _ and - (wecom, dingtalk, feishu)',
+  'config.expected.phone': 'a mobile number of digits, e.g. 13800138000 or +86 138 0013 8000',
+  'config.expected.anyKey': 'one of the keys {keys}',
+  'notify.severity': '{severity, select, critical {Critical} warning {Warning} other {Notice}}',
+  'notify.transition':
+    '{transition, select, opened {New fault} worsened {Getting worse} escalated {Nobody has taken this on} acknowledged {Taken on} assigned {Assigned} resolved {Resolved} other {Update}}',
+  'notify.headline': '{transition} · {severity}',
+  'notify.place.space': '{building} · {space}',
+  'notify.meter': 'Meter: {meter}',
+  'notify.meterNamed': 'Meter: {name} ({id})',
+  'notify.since': 'Since {time}',
+  'notify.seen': '{count, plural, one {Seen once} other {Seen # times}}',
+  'notify.acknowledged': 'Taken on by {by}',
+  'notify.assigned': 'Assigned to {to}',
+  'notify.resolved': '{falseAlarm, select, true {Closed as a false alarm by {by}} other {Resolved by {by}}}',
+  'notify.resolvedByRule': 'The readings are back to normal: it cleared by itself',
+  'notify.escalated': 'Open since {time} and nobody has taken it on',
+  'notify.note': 'Note: {note}',
+  'notify.onDuty': 'On duty: {names}',
+  'notify.link.label': 'Open it · take it on with one tap',
+  'notify.link.short': 'Open',
+  'notify.link.line': 'Open it and take it on with one tap: {url}',
+  'notify.link.missing':
+    'No link yet: set PUBLIC_URL to the address people open schoolmeter at, and notifications will carry a link to take the incident on with one tap.',
+  'notify.digest.storm':
+    '{count, plural, one {# incident} other {# incidents}} in {minutes, plural, one {# minute} other {# minutes}}, in one message',
+  'notify.digest.counts': '{critical} critical · {warning} warning · {info} notice',
+  'notify.digest.history':
+    'While past readings were caught up on, {count, plural, one {# incident opened and cleared by itself} other {# incidents opened and cleared by themselves}}',
+  'notify.digest.daily': 'Daily digest: {count, plural, one {# waste incident} other {# waste incidents}}',
+  'notify.digest.item': '{mark} {school} · {place}: {sentence}',
+  'notify.digest.span': '{from} – {to}',
+  'notify.digest.more': '… and {count} more in the next message',
+  'notify.mail.subject':
+    '{transition, select, worsened {[Worse] } escalated {[Escalated] } acknowledged {[Taken on] } resolved {[Resolved] } other {}}[{severity}] {school}: {sentence}',
+  'notify.mail.school': 'School: {school}',
+  'notify.mail.place': 'Where: {place}',
+  'notify.mail.rule': 'Rule: {rule}',
+  'notify.mail.incident':
+    'Incident #{id}, {status, select, open {open} acknowledged {taken on} other {resolved}}',
+  'notify.mail.evidence': 'Evidence (raw values):',
+  'notify.mail.evidenceLine': '  {key}: {value}',
 } as const satisfies Record<string, string>
