@@ -104,6 +104,7 @@ export class Dispatcher {
   private readonly channels: Map<string, Channel>
   private readonly targets: ChannelTargets
   private readonly sends = new Set<Promise<void>>()
+  private readonly aborts = new Set<AbortController>()
   private pollTimer: unknown
   private pollQueued = false
   private stopped = false
@@ -121,11 +122,15 @@ export class Dispatcher {
     this.wake()
   }
 
-  /** Stops reading the outbox and waits for the messages in flight. */
+  /**
+   * Stops reading the outbox and abandons the messages in flight: they are still waiting in the
+   * outbox and go out after the next start, with the same delivery id.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer)
     for (const q of this.queues.values()) if (q.timer !== undefined) this.clock.clearTimeout(q.timer)
+    for (const abort of this.aborts) abort.abort(new ChannelError('the service is stopping'))
     await this.idle()
   }
 
@@ -240,6 +245,9 @@ export class Dispatcher {
         }
         const resolved = evs.find((e) => e.transition === 'resolved')
         history = resolved !== undefined && resolved.recordedAt <= settled
+        // Told after the fact, it is told as it stands now, not as it was hours ago in the history.
+        const current = history ? undefined : this.o.store.incidents.get(row.incident)
+        if (current) notice = { ...notice, incident: current }
       }
     }
     if (
@@ -313,15 +321,15 @@ export class Dispatcher {
       : this.byUrgency(current)
     const top = ordered[0]!
     const storm = channel.limits.storm
-    const notices = ordered.filter((e) => e.notice)
-    if (!storm || !channel.digest || !top.notice || notices.length < 2) return { kind: 'single', entry: top }
+    if (!storm || !channel.digest || !top.notice) return { kind: 'single', entry: top }
     q.arrivals = q.arrivals.filter((t) => t > now - storm.windowMs)
     if (q.arrivals.length < storm.at) return { kind: 'single', entry: top }
     // A storm: gather what comes for a while, unless someone must hear of a critical fault now.
+    const notices = ordered.filter((e) => e.notice)
     const critical = notices.some((e) => e.notice!.incident.severity === 'critical')
     const oldest = Math.min(...notices.map((e) => e.enqueuedAt))
     if (!critical && now < oldest + storm.gatherMs) return { kind: 'wait', until: oldest + storm.gatherMs }
-    return { kind: 'storm', entries: notices }
+    return notices.length === 1 ? { kind: 'single', entry: top } : { kind: 'storm', entries: notices }
   }
 
   /** Most severe incident first (all of an incident's notices at its most severe), then oldest. */
@@ -377,6 +385,12 @@ export class Dispatcher {
         () => this.sent(q, covered, kind === 'single' ? 'sent' : 'digest'),
         (err: unknown) => this.failed(q, covered, err),
       )
+      .catch((err: unknown) =>
+        this.o.log.error(
+          { err, channel: q.channel.name },
+          'could not record how a notification went; the outbox will send it again',
+        ),
+      )
       .finally(() => {
         for (const e of covered) q.inFlight.delete(e.row.id)
         q.sending--
@@ -389,14 +403,16 @@ export class Dispatcher {
   /** One send, given up after `sendTimeoutMs` (the channel is told to abort, where it can). */
   private attempt(q: Queue, message: unknown, deliveryId: string, now: number): Promise<void> {
     const abort = new AbortController()
+    this.aborts.add(abort)
     const timeoutMs = this.o.sendTimeoutMs ?? 10_000
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(() => {
-        const err = new ChannelError(`no answer within ${timeoutMs / 1000} s`)
-        abort.abort(err)
-        reject(err)
-      }, timeoutMs)
+      timer = this.clock.setTimeout(
+        () => abort.abort(new ChannelError(`no answer within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      )
+      // Whatever the channel does with the signal, the attempt ends when it fires.
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true })
     })
     const send = q.channel.send(message, {
       target: q.target,
@@ -405,7 +421,10 @@ export class Dispatcher {
       signal: abort.signal,
       now,
     })
-    return Promise.race([send, timeout]).finally(() => this.clock.clearTimeout(timer))
+    return Promise.race([send, timeout]).finally(() => {
+      this.clock.clearTimeout(timer)
+      this.aborts.delete(abort)
+    })
   }
 
   private sent(q: Queue, entries: Entry[], outcome: 'sent' | 'digest'): void {

@@ -45,7 +45,13 @@ export type Point = { ts: number } & Record<string, number | boolean>
 
 export function alerting(
   config = GOLDEN_CONFIG,
-  options: { email?: boolean; now?: () => number; dataDir?: string } = {},
+  options: {
+    email?: boolean
+    now?: () => number
+    dataDir?: string
+    /** Where robots' `urlEnv` and `secretEnv` point. */
+    env?: Record<string, string | undefined>
+  } = {},
 ) {
   const { registry } = parseConfig(config, 'golden.yaml')
   const store = openStore(options.dataDir ?? ':memory:')
@@ -60,7 +66,7 @@ export function alerting(
     limits: { ...DEFAULT_LIMITS, maxFutureMs: Number.POSITIVE_INFINITY },
     watermarkMs: 600_000,
   })
-  const router = new Router({ registry, email: options.email ?? true })
+  const router = new Router({ registry, email: options.email ?? true, env: options.env ?? {} })
   const alerts = new AlertManager({
     registry,
     store,

@@ -11,6 +11,7 @@ import { type Channel, Dispatcher, defaultChannels } from '../../notify/index.js
 import { alerting, GOLDEN_CONFIG, MIN, series } from '../helpers/alerting.js'
 import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
+import { type Mail, parseMail } from '../helpers/mail.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 
 const MON = Date.parse('2026-11-16T00:00:00+08:00')
@@ -24,12 +25,6 @@ let hookUrl: string
 const hits: Hit[] = []
 let failNext = 0
 
-interface Mail {
-  to: string
-  subject: string
-  text: string
-  messageId: string
-}
 let smtp: SMTPServer
 let smtpUrl: string
 const mails: Mail[] = []
@@ -261,41 +256,3 @@ describe('notifications', () => {
     h.stop()
   })
 })
-
-/** Just enough of RFC 5322 for the test: unfolded headers, a quoted-printable or plain body. */
-function parseMail(raw: string): Mail {
-  const split = raw.indexOf('\r\n\r\n')
-  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ')
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1] ?? ''
-  let body = raw.slice(split + 4)
-  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
-    body = Buffer.from(
-      body
-        .replace(/=\r\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8')
-  }
-  return {
-    to: header('To'),
-    subject: decodeWords(header('Subject')),
-    text: body,
-    messageId: header('Message-ID'),
-  }
-}
-
-/** RFC 2047 encoded words (`=?UTF-8?B?…?=`), as nodemailer writes non-ASCII subjects. */
-function decodeWords(v: string): string {
-  return v
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(
-            text
-              .replace(/_/g, ' ')
-              .replace(/=([0-9A-F]{2})/gi, (_q, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-            'latin1',
-          ).toString('utf8'),
-    )
-}
