@@ -256,7 +256,8 @@ export class Dispatcher {
       q.channel.closesWhatItOpened &&
       row.incident !== undefined &&
       !CALLS.includes(notice.transition) &&
-      !this.o.store.outbox.announced(row.incident, q.channel.name, q.target, CALLS)
+      // A group that asks for some rules was told of the incident when one of them joined it.
+      !this.o.store.outbox.announced(row.incident, q.channel.name, q.target, [...CALLS, 'occurred'])
     ) {
       this.o.store.outbox.sent(row.id, now, 'skipped')
       this.o.metrics?.notifications.inc({ channel: q.channel.name, result: 'skipped' })

@@ -27,7 +27,7 @@ export class ChannelTargets {
       const where = `schools[${index++}].notifications`
       for (const name of Object.keys(school.notifications.channels ?? {})) {
         const c = named.get(name)
-        if (!c || c.reach !== 'targets' || c.configured)
+        if (c?.reach !== 'targets' || c.configured)
           problems.push({
             path: `${where}.channels.${name}`,
             value: name,

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import { ENV_NAME, HTTP_URL } from '../../core/config/patterns.js'
-import { ROLES } from '../../core/config/schema.js'
 import { LOCALES, msg } from '../../core/i18n/index.js'
 import { ChannelError } from '../channel.js'
 import type { Contact } from '../contacts.js'

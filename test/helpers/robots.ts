@@ -197,6 +197,7 @@ export class RobotPlatforms extends EventEmitter {
       this.record('feishu', id, body, code)
       return { status, json: { code, msg, data: {} } }
     }
+    // An unknown hook, as Feishu words it (its code is not documented; only the message matters here).
     if (!r) return answer(19001, 'param invalid: incoming webhook access token invalid', 400)
     if (r.silent) return void this.held.push(req)
     if (Buffer.byteLength(raw, 'utf8') > FEISHU_MAX_BODY) {
