@@ -140,6 +140,9 @@ export class ChannelError extends Error {
 
 export const SEVERITY_PRIORITY = { info: 0, warning: 1, critical: 2 } as const
 
+/** Five notices reaching one group or person within a minute are a storm: gathered up to 10 s into a summary. */
+export const STORM = { at: 5, windowMs: 60_000, gatherMs: 10_000 } as const
+
 /** Transitions that call people to a fault; the others follow up on one or close it. */
 export const CALLS: readonly IncidentTransition[] = ['opened', 'worsened', 'escalated']
 

@@ -202,7 +202,12 @@ export class Dispatcher {
           const entry = this.admit(q, row, now, events)
           if (!entry) continue
           q.entries.set(row.id, entry)
-          if (!entry.history) q.arrivals.push(now)
+          const storm = channel.limits.storm
+          if (storm && !entry.history) {
+            q.arrivals.push(now)
+            if (q.arrivals.length > 4 * storm.at)
+              q.arrivals = q.arrivals.filter((t) => t > now - storm.windowMs)
+          }
         }
         this.pump(q)
       }

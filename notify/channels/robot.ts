@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import { ENV_NAME, HTTP_URL } from '../../core/config/patterns.js'
 import { LOCALES, msg } from '../../core/i18n/index.js'
-import { ChannelError } from '../channel.js'
+import { ChannelError, type Notice, type RateWindow, type Reader, STORM } from '../channel.js'
 import type { Contact } from '../contacts.js'
+import { linkRecipient, mentionsFor } from '../render.js'
 
 export function robotTarget(signed: boolean) {
   return Type.Object(
@@ -98,11 +99,6 @@ export function robotBasics(env: Env) {
   }
 }
 
-/** The people a group message @-mentions: on duty now, in the notices' roles, unless the group says not to. */
-export function mentioned(config: RobotConfig | undefined, people: Contact[]): Contact[] {
-  return config?.mention === false ? [] : people
-}
-
 /** POSTs JSON to a robot; its answer's JSON (robots answer 200 with an error code inside). */
 export async function postJson(
   url: string,
@@ -151,4 +147,46 @@ export function mentionNames(
     if (m) mentionable.push(c)
   }
   return { names, mentionable }
+}
+
+/**
+ * What every group robot is: told of every incident transition but `occurred` (of a follow-up only
+ * where it told of the incident), one message at a time in order of urgency, summaries for storms
+ * and for history caught up on, its targets' shared settings and address.
+ */
+export function groupRobot(o: {
+  name: string
+  signed: boolean
+  env: Env
+  windows: RateWindow[]
+  marginMs: number
+  maxBytes: number
+}) {
+  return {
+    name: o.name,
+    audience: 'people' as const,
+    reach: 'targets' as const,
+    config: robotTarget(o.signed),
+    transitions: ['opened', 'worsened', 'escalated', 'acknowledged', 'assigned', 'resolved'] as const,
+    closesWhatItOpened: true,
+    catchUp: true,
+    limits: { windows: o.windows, marginMs: o.marginMs, concurrency: 1, maxBytes: o.maxBytes, storm: STORM },
+    ...robotBasics(o.env),
+  }
+}
+
+/**
+ * Whom a group message calls: the on-duty people of its notices' roles (unless the group says not
+ * to), written in the platform's mention syntax where they have an id for it; and whom its links
+ * are signed for.
+ */
+export function whoToCall(
+  channel: string,
+  config: RobotConfig | undefined,
+  notices: Notice[],
+  reader: Reader,
+  syntax: (c: Contact) => string | undefined,
+) {
+  const people = config?.mention === false ? [] : mentionsFor(notices, reader)
+  return { people, ...mentionNames(people, syntax), linkTo: linkRecipient(people, config?.name ?? channel) }
 }

@@ -5,14 +5,13 @@
  */
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Channel, Dispatcher, defaultChannels } from '../../notify/index.js'
 import { alerting, GOLDEN_CONFIG, MIN, series } from '../helpers/alerting.js'
 import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
-import { type Mail, parseMail } from '../helpers/mail.js'
-import { freePort, waitFor } from '../helpers/ports.js'
+import { smtpSink } from '../helpers/mail.js'
+import { waitFor } from '../helpers/ports.js'
 
 const MON = Date.parse('2026-11-16T00:00:00+08:00')
 
@@ -25,9 +24,9 @@ let hookUrl: string
 const hits: Hit[] = []
 let failNext = 0
 
-let smtp: SMTPServer
+let smtp: Awaited<ReturnType<typeof smtpSink>>
 let smtpUrl: string
-const mails: Mail[] = []
+let mails: Awaited<ReturnType<typeof smtpSink>>['mails']
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -47,27 +46,13 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
   hookUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}/hook`
-  const port = await freePort()
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, done) {
-      let raw = ''
-      stream.on('data', (c: Buffer) => {
-        raw += c.toString('utf8')
-      })
-      stream.on('end', () => {
-        mails.push(parseMail(raw))
-        done()
-      })
-    },
-  })
-  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r))
-  smtpUrl = `smtp://127.0.0.1:${port}`
+  smtp = await smtpSink()
+  smtpUrl = smtp.url
+  mails = smtp.mails
 })
 afterAll(async () => {
   await new Promise<void>((r) => http.close(() => r()))
-  await new Promise<void>((r) => smtp.close(() => r()))
+  await smtp.close()
 })
 
 const config = () =>

@@ -9,16 +9,9 @@ import { createHmac } from 'node:crypto'
 import { t } from '../../../core/i18n/index.js'
 import type { Channel, DigestKind, Notice, Reader, SendContext } from '../../channel.js'
 import { ChannelError } from '../../channel.js'
-import { digestText, incidentText, linkRecipient, mentionsFor, onDutyLine, packLines } from '../../render.js'
-import {
-  escapeMarkdown,
-  mentioned,
-  mentionNames,
-  postJson,
-  type RobotConfig,
-  robotBasics,
-  robotTarget,
-} from '../robot.js'
+import type { Contact } from '../../contacts.js'
+import { digestText, incidentText, onDutyLine, packLines } from '../../render.js'
+import { escapeMarkdown, groupRobot, postJson, type RobotConfig, whoToCall } from '../robot.js'
 
 export interface DingTalkMessage {
   msgtype: 'markdown'
@@ -39,43 +32,34 @@ export function dingtalkSign(timestampMs: number, secret: string): string {
 export function dingtalkChannel(deps: {
   env: Record<string, string | undefined>
 }): Channel<RobotConfig, DingTalkMessage> {
-  const basics = robotBasics(deps.env)
-  const who = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) => {
-    const people = mentioned(config, mentionsFor(notices, reader))
-    const named = mentionNames(people, (c) =>
-      c.ids.dingtalk ? `@${c.ids.dingtalk}` : c.phone ? `@${c.phone.replace(/[\s-]/g, '')}` : undefined,
+  const base = groupRobot({
+    name: 'dingtalk',
+    signed: true,
+    env: deps.env,
+    windows: [{ max: 20, perMs: 60_000 }],
+    marginMs: 1000,
+    maxBytes: MAX_BYTES,
+  })
+  const mobile = (c: Contact) => c.phone?.replace(/[\s-]/g, '')
+  const call = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) => {
+    const who = whoToCall('dingtalk', config, notices, reader, (c) =>
+      c.ids.dingtalk ? `@${c.ids.dingtalk}` : c.phone ? `@${mobile(c)}` : undefined,
     )
     return {
-      people,
-      names: named.names,
+      ...who,
+      // Mentioned by user id when they have one, else by number; the text names them the same way.
       at: {
-        atMobiles: named.mentionable
-          .filter((c) => !c.ids.dingtalk)
-          .map((c) => c.phone!.replace(/[\s-]/g, '')),
-        atUserIds: named.mentionable.flatMap((c) => (c.ids.dingtalk ? [c.ids.dingtalk] : [])),
+        atMobiles: who.mentionable.filter((c) => !c.ids.dingtalk).map((c) => mobile(c)!),
+        atUserIds: who.mentionable.flatMap((c) => (c.ids.dingtalk ? [c.ids.dingtalk] : [])),
         isAtAll: false as const,
       },
     }
   }
   return {
-    name: 'dingtalk',
-    audience: 'people',
-    reach: 'targets',
-    config: robotTarget(true),
-    transitions: ['opened', 'worsened', 'escalated', 'acknowledged', 'assigned', 'resolved'],
-    closesWhatItOpened: true,
-    catchUp: true,
-    limits: {
-      windows: [{ max: 20, perMs: 60_000 }],
-      marginMs: 1000,
-      concurrency: 1,
-      maxBytes: MAX_BYTES,
-      storm: { at: 5, windowMs: 60_000, gatherMs: 10_000 },
-    },
-    ...basics,
+    ...base,
     render(notice, config, reader) {
-      const w = who(config, [notice], reader)
-      const x = incidentText(notice, reader, linkRecipient(w.people, config?.name ?? 'dingtalk'))
+      const w = call(config, [notice], reader)
+      const x = incidentText(notice, reader, w.linkTo)
       const lines = [
         `### ${x.mark} ${x.headline}`,
         `**${escapeMarkdown(`${x.school} · ${x.place}`)}**`,
@@ -94,8 +78,8 @@ export function dingtalkChannel(deps: {
       }
     },
     digest(kind: DigestKind, notices, config, reader) {
-      const w = who(config, notices, reader)
-      const d = digestText(kind, notices, reader, linkRecipient(w.people, config?.name ?? 'dingtalk'))
+      const w = call(config, notices, reader)
+      const d = digestText(kind, notices, reader, w.linkTo)
       const mark = kind === 'history' ? '🕘' : '⚠️'
       const head = `### ${mark} ${d.title}\n${d.summary ?? ''}\n`
       const duty = onDutyLine(reader.locale, w.names)
@@ -116,8 +100,8 @@ export function dingtalkChannel(deps: {
     },
     async send(message, ctx: SendContext<RobotConfig>) {
       if (!ctx.config) throw new ChannelError(`no DingTalk robot ${ctx.target} is configured`)
-      const url = new URL(basics.url(ctx.config))
-      const secret = basics.secret(ctx.config)
+      const url = new URL(base.url(ctx.config))
+      const secret = base.secret(ctx.config)
       if (secret) {
         url.searchParams.set('timestamp', String(ctx.now))
         url.searchParams.set('sign', dingtalkSign(ctx.now, secret))

@@ -6,7 +6,7 @@
 import nodemailer from 'nodemailer'
 import { t } from '../../../core/i18n/index.js'
 import type { Channel, DigestKind, Notice, Reader } from '../../channel.js'
-import { CALLS, ChannelError } from '../../channel.js'
+import { CALLS, ChannelError, STORM } from '../../channel.js'
 import { digestText, evidenceValue, incidentText } from '../../render.js'
 
 export interface Email {
@@ -77,7 +77,7 @@ export function emailChannel(deps: EmailDeps): Channel<undefined, Email> {
     reach: 'contacts',
     transitions: CALLS,
     catchUp: true,
-    limits: { windows: [], concurrency: 1, storm: { at: 5, windowMs: 60_000, gatherMs: 10_000 } },
+    limits: { windows: [], concurrency: 1, storm: STORM },
     render: (notice, _config, reader) => renderMail(notice, reader),
     digest: (kind, notices, _config, reader) => renderDigest(kind, notices, reader),
     raw: (payload) => JSON.parse(payload) as Email,

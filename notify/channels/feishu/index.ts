@@ -10,24 +10,8 @@ import { createHmac } from 'node:crypto'
 import { t } from '../../../core/i18n/index.js'
 import type { Channel, DigestKind, Notice, Reader, SendContext } from '../../channel.js'
 import { ChannelError } from '../../channel.js'
-import {
-  bytes,
-  digestText,
-  incidentText,
-  linkRecipient,
-  mentionsFor,
-  onDutyLine,
-  packLines,
-} from '../../render.js'
-import {
-  escapeMarkdown,
-  mentioned,
-  mentionNames,
-  postJson,
-  type RobotConfig,
-  robotBasics,
-  robotTarget,
-} from '../robot.js'
+import { bytes, digestText, incidentText, onDutyLine, packLines } from '../../render.js'
+import { escapeMarkdown, groupRobot, postJson, type RobotConfig, whoToCall } from '../robot.js'
 
 type Element =
   | { tag: 'markdown'; content: string }
@@ -64,14 +48,21 @@ const note = (content: string): Element => ({ tag: 'note', elements: [{ tag: 'pl
 export function feishuChannel(deps: {
   env: Record<string, string | undefined>
 }): Channel<RobotConfig, FeishuMessage> {
-  const basics = robotBasics(deps.env)
-  const who = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) => {
-    const people = mentioned(config, mentionsFor(notices, reader))
-    return {
-      people,
-      ...mentionNames(people, (c) => (c.ids.feishu ? `<at id=${c.ids.feishu}></at>` : undefined)),
-    }
-  }
+  const base = groupRobot({
+    name: 'feishu',
+    signed: true,
+    env: deps.env,
+    windows: [
+      { max: 100, perMs: 60_000 },
+      { max: 5, perMs: 1000 },
+    ],
+    marginMs: 200,
+    maxBytes: MAX_CARD_TEXT_BYTES,
+  })
+  const call = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) =>
+    whoToCall('feishu', config, notices, reader, (c) =>
+      c.ids.feishu ? `<at id=${c.ids.feishu}></at>` : undefined,
+    )
   const card = (title: string, template: string, elements: Element[]): FeishuMessage => ({
     msg_type: 'interactive',
     card: {
@@ -81,27 +72,10 @@ export function feishuChannel(deps: {
     },
   })
   return {
-    name: 'feishu',
-    audience: 'people',
-    reach: 'targets',
-    config: robotTarget(true),
-    transitions: ['opened', 'worsened', 'escalated', 'acknowledged', 'assigned', 'resolved'],
-    closesWhatItOpened: true,
-    catchUp: true,
-    limits: {
-      windows: [
-        { max: 100, perMs: 60_000 },
-        { max: 5, perMs: 1000 },
-      ],
-      marginMs: 200,
-      concurrency: 1,
-      maxBytes: MAX_CARD_TEXT_BYTES,
-      storm: { at: 5, windowMs: 60_000, gatherMs: 10_000 },
-    },
-    ...basics,
+    ...base,
     render(notice, config, reader) {
-      const w = who(config, [notice], reader)
-      const x = incidentText(notice, reader, linkRecipient(w.people, config?.name ?? 'feishu'))
+      const w = call(config, [notice], reader)
+      const x = incidentText(notice, reader, w.linkTo)
       const template = x.resolved
         ? 'green'
         : x.severity === 'critical'
@@ -133,8 +107,8 @@ export function feishuChannel(deps: {
       return card(`${x.mark} ${x.headline} · ${x.school}`, template, elements)
     },
     digest(kind: DigestKind, notices, config, reader) {
-      const w = who(config, notices, reader)
-      const d = digestText(kind, notices, reader, linkRecipient(w.people, config?.name ?? 'feishu'))
+      const w = call(config, notices, reader)
+      const d = digestText(kind, notices, reader, w.linkTo)
       const items = d.lines.map(
         (l) => `- ${escapeMarkdown(l.text)}${l.url ? ` [${d.linkShort}](${l.url})` : ''}`,
       )
@@ -164,12 +138,12 @@ export function feishuChannel(deps: {
     },
     async send(message, ctx: SendContext<RobotConfig>) {
       if (!ctx.config) throw new ChannelError(`no Feishu robot ${ctx.target} is configured`)
-      const secret = basics.secret(ctx.config)
+      const secret = base.secret(ctx.config)
       const seconds = Math.floor(ctx.now / 1000)
       const body = secret
         ? { timestamp: String(seconds), sign: feishuSign(seconds, secret), ...message }
         : message
-      const { status, json } = await postJson(basics.url(ctx.config), body, ctx.signal)
+      const { status, json } = await postJson(base.url(ctx.config), body, ctx.signal)
       const code = Number(json.code ?? json.StatusCode)
       if (code === 0 && status < 300) return
       const said = String(json.msg ?? json.StatusMessage ?? '')

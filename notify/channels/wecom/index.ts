@@ -7,16 +7,8 @@
 import { t } from '../../../core/i18n/index.js'
 import type { Channel, DigestKind, Notice, Reader, SendContext } from '../../channel.js'
 import { ChannelError } from '../../channel.js'
-import { digestText, incidentText, linkRecipient, mentionsFor, onDutyLine, packLines } from '../../render.js'
-import {
-  escapeMarkdown,
-  mentioned,
-  mentionNames,
-  postJson,
-  type RobotConfig,
-  robotBasics,
-  robotTarget,
-} from '../robot.js'
+import { digestText, incidentText, onDutyLine, packLines } from '../../render.js'
+import { escapeMarkdown, groupRobot, postJson, type RobotConfig, whoToCall } from '../robot.js'
 
 export interface WeComMessage {
   msgtype: 'markdown'
@@ -29,30 +21,21 @@ const RATE_LIMITED = 45009
 export function wecomChannel(deps: {
   env: Record<string, string | undefined>
 }): Channel<RobotConfig, WeComMessage> {
-  const basics = robotBasics(deps.env)
-  const names = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) => {
-    const people = mentioned(config, mentionsFor(notices, reader))
-    return { people, ...mentionNames(people, (c) => (c.ids.wecom ? `<@${c.ids.wecom}>` : undefined)) }
-  }
-  return {
+  const base = groupRobot({
     name: 'wecom',
-    audience: 'people',
-    reach: 'targets',
-    config: robotTarget(false),
-    transitions: ['opened', 'worsened', 'escalated', 'acknowledged', 'assigned', 'resolved'],
-    closesWhatItOpened: true,
-    catchUp: true,
-    limits: {
-      windows: [{ max: 20, perMs: 60_000 }],
-      marginMs: 1000,
-      concurrency: 1,
-      maxBytes: MAX_BYTES,
-      storm: { at: 5, windowMs: 60_000, gatherMs: 10_000 },
-    },
-    ...basics,
+    signed: false,
+    env: deps.env,
+    windows: [{ max: 20, perMs: 60_000 }],
+    marginMs: 1000,
+    maxBytes: MAX_BYTES,
+  })
+  const call = (config: RobotConfig | undefined, notices: Notice[], reader: Reader) =>
+    whoToCall('wecom', config, notices, reader, (c) => (c.ids.wecom ? `<@${c.ids.wecom}>` : undefined))
+  return {
+    ...base,
     render(notice, config, reader) {
-      const who = names(config, [notice], reader)
-      const x = incidentText(notice, reader, linkRecipient(who.people, config?.name ?? 'wecom'))
+      const who = call(config, [notice], reader)
+      const x = incidentText(notice, reader, who.linkTo)
       const colour = x.resolved ? 'info' : x.severity === 'critical' ? 'warning' : 'comment'
       const lines = [
         `### ${x.mark} <font color="${colour}">${x.headline}</font>`,
@@ -67,8 +50,8 @@ export function wecomChannel(deps: {
       return { msgtype: 'markdown', markdown: { content: text } }
     },
     digest(kind: DigestKind, notices, config, reader) {
-      const who = names(config, notices, reader)
-      const d = digestText(kind, notices, reader, linkRecipient(who.people, config?.name ?? 'wecom'))
+      const who = call(config, notices, reader)
+      const d = digestText(kind, notices, reader, who.linkTo)
       const head = [`### ${kind === 'history' ? '🕘' : '⚠️'} ${d.title}`, d.summary ?? ''].join('\n')
       const duty = onDutyLine(reader.locale, who.names)
       const tail = [
@@ -91,7 +74,7 @@ export function wecomChannel(deps: {
     },
     async send(message, ctx: SendContext<RobotConfig>) {
       if (!ctx.config) throw new ChannelError(`no WeCom robot ${ctx.target} is configured`)
-      const { json } = await postJson(basics.url(ctx.config), message, ctx.signal)
+      const { json } = await postJson(base.url(ctx.config), message, ctx.signal)
       const code = Number(json.errcode)
       if (code === 0) return
       if (code === RATE_LIMITED) throw new ChannelError(`WeCom ${code}: ${String(json.errmsg)}`, 60_000)
