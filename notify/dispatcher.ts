@@ -319,7 +319,11 @@ export class Dispatcher {
   private pick(q: Queue, now: number): Pick {
     const all = [...q.entries.values()]
     const { channel } = q
-    if (channel.always && channel.digest) return { kind: channel.always, entries: all }
+    if (channel.always && channel.digest) {
+      // Rows written before notices were kept as data hold a finished message: sent as it is.
+      const notices = all.filter((e) => e.notice)
+      return notices.length ? { kind: channel.always, entries: notices } : { kind: 'single', entry: all[0]! }
+    }
     const current = all.filter((e) => !e.history)
     if (!current.length) return { kind: 'history', entries: all }
     const ordered = channel.limits.ordered

@@ -240,4 +240,29 @@ describe('notifications', () => {
     ).toEqual(['digest', 'digest'])
     h.stop()
   })
+
+  it('rows written by an older version (finished messages) still go out as they were written', async () => {
+    mails.length = 0
+    const clock = new ManualClock(Date.now())
+    const h = alerting(config(), { now: () => clock.now() })
+    const d = dispatcher(h, clock)
+    const old = { subject: 'Daily digest: 1 waste alert', text: 'Heating left on in the gym.' }
+    for (const channel of ['email', 'digest'])
+      h.store.outbox.enqueueMessage(
+        `before-${channel}`,
+        channel,
+        'fm@golden.example',
+        JSON.stringify(old),
+        clock.now(),
+        clock.now(),
+      )
+    await d.drain()
+    await waitFor('two e-mails', () => (mails.length >= 2 ? true : undefined))
+    expect(mails.map((m) => [m.to, m.subject, m.text.trim()])).toEqual([
+      ['fm@golden.example', old.subject, old.text],
+      ['fm@golden.example', old.subject, old.text],
+    ])
+    expect(h.store.outbox.pending()).toBe(0)
+    h.stop()
+  })
 })
