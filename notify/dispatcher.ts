@@ -155,19 +155,6 @@ export class Dispatcher {
     while (this.sends.size) await Promise.allSettled([...this.sends])
   }
 
-  /** Queues with something waiting or in flight, for operators and tests. */
-  backlog(): { channel: string; target: string; waiting: number; sending: number; pausedUntil?: number }[] {
-    return [...this.queues.values()]
-      .filter((q) => q.entries.size || q.sending)
-      .map((q) => ({
-        channel: q.channel.name,
-        target: q.target,
-        waiting: q.entries.size,
-        sending: q.sending,
-        ...(q.pausedUntil > this.clock.now() ? { pausedUntil: q.pausedUntil } : {}),
-      }))
-  }
-
   private schedulePoll(): void {
     if (this.stopped) return
     this.pollTimer = this.clock.setTimeout(() => {
@@ -405,7 +392,9 @@ export class Dispatcher {
         for (const e of covered) q.inFlight.delete(e.row.id)
         q.sending--
         this.sends.delete(sending)
-        this.pump(q)
+        // More may be waiting in the outbox than the queue holds: read it again at once.
+        if (q.entries.size === 0) this.wake()
+        else this.pump(q)
       })
     this.sends.add(sending)
   }
