@@ -1,9 +1,10 @@
 /** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
-import { AlertRepository, OutboxRepository } from './alerts.js'
+import { AlertRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
 import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
+import { OutboxRepository } from './outbox.js'
 import {
   BaselineModelRepository,
   OutdoorRepository,
@@ -16,10 +17,11 @@ import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
 import { SessionRepository, UserRepository } from './users.js'
 
-export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
+export type { AlertFilter, AlertRow, AlertStatus, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
 export type { IncidentEvent, IncidentFilter } from './incidents.js'
+export type { DueRow, OutboxOutcome, OutboxRow } from './outbox.js'
 export { decodeCursor, type Page } from './paging.js'
 export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'

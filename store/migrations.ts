@@ -427,4 +427,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sessions_user ON sessions(user_id);
   CREATE INDEX sessions_expiry ON sessions(expires_at);
   `,
+  // 14: notification queues (notify/): how urgent a row is, so a queue sends critical incidents
+  // first, and how it went out — alone, in a summary of many, or skipped as no news
+  `
+  ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN outcome TEXT;
+  UPDATE outbox SET outcome = 'sent' WHERE sent_at IS NOT NULL;
+  CREATE INDEX outbox_queue ON outbox(channel, target, priority DESC, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+  `,
 ]

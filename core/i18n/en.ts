@@ -899,4 +899,50 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'web.refused.explain':
     '{reason, select, forbidden {Your role does not allow it. Ask the district office if you need to.} notFound {There is no such page, incident, school or meter.} badForm {The page was open too long or came from another site. Go back, reload the page and try again.} linkExpired {Links in notifications work for a limited time. Sign in to see the incident, or ask for a new notification.} linkInvalid {The link is incomplete or was changed. Open it again from the notification, or sign in.} linkOtherIncident {A link works for the incident it was sent for, and no other. Open that incident’s own link, or sign in.} other {It cannot be done.}}',
   'web.refused.home': 'Go to the start page',
+
+  // ---- Notifications: channels, contacts, incidents told to people by e-mail and group robots (notify/) ----
+  'config.source.channels': 'notification channels in the registry',
+  'config.expected.channelName':
+    'a channel name of lower-case letters, digits, _ and - (wecom, dingtalk, feishu)',
+  'config.expected.phone': 'a mobile number of digits, e.g. 13800138000 or +86 138 0013 8000',
+  'config.expected.anyKey': 'one of the keys {keys}',
+  'notify.severity': '{severity, select, critical {Critical} warning {Warning} other {Notice}}',
+  'notify.transition':
+    '{transition, select, opened {New fault} worsened {Getting worse} escalated {Nobody has taken this on} acknowledged {Taken on} assigned {Assigned} resolved {Resolved} other {Update}}',
+  'notify.headline': '{transition} · {severity}',
+  'notify.place.space': '{building} · {space}',
+  'notify.meter': 'Meter: {meter}',
+  'notify.meterNamed': 'Meter: {name} ({id})',
+  'notify.since': 'Since {time}',
+  'notify.seen': '{count, plural, one {Seen once} other {Seen # times}}',
+  'notify.acknowledged': 'Taken on by {by}',
+  'notify.assigned': 'Assigned to {to}',
+  'notify.resolved': '{falseAlarm, select, true {Closed as a false alarm by {by}} other {Resolved by {by}}}',
+  'notify.resolvedByRule': 'The readings are back to normal: it cleared by itself',
+  'notify.escalated': 'Open since {time} and nobody has taken it on',
+  'notify.note': 'Note: {note}',
+  'notify.onDuty': 'On duty: {names}',
+  'notify.link.label': 'Open it · take it on with one tap',
+  'notify.link.short': 'Open',
+  'notify.link.line': 'Open it and take it on with one tap: {url}',
+  'notify.link.missing':
+    'No link yet: set PUBLIC_URL to the address people open schoolmeter at, and notifications will carry a link to take the incident on with one tap.',
+  'notify.digest.storm':
+    '{count, plural, one {# incident} other {# incidents}} in {minutes, plural, one {# minute} other {# minutes}}, in one message',
+  'notify.digest.counts': '{critical} critical · {warning} warning · {info} notice',
+  'notify.digest.history':
+    'While past readings were caught up on, {count, plural, one {# incident opened and cleared by itself} other {# incidents opened and cleared by themselves}}',
+  'notify.digest.daily': 'Daily digest: {count, plural, one {# waste incident} other {# waste incidents}}',
+  'notify.digest.item': '{mark} {school} · {place}: {sentence}',
+  'notify.digest.span': '{from} – {to}',
+  'notify.digest.more': '… and {count} more in the next message',
+  'notify.mail.subject':
+    '{transition, select, worsened {[Worse] } escalated {[Escalated] } acknowledged {[Taken on] } resolved {[Resolved] } other {}}[{severity}] {school}: {sentence}',
+  'notify.mail.school': 'School: {school}',
+  'notify.mail.place': 'Where: {place}',
+  'notify.mail.rule': 'Rule: {rule}',
+  'notify.mail.incident':
+    'Incident #{id}, {status, select, open {open} acknowledged {taken on} other {resolved}}',
+  'notify.mail.evidence': 'Evidence (raw values):',
+  'notify.mail.evidenceLine': '  {key}: {value}',
 } as const satisfies Record<string, string>

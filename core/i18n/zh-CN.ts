@@ -856,4 +856,48 @@ export const zhCN: Record<keyof typeof en, string> = {
   'web.refused.explain':
     '{reason, select, forbidden {您的角色不允许此操作，如有需要请联系教育局后勤科。} notFound {没有这个页面、事件、学校或表计。} badForm {页面打开时间过长，或表单来自其他网站。请返回、刷新页面后重试。} linkExpired {通知中的链接只在一定时间内有效。请登录后查看该事件，或请求重新发送通知。} linkInvalid {链接不完整或已被改动。请从通知中重新打开，或直接登录。} linkOtherIncident {链接只能用于它所对应的事件。请打开该事件自己的链接，或直接登录。} other {无法完成此操作。}}',
   'web.refused.home': '返回首页',
+
+  // ---- Notifications: channels, contacts, incidents told to people by e-mail and group robots (notify/) ----
+  'config.source.channels': '台账中的通知渠道',
+  'config.expected.channelName': '由小写字母、数字、_ 和 - 组成的渠道名称（wecom、dingtalk、feishu）',
+  'config.expected.phone': '由数字组成的手机号码，例如 13800138000 或 +86 138 0013 8000',
+  'config.expected.anyKey': '以下任一项：{keys}',
+  'notify.severity': '{severity, select, critical {严重} warning {警告} other {提示}}',
+  'notify.transition':
+    '{transition, select, opened {新故障} worsened {故障加重} escalated {无人认领，已升级} acknowledged {已认领} assigned {已派单} resolved {已解决} other {更新}}',
+  'notify.headline': '{transition} · {severity}',
+  'notify.place.space': '{building} · {space}',
+  'notify.meter': '表计：{meter}',
+  'notify.meterNamed': '表计：{name}（{id}）',
+  'notify.since': '开始时间：{time}',
+  'notify.seen': '{count, plural, other {已出现 # 次}}',
+  'notify.acknowledged': '{by} 已认领',
+  'notify.assigned': '已派给 {to}',
+  'notify.resolved': '{falseAlarm, select, true {{by} 已按误报关闭} other {{by} 已处理完毕}}',
+  'notify.resolvedByRule': '读数已恢复正常，故障已自行消除',
+  'notify.escalated': '自 {time} 起一直无人认领',
+  'notify.note': '备注：{note}',
+  'notify.onDuty': '值班：{names}',
+  'notify.link.label': '打开处理 · 一键认领',
+  'notify.link.short': '打开',
+  'notify.link.line': '打开处理（一键认领）：{url}',
+  'notify.link.missing':
+    '暂无处理链接：请管理员把 PUBLIC_URL 设为大家访问 schoolmeter 的地址，之后的通知会附上可一键认领的链接。',
+  'notify.digest.storm':
+    '{minutes, plural, other {# 分钟}}内共 {count, plural, other {# 起故障}}，合并为一条消息发送',
+  'notify.digest.counts': '严重 {critical} · 警告 {warning} · 提示 {info}',
+  'notify.digest.history': '补录历史数据期间，有 {count, plural, other {# 起故障}}发生后已自行恢复',
+  'notify.digest.daily': '每日汇总：{count, plural, other {# 起能耗浪费}}',
+  'notify.digest.item': '{mark} {school} · {place}：{sentence}',
+  'notify.digest.span': '{from} 至 {to}',
+  'notify.digest.more': '…… 其余 {count} 起见下一条消息',
+  'notify.mail.subject':
+    '{transition, select, worsened {【加重】} escalated {【升级】} acknowledged {【已认领】} resolved {【已解决】} other {}}【{severity}】{school}：{sentence}',
+  'notify.mail.school': '学校：{school}',
+  'notify.mail.place': '位置：{place}',
+  'notify.mail.rule': '规则：{rule}',
+  'notify.mail.incident':
+    '故障单 #{id}，{status, select, open {待处理} acknowledged {处理中} other {已解决}}',
+  'notify.mail.evidence': '判断依据（原始数据）：',
+  'notify.mail.evidenceLine': '  {key}：{value}',
 }
