@@ -14,6 +14,7 @@ import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
+import type { RecentReadings, RejectionTally } from '../ingest/index.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
 import {
   MONTHLY_COLUMNS,
@@ -25,9 +26,11 @@ import {
 } from '../reports/index.js'
 import type { AlertManager } from '../rules/alerts.js'
 import type { Store } from '../store/index.js'
+import { type WebOptions, webApp } from '../web/index.js'
 import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
 import { describeRequestError, type RequestError } from './errors.js'
+import { liveRoutes, silenceLimitMs } from './live.js'
 import { registerLocale } from './locale.js'
 import {
   AlertBody,
@@ -80,14 +83,19 @@ export interface ApiDeps {
   now?: () => number
   /** Tokens, roles, rate limit, CORS (needs `store`); without it every request acts as `anonymous`. */
   security?: SecurityOptions & { metricsPublic: boolean }
+  /** Each meter's last 48 hours, for series and sparklines. */
+  recent?: RecentReadings
+  /** Rejected readings by school and reason, for data quality. */
+  rejections?: RejectionTally
+  /** Writes the rollups still in memory (series and reports then count the last hour). */
+  flushRollups?: () => void
+  /** The web app at `/` (web/): served when given. */
+  web?: WebOptions
 }
-
-const OFFLINE_MIN_MS = 15 * 60_000
 
 export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
   if (!status) return 'never_reported' as const
-  const limit = Math.max(3 * meter.intervalSeconds * 1000, OFFLINE_MIN_MS)
-  return now - status.lastReceivedAt > limit ? ('offline' as const) : ('ok' as const)
+  return now - status.lastReceivedAt > silenceLimitMs(meter) ? ('offline' as const) : ('ok' as const)
 }
 
 export async function buildApi(deps: ApiDeps) {
@@ -342,6 +350,29 @@ export async function buildApi(deps: ApiDeps) {
     await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
 
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
+
+  const live = deps.store
+    ? {
+        registry: deps.registry,
+        store: deps.store,
+        meterStatus: deps.meterStatus,
+        now,
+        ...(deps.reports ? { reports: deps.reports } : {}),
+        ...(deps.recent ? { recent: deps.recent } : {}),
+        ...(deps.rejections ? { rejections: deps.rejections } : {}),
+        ...(deps.flushRollups ? { flushRollups: deps.flushRollups } : {}),
+      }
+    : undefined
+  if (live) await app.register(liveRoutes, live)
+  if (live && deps.web && deps.alerts)
+    await app.register(webApp, {
+      ...live,
+      alerts: deps.alerts,
+      log: deps.log,
+      ...(deps.readiness ? { readiness: deps.readiness } : {}),
+      ...deps.web,
+      ...(deps.security ? { security: deps.security } : {}),
+    })
 
   const reports = deps.reports
   if (reports) {

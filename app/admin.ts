@@ -1,8 +1,8 @@
 /**
- * `npm run admin -- <area> <command> …`: manage who may publish (gateway credentials) and who
- * may act through the API (tokens). Works on the SQLite store in DATA_DIR; a running service
- * sees changes at once (it reads the store on every connection and request). Speaks the
- * district's language, or LOCALE's.
+ * `npm run admin -- <area> <command> …`: manage who may publish (gateway credentials), who may
+ * act through the API (tokens) and who signs in to the web app (users). Works on the SQLite store
+ * in DATA_DIR; a running service sees changes at once (it reads the store on every connection and
+ * request). Speaks the district's language, or LOCALE's.
  */
 import { UsageError } from '../core/cli.js'
 import { describeUnknownVariables, unknownVariables } from '../core/config/env.js'
@@ -17,6 +17,7 @@ export interface Area {
 const AREAS: Record<string, () => Promise<Area>> = {
   gateway: async () => (await import('./admin/gateways.js')).gatewayArea,
   token: async () => (await import('./admin/tokens.js')).tokenArea,
+  user: async () => (await import('./admin/users.js')).userArea,
 }
 
 async function main(argv: string[], locale: Locale): Promise<void> {

@@ -13,6 +13,7 @@ import { SchoolCalendar } from '../core/calendar.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
 import { msg, render } from '../core/i18n/index.js'
+import { LinkSigner, linkSecret } from '../core/links.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
 import type { Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
@@ -28,11 +29,14 @@ import {
   Journal,
   type MessageHandler,
   monthlyReportLine,
+  RecentReadings,
+  RejectionTally,
   routeClientLogs,
   Spool,
   usageHourLines,
   V1Transport,
 } from '../ingest/index.js'
+import { Notify } from '../notify/index.js'
 import {
   MonthlyReports,
   notifyReadiness,
@@ -41,9 +45,10 @@ import {
   Rollups,
   shiftMonth,
 } from '../reports/index.js'
-import { AlertManager, Dispatcher, emailSender, Router, RuleEngine, webhookSender } from '../rules/index.js'
+import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
+import { webSecret } from '../web/session.js'
 import {
   Admission,
   CHECKPOINT_KEY,
@@ -218,16 +223,38 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     rollups.start()
     cleanups.push(() => rollups.stop())
     const reports = new MonthlyReports({ registry, store, flush: () => rollups.flush() })
+    // What the web app and the live API draw: each meter's last 48 hours, rejections by school.
+    const recent = new RecentReadings({ bus })
+    recent.start()
+    cleanups.push(() => recent.stop())
+    const rejections = new RejectionTally({ bus })
+    rejections.start()
+    cleanups.push(() => rejections.stop())
     const readiness = new Readiness({
       registry,
       store,
       lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
     })
 
+    // Notifications: who hears of each transition (written with it), and delivery. MQTT goes
+    // through the broker, started below; nothing is sent before it is.
+    let broker: Broker | undefined
+    // One link scheme: the signer of the links in messages is the one the web app's /i/{token} checks.
+    const links = new LinkSigner(linkSecret(env, store.meta))
+    const notify = new Notify({
+      registry,
+      store,
+      env,
+      log,
+      metrics,
+      links,
+      publish: async (topic, payload) => {
+        if (!broker) throw new Error('the broker is not running yet')
+        return broker.publish(topic, payload)
+      },
+    })
     // Rules and alerts: the engine listens to ingest's readings on the bus.
-    const router = new Router({ registry, email: !!env.SMTP_URL })
-    if (!env.SMTP_URL) log.info('SMTP_URL is not set: alerts are not e-mailed (MQTT and webhooks still are)')
-    const alerts = new AlertManager({ registry, store, router, bus, log, metrics })
+    const alerts = new AlertManager({ registry, store, router: notify.router, bus, log, metrics })
     const engine = new RuleEngine({
       registry,
       store,
@@ -286,7 +313,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       journal.write()
       return undefined
     }
-    const broker: Broker = env.MQTT_URL
+    broker = env.MQTT_URL
       ? new ExternalBroker({
           url: env.MQTT_URL,
           onMessage,
@@ -306,26 +333,17 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           admission: admission.wait,
           log,
         })
+    const running = broker
     ingest.onRejected((r) => {
-      if (r.school) broker.publish(`schools/${r.school}/rejected`, rejectionMessage(r, config))
+      if (r.school) running.publish(`schools/${r.school}/rejected`, rejectionMessage(r, config))
     })
-    await broker.start()
-    cleanups.push(() => broker.stop())
-    log.info(`MQTT: ${broker.mode} broker, ${broker.address}`)
+    await running.start()
+    cleanups.push(() => running.stop())
+    log.info(`MQTT: ${running.mode} broker, ${running.address}`)
 
-    const dispatcher = new Dispatcher({
-      store,
-      log,
-      metrics,
-      senders: {
-        mqtt: async (topic, payload) => broker.publish(topic, payload),
-        webhook: webhookSender(registry),
-        ...(env.SMTP_URL ? { email: emailSender(env.SMTP_URL, env.SMTP_FROM) } : {}),
-      },
-    })
-    alerts.onTransition = () => dispatcher.wake()
-    dispatcher.start()
-    cleanups.push(() => dispatcher.stop())
+    alerts.onTransition = () => notify.wake()
+    notify.start()
+    cleanups.push(() => notify.stop())
     // The wall-clock side of the rules: silent meters, and critical alerts nobody acknowledged.
     const minutely = cron.schedule('* * * * *', () => {
       try {
@@ -375,7 +393,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
               store.readiness.save(school.id, report.term.start, report)
             ) {
               notifyReadiness(store, school, report, !!env.SMTP_URL)
-              dispatcher.wake()
+              notify.wake()
               log.info({ school: school.id, ready: report.ready }, 'start-of-term readiness sent')
             }
           } catch (err) {
@@ -400,6 +418,14 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       log,
       version: VERSION,
       security: apiSecurity,
+      recent,
+      rejections,
+      flushRollups: () => rollups.flush(),
+      web: {
+        links,
+        secret: webSecret(store.meta),
+        ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      },
       meterStatus: (id) => ingest.status(id),
       health: () => {
         let storeHealth: PartHealth = {
@@ -471,7 +497,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const port = typeof address === 'object' && address ? address.port : env.HTTP_PORT
     const httpUrl = `http://${env.HTTP_HOST.includes(':') ? `[${env.HTTP_HOST}]` : env.HTTP_HOST}:${port}`
     log.info(
-      `schoolmeter ${VERSION} ready: API ${httpUrl} (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
+      `schoolmeter ${VERSION} ready: web app ${httpUrl}/, API ${httpUrl}/api/v1 (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
     )
 
     let stopped: Promise<void> | undefined

@@ -96,3 +96,41 @@ export interface Incident {
   text?: Message
   evidence: Record<string, unknown>
 }
+
+/**
+ * A notification to write to the outbox with the transition it announces, in one transaction:
+ * which channel, which of its targets (a topic, an address, a configured robot), what to send
+ * (a finished message, or a notice the channel renders when it sends), when, and how urgent.
+ */
+export interface Delivery {
+  channel: string
+  target: string
+  payload: string
+  dueAt: number
+  /** Higher goes first when a channel has a queue: the severity rank (info 0, warning 1, critical 2). */
+  priority: number
+}
+
+/** What an incident transition was: when (event time), by whom, and why. */
+export interface TransitionEvent {
+  at: number
+  by?: string | undefined
+  note?: string | undefined
+}
+
+/** Where the alert manager hands its transitions for delivery (notify/): the rows to write with them. */
+export interface DeliveryPlanner {
+  /** Every alert transition, for machines. */
+  alertDeliveries(alert: Alert, transition: AlertTransition, now: number): Delivery[]
+  /**
+   * An incident transition, for people. `rules` are the rules of the incident's alerts, oldest
+   * first; `event` is the transition's own time and author.
+   */
+  incidentDeliveries(
+    incident: Incident,
+    transition: IncidentTransition,
+    now: number,
+    rules?: readonly string[],
+    event?: TransitionEvent,
+  ): Delivery[]
+}

@@ -310,3 +310,23 @@ export class Calendars {
     return this.for(building.school).occupancy(building, ms)
   }
 }
+
+const compiledWeeks = new WeakMap<WeeklyHoursConfig, Week>()
+
+/**
+ * Whether a local time falls within weekly hours, a range past midnight covering the next morning
+ * too: who is on duty now (notify/'s rotas).
+ */
+export function withinWeeklyHours(
+  hours: WeeklyHoursConfig,
+  at: Pick<LocalTime, 'weekday' | 'minute'>,
+): boolean {
+  let week = compiledWeeks.get(hours)
+  if (!week) {
+    week = compileWeek(hours)
+    compiledWeeks.set(hours, week)
+  }
+  return (
+    inRanges(week[at.weekday]!.same, at.minute) || inRanges(week[(at.weekday + 6) % 7]!.overnight, at.minute)
+  )
+}

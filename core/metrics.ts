@@ -100,7 +100,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     notifications: new Counter({
       name: 'schoolmeter_notifications_total',
-      help: 'Notification attempts by channel and result (sent, retry, failed)',
+      help: 'Notifications by channel and result: sent (alone), digest (in a summary), skipped (no news), retry, failed',
       labelNames: ['channel', 'result'] as const,
       registers,
     }),

@@ -144,6 +144,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         ...defaults.notifications,
         ...sc.notifications,
         contacts: { ...defaults.notifications?.contacts, ...sc.notifications?.contacts },
+        channels: { ...defaults.notifications?.channels, ...sc.notifications?.channels },
       },
       savings: mergeSavings(defaults.savings, sc.savings),
       config: sc,

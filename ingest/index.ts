@@ -29,10 +29,20 @@ export { Journal, type JournalRecord, readSegment } from './journal.js'
 export { checkReadingPayload, ReadingPayload } from './payload.js'
 export { type HandleResult, Ingest, type MeterStatus } from './pipeline.js'
 export {
+  BUCKET_MS,
+  RATES,
+  type RatePoint,
+  type RateUnit,
+  RECENT_HOURS,
+  RecentReadings,
+  rateOf,
+} from './recent.js'
+export {
   applyReading,
   newRegisterState,
   type RegisterParams,
   type RegisterState,
   registerParams,
 } from './registers.js'
+export { type RejectionCount, RejectionTally } from './rejections.js'
 export { matchTopic } from './topics.js'

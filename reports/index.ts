@@ -32,6 +32,7 @@ export {
 } from './monthly.js'
 export {
   checklistLines,
+  itemLine,
   notifyReadiness,
   READINESS_DAYS_BEFORE,
   Readiness,

@@ -177,7 +177,7 @@ function termName(locale: Locale, r: ReadinessReport): string {
 }
 
 /** A checklist item that failed, as a line: which meter, alert or circuit, and what is wrong with it. */
-function itemLine(
+export function itemLine(
   locale: Locale,
   check: ReadinessCheck['check'],
   item: Record<string, unknown>,
@@ -288,7 +288,10 @@ export function notifyReadiness(
     for (const w of n.webhooks ?? []) store.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
     if (email) {
       const mail = JSON.stringify(renderReadiness(report, school.locale, school.timezone))
-      for (const to of new Set([...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])])) {
+      // A contact is an address, or a person who may have one.
+      const contacts = [...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])]
+      const addresses = contacts.map((c) => (typeof c === 'string' ? c : c.email))
+      for (const to of new Set(addresses.filter((a): a is string => a !== undefined))) {
         store.outbox.enqueueMessage(key, 'email', to, mail, now, now)
       }
     }

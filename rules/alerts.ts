@@ -11,7 +11,7 @@
  * nothing that happened goes unannounced.
  */
 import type { Logger } from 'pino'
-import type { Alert, AlertTransition, Incident, IncidentTransition } from '../core/alert.js'
+import type { Alert, AlertTransition, DeliveryPlanner, Incident, IncidentTransition } from '../core/alert.js'
 import type { Bus } from '../core/bus.js'
 import { SchoolmeterError } from '../core/errors.js'
 import { render } from '../core/i18n/index.js'
@@ -19,7 +19,6 @@ import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry } from '../core/registry.js'
 import type { Store } from '../store/index.js'
 import { familyOf, HOLD_OFF_MS, maxSeverity, relation } from './incidents.js'
-import type { Router } from './notify/router.js'
 import { SEVERITY_RANK, type Verdict } from './types.js'
 
 const ERROR_KEYS = {
@@ -42,7 +41,8 @@ export class AlertError extends SchoolmeterError {
 export interface AlertManagerOptions {
   registry: Registry
   store: Store
-  router: Router
+  /** Who hears of each transition (notify/): its deliveries are written in the transition's transaction. */
+  router: DeliveryPlanner
   bus: Bus
   log: Logger
   metrics?: Metrics
@@ -454,7 +454,7 @@ export class AlertManager {
         const eventId = store.alerts.addEvent(t.id, t.transition, t.at, t.by, t.note, now)
         const a = store.alerts.get(t.id)!
         for (const d of this.o.router.alertDeliveries(a, t.transition, now))
-          store.outbox.enqueue(eventId, d.channel, d.target, d.payload, d.dueAt, now)
+          store.outbox.enqueue(eventId, d, now)
         done.alerts.push([a, t.transition, t.at])
       }
       for (const t of c.incident ?? []) {
@@ -470,8 +470,8 @@ export class AlertManager {
         const i = store.incidents.get(t.id)!
         const rules = store.alerts.membersOf(t.id).map((a) => a.rule)
         if (!t.quiet)
-          for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules))
-            store.outbox.enqueueIncident(eventId, d.channel, d.target, d.payload, d.dueAt, now)
+          for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules, t))
+            store.outbox.enqueueIncident(eventId, d, now)
         done.incidents.push([i, t.transition])
       }
     })()

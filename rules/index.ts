@@ -1,7 +1,4 @@
 export { AlertError, AlertManager } from './alerts.js'
 export { RULES } from './catalogue.js'
 export { RuleEngine } from './engine.js'
-export { Dispatcher, type Senders } from './notify/dispatcher.js'
-export { type AlertView, alertView, DEFAULT_DIGEST_RULES, DEFAULT_ROUTES, Router } from './notify/router.js'
-export { emailSender, sign, webhookSender } from './notify/senders.js'
 export { RULE_IDS, type RuleId, type Verdict } from './types.js'

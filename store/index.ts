@@ -1,9 +1,10 @@
 /** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
-import { AlertRepository, OutboxRepository } from './alerts.js'
+import { AlertRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
 import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
+import { OutboxRepository } from './outbox.js'
 import {
   BaselineModelRepository,
   OutdoorRepository,
@@ -14,16 +15,19 @@ import {
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
+import { SessionRepository, UserRepository } from './users.js'
 
-export type { AlertFilter, AlertRow, AlertStatus, OutboxRow, Severity } from './alerts.js'
+export type { AlertFilter, AlertRow, AlertStatus, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
 export type { IncidentEvent, IncidentFilter } from './incidents.js'
+export type { DueRow, OutboxOutcome, OutboxRow } from './outbox.js'
 export { decodeCursor, type Page } from './paging.js'
 export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
+export type { Session, SessionLifetime, User, UserRow } from './users.js'
 
 export class Store {
   readonly registry: RegistryRepository
@@ -44,6 +48,8 @@ export class Store {
   readonly audit: AuditRepository
   readonly meta: MetaRepository
   readonly gatewayCredentials: GatewayCredentialRepository
+  readonly users: UserRepository
+  readonly sessions: SessionRepository
 
   constructor(readonly db: Db) {
     this.registry = new RegistryRepository(db)
@@ -62,6 +68,8 @@ export class Store {
     this.meta = new MetaRepository(db)
     this.meterState = new MeterStateRepository(db, this.meta)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
+    this.users = new UserRepository(db)
+    this.sessions = new SessionRepository(db, this.users)
   }
 
   /** A trivial query: proves the database file is open and answering. */

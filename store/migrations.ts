@@ -403,4 +403,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (school_id, utility)
   );
   `,
+  // 13: people who sign in to the web app (passwords as scrypt hashes) and their sessions (the
+  // SHA-256 of each cookie's token), store/users.ts
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT,
+    role TEXT NOT NULL,
+    schools TEXT,
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_login_at INTEGER,
+    disabled_at INTEGER
+  );
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
+  // 14: notification queues (notify/): how urgent a row is, so a queue sends critical incidents
+  // first, and how it went out — alone, in a summary of many, or skipped as no news
+  `
+  ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN outcome TEXT;
+  UPDATE outbox SET outcome = 'sent' WHERE sent_at IS NOT NULL;
+  CREATE INDEX outbox_queue ON outbox(channel, target, priority DESC, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+  `,
 ]

@@ -141,6 +141,18 @@ export class RollupRepository {
     }[]
   }
 
+  /** Each meter's hours in [from, to), oldest first: the series behind charts and sparklines. */
+  hours(meterIds: string[], from: number, to: number): HourRollup[] {
+    if (meterIds.length === 0) return []
+    return this.db
+      .prepare(
+        `SELECT meter_id AS meterId, hour, used, used_unoccupied AS usedUnoccupied, used_estimated AS usedEstimated, covered_ms AS coveredMs
+         FROM rollup_hourly WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ?
+         ORDER BY meter_id, hour`,
+      )
+      .all(...meterIds, from, to) as HourRollup[]
+  }
+
   /** The earliest hour with any rollup for these meters. */
   firstHour(meterIds: string[]): number | undefined {
     if (meterIds.length === 0) return undefined

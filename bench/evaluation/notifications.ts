@@ -4,14 +4,15 @@
  * number of recipients.
  *
  * A notification is one message that calls people to a fault: an incident opened, worse
- * ("worsened") or escalated, sent by e-mail (at once or in the daily digest) or to a webhook
- * (the maintenance group chat). Resolutions and acknowledgements close a matter and are not
+ * ("worsened") or escalated, sent by e-mail (at once or in the daily digest), to a webhook
+ * or to a group robot (the maintenance group chat: WeCom, DingTalk, Feishu). Resolutions and acknowledgements close a matter and are not
  * counted; MQTT is for machines. Each message is mapped to the alerts of its incident.
  */
+import { PEOPLE_CHANNELS } from '../../notify/index.js'
 import type { Store } from '../../store/index.js'
 
-/** Channels a person reads. */
-const TO_PEOPLE = new Set(['email', 'digest', 'webhook'])
+/** Channels a person reads: e-mail (at once and the daily digest), webhooks, the group robots. */
+const TO_PEOPLE = PEOPLE_CHANNELS
 /** Transitions that call for attention. */
 const CALLS = new Set(['opened', 'worsened', 'escalated'])
 

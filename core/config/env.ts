@@ -134,6 +134,34 @@ export const Env = Type.Object({
     }),
   ),
   SMTP_FROM: Type.String({ default: 'schoolmeter <schoolmeter@localhost>' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: HTTP_URL,
+      description:
+        'the address people open the web app at, e.g. https://energy.district.example: notifications link to {PUBLIC_URL}/i/{token}, and https makes cookies Secure',
+    }),
+  ),
+  LINK_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'key that signs the links in notifications (at least 32 characters); unset = one made at the first start and kept in the store',
+    }),
+  ),
+  // Group robots: the registry names these in `urlEnv`/`secretEnv` (docker-compose.yml passes them).
+  WECOM_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a WeCom group robot webhook' }),
+  ),
+  DINGTALK_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a DingTalk group robot webhook (with its access_token)' }),
+  ),
+  DINGTALK_ROBOT_SECRET: Type.Optional(
+    Type.String({ description: "the DingTalk robot's signing secret (SEC…)" }),
+  ),
+  FEISHU_ROBOT_URL: Type.Optional(
+    Type.String({ pattern: HTTP_URL, description: 'a Feishu group robot webhook' }),
+  ),
+  FEISHU_ROBOT_SECRET: Type.Optional(Type.String({ description: "the Feishu robot's signing secret" })),
   DEMO: Type.Optional(Flag),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),

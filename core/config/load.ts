@@ -185,15 +185,23 @@ export function schemaProblems(
   lineOf: (segments: (string | number)[]) => number | undefined = () => undefined,
 ): ConfigProblem[] {
   const byPath = new Map<string, ConfigProblem>()
+  const alternatives = new Set<string>()
   for (const e of errors) {
     // `additionalProperties: false` reports twice: once on the extra key, once on its parent.
     if (e.keyword === 'additionalProperties') continue
     const segments = pointerSegments(e.instancePath)
     const path = formatPath(segments)
-    if (byPath.has(path)) continue
     const value = valueAt(root, segments)
+    // An object where a union also allows a text (a contact, or an address): its own keys say what is wrong.
+    const alternative =
+      (e.keyword === 'type' || e.keyword === 'anyOf') && typeof value === 'object' && value !== null
+    if (byPath.has(path) && (alternative || !alternatives.delete(path))) continue
+    if (alternative) alternatives.add(path)
     byPath.set(path, { path, value, expected: expectation(e), line: lineOf(segments) })
   }
+  const paths = [...byPath.keys()]
+  for (const path of alternatives)
+    if (paths.some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[`))) byPath.delete(path)
   return [...byPath.values()]
 }
 

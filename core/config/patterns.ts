@@ -23,6 +23,8 @@ export const CURRENCY = '^[A-Z]{3}$'
 export const ORIGINS = '^\\s*(\\*|https?://[^\\s,/]+)(\\s*,\\s*(\\*|https?://[^\\s,/]+))*\\s*$'
 export const GZIP = '^(auto|off|[0-9])$'
 export const TOKEN_ID = '^[0-9a-f]{12}$'
+export const CHANNEL_NAME = '^[a-z][a-z0-9_-]{0,31}$'
+export const PHONE = '^\\+?[0-9][0-9 -]{4,19}$'
 
 export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [SCHOOL_ID]: 'config.expected.schoolId',
@@ -44,4 +46,6 @@ export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [ORIGINS]: 'config.expected.origins',
   [GZIP]: 'config.expected.gzip',
   [TOKEN_ID]: 'config.expected.tokenId',
+  [CHANNEL_NAME]: 'config.expected.channelName',
+  [PHONE]: 'config.expected.phone',
 }

@@ -7,6 +7,7 @@ import { LOCALES } from '../i18n/index.js'
 import { METER_KINDS } from '../kinds.js'
 
 import {
+  CHANNEL_NAME,
   CLOCK_TIME,
   CURRENCY,
   DEVICE_ID,
@@ -16,6 +17,7 @@ import {
   LOCAL_DATE,
   LOCAL_DATE_TIME,
   MONTH_DAY,
+  PHONE,
   RULE_ID,
   RULE_OR_FAMILY,
   SCHOOL_ID,
@@ -164,19 +166,64 @@ export const Savings = Type.Object(
 const Email = Type.String({ pattern: EMAIL, description: 'an e-mail address' })
 export const ROLES = ['maintenance', 'facilities', 'escalation'] as const
 
+/**
+ * A person notifications reach: by e-mail, and by name in the group robots, @-mentioned there
+ * while on duty. The older form, a bare e-mail address, is still a contact.
+ */
+export const Contact = Type.Object(
+  {
+    name: Name,
+    locale: Type.Optional(
+      Type.Enum(LOCALES, {
+        description: "the language of this person's e-mails; the school's when left out",
+      }),
+    ),
+    email: Type.Optional(Email),
+    phone: Type.Optional(
+      Type.String({
+        pattern: PHONE,
+        description: 'mobile number, to @-mention in DingTalk and WeCom when no user id is given',
+      }),
+    ),
+    ids: Type.Optional(
+      Type.Record(Type.String({ pattern: CHANNEL_NAME }), Type.String({ minLength: 1, maxLength: 128 }), {
+        description:
+          'user id per group robot channel, to @-mention: wecom (userid), dingtalk (userId), feishu (open_id ou_…)',
+      }),
+    ),
+    // When this person is on duty, in the school's local time; always, when left out.
+    onDuty: Type.Optional(WeeklyHours),
+  },
+  { additionalProperties: false },
+)
+const ContactEntry = Type.Union([Email, Contact])
+
+/** One configured target of a channel plugin (a group robot); the plugin checks it (notify/channels). */
+const ChannelTargets = Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+  description: 'targets of one channel; each channel documents its keys',
+})
+
 export const Notifications = Type.Object(
   {
     contacts: Type.Optional(
       Type.Object(
         {
-          maintenance: Type.Optional(Type.Array(Email, { description: 'leaks and heating faults' })),
-          facilities: Type.Optional(Type.Array(Email, { description: 'waste, dorm appliances, meters' })),
+          maintenance: Type.Optional(Type.Array(ContactEntry, { description: 'leaks and heating faults' })),
+          facilities: Type.Optional(
+            Type.Array(ContactEntry, { description: 'waste, dorm appliances, meters' }),
+          ),
           escalation: Type.Optional(
-            Type.Array(Email, { description: 'critical alerts nobody acknowledged in 15 min' }),
+            Type.Array(ContactEntry, { description: 'critical incidents nobody acknowledged in 15 min' }),
           ),
         },
         { additionalProperties: false },
       ),
+    ),
+    channels: Type.Optional(
+      Type.Record(Type.String({ pattern: CHANNEL_NAME }), ChannelTargets, {
+        description:
+          'group robots and other channels by name (wecom, dingtalk, feishu): a list of targets each',
+      }),
     ),
     routes: Type.Optional(
       Type.Record(
@@ -192,6 +239,13 @@ export const Notifications = Type.Object(
         Type.Object(
           {
             url: Type.String({ pattern: HTTP_URL }),
+            name: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 100,
+                description: 'who reads it (the links it is sent)',
+              }),
+            ),
             secret: Type.Optional(
               Type.String({ description: 'HMAC-SHA256 key for the X-Schoolmeter-Signature header' }),
             ),
@@ -441,3 +495,4 @@ export type PlannedUseConfig = Static<typeof PlannedUse>
 export type RuleOverridesConfig = Static<typeof RuleOverrides>
 export type NotificationsConfig = Static<typeof Notifications>
 export type SavingsConfig = Static<typeof Savings>
+export type ContactConfig = Static<typeof Contact>

@@ -129,6 +129,7 @@ export const en = {
 areas:
   gateway   MQTT credentials of gateways (add, set, rotate, revoke, list)
   token     API bearer tokens (add, rotate, revoke, list)
+  user      people who sign in to the web app (add, passwd, set, disable, enable, list)
 
 Run \`npm run admin -- <area> --help\` for the commands of an area.
 The store is DATA_DIR (default ./data), as for the service.
@@ -699,4 +700,249 @@ usage: npm run dashboards -- [options]
   'report.column.cumulativeSavingsLow': 'Savings since baseline low (90 %)',
   'report.column.cumulativeSavingsHigh': 'Savings since baseline high (90 %)',
   'report.column.blackoutDays': 'Days of works (not counted)',
+
+  // ---- Web app (web/): pages, forms, signed links; people's logins (app/admin/users.ts, store/users.ts) ----
+  'admin.user.usage': `usage: npm run admin -- user <command> [options]
+
+commands:
+  add <username> --role ROLE [--name NAME] [--schools ID,ID] [--password P]
+        a login for the web app; without --password one is generated and shown once
+        ROLE is viewer, maintenance or admin; NAME is how histories name the person (e.g. 王师傅);
+        --schools: the schools the person looks after (their incident list shows those)
+  passwd <username> [--password P]
+        a new password (generated unless given); the person's sessions end at once
+  set <username> [--role ROLE] [--name NAME] [--schools ID,ID]
+        changes a login; --schools '' means every school
+  disable <username>    the person can no longer sign in; their sessions end at once
+  enable <username>     the login works again
+  list [--all]          logins (--all: disabled ones too); never a password or hash
+
+Passwords are at least 10 characters and kept as scrypt hashes.
+The store is DATA_DIR (default ./data), as for the service; a running service sees changes at once.
+Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANONYMOUS=1).`,
+  'admin.user.usernameNeeded': 'name the login: npm run admin -- user <command> <username>',
+  'admin.user.roleNeeded': '--role is needed: one of {roles}',
+  'admin.user.passwordShort': 'the password has {length} characters; at least {minimum} are needed',
+  'admin.user.unknownSchools': 'no school {schools} in {source}; the schools are {known}',
+  'admin.user.nothingToSet': 'nothing to change: give --role, --name or --schools',
+  'admin.user.allSchools': 'all schools',
+  'admin.user.added': 'login {username} made for {name}: role {role}, schools: {schools}',
+  'admin.user.updated': 'login {username} ({name}) now: role {role}, schools: {schools}',
+  'admin.user.password': 'password (shown only now, hand it over in person): {password}',
+  'admin.user.passwordSet':
+    'new password for {username}; {sessions, plural, =0 {no session was open} one {# session ended} other {# sessions ended}}',
+  'admin.user.disabled': 'login {username} disabled; its sessions ended',
+  'admin.user.enabled': 'login {username} works again',
+  'admin.user.none': 'no logins yet; add one with: npm run admin -- user add <username> --role maintenance',
+  'admin.user.column':
+    '{column, select, username {username} name {name} role {role} schools {schools} created {created} lastLogin {last sign-in} disabled {disabled} other {{column}}}',
+  'user.error.badUsername':
+    'login name {username} is not usable: letters, digits and . _ - @, starting with a letter or digit, at most 64',
+  'user.error.badName': 'name {name} is not usable: 1 to 64 characters, no control characters',
+  'user.error.taken': 'there is already a login {username}',
+  'user.error.notFound': 'no login {username}; see npm run admin -- user list --all',
+  'user.error.disabled': 'login {username} is already disabled',
+  'web.app': 'schoolmeter',
+  'web.skipToContent': 'Skip to the content',
+  'web.language': '{locale, select, en {English} other {中文}}',
+  'web.role': '{role, select, viewer {viewer} maintenance {maintenance} admin {admin} other {{role}}}',
+  'web.signIn': 'Sign in',
+  'web.signOut': 'Sign out',
+  'web.nav.label': 'Pages',
+  'web.nav.item':
+    '{item, select, incidents {Incidents} district {Schools} quality {Data quality} savings {Savings} readiness {Term readiness} other {{item}}}',
+  'web.show': 'Show',
+  'web.print': 'Print',
+  'web.never': 'never',
+  'web.ago': '{ago} ago',
+  'web.severity': '{severity, select, critical {critical} warning {warning} info {info} other {{severity}}}',
+  'web.severityCount':
+    '{count} {severity, select, critical {critical} warning {warning} info {info} other {{severity}}}',
+  'web.status':
+    '{status, select, open {open} acknowledged {being handled} resolved {resolved} other {{status}}}',
+  'web.meterState':
+    '{state, select, ok {reporting} offline {silent} never_reported {never reported} stale {stale data} other {{state}}}',
+  'web.kind':
+    '{kind, select, water {water} electricity {electricity} heat {heating} temperature {temperature} other {{kind}}}',
+  'web.buildingUse':
+    '{use, select, teaching {teaching} dormitory {dormitory} canteen {canteen} gym {gym} office {office} other {{use}}}',
+  'web.family':
+    '{family, select, water_loss {Water loss} appliance {Appliance in a room} electricity_waste {Electricity waste} heating_waste {Heating waste} heating_fault {Heating fault} meter_silent {Meter silent} meter_register {Meter register} other {{family}}}',
+  'web.rule':
+    '{rule, select, water_continuous_flow {continuous flow} water_after_hours_flow {flow while empty} water_burst {burst} water_night_flow {night flow} water_cistern_refill {cistern refilling} electricity_high_power_appliance {high-power appliance} electricity_after_hours {power while empty} heat_unoccupied_heating {heating while empty} heat_frost_risk {frost risk} heat_low_delta_t {low ΔT} heat_no_heat {no heat} heat_overheating {overheating} meter_offline {meter silent} meter_register_anomaly {register anomaly} other {{rule}}}',
+  'web.transition':
+    '{transition, select, opened {opened} occurred {occurred again} worsened {worsened} escalated {escalated} acknowledged {acknowledged} assigned {assigned} resolved {resolved} other {{transition}}}',
+  'web.action':
+    '{action, select, ack {Acknowledge: I am on it} assign {Assign} resolve {Resolve} false_alarm {False alarm} other {{action}}}',
+  'web.rejectReason':
+    '{reason, select, bad_topic {topic not understood} bad_json {not JSON} bad_schema {reading malformed} unknown_school {school not in the registry} unknown_meter {meter not in the registry} wrong_kind_fields {fields of another kind of meter} bad_timestamp {time missing or in the future} too_large {message too large} implausible_value {impossible value} other {{reason}}}',
+  'web.unit': '{unit, select, L_min {L/min} kW {kW} degC {°C} L {L} kWh {kWh} other {{unit}}}',
+  'web.field.school': 'School',
+  'web.field.meter': 'Meter',
+  'web.field.status': 'Status',
+  'web.field.lastReading': 'Last reading',
+  'web.field.lastDay': 'Last 24 hours',
+  'web.field.value':
+    '{field, select, volume_m3 {register {value} m³} flow_lpm {flow {value} L/min} energy_kwh {register {value} kWh} power_w {power {value} W} pf {power factor {value}} voltage_v {{value} V} current_a {{value} A} power_kw {power {value} kW} supply_c {supply {value} °C} return_c {return {value} °C} flow_m3h {flow {value} m³/h} temp_c {{value} °C} humidity_pct {humidity {value} %} other {{field} {value}}}',
+  'web.incidents.title': 'Open incidents',
+  'web.incidents.count':
+    '{count, plural, =0 {No open incident} one {# open incident} other {# open incidents}}',
+  'web.incidents.none': 'Nothing to do: no incident is open.',
+  'web.incidents.mySchools': 'My schools',
+  'web.incidents.allSchools': 'All schools',
+  'web.incidents.assignedToMe': 'assigned to me',
+  'web.incident.title': 'Incident {id}',
+  'web.incident.where': 'Where',
+  'web.incident.meter': 'meter {meter}',
+  'web.incident.sinceLabel': 'Since',
+  'web.incident.since': 'since {when} ({ago})',
+  'web.incident.lastSeen': 'Last seen',
+  'web.incident.perDay': 'What it costs a day',
+  'web.incident.costPerDay': 'costs {cost} a day',
+  'web.incident.assignedTo': 'Assigned to',
+  'web.incident.acknowledgedBy': 'Acknowledged by',
+  'web.incident.resolvedBy': 'Resolved by',
+  'web.incident.falseAlarm': 'a false alarm',
+  'web.incident.note': 'Note',
+  'web.incident.actions': 'What will you do?',
+  'web.incident.noteLabel': 'Note for the record (what was found, what was done)',
+  'web.incident.assignLabel': 'Give it to (name)',
+  'web.incident.readOnly':
+    'Your login ({role}) can read this incident but not act on it; a maintenance login can.',
+  'web.incident.evidence': 'Evidence',
+  'web.incident.occurrences': '{count, plural, one {Occurred once} other {Occurred # times}}',
+  'web.incident.history': 'History',
+  'web.incident.done':
+    '{action, select, ack {Acknowledged: everyone can see you are on it.} assign {Assigned.} resolve {Resolved. Thank you.} false_alarm {Marked as a false alarm; the rules will learn from it.} other {Done.}}',
+  'web.incident.failed':
+    '{reason, select, resolved {This incident is already resolved.} assigneeMissing {Say who to give it to.} other {That did not work.}}',
+  'web.link.notice': 'Opened from the link sent to {to}. It works for this incident only, until {until}.',
+  'web.chart.measure':
+    '{hourly, select, true {{kind, select, water {Water used per hour} other {Energy used per hour}}} other {{kind, select, water {Flow} electricity {Power} heat {Heating power} temperature {Temperature} other {{kind}}}}}',
+  'web.chart.fault': 'fault',
+  'web.chart.summary':
+    '{measure} over the last {hours} hours, highest {peak} {unit}{fault, select, true {; the fault, since {since}, is marked} other {}}.',
+  'web.chart.empty': '{measure} over the last {hours} hours: no readings yet.',
+  'web.chart.table': 'Show the numbers',
+  'web.chart.time': 'Time',
+  'web.sparkline': 'last 24 hours, from {min} to {max} {unit}',
+  'web.district.title': 'Schools',
+  'web.district.caption': 'Each school now: meters, open incidents, and this month against the expected use',
+  'web.district.meters': 'meters',
+  'web.district.silent': 'silent',
+  'web.district.metersColumn': 'Meters',
+  'web.district.incidentsColumn': 'Open incidents',
+  'web.district.monthColumn': 'This month so far',
+  'web.district.reporting': '{ok} of {total} reporting',
+  'web.district.silentCount': '{count, plural, one {# silent meter} other {# silent meters}}',
+  'web.district.staleCount':
+    '{count, plural, one {# meter with stale data} other {# meters with stale data}}',
+  'web.district.noIncidents': 'none',
+  'web.district.vsExpected': '(expected {expected}{hasPct, select, true {, {pct} % saved} other {}})',
+  'web.school.meters': 'Buildings and meters',
+  'web.meter.readingAt': 'reading of {at}, arrived {received} ago',
+  'web.meter.interval': 'Reports every',
+  'web.meter.lastHours': 'The last {hours} hours',
+  'web.meter.incidents': 'Incidents on this meter',
+  'web.quality.title': 'Data quality',
+  'web.quality.silent': '{count, plural, =0 {No silent meter} one {# silent meter} other {# silent meters}}',
+  'web.quality.silentCaption': 'Meters that stopped reporting or never did',
+  'web.quality.noneSilent': 'Every meter is reporting.',
+  'web.quality.stale':
+    '{count, plural, =0 {No stale data} one {# meter with stale data} other {# meters with stale data}}',
+  'web.quality.staleCaption': 'Readings arrive, but late: a gateway catching up, or a wrong clock',
+  'web.quality.noneStale': 'No meter sends old readings.',
+  'web.quality.rejected': 'Rejected readings by reason',
+  'web.quality.since': 'Counted since the service started ({since}).',
+  'web.quality.noneRejected': 'No reading was rejected.',
+  'web.quality.reason': 'Reason',
+  'web.quality.countColumn': 'Readings',
+  'web.quality.latest': 'Latest',
+  'web.quality.unknownSchool': 'unknown school',
+  'web.savings.title': 'Savings',
+  'web.savings.heading':
+    'Savings, {month}: {utility, select, water {water} electricity {electricity} heat {heating} other {{utility}}}',
+  'web.savings.csv': 'Download CSV',
+  'web.savings.monthly': 'Monthly report',
+  'web.savings.noRows': 'No figures for this month yet.',
+  'web.savings.interval': '90 % interval (%)',
+  'web.savings.range': '{low} to {high}',
+  'web.savings.gate': '{gate, select, pass {passes the gates} fail {fails a gate} other {{gate}}}',
+  'web.savings.indicative': 'indicative only',
+  'web.savings.league': 'League table',
+  'web.savings.noneRanked': 'No school has a figure that passes the gates this month.',
+  'web.savings.rankedLine':
+    'saved {pct} %{interval, select, true { (90 % interval {low} to {high} %)} other {}}',
+  'web.savings.unranked': 'Not ranked',
+  'web.savings.noReason': 'no reason given',
+  'web.savings.ytd': 'Year to date ({from} to {to})',
+  'web.savings.monthsCompared': '({compared} of {months} months compared)',
+  'web.readiness.title': 'Start-of-term readiness',
+  'web.readiness.noTerm': 'No term ahead in the calendar.',
+  'web.readiness.headline':
+    '{ready, select, true {Ready} other {Not ready}} for {term}, which starts on {start} ({days, plural, =0 {today} one {in # day} other {in # days}}).',
+  'web.readiness.passed': '{ok, select, true {passed:} other {failed:}}',
+  'web.readiness.checked': 'Checked {at}.',
+  'web.login.title': 'Sign in',
+  'web.login.username': 'Login name',
+  'web.login.password': 'Password',
+  'web.login.submit': 'Sign in',
+  'web.login.failed': 'That login name and password do not match.',
+  'web.login.wait': 'Too many failed sign-ins. Try again in {seconds} seconds.',
+  'web.login.help': 'No login yet? Ask the district office: they make one with npm run admin -- user add.',
+  'web.refused.forbidden': 'Your login may not do this',
+  'web.refused.notFound': 'Not found',
+  'web.refused.badForm': 'The form could not be accepted',
+  'web.refused.linkExpired': 'This link has expired',
+  'web.refused.linkInvalid': 'This link is not valid',
+  'web.refused.linkOtherIncident': 'This link is for another incident',
+  'web.refused.explain':
+    '{reason, select, forbidden {Your role does not allow it. Ask the district office if you need to.} notFound {There is no such page, incident, school or meter.} badForm {The page was open too long or came from another site. Go back, reload the page and try again.} linkExpired {Links in notifications work for a limited time. Sign in to see the incident, or ask for a new notification.} linkInvalid {The link is incomplete or was changed. Open it again from the notification, or sign in.} linkOtherIncident {A link works for the incident it was sent for, and no other. Open that incident’s own link, or sign in.} other {It cannot be done.}}',
+  'web.refused.home': 'Go to the start page',
+
+  // ---- Notifications: channels, contacts, incidents told to people by e-mail and group robots (notify/) ----
+  'config.source.channels': 'notification channels in the registry',
+  'config.expected.channelName':
+    'a channel name of lower-case letters, digits, _ and - (wecom, dingtalk, feishu)',
+  'config.expected.phone': 'a mobile number of digits, e.g. 13800138000 or +86 138 0013 8000',
+  'config.expected.anyKey': 'one of the keys {keys}',
+  'notify.severity': '{severity, select, critical {Critical} warning {Warning} other {Notice}}',
+  'notify.transition':
+    '{transition, select, opened {New fault} worsened {Getting worse} escalated {Nobody has taken this on} acknowledged {Taken on} assigned {Assigned} resolved {Resolved} other {Update}}',
+  'notify.headline': '{transition} · {severity}',
+  'notify.place.space': '{building} · {space}',
+  'notify.meter': 'Meter: {meter}',
+  'notify.meterNamed': 'Meter: {name} ({id})',
+  'notify.since': 'Since {time}',
+  'notify.seen': '{count, plural, one {Seen once} other {Seen # times}}',
+  'notify.acknowledged': 'Taken on by {by}',
+  'notify.assigned': 'Assigned to {to}',
+  'notify.resolved': '{falseAlarm, select, true {Closed as a false alarm by {by}} other {Resolved by {by}}}',
+  'notify.resolvedByRule': 'The readings are back to normal: it cleared by itself',
+  'notify.escalated': 'Open since {time} and nobody has taken it on',
+  'notify.note': 'Note: {note}',
+  'notify.onDuty': 'On duty: {names}',
+  'notify.link.label': 'Open it · take it on with one tap',
+  'notify.link.short': 'Open',
+  'notify.link.line': 'Open it and take it on with one tap: {url}',
+  'notify.link.missing':
+    'No link yet: set PUBLIC_URL to the address people open schoolmeter at, and notifications will carry a link to take the incident on with one tap.',
+  'notify.digest.storm':
+    '{count, plural, one {# incident} other {# incidents}} in {minutes, plural, one {# minute} other {# minutes}}, in one message',
+  'notify.digest.counts': '{critical} critical · {warning} warning · {info} notice',
+  'notify.digest.history':
+    'While past readings were caught up on, {count, plural, one {# incident opened and cleared by itself} other {# incidents opened and cleared by themselves}}',
+  'notify.digest.daily': 'Daily digest: {count, plural, one {# waste incident} other {# waste incidents}}',
+  'notify.digest.item': '{mark} {school} · {place}: {sentence}',
+  'notify.digest.span': '{from} – {to}',
+  'notify.digest.more': '… and {count} more in the next message',
+  'notify.mail.subject':
+    '{transition, select, worsened {[Worse] } escalated {[Escalated] } acknowledged {[Taken on] } resolved {[Resolved] } other {}}[{severity}] {school}: {sentence}',
+  'notify.mail.school': 'School: {school}',
+  'notify.mail.place': 'Where: {place}',
+  'notify.mail.rule': 'Rule: {rule}',
+  'notify.mail.incident':
+    'Incident #{id}, {status, select, open {open} acknowledged {taken on} other {resolved}}',
+  'notify.mail.evidence': 'Evidence (raw values):',
+  'notify.mail.evidenceLine': '  {key}: {value}',
 } as const satisfies Record<string, string>

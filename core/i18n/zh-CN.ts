@@ -118,6 +118,7 @@ export const zhCN: Record<keyof typeof en, string> = {
 类别：
   gateway   网关的 MQTT 账号（add 添加、set 设置客户端编号、rotate 更换密码、revoke 注销、list 列出）
   token     API 令牌（add 添加、rotate 更换、revoke 注销、list 列出）
+  user      网页端登录账号（add 添加、passwd 改密码、set 修改、disable 停用、enable 启用、list 列出）
 
 运行 \`npm run admin -- <类别> --help\` 查看该类别的命令。
 数据存放在 DATA_DIR（默认 ./data），与服务相同。
@@ -661,4 +662,242 @@ export const zhCN: Record<keyof typeof en, string> = {
   'report.column.cumulativeSavingsLow': '累计节约量下限（90%）',
   'report.column.cumulativeSavingsHigh': '累计节约量上限（90%）',
   'report.column.blackoutDays': '改造施工天数（不计入）',
+
+  // ---- Web app (web/): pages, forms, signed links; people's logins (app/admin/users.ts, store/users.ts) ----
+  'admin.user.usage': `用法：npm run admin -- user <命令> [选项]
+
+命令：
+  add <登录名> --role 角色 [--name 姓名] [--schools 编号,编号] [--password 密码]
+        为网页端创建登录账号；不给 --password 时自动生成一个，只显示这一次
+        角色为 viewer、maintenance 或 admin；姓名是处理记录中显示的称呼（如 王师傅）；
+        --schools：此人负责的学校（其事件列表只显示这些学校）
+  passwd <登录名> [--password 密码]
+        设置新密码（不给则自动生成）；此人已登录的会话立即失效
+  set <登录名> [--role 角色] [--name 姓名] [--schools 编号,编号]
+        修改账号；--schools '' 表示全部学校
+  disable <登录名>      停用账号，不能再登录；已登录的会话立即失效
+  enable <登录名>       重新启用账号
+  list [--all]          列出账号（--all：包括已停用的）；不显示密码或哈希
+
+密码至少 10 个字符，以 scrypt 哈希保存。
+数据存放在 DATA_DIR（默认 ./data），与服务相同；正在运行的服务会立即看到变化。
+一旦有人有登录账号，网页端就要求所有人登录（除非设置 ALLOW_ANONYMOUS=1）。`,
+  'admin.user.usernameNeeded': '请指明登录名：npm run admin -- user <命令> <登录名>',
+  'admin.user.roleNeeded': '需要 --role：可选 {roles}',
+  'admin.user.passwordShort': '密码只有 {length} 个字符，至少需要 {minimum} 个',
+  'admin.user.unknownSchools': '{source} 中没有学校 {schools}；现有学校为 {known}',
+  'admin.user.nothingToSet': '没有要修改的内容：请给出 --role、--name 或 --schools',
+  'admin.user.allSchools': '全部学校',
+  'admin.user.added': '已为{name}创建登录账号 {username}：角色 {role}，负责学校：{schools}',
+  'admin.user.updated': '登录账号 {username}（{name}）现为：角色 {role}，负责学校：{schools}',
+  'admin.user.password': '密码（只显示这一次，请当面交给本人）：{password}',
+  'admin.user.passwordSet':
+    '已为 {username} 设置新密码；{sessions, plural, =0 {当时没有已登录的会话} other {已结束 # 个会话}}',
+  'admin.user.disabled': '登录账号 {username} 已停用，其会话已结束',
+  'admin.user.enabled': '登录账号 {username} 已重新启用',
+  'admin.user.none': '还没有登录账号；可用 npm run admin -- user add <登录名> --role maintenance 添加',
+  'admin.user.column':
+    '{column, select, username {登录名} name {姓名} role {角色} schools {负责学校} created {创建时间} lastLogin {上次登录} disabled {停用时间} other {{column}}}',
+  'user.error.badUsername':
+    '登录名 {username} 不可用：只能包含字母、数字和 . _ - @，以字母或数字开头，最多 64 个字符',
+  'user.error.badName': '姓名 {name} 不可用：1 到 64 个字符，不能含控制字符',
+  'user.error.taken': '已经有登录账号 {username}',
+  'user.error.notFound': '没有登录账号 {username}；可用 npm run admin -- user list --all 查看',
+  'user.error.disabled': '登录账号 {username} 已经停用',
+  'web.app': '校园能耗监测',
+  'web.skipToContent': '跳到正文',
+  'web.language': '{locale, select, en {English} other {中文}}',
+  'web.role': '{role, select, viewer {只读} maintenance {维修} admin {管理员} other {{role}}}',
+  'web.signIn': '登录',
+  'web.signOut': '退出',
+  'web.nav.label': '页面导航',
+  'web.nav.item':
+    '{item, select, incidents {报修事件} district {学校总览} quality {数据质量} savings {节能成效} readiness {开学检查} other {{item}}}',
+  'web.show': '查看',
+  'web.print': '打印',
+  'web.never': '从未上报',
+  'web.ago': '{ago}前',
+  'web.severity': '{severity, select, critical {紧急} warning {警告} info {提示} other {{severity}}}',
+  'web.severityCount':
+    '{severity, select, critical {紧急} warning {警告} info {提示} other {{severity}}} {count}',
+  'web.status': '{status, select, open {待处理} acknowledged {处理中} resolved {已解决} other {{status}}}',
+  'web.meterState':
+    '{state, select, ok {正常上报} offline {已失联} never_reported {从未上报} stale {数据滞后} other {{state}}}',
+  'web.kind':
+    '{kind, select, water {水表} electricity {电表} heat {热量表} temperature {温度传感器} other {{kind}}}',
+  'web.buildingUse':
+    '{use, select, teaching {教学楼} dormitory {宿舍楼} canteen {食堂} gym {体育馆} office {办公楼} other {{use}}}',
+  'web.family':
+    '{family, select, water_loss {漏水} appliance {宿舍违规电器} electricity_waste {用电浪费} heating_waste {供热浪费} heating_fault {供热故障} meter_silent {表计失联} meter_register {表计读数异常} other {{family}}}',
+  'web.rule':
+    '{rule, select, water_continuous_flow {持续走水} water_after_hours_flow {无人时走水} water_burst {爆管} water_night_flow {夜间流量偏高} water_cistern_refill {水箱反复补水} electricity_high_power_appliance {大功率电器} electricity_after_hours {无人时用电} heat_unoccupied_heating {无人时供热} heat_frost_risk {冻裂风险} heat_low_delta_t {供回水温差过小} heat_no_heat {不热} heat_overheating {过热} meter_offline {表计失联} meter_register_anomaly {读数异常} other {{rule}}}',
+  'web.transition':
+    '{transition, select, opened {发现} occurred {再次出现} worsened {加重} escalated {已升级} acknowledged {已确认} assigned {已派单} resolved {已解决} other {{transition}}}',
+  'web.action':
+    '{action, select, ack {确认：我来处理} assign {派单} resolve {处理完毕} false_alarm {误报} other {{action}}}',
+  'web.rejectReason':
+    '{reason, select, bad_topic {主题无法识别} bad_json {不是 JSON} bad_schema {读数格式有误} unknown_school {台账中没有该学校} unknown_meter {台账中没有该表计} wrong_kind_fields {字段属于别的表计类型} bad_timestamp {时间缺失或在未来} too_large {消息过大} implausible_value {数值不合理} other {{reason}}}',
+  'web.unit': '{unit, select, L_min {升/分钟} kW {千瓦} degC {°C} L {升} kWh {千瓦时} other {{unit}}}',
+  'web.field.school': '学校',
+  'web.field.meter': '表计',
+  'web.field.status': '状态',
+  'web.field.lastReading': '最新读数',
+  'web.field.lastDay': '近 24 小时',
+  'web.field.value':
+    '{field, select, volume_m3 {累计 {value} 立方米} flow_lpm {流量 {value} 升/分钟} energy_kwh {累计 {value} 千瓦时} power_w {功率 {value} 瓦} pf {功率因数 {value}} voltage_v {{value} 伏} current_a {{value} 安} power_kw {功率 {value} 千瓦} supply_c {供水 {value} °C} return_c {回水 {value} °C} flow_m3h {流量 {value} 立方米/时} temp_c {{value} °C} humidity_pct {湿度 {value}%} other {{field} {value}}}',
+  'web.incidents.title': '待处理事件',
+  'web.incidents.count': '{count, plural, =0 {没有待处理事件} other {# 个待处理事件}}',
+  'web.incidents.none': '目前没有待处理的事件。',
+  'web.incidents.mySchools': '我负责的学校',
+  'web.incidents.allSchools': '全部学校',
+  'web.incidents.assignedToMe': '派给我的',
+  'web.incident.title': '事件 {id}',
+  'web.incident.where': '位置',
+  'web.incident.meter': '表计 {meter}',
+  'web.incident.sinceLabel': '开始时间',
+  'web.incident.since': '自 {when}（{ago}前）',
+  'web.incident.lastSeen': '最近一次出现',
+  'web.incident.perDay': '每天损失',
+  'web.incident.costPerDay': '每天损失 {cost}',
+  'web.incident.assignedTo': '派给',
+  'web.incident.acknowledgedBy': '确认人',
+  'web.incident.resolvedBy': '处理人',
+  'web.incident.falseAlarm': '误报',
+  'web.incident.note': '备注',
+  'web.incident.actions': '处理',
+  'web.incident.noteLabel': '处理记录（发现了什么、做了什么）',
+  'web.incident.assignLabel': '派给（姓名）',
+  'web.incident.readOnly': '您的账号（{role}）只能查看此事件，不能处理；维修账号可以处理。',
+  'web.incident.evidence': '数据证据',
+  'web.incident.occurrences': '{count, plural, other {共出现 # 次}}',
+  'web.incident.history': '处理经过',
+  'web.incident.done':
+    '{action, select, ack {已确认：大家都能看到您在处理。} assign {已派单。} resolve {已标记为处理完毕，谢谢！} false_alarm {已标记为误报，规则会据此改进。} other {已完成。}}',
+  'web.incident.failed':
+    '{reason, select, resolved {此事件已经解决。} assigneeMissing {请填写派给谁。} other {操作没有成功。}}',
+  'web.link.notice': '此页面由发给 {to} 的链接打开，仅限本事件使用，有效期至 {until}。',
+  'web.chart.measure':
+    '{hourly, select, true {{kind, select, water {每小时用水量} other {每小时用能}}} other {{kind, select, water {流量} electricity {用电功率} heat {供热功率} temperature {温度} other {{kind}}}}}',
+  'web.chart.fault': '故障',
+  'web.chart.summary':
+    '近 {hours} 小时的{measure}，最高 {peak} {unit}{fault, select, true {；图中标出了自 {since} 起的故障时段} other {}}。',
+  'web.chart.empty': '近 {hours} 小时的{measure}：尚无读数。',
+  'web.chart.table': '查看数据表',
+  'web.chart.time': '时间',
+  'web.sparkline': '近 24 小时，{min} 至 {max} {unit}',
+  'web.district.title': '学校总览',
+  'web.district.caption': '各校当前情况：表计、待处理事件，以及本月用量与预期对比',
+  'web.district.meters': '块表计',
+  'web.district.silent': '块失联',
+  'web.district.metersColumn': '表计',
+  'web.district.incidentsColumn': '待处理事件',
+  'web.district.monthColumn': '本月至今',
+  'web.district.reporting': '{total} 块中 {ok} 块正常上报',
+  'web.district.silentCount': '{count, plural, other {# 块表计失联}}',
+  'web.district.staleCount': '{count, plural, other {# 块表计数据滞后}}',
+  'web.district.noIncidents': '无',
+  'web.district.vsExpected': '（预期 {expected}{hasPct, select, true {，节约 {pct}%} other {}}）',
+  'web.school.meters': '楼栋与表计',
+  'web.meter.readingAt': '{at} 的读数，{received}前收到',
+  'web.meter.interval': '上报间隔',
+  'web.meter.lastHours': '近 {hours} 小时',
+  'web.meter.incidents': '此表计的事件',
+  'web.quality.title': '数据质量',
+  'web.quality.silent': '{count, plural, =0 {没有失联表计} other {# 块表计失联}}',
+  'web.quality.silentCaption': '已停止上报或从未上报的表计',
+  'web.quality.noneSilent': '所有表计都在正常上报。',
+  'web.quality.stale': '{count, plural, =0 {没有数据滞后} other {# 块表计数据滞后}}',
+  'web.quality.staleCaption': '读数能收到但迟到：网关在补传，或时钟不准',
+  'web.quality.noneStale': '没有表计发送过时的读数。',
+  'web.quality.rejected': '被拒收的读数（按原因）',
+  'web.quality.since': '自服务启动（{since}）起统计。',
+  'web.quality.noneRejected': '没有被拒收的读数。',
+  'web.quality.reason': '原因',
+  'web.quality.countColumn': '条数',
+  'web.quality.latest': '最近一次',
+  'web.quality.unknownSchool': '未知学校',
+  'web.savings.title': '节能成效',
+  'web.savings.heading':
+    '{month} 节能成效：{utility, select, water {用水} electricity {用电} heat {供热} other {{utility}}}',
+  'web.savings.csv': '下载 CSV',
+  'web.savings.monthly': '月度报告',
+  'web.savings.noRows': '本月暂无数据。',
+  'web.savings.interval': '90% 置信区间（%）',
+  'web.savings.range': '{low} 至 {high}',
+  'web.savings.gate': '{gate, select, pass {通过检验} fail {未通过检验} other {{gate}}}',
+  'web.savings.indicative': '仅供参考',
+  'web.savings.league': '排行榜',
+  'web.savings.noneRanked': '本月没有学校的数据通过统计检验。',
+  'web.savings.rankedLine':
+    '节约 {pct}%{interval, select, true {（90% 置信区间 {low}% 至 {high}%）} other {}}',
+  'web.savings.unranked': '未参与排名',
+  'web.savings.noReason': '未说明原因',
+  'web.savings.ytd': '本年累计（{from} 至 {to}）',
+  'web.savings.monthsCompared': '（{months} 个月中有 {compared} 个月可对比）',
+  'web.readiness.title': '开学准备检查',
+  'web.readiness.noTerm': '校历中没有即将开始的学期。',
+  'web.readiness.headline':
+    '{term}（{start} 开学，{days, plural, =0 {今天} other {# 天后}}）：{ready, select, true {已准备就绪} other {尚未就绪}}。',
+  'web.readiness.passed': '{ok, select, true {通过：} other {未通过：}}',
+  'web.readiness.checked': '检查时间：{at}。',
+  'web.login.title': '登录',
+  'web.login.username': '登录名',
+  'web.login.password': '密码',
+  'web.login.submit': '登录',
+  'web.login.failed': '登录名或密码不正确。',
+  'web.login.wait': '登录失败次数过多，请 {seconds} 秒后再试。',
+  'web.login.help': '还没有账号？请联系教育局后勤科，由管理员用 npm run admin -- user add 创建。',
+  'web.refused.forbidden': '您的账号无权进行此操作',
+  'web.refused.notFound': '找不到该页面',
+  'web.refused.badForm': '表单无法提交',
+  'web.refused.linkExpired': '此链接已过期',
+  'web.refused.linkInvalid': '此链接无效',
+  'web.refused.linkOtherIncident': '此链接属于另一个事件',
+  'web.refused.explain':
+    '{reason, select, forbidden {您的角色不允许此操作，如有需要请联系教育局后勤科。} notFound {没有这个页面、事件、学校或表计。} badForm {页面打开时间过长，或表单来自其他网站。请返回、刷新页面后重试。} linkExpired {通知中的链接只在一定时间内有效。请登录后查看该事件，或请求重新发送通知。} linkInvalid {链接不完整或已被改动。请从通知中重新打开，或直接登录。} linkOtherIncident {链接只能用于它所对应的事件。请打开该事件自己的链接，或直接登录。} other {无法完成此操作。}}',
+  'web.refused.home': '返回首页',
+
+  // ---- Notifications: channels, contacts, incidents told to people by e-mail and group robots (notify/) ----
+  'config.source.channels': '台账中的通知渠道',
+  'config.expected.channelName': '由小写字母、数字、_ 和 - 组成的渠道名称（wecom、dingtalk、feishu）',
+  'config.expected.phone': '由数字组成的手机号码，例如 13800138000 或 +86 138 0013 8000',
+  'config.expected.anyKey': '以下任一项：{keys}',
+  'notify.severity': '{severity, select, critical {严重} warning {警告} other {提示}}',
+  'notify.transition':
+    '{transition, select, opened {新故障} worsened {故障加重} escalated {无人认领，已升级} acknowledged {已认领} assigned {已派单} resolved {已解决} other {更新}}',
+  'notify.headline': '{transition} · {severity}',
+  'notify.place.space': '{building} · {space}',
+  'notify.meter': '表计：{meter}',
+  'notify.meterNamed': '表计：{name}（{id}）',
+  'notify.since': '开始时间：{time}',
+  'notify.seen': '{count, plural, other {已出现 # 次}}',
+  'notify.acknowledged': '{by} 已认领',
+  'notify.assigned': '已派给 {to}',
+  'notify.resolved': '{falseAlarm, select, true {{by} 已按误报关闭} other {{by} 已处理完毕}}',
+  'notify.resolvedByRule': '读数已恢复正常，故障已自行消除',
+  'notify.escalated': '自 {time} 起一直无人认领',
+  'notify.note': '备注：{note}',
+  'notify.onDuty': '值班：{names}',
+  'notify.link.label': '打开处理 · 一键认领',
+  'notify.link.short': '打开',
+  'notify.link.line': '打开处理（一键认领）：{url}',
+  'notify.link.missing':
+    '暂无处理链接：请管理员把 PUBLIC_URL 设为大家访问 schoolmeter 的地址，之后的通知会附上可一键认领的链接。',
+  'notify.digest.storm':
+    '{minutes, plural, other {# 分钟}}内共 {count, plural, other {# 起故障}}，合并为一条消息发送',
+  'notify.digest.counts': '严重 {critical} · 警告 {warning} · 提示 {info}',
+  'notify.digest.history': '补录历史数据期间，有 {count, plural, other {# 起故障}}发生后已自行恢复',
+  'notify.digest.daily': '每日汇总：{count, plural, other {# 起能耗浪费}}',
+  'notify.digest.item': '{mark} {school} · {place}：{sentence}',
+  'notify.digest.span': '{from} 至 {to}',
+  'notify.digest.more': '…… 其余 {count} 起见下一条消息',
+  'notify.mail.subject':
+    '{transition, select, worsened {【加重】} escalated {【升级】} acknowledged {【已认领】} resolved {【已解决】} other {}}【{severity}】{school}：{sentence}',
+  'notify.mail.school': '学校：{school}',
+  'notify.mail.place': '位置：{place}',
+  'notify.mail.rule': '规则：{rule}',
+  'notify.mail.incident':
+    '故障单 #{id}，{status, select, open {待处理} acknowledged {处理中} other {已解决}}',
+  'notify.mail.evidence': '判断依据（原始数据）：',
+  'notify.mail.evidenceLine': '  {key}：{value}',
 }

@@ -18,7 +18,8 @@ import { createMetrics } from '../../core/metrics.js'
 import type { Registry } from '../../core/registry.js'
 import { DEFAULT_LIMITS, Ingest } from '../../ingest/index.js'
 import { Journal } from '../../ingest/journal.js'
-import { AlertManager, Router, RuleEngine } from '../../rules/index.js'
+import { Router } from '../../notify/index.js'
+import { AlertManager, RuleEngine } from '../../rules/index.js'
 import { openStore, type Store } from '../../store/index.js'
 
 const WATER = 3000

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
-import { Env } from '../../core/index.js'
+import { Env, readEnv } from '../../core/index.js'
 import { ROOT } from './load.js'
 
 interface Service {
@@ -155,6 +155,29 @@ describe('docker-compose.yml', () => {
       target: '/config/district.yaml',
       mode: 'ro',
     })
+  })
+
+  it('passes the notification settings from .env — e-mail, links, the group robots — secrets left empty', () => {
+    const env = services.schoolmeter!.environment!
+    const settings = ['SMTP_URL', 'SMTP_FROM', 'PUBLIC_URL', 'LINK_SECRET']
+    const robots = [
+      'WECOM_ROBOT_URL',
+      'DINGTALK_ROBOT_URL',
+      'DINGTALK_ROBOT_SECRET',
+      'FEISHU_ROBOT_URL',
+      'FEISHU_ROBOT_SECRET',
+    ]
+    for (const key of [...settings, ...robots]) {
+      // From .env only, never written into the compose file; empty is unset.
+      expect(env[key], key).toBe(`\${${key}:-}`)
+      expect(documented.get(key), `${key} in .env.example`).toBe('')
+    }
+    // What the container gets with .env.example's values is an environment the service accepts.
+    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolve(v)]))
+    expect(() => readEnv(resolved)).not.toThrow()
+    expect(readEnv({ ...resolved, PUBLIC_URL: 'https://energy.district.example' }).PUBLIC_URL).toBe(
+      'https://energy.district.example',
+    )
   })
 
   it('mounts the provisioning and the generated dashboards into Grafana, with the variables they read', () => {

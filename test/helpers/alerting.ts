@@ -7,7 +7,8 @@ import { parseConfig } from '../../core/config/load.js'
 import { createMetrics } from '../../core/metrics.js'
 import { DEFAULT_LIMITS } from '../../ingest/decode.js'
 import { Ingest } from '../../ingest/pipeline.js'
-import { AlertManager, Router, RuleEngine } from '../../rules/index.js'
+import { Router } from '../../notify/index.js'
+import { AlertManager, RuleEngine } from '../../rules/index.js'
 import { openStore } from '../../store/index.js'
 import { testLog } from './log.js'
 
@@ -44,7 +45,13 @@ export type Point = { ts: number } & Record<string, number | boolean>
 
 export function alerting(
   config = GOLDEN_CONFIG,
-  options: { email?: boolean; now?: () => number; dataDir?: string } = {},
+  options: {
+    email?: boolean
+    now?: () => number
+    dataDir?: string
+    /** Where robots' `urlEnv` and `secretEnv` point. */
+    env?: Record<string, string | undefined>
+  } = {},
 ) {
   const { registry } = parseConfig(config, 'golden.yaml')
   const store = openStore(options.dataDir ?? ':memory:')
@@ -59,7 +66,7 @@ export function alerting(
     limits: { ...DEFAULT_LIMITS, maxFutureMs: Number.POSITIVE_INFINITY },
     watermarkMs: 600_000,
   })
-  const router = new Router({ registry, email: options.email ?? true })
+  const router = new Router({ registry, email: options.email ?? true, env: options.env ?? {} })
   const alerts = new AlertManager({
     registry,
     store,

@@ -12,7 +12,7 @@ import ts from 'typescript'
 const LOG_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
 const LOGGER = /(^|\.)(log|logger)$/
 /** Errors whose message is for the log and the stack trace; a person is shown a SchoolmeterError. */
-const OPERATOR_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'WriteError'])
+const OPERATOR_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'WriteError', 'ChannelError'])
 /** Documentation for integrators, in English like the contract, when it sits in a schema. */
 const SCHEMA_DOCS = new Set(['description', 'summary', 'help'])
 /** Properties whose object is a schema: fastify route schemas, the OpenAPI document. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../core/config/load.js'
+import { Dispatcher, defaultChannels, type Email } from '../../notify/index.js'
 import { notifyReadiness, Readiness, renderReadiness } from '../../reports/index.js'
-import { Dispatcher } from '../../rules/index.js'
 import { openStore } from '../../store/index.js'
+import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
 
 const CONFIG = `
@@ -88,15 +89,16 @@ describe('start-of-term readiness', () => {
     notifyReadiness(store, school, r, true, now)
     notifyReadiness(store, school, r, true, now)
     const sent: string[] = []
-    await new Dispatcher({
-      store,
-      log: testLog,
-      now: () => now,
-      senders: {
-        mqtt: async (t) => void sent.push(t),
-        email: async (to, mail) => void sent.push(`${to}: ${mail.subject}`),
-      },
-    }).drain()
+    const channels = defaultChannels({ env: {}, publish: async (t) => void sent.push(t) }).map((c) =>
+      c.name === 'email'
+        ? {
+            ...c,
+            send: async (mail: unknown, ctx: { target: string }) =>
+              void sent.push(`${ctx.target}: ${(mail as Email).subject}`),
+          }
+        : c,
+    )
+    await new Dispatcher({ store, registry, channels, log: testLog, clock: new ManualClock(now) }).drain()
     expect(sent.sort()).toEqual([
       'fix@north.example: 开学准备未就绪：North School，2027年2月22日 开学',
       'fm@north.example: 开学准备未就绪：North School，2027年2月22日 开学',

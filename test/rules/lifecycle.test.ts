@@ -99,7 +99,12 @@ describe('alert lifecycle', () => {
       'fix@golden.example',
       'head@golden.example',
     ])
-    expect(JSON.parse(outbox[2]!.payload).subject).toMatch(/^\[ESCALATED\] \[critical\]/)
+    // People are told of the escalation in their language: a notice each channel renders.
+    expect(JSON.parse(outbox[2]!.payload)).toMatchObject({
+      kind: 'incident',
+      transition: 'escalated',
+      roles: ['maintenance', 'escalation'],
+    })
     h.stop()
   })
 

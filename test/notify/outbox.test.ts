@@ -1,15 +1,16 @@
 /**
  * Notifications through the durable outbox, against real receivers: an HTTP server for webhooks
- * (HMAC-checked), a real SMTP server (the smtp-server package) for e-mail.
+ * (HMAC-checked), a real SMTP server (the smtp-server package) for e-mail. Time is a hand-moved
+ * clock: retries and digests are waited for by moving it, never by sleeping.
  */
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Dispatcher, emailSender, webhookSender } from '../../rules/index.js'
+import { type Channel, Dispatcher, defaultChannels } from '../../notify/index.js'
 import { alerting, GOLDEN_CONFIG, MIN, series } from '../helpers/alerting.js'
+import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
-import { freePort, waitFor } from '../helpers/ports.js'
+import { smtpSink } from '../helpers/mail.js'
 
 const MON = Date.parse('2026-11-16T00:00:00+08:00')
 
@@ -22,15 +23,9 @@ let hookUrl: string
 const hits: Hit[] = []
 let failNext = 0
 
-interface Mail {
-  to: string
-  subject: string
-  text: string
-  messageId: string
-}
-let smtp: SMTPServer
+let smtp: Awaited<ReturnType<typeof smtpSink>>
 let smtpUrl: string
-const mails: Mail[] = []
+let mails: Awaited<ReturnType<typeof smtpSink>>['mails']
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -50,27 +45,13 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
   hookUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}/hook`
-  const port = await freePort()
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, done) {
-      let raw = ''
-      stream.on('data', (c: Buffer) => {
-        raw += c.toString('utf8')
-      })
-      stream.on('end', () => {
-        mails.push(parseMail(raw))
-        done()
-      })
-    },
-  })
-  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r))
-  smtpUrl = `smtp://127.0.0.1:${port}`
+  smtp = await smtpSink()
+  smtpUrl = smtp.url
+  mails = smtp.mails
 })
 afterAll(async () => {
   await new Promise<void>((r) => http.close(() => r()))
-  await new Promise<void>((r) => smtp.close(() => r()))
+  await smtp.close()
 })
 
 const config = () =>
@@ -90,21 +71,34 @@ function burst(h: ReturnType<typeof alerting>) {
   )
 }
 
+/** The service's channels, MQTT recorded in `mqtt`, e-mail to the test's SMTP server. */
+function channels(mqtt: string[] = []): Channel[] {
+  return defaultChannels({
+    env: {},
+    publish: async (t, p) => void mqtt.push(`${t} ${p}`),
+    smtp: { smtpUrl, from: 'schoolmeter <sm@test>' },
+  })
+}
+
+function dispatcher(h: ReturnType<typeof alerting>, clock: ManualClock, mqtt: string[] = []) {
+  return new Dispatcher({
+    store: h.store,
+    registry: h.registry,
+    channels: channels(mqtt),
+    log: testLog,
+    clock,
+  })
+}
+
 describe('notifications', () => {
   it('a burst reaches the webhook (signed) and the maintenance e-mail as one incident, once each', async () => {
     hits.length = 0
     mails.length = 0
-    const h = alerting(config())
+    // Live: the service's clock is where the readings are.
+    const clock = new ManualClock(MON + 9 * 3_600_000)
+    const h = alerting(config(), { now: () => clock.now() })
     const mqtt: string[] = []
-    const d = new Dispatcher({
-      store: h.store,
-      log: testLog,
-      senders: {
-        webhook: webhookSender(h.registry),
-        email: emailSender(smtpUrl, 'schoolmeter <sm@test>'),
-        mqtt: async (t, p) => void mqtt.push(`${t} ${p}`),
-      },
-    })
+    const d = dispatcher(h, clock, mqtt)
     burst(h)
     await d.drain()
     const [a] = h.list('water.burst')
@@ -120,14 +114,18 @@ describe('notifications', () => {
       status: 'open',
       openedAt: expect.stringMatching(/\+08:00$/),
     })
-    await waitFor('the e-mail', () => (mails.length ? true : undefined))
+    // A send is done when the SMTP server has taken the message: it is here by now.
     expect(mails).toHaveLength(1)
     expect(mails[0]).toMatchObject({
       to: 'fix@golden.example',
       // The school speaks the district's language, zh-CN by default.
-      subject: expect.stringMatching(/^\[critical\] Golden School: main的W1疑似爆管：流量 20 升\/分钟/),
+      subject: expect.stringMatching(/^【严重】Golden School：main的W1疑似爆管：流量 20 升\/分钟/),
+      messageId: `<outbox-${h.store.outbox.all().find((r) => r.channel === 'email')!.id}@schoolmeter>`,
     })
-    expect(mails[0]!.text).toContain('thresholdLpm: 13.33')
+    expect(mails[0]!.text).toContain('thresholdLpm：13.33')
+    // Without PUBLIC_URL, no path to copy: a sentence saying how to get a link.
+    expect(mails[0]!.text).toContain('请管理员把 PUBLIC_URL 设为大家访问 schoolmeter 的地址')
+    expect(mails[0]!.text).not.toContain('/api/v1/')
     expect(
       mqtt.some((m) => m.startsWith('schools/golden/alerts {') && m.includes('"transition":"opened"')),
     ).toBe(true)
@@ -141,27 +139,22 @@ describe('notifications', () => {
 
   it('a webhook that fails is retried with backoff until it answers', async () => {
     hits.length = 0
-    let now = Date.now()
-    const h = alerting(config(), { email: false, now: () => now })
-    const d = new Dispatcher({
-      store: h.store,
-      log: testLog,
-      now: () => now,
-      senders: { webhook: webhookSender(h.registry), mqtt: async () => {} },
-    })
+    const clock = new ManualClock(Date.now())
+    const h = alerting(config(), { email: false, now: () => clock.now() })
+    const d = dispatcher(h, clock)
     failNext = 2
     burst(h)
     await d.drain()
     expect(hits).toHaveLength(0)
     const row = h.store.outbox.all().find((r) => r.channel === 'webhook')!
     expect(row).toMatchObject({ attempts: 1, lastError: 'webhook answered 503' })
-    now += 5_000
+    await clock.advance(5_000)
     await d.drain()
     expect(h.store.outbox.all().find((r) => r.id === row.id)).toMatchObject({ attempts: 2 })
-    now += 4_000 // the second retry waits 10 s
+    await clock.advance(4_000) // the second retry waits 10 s
     await d.drain()
     expect(hits).toHaveLength(0)
-    now += 6_000
+    await clock.advance(6_000)
     await d.drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     expect(h.store.outbox.all().find((r) => r.id === row.id)!.sentAt).toBeDefined()
@@ -179,28 +172,20 @@ describe('notifications', () => {
     expect(first.store.outbox.pending()).toBeGreaterThan(0)
     first.stop()
     const second = alerting(config(), { dataDir, email: false })
-    const d = new Dispatcher({
-      store: second.store,
-      log: testLog,
-      senders: { webhook: webhookSender(second.registry), mqtt: async () => {} },
-    })
+    const d = dispatcher(second, new ManualClock(Date.now()))
     await d.drain()
     await d.drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     second.stop()
     const third = alerting(config(), { dataDir, email: false })
-    await new Dispatcher({
-      store: third.store,
-      log: testLog,
-      senders: { webhook: webhookSender(third.registry), mqtt: async () => {} },
-    }).drain()
+    await dispatcher(third, new ManualClock(Date.now())).drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
     third.stop()
   })
 
   it('waste alerts can wait for the daily digest: one e-mail with all of them', async () => {
     mails.length = 0
-    let now = Date.parse('2026-11-21T10:00:00+08:00')
+    const clock = new ManualClock(Date.parse('2026-11-21T10:00:00+08:00'))
     const withDigest = GOLDEN_CONFIG.replace(
       '    notifications:\n',
       '    notifications:\n      digest: { at: "07:30" }\n',
@@ -208,13 +193,8 @@ describe('notifications', () => {
       '      - id: dorm\n',
       '      - id: gym\n        use: gym\n        meters:\n          - { id: H2, kind: heat, maxPowerKw: 200, intervalSeconds: 300 }\n      - id: dorm\n',
     )
-    const h = alerting(withDigest, { now: () => now })
-    const d = new Dispatcher({
-      store: h.store,
-      log: testLog,
-      now: () => now,
-      senders: { email: emailSender(smtpUrl, 'sm@test'), mqtt: async () => {} },
-    })
+    const h = alerting(withDigest, { now: () => clock.now() })
+    const d = dispatcher(h, clock)
     // Heating left on on a Saturday in two buildings: heat.unoccupied_heating on the main block's
     // circuit and its room sensor (one fault, one incident) and on the gym's circuit (another).
     const sat = Date.parse('2026-11-21T08:00:00+08:00')
@@ -246,49 +226,40 @@ describe('notifications', () => {
       Date.parse('2026-11-22T07:30:00+08:00'),
       Date.parse('2026-11-22T07:30:00+08:00'),
     ])
-    now = Date.parse('2026-11-22T07:31:00+08:00')
+    await clock.jump(Date.parse('2026-11-22T07:31:00+08:00') - clock.now())
     await d.drain()
-    await waitFor('the digest', () => (mails.length ? true : undefined))
     expect(mails).toHaveLength(1)
-    expect(mails[0]).toMatchObject({ to: 'fm@golden.example', subject: 'Daily digest: 2 waste alerts' })
+    expect(mails[0]).toMatchObject({ to: 'fm@golden.example', subject: '每日汇总：2 起能耗浪费' })
+    expect(
+      h.store.outbox
+        .all()
+        .filter((r) => r.channel === 'digest')
+        .map((r) => r.outcome),
+    ).toEqual(['digest', 'digest'])
+    h.stop()
+  })
+
+  it('rows written by an older version (finished messages) still go out as they were written', async () => {
+    mails.length = 0
+    const clock = new ManualClock(Date.now())
+    const h = alerting(config(), { now: () => clock.now() })
+    const d = dispatcher(h, clock)
+    const old = { subject: 'Daily digest: 1 waste alert', text: 'Heating left on in the gym.' }
+    for (const channel of ['email', 'digest'])
+      h.store.outbox.enqueueMessage(
+        `before-${channel}`,
+        channel,
+        'fm@golden.example',
+        JSON.stringify(old),
+        clock.now(),
+        clock.now(),
+      )
+    await d.drain()
+    expect(mails.map((m) => [m.to, m.subject, m.text.trim()])).toEqual([
+      ['fm@golden.example', old.subject, old.text],
+      ['fm@golden.example', old.subject, old.text],
+    ])
+    expect(h.store.outbox.pending()).toBe(0)
     h.stop()
   })
 })
-
-/** Just enough of RFC 5322 for the test: unfolded headers, a quoted-printable or plain body. */
-function parseMail(raw: string): Mail {
-  const split = raw.indexOf('\r\n\r\n')
-  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ')
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1] ?? ''
-  let body = raw.slice(split + 4)
-  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
-    body = Buffer.from(
-      body
-        .replace(/=\r\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8')
-  }
-  return {
-    to: header('To'),
-    subject: decodeWords(header('Subject')),
-    text: body,
-    messageId: header('Message-ID'),
-  }
-}
-
-/** RFC 2047 encoded words (`=?UTF-8?B?…?=`), as nodemailer writes non-ASCII subjects. */
-function decodeWords(v: string): string {
-  return v
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
-      enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(
-            text
-              .replace(/_/g, ' ')
-              .replace(/=([0-9A-F]{2})/gi, (_q, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-            'latin1',
-          ).toString('utf8'),
-    )
-}

@@ -1,0 +1,65 @@
+/**
+ * Rejected readings counted by school and reason since the service started, each with its latest
+ * example (meter, detail, when): the data-quality page's "why do this school's readings not
+ * count". The Prometheus counter has the district's totals by reason; this has the school.
+ */
+import type { Bus } from '../core/bus.js'
+import type { Message } from '../core/i18n/index.js'
+import type { Rejection, RejectReason } from '../core/reading.js'
+
+export interface RejectionCount {
+  /** '' when the topic named no school of the registry. */
+  school: string
+  reason: RejectReason
+  count: number
+  lastAt: number
+  lastMeter?: string
+  lastTopic: string
+  lastDetail: Message
+}
+
+export class RejectionTally {
+  private readonly counts = new Map<string, RejectionCount>()
+  private off: (() => void) | undefined
+  /** When counting began (wall clock). */
+  readonly since: number
+
+  constructor(private readonly o: { bus: Bus; now?: () => number }) {
+    this.since = (o.now ?? Date.now)()
+  }
+
+  start(): void {
+    this.off = this.o.bus.on('rejected', (r) => this.add(r))
+  }
+
+  stop(): void {
+    this.off?.()
+    this.off = undefined
+  }
+
+  add(r: Rejection): void {
+    const school = r.school ?? ''
+    const key = `${school}\u0000${r.reason}`
+    const c = this.counts.get(key)
+    const latest = {
+      lastAt: r.receivedAt,
+      lastTopic: r.topic,
+      lastDetail: r.detail,
+      ...(r.meter !== undefined ? { lastMeter: r.meter } : {}),
+    }
+    if (c) {
+      c.count++
+      delete c.lastMeter
+      Object.assign(c, latest)
+    } else this.counts.set(key, { school, reason: r.reason, count: 1, ...latest })
+  }
+
+  /** Counts of one school (or all), most first. */
+  list(school?: string): RejectionCount[] {
+    return [...this.counts.values()]
+      .filter((c) => school === undefined || c.school === school)
+      .sort(
+        (a, b) => b.count - a.count || a.school.localeCompare(b.school) || a.reason.localeCompare(b.reason),
+      )
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The notification outbox: what is to be sent, where, and how it went. A row is written in the
+ * same transaction as the transition it announces (rules/alerts.ts) and stays until it is sent or
+ * given up, so nothing is lost across restarts; notify/'s dispatcher reads it one queue — one
+ * channel and target — at a time, most urgent first.
+ */
+import type { Delivery } from '../core/alert.js'
+import type { Db } from './db.js'
+
+/** How a row went out: alone, in a summary of many, or not at all because it was not news. */
+export type OutboxOutcome = 'sent' | 'digest' | 'skipped'
+
+export interface OutboxRow {
+  id: number
+  eventId: number | null
+  incidentEventId?: number | null
+  channel: string
+  target: string
+  payload: string
+  createdAt: number
+  dueAt: number
+  attempts: number
+  priority: number
+  sentAt?: number
+  failedAt?: number
+  lastError?: string
+  outcome?: OutboxOutcome
+}
+
+/** A row waiting in a queue, with the incident transition it announces when it announces one. */
+export interface DueRow extends OutboxRow {
+  incident?: number
+  transition?: string
+}
+
+const COLUMNS = `o.id, o.event_id AS eventId, o.incident_event_id AS incidentEventId, o.channel, o.target, o.payload,
+  o.created_at AS createdAt, o.due_at AS dueAt, o.attempts, o.priority`
+const PENDING = 'sent_at IS NULL AND failed_at IS NULL'
+
+export class OutboxRepository {
+  private readonly lanes
+  private readonly lane
+  private readonly markSent
+
+  constructor(private readonly db: Db) {
+    this.lanes = db.prepare(
+      `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ? GROUP BY channel, target`,
+    )
+    this.lane = db.prepare(
+      `SELECT ${COLUMNS}, e.incident_id AS incident, e.transition AS transition
+       FROM outbox o LEFT JOIN incident_events e ON e.id = o.incident_event_id
+       WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.channel = ? AND o.target = ? AND o.due_at <= ?
+       ORDER BY o.priority DESC, o.id LIMIT ?`,
+    )
+    this.markSent = db.prepare(
+      'UPDATE outbox SET sent_at = ?, attempts = attempts + ?, last_error = NULL, outcome = ? WHERE id = ?',
+    )
+  }
+
+  /** A notification of an alert transition (rules/alerts.ts). */
+  enqueue(eventId: number, d: Delivery, now = Date.now()): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+  }
+
+  /** A notification of an incident transition (rules/alerts.ts). */
+  enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+  }
+
+  /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
+  enqueueMessage(
+    key: string,
+    channel: string,
+    target: string,
+    payload: string,
+    dueAt: number,
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO outbox (message_key, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(key, channel, target, payload, now, dueAt)
+  }
+
+  /** The queues (channel and target) with something due by `now`. */
+  lanesDue(now: number): { channel: string; target: string }[] {
+    return this.lanes.all(now) as { channel: string; target: string }[]
+  }
+
+  /** What one queue has due by `now`, most urgent first, then oldest. */
+  dueIn(channel: string, target: string, now: number, limit = 100): DueRow[] {
+    return (
+      this.lane.all(channel, target, now, limit) as (DueRow & {
+        incident: number | null
+        transition: string | null
+      })[]
+    ).map(({ incident, transition, ...r }) => ({
+      ...r,
+      ...(incident !== null ? { incident } : {}),
+      ...(transition !== null ? { transition } : {}),
+    }))
+  }
+
+  nextDue(): number | undefined {
+    const r = this.db.prepare(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}`).get() as {
+      d: number | null
+    }
+    return r.d ?? undefined
+  }
+
+  /** Sent (alone or in a summary), or settled without sending; each counts as an attempt but a skip. */
+  sent(id: number, now = Date.now(), outcome: OutboxOutcome = 'sent'): void {
+    this.markSent.run(now, outcome === 'skipped' ? 0 : 1, outcome, id)
+  }
+
+  retry(id: number, dueAt: number, error: string): void {
+    this.db
+      .prepare('UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
+      .run(dueAt, error.slice(0, 500), id)
+  }
+
+  /** Not yet: due again at `dueAt`, without counting an attempt (a notice held while history settles). */
+  postpone(id: number, dueAt: number): void {
+    this.db.prepare('UPDATE outbox SET due_at = ? WHERE id = ?').run(dueAt, id)
+  }
+
+  failed(id: number, now: number, error: string): void {
+    this.db
+      .prepare('UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
+      .run(now, error.slice(0, 500), id)
+  }
+
+  /**
+   * Whether a queue told of an incident at all: a row of one of `transitions` of the incident for
+   * this channel and target that is waiting or went out (alone or in a summary).
+   */
+  announced(incident: number, channel: string, target: string, transitions: readonly string[]): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM outbox o JOIN incident_events e ON e.id = o.incident_event_id
+           WHERE e.incident_id = ? AND o.channel = ? AND o.target = ? AND e.transition IN (${transitions.map(() => '?').join(', ')})
+             AND o.failed_at IS NULL AND (o.outcome IS NULL OR o.outcome != 'skipped') LIMIT 1`,
+        )
+        .get(incident, channel, target, ...transitions) !== undefined
+    )
+  }
+
+  all(): OutboxRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${COLUMNS}, o.sent_at AS sentAt, o.failed_at AS failedAt, o.last_error AS lastError, o.outcome
+           FROM outbox o ORDER BY o.id`,
+        )
+        .all() as (OutboxRow & {
+        sentAt: number | null
+        failedAt: number | null
+        lastError: string | null
+        outcome: OutboxOutcome | null
+      })[]
+    ).map((r) => {
+      const { sentAt, failedAt, lastError, outcome, ...rest } = r
+      return {
+        ...rest,
+        ...(sentAt !== null ? { sentAt } : {}),
+        ...(failedAt !== null ? { failedAt } : {}),
+        ...(lastError !== null ? { lastError } : {}),
+        ...(outcome !== null ? { outcome } : {}),
+      }
+    })
+  }
+
+  pending(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`).get() as { n: number }).n
+  }
+}
