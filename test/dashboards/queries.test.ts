@@ -62,8 +62,8 @@ const HOUR = 3_600_000
 //   the welding workshop: heat.overheating from Tuesday 09:00, still open;
 // - the kettle: electricity.high_power_appliance on Monday 10:01, resolved minutes later; the
 //   heater: the same rule from Tuesday 09:31, escalated to critical after 15 minutes, still open;
-// - the workshop left on overnight: electricity.after_hours on Tuesday 02:00–04:30 (the workshop
-//   meter and the main meter above it);
+// - the workshop left on overnight: electricity.after_hours on Tuesday from 00:00 to 06:00, raised
+//   once the waste has lasted three hours (the workshop meter and the main meter above it);
 // - the replaced water meter: meter.register_anomaly (a reset) on Monday 14:00, open for a day.
 // meter.offline is not among them: it runs on the wall clock (RULES.md), and a backfill delivers
 // three days in seconds, so no meter is ever silent long enough; and had it fired, its
@@ -78,7 +78,7 @@ faults:
   - { name: Warm classroom, type: overheating, meter: RM-T-T301, start: "+56h", duration: 4h, targetC: 27 }
   - { name: Kettle in A101, type: kettle, meter: RM-E-A101, start: "+58h", duration: 4m, watts: 2000 }
   - { name: Workshop water meter replaced, type: meter_replacement, meter: EV-W-WORKSHOP, start: "+62h" }
-  - { name: Workshop left on overnight, type: after_hours_load, meter: EV-E-WORKSHOP, start: "+73h", duration: 3h, watts: 8000 }
+  - { name: Workshop left on overnight, type: after_hours_load, meter: EV-E-WORKSHOP, start: "+72h", duration: 6h, watts: 8000 }
   - { name: Warm welding workshop, type: overheating, meter: EV-T-WELD, start: "+78h", targetC: 28 }
   - { name: Heater in A101, type: heater, meter: RM-E-A101, start: "+81.5h", watts: 1500 }
 `)
