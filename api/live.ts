@@ -21,20 +21,20 @@ import {
 } from '../ingest/index.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
 import type { MonthlyReports, MonthlyRow } from '../reports/index.js'
+import { offlineLimitMs } from '../rules/index.js'
 import type { HourRollup, Store } from '../store/index.js'
 
-const OFFLINE_MIN_MS = 15 * 60_000
 const HOUR = 3_600_000
 
 export type MeterState = 'ok' | 'offline' | 'never_reported' | 'stale'
 
 /** How long a meter may stay quiet (wall clock) or lag behind (event time) before it is called so. */
 export function silenceLimitMs(meter: Meter): number {
-  return Math.max(3 * meter.intervalSeconds * 1000, OFFLINE_MIN_MS)
+  return offlineLimitMs(meter)
 }
 
 /**
- * ok; offline (nothing arrived for max(3 × interval, 15 min)); never_reported; stale (still
+ * ok; offline (nothing arrived for max(3 × interval, 15 min), or as the meter.offline rule is set for the meter); never_reported; stale (still
  * arriving, but its newest reading was already older than that when it came: a gateway sending a
  * backlog, or a clock that is wrong).
  */

@@ -1,4 +1,5 @@
 export { AlertError, AlertManager } from './alerts.js'
 export { RULES } from './catalogue.js'
 export { RuleEngine } from './engine.js'
+export { offlineLimitMs } from './meter/offline.js'
 export { RULE_IDS, type RuleId, type Verdict } from './types.js'

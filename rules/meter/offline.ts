@@ -5,6 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import type { Meter } from '../../core/registry.js'
+import { resolveParams } from '../params.js'
 import { defineRule, MINUTE, round, say, type Verdict } from '../types.js'
 
 export const params = Type.Object({
@@ -43,7 +44,22 @@ export function silence(
   }
 }
 
-export default defineRule<P, Record<string, never>>({
+const limits = new WeakMap<Meter, number>()
+
+/**
+ * How long `meter` may stay silent before it is offline, with the registry's overrides: the one
+ * definition the rule, the API and the web app share.
+ */
+export function offlineLimitMs(meter: Meter): number {
+  let ms = limits.get(meter)
+  if (ms === undefined) {
+    ms = offlineAfterMs(meter, resolveParams(rule, meter, []).params as P)
+    limits.set(meter, ms)
+  }
+  return ms
+}
+
+const rule = defineRule<P, Record<string, never>>({
   id: 'meter.offline',
   kinds: ['water', 'electricity', 'heat', 'temperature'],
   params,
@@ -51,3 +67,5 @@ export default defineRule<P, Record<string, never>>({
   // Any reading means the meter is back.
   evaluate: () => ({ active: false }),
 })
+
+export default rule
