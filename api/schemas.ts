@@ -50,7 +50,8 @@ export const MeterView = Type.Object(
     nominalFlowM3h: Type.Optional(Type.Number()),
     tariff: Type.Optional(Type.Number()),
     status: Type.Enum(['ok', 'offline', 'never_reported'], {
-      description: 'offline: nothing for max(3 × interval, 15 min) by the wall clock, or as the meter.offline rule is set for the meter in the registry',
+      description:
+        'offline: nothing for max(3 × interval, 15 min) by the wall clock, or as the meter.offline rule is set for the meter in the registry',
     }),
     readings: Type.Integer({ description: 'readings accepted since the database was created' }),
     lastReading: Type.Optional(LastReading),
