@@ -12,6 +12,7 @@ import { Calendars, type SchoolCalendar } from '../core/calendar.js'
 import { nextTurn } from '../core/checkpoint.js'
 import type { Reading, UsedRevision } from '../core/reading.js'
 import { type Building, type Meter, type Registry, servedBuildings } from '../core/registry.js'
+import { spread } from '../core/time.js'
 import type { HourRollup, Store } from '../store/index.js'
 
 const HOUR = 3_600_000
@@ -190,63 +191,15 @@ export class Rollups {
     // The last stretch before a reading is what it measured; the rest of a gap is spread.
     const readingHour = this.hourOf(r.ts - 1, offset)
     const buildings = this.serves.get(meter.id) ?? [meter.building]
-    // The hours are walked here rather than through `spread` with a callback: a closure (and a
-    // closure inside it) per reading showed in profiles.
-    const from = r.usedFrom
-    const to = r.ts
-    if (to <= from) {
-      this.addShare(
-        meter.id,
-        cal,
-        buildings,
-        this.hourOf(to, offset),
-        r.used,
-        to,
-        to,
-        r.estimated,
-        gap,
-        readingHour,
-      )
-      return
-    }
-    for (let h = this.hourOf(from, offset); h < to; h += HOUR) {
-      const s = Math.max(from, h)
-      const e = Math.min(to, h + HOUR)
-      if (e > s)
-        this.addShare(
-          meter.id,
-          cal,
-          buildings,
-          h,
-          (r.used * (e - s)) / (to - from),
-          s,
-          e,
-          r.estimated,
-          gap,
-          readingHour,
-        )
-    }
-  }
-
-  private addShare(
-    meterId: string,
-    cal: SchoolCalendar,
-    buildings: readonly Building[],
-    hour: number,
-    used: number,
-    from: number,
-    to: number,
-    estimatedReading: boolean,
-    gap: boolean,
-    readingHour: number,
-  ): void {
-    const empty = !anyOccupied(cal, buildings, (from + to) / 2)
-    const estimated = estimatedReading || (gap && hour !== readingHour)
-    const e = this.entry(meterId, hour)
-    e.used += used
-    if (empty) e.usedUnoccupied += used
-    if (estimated) e.usedEstimated += used
-    else e.coveredMs += to - from
+    const estimated = r.estimated
+    spread(r.usedFrom, r.ts, r.used, HOUR, offset, (bucket, used, from, to) => {
+      const hour = bucket * HOUR - offset
+      const e = this.entry(meter.id, hour)
+      e.used += used
+      if (!anyOccupied(cal, buildings, (from + to) / 2)) e.usedUnoccupied += used
+      if (estimated || (gap && hour !== readingHour)) e.usedEstimated += used
+      else e.coveredMs += to - from
+    })
   }
 
   /** An out-of-order reading changed an earlier interval's consumption: apply the difference. */
@@ -254,8 +207,8 @@ export class Rollups {
     const cal = this.calendars.for(r.meter.school)
     const offset = cal.offset(r.ts) * 60_000
     const buildings = this.serves.get(r.meter.id) ?? [r.meter.building]
-    this.spread(r.usedFrom, r.ts, r.used - r.previousUsed, offset, (hour, used, from, to) => {
-      const e = this.entry(r.meter.id, hour)
+    spread(r.usedFrom, r.ts, r.used - r.previousUsed, HOUR, offset, (bucket, used, from, to) => {
+      const e = this.entry(r.meter.id, bucket * HOUR - offset)
       e.used += used
       if (!buildings.some((b) => cal.occupancy(b, (from + to) / 2).occupied)) e.usedUnoccupied += used
     })
@@ -474,25 +427,6 @@ export class Rollups {
     }
     recent.set(meterId, e)
     return e
-  }
-
-  /** Splits [from, to) at local hour boundaries, sharing `amount` by time. */
-  private spread(
-    from: number,
-    to: number,
-    amount: number,
-    offset: number,
-    add: (hour: number, share: number, from: number, to: number) => void,
-  ): void {
-    if (to <= from) {
-      add(this.hourOf(to, offset), amount, to, to)
-      return
-    }
-    for (let h = this.hourOf(from, offset); h < to; h += HOUR) {
-      const s = Math.max(from, h)
-      const e = Math.min(to, h + HOUR)
-      if (e > s) add(h, (amount * (e - s)) / (to - from), s, e)
-    }
   }
 }
 

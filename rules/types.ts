@@ -10,6 +10,8 @@ import type { Message, MessageKey, MessageParams } from '../core/i18n/index.js'
 import type { MeterKind, ReadingValues } from '../core/kinds.js'
 import type { Building, Meter } from '../core/registry.js'
 
+export { spread } from '../core/time.js'
+
 export const RULE_IDS = [
   'water.continuous_flow',
   'water.after_hours_flow',
@@ -133,31 +135,6 @@ export function flowLpm(r: RuleInput): number | undefined {
   if (r.used !== undefined && r.usedFrom !== undefined && r.ts > r.usedFrom)
     return (r.used / (r.ts - r.usedFrom)) * MINUTE
   return undefined
-}
-
-/**
- * Splits consumption over [from, to) across fixed local-time buckets (hours, half-hours),
- * calling back with each bucket's index and share — gaps are spread linearly.
- */
-export function spread(
-  from: number,
-  to: number,
-  amount: number,
-  bucketMs: number,
-  offsetMs: number,
-  add: (bucket: number, share: number) => void,
-): void {
-  if (to <= from) {
-    add(Math.floor((to + offsetMs) / bucketMs), amount)
-    return
-  }
-  const a = from + offsetMs
-  const b = to + offsetMs
-  for (let start = Math.floor(a / bucketMs); start * bucketMs < b; start++) {
-    const s = Math.max(a, start * bucketMs)
-    const e = Math.min(b, (start + 1) * bucketMs)
-    if (e > s) add(start, (amount * (e - s)) / (b - a))
-  }
 }
 
 export function median(xs: readonly number[]): number {
