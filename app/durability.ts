@@ -191,10 +191,10 @@ export class Checkpoints {
     }
     await writer?.barrier()
     try {
-      store.db.transaction(() => {
+      store.atomically(() => {
         store.meterState.commit(generation)
         store.meta.set(CHECKPOINT_KEY, seq)
-      })()
+      })
     } catch (err) {
       metrics.checkpoints.inc({ result: 'failed' })
       log.error({ err, seq }, 'cannot commit a checkpoint; the journal keeps everything until the next one')

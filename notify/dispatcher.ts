@@ -428,9 +428,9 @@ export class Dispatcher {
 
   private sent(q: Queue, entries: Entry[], outcome: 'sent' | 'digest'): void {
     const at = this.clock.now()
-    this.o.store.db.transaction(() => {
+    this.o.store.atomically(() => {
       for (const e of entries) this.o.store.outbox.sent(e.row.id, at, outcome)
-    })()
+    })
     this.o.metrics?.notifications.inc({ channel: q.channel.name, result: outcome }, entries.length)
   }
 
@@ -447,7 +447,7 @@ export class Dispatcher {
         'the platform is rate limiting this target; its queue waits (the others do not)',
       )
     }
-    this.o.store.db.transaction(() => {
+    this.o.store.atomically(() => {
       for (const { row } of entries) {
         if (now - row.createdAt >= (this.o.giveUpAfterMs ?? 86_400_000)) {
           this.o.store.outbox.failed(row.id, now, message)
@@ -470,7 +470,7 @@ export class Dispatcher {
             'notification failed; retrying with backoff',
           )
       }
-    })()
+    })
   }
 
   /** The reader of a queue's message: the person's language, else the group's, else the school's. */

@@ -274,7 +274,7 @@ export function notifyReadiness(
 ): void {
   const key = `readiness|${school.id}|${report.term.start}`
   const n = school.notifications
-  store.db.transaction(() => {
+  store.atomically(() => {
     if (n.mqtt !== false)
       store.outbox.enqueueMessage(
         key,
@@ -295,5 +295,5 @@ export function notifyReadiness(
         store.outbox.enqueueMessage(key, 'email', to, mail, now, now)
       }
     }
-  })()
+  })
 }

@@ -315,13 +315,13 @@ export class Rollups {
 
   private commitInFlight(t: Taken): void {
     const { store } = this.o
-    store.db.transaction(() => {
+    store.atomically(() => {
       if (t.rows.length > 0) store.rollups.mergeStaged()
       store.outdoor.addMany(t.outdoor)
       store.outdoor.addHourly(t.outdoorHourly)
       store.supply.addMany(t.supply)
       t.mark?.()
-    })()
+    })
     this.inFlight = undefined
     this.enqueue(t.rows)
   }

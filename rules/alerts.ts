@@ -446,7 +446,7 @@ export class AlertManager {
         alerts: [],
         incidents: [],
       }
-    store.db.transaction(() => {
+    store.atomically(() => {
       done.alerts = []
       done.incidents = []
       const c = change()
@@ -474,7 +474,7 @@ export class AlertManager {
             store.outbox.enqueueIncident(eventId, d, now)
         done.incidents.push([i, t.transition])
       }
-    })()
+    })
     for (const [alert, transition, at] of done.alerts) {
       this.o.metrics?.alertTransitions.inc({ rule: alert.rule, transition })
       this.o.log.info(

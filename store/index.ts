@@ -72,6 +72,14 @@ export class Store {
     this.sessions = new SessionRepository(db, this.users)
   }
 
+  /**
+   * Runs `work` as one transaction: every repository call inside it lands together or not at all
+   * (nested calls join the outer one). Its result is returned.
+   */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)()
+  }
+
   /** A trivial query: proves the database file is open and answering. */
   check(): void {
     this.db.prepare('SELECT 1').get()

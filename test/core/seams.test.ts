@@ -1,0 +1,42 @@
+/**
+ * The store is the only part that speaks SQL: every other part goes through its repositories and
+ * `store.atomically`, so that another database can stand behind the same interface.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const PARTS = ['api', 'app', 'core', 'ingest', 'notify', 'reports', 'rules', 'simulator', 'web']
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? e.name === 'node_modules'
+        ? []
+        : sources(join(dir, e.name))
+      : e.name.endsWith('.ts')
+        ? [join(dir, e.name)]
+        : [],
+  )
+}
+
+const SQL = [
+  /\.db\.(prepare|exec|transaction|pragma)\b/,
+  /\bstore\.db\b/,
+  /\b(SELECT\s+[\w*]+.*\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b/,
+]
+
+describe('seams', () => {
+  it('no SQL and no database handle outside store/', () => {
+    const found: string[] = []
+    for (const part of PARTS)
+      for (const file of sources(join(ROOT, part))) {
+        const lines = readFileSync(file, 'utf8').split('\n')
+        lines.forEach((line, i) => {
+          if (SQL.some((re) => re.test(line))) found.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`)
+        })
+      }
+    expect(found).toEqual([])
+  })
+})
