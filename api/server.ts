@@ -6,7 +6,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import Type from 'typebox'
 import { type Locale, type Message, render, t } from '../core/i18n/index.js'
@@ -26,11 +26,10 @@ import {
 } from '../reports/index.js'
 import type { AlertManager } from '../rules/alerts.js'
 import type { Store } from '../store/index.js'
-import { type WebOptions, webApp } from '../web/index.js'
 import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
 import { describeRequestError, type RequestError } from './errors.js'
-import { liveRoutes, silenceLimitMs } from './live.js'
+import { type LiveDeps, liveRoutes, silenceLimitMs } from './live.js'
 import { registerLocale } from './locale.js'
 import {
   AlertBody,
@@ -89,8 +88,11 @@ export interface ApiDeps {
   rejections?: RejectionTally
   /** Writes the rollups still in memory (series and reports then count the last hour). */
   flushRollups?: () => void
-  /** The web app at `/` (web/): served when given. */
-  web?: WebOptions
+  /**
+   * Pages served beside the API on the same port (the web app at `/`, web/): registered on the
+   * server with the live data the API reads. The app wires them; the API knows nothing of them.
+   */
+  pages?: (live: LiveDeps) => FastifyPluginAsync
 }
 
 export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
@@ -364,15 +366,7 @@ export async function buildApi(deps: ApiDeps) {
       }
     : undefined
   if (live) await app.register(liveRoutes, live)
-  if (live && deps.web && deps.alerts)
-    await app.register(webApp, {
-      ...live,
-      alerts: deps.alerts,
-      log: deps.log,
-      ...(deps.readiness ? { readiness: deps.readiness } : {}),
-      ...deps.web,
-      ...(deps.security ? { security: deps.security } : {}),
-    })
+  if (live && deps.pages) await app.register(deps.pages(live))
 
   const reports = deps.reports
   if (reports) {

@@ -48,6 +48,7 @@ import {
 import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
+import { webApp } from '../web/index.js'
 import { webSecret } from '../web/session.js'
 import {
   Admission,
@@ -421,10 +422,17 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       recent,
       rejections,
       flushRollups: () => rollups.flush(),
-      web: {
-        links,
-        secret: webSecret(store.meta),
-        ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      pages: (live) => async (app) => {
+        await app.register(webApp, {
+          ...live,
+          alerts,
+          log,
+          readiness,
+          links,
+          secret: webSecret(store.meta),
+          ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+          security: apiSecurity,
+        })
       },
       meterStatus: (id) => ingest.status(id),
       health: () => {

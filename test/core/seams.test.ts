@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const PARTS = ['api', 'app', 'core', 'ingest', 'notify', 'reports', 'rules', 'simulator', 'web']
+const ALL = [...PARTS, 'store']
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -38,5 +39,29 @@ describe('seams', () => {
         })
       }
     expect(found).toEqual([])
+  })
+
+  it('the folders import one another without a cycle', () => {
+    // Which folders each folder's sources import from.
+    const edges = new Map<string, Map<string, string>>()
+    for (const part of ALL) {
+      const out = new Map<string, string>()
+      for (const file of sources(join(ROOT, part)))
+        for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+          const target = relative(ROOT, join(file, '..', spec!)).split('/')[0]!
+          if (target !== part && ALL.includes(target)) out.set(target, relative(ROOT, file))
+        }
+      edges.set(part, out)
+    }
+    const cycles: string[] = []
+    const visit = (part: string, path: string[]) => {
+      for (const [next, file] of edges.get(part)!) {
+        const at = path.indexOf(next)
+        if (at >= 0) cycles.push(`${[...path.slice(at), next].join(' → ')} (${file})`)
+        else visit(next, [...path, next])
+      }
+    }
+    for (const part of ALL) visit(part, [part])
+    expect(cycles).toEqual([])
   })
 })
