@@ -39,17 +39,22 @@ describe('TokenVerifier', () => {
   it('runs scrypt once per token a minute, and still sees a revoke or rotation at once', async () => {
     const store = openStore(':memory:')
     let clock = 1_000_000
-    const verifier = new TokenVerifier(store.apiTokens, { now: () => clock })
+    let checks = 0
+    const verifier = new TokenVerifier(store.apiTokens, {
+      now: () => clock,
+      check: (secret, hash) => {
+        checks++
+        return verifySecret(secret, hash)
+      },
+    })
     const { token, row } = store.apiTokens.add('ops', 'admin')
 
-    // Ten requests at once with a new token share one scrypt.
-    const t0 = performance.now()
+    // Ten requests at once with a new token share one scrypt; the next hundred need none.
     const actors = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)))
     expect(actors.every((a) => a?.name === 'ops' && a.role === 'admin' && a.tokenId === row.id)).toBe(true)
-    const cold = performance.now() - t0
-    const t1 = performance.now()
+    expect(checks).toBe(1)
     for (let i = 0; i < 100; i++) await verifier.verify(token)
-    expect(performance.now() - t1).toBeLessThan(Math.max(cold, 20))
+    expect(checks).toBe(1)
     expect(verifier.recentId(token)).toBe(row.id)
     expect(store.apiTokens.get(row.id)?.lastUsedAt).toBeDefined()
 
