@@ -48,7 +48,7 @@ describe('the bundled demo district', () => {
     const s = registry.schools.get('east-vocational')!
     expect(s.timezone).toBe('Asia/Shanghai')
     expect(s.calendar.terms.length).toBeGreaterThan(0)
-    expect(s.calendar.plannedUse[0]!.name).toBe('Pool top-up')
+    expect(s.calendar.plannedUse[0]!.name).toBe('泳池补水')
     expect(registry.meters.get('EV-W-MAIN')!.tariff).toBe(4.6)
     expect(registry.meters.get('EV-T-OUT')!.tariff).toBeUndefined()
   })
