@@ -1,5 +1,6 @@
 /** What several route plugins share: optional bodies, who a write is recorded under, the reader's language, paging. */
 import type { FastifyReply } from 'fastify'
+import { type Locale, t } from '../core/i18n/index.js'
 import type { Actor } from './auth.js'
 
 /** A bare POST (no body) is an empty body. */
@@ -30,4 +31,16 @@ export function pageHeaders(reply: FastifyReply, url: string, next: string | und
   u.searchParams.set('cursor', next)
   reply.header('x-next-cursor', next)
   reply.header('link', `<${u.pathname}${u.search}>; rel="next"`)
+}
+
+/** 404 for a school or meter the registry does not hold, with a sentence in the reader's language. */
+export function notFound(
+  reply: { code(n: number): { send(b: unknown): unknown } },
+  locale: Locale,
+  what: 'school' | 'meter',
+  id: string,
+) {
+  return reply
+    .code(404)
+    .send({ error: 'not_found', message: t(locale, 'api.error.notInRegistry', { what, id }) })
 }

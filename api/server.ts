@@ -8,46 +8,23 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import type { Logger } from 'pino'
-import Type from 'typebox'
-import { type Locale, type Message, render, t } from '../core/i18n/index.js'
-import { KINDS } from '../core/kinds.js'
+import { type Message, t } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
-import type { Meter, Registry, School } from '../core/registry.js'
-import { formatInstant } from '../core/time.js'
+import type { Registry } from '../core/registry.js'
 import type { RecentReadings, RejectionTally } from '../ingest/index.js'
 import type { MeterStatus } from '../ingest/pipeline.js'
-import {
-  MONTHLY_COLUMNS,
-  type MonthlyReports,
-  RANKING_COLUMNS,
-  type Readiness,
-  rankingView,
-  toCsv,
-} from '../reports/index.js'
+import type { MonthlyReports, Readiness } from '../reports/index.js'
 import type { AlertManager } from '../rules/alerts.js'
 import type { Store } from '../store/index.js'
 import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
 import { describeRequestError, type RequestError } from './errors.js'
-import { type LiveDeps, liveRoutes, silenceLimitMs } from './live.js'
+import { serviceRoutes } from './health.js'
+import { type LiveDeps, liveRoutes } from './live.js'
 import { registerLocale } from './locale.js'
-import {
-  AlertBody,
-  ErrorBody,
-  Health,
-  IncidentBody,
-  MeterParams,
-  MeterView,
-  MonthlyQuery,
-  MonthlyRowBody,
-  RankingQuery,
-  RankingRowBody,
-  ReadinessBody,
-  SchoolDetail,
-  SchoolParams,
-  SchoolSummary,
-  TokenBody,
-} from './schemas.js'
+import { registryRoutes } from './registry.js'
+import { reportRoutes } from './reports.js'
+import { AlertBody, ErrorBody, IncidentBody, MeterView, MonthlyRowBody, TokenBody } from './schemas.js'
 import { DOCS_CSP, registerSecurity, type SecurityOptions } from './security.js'
 import { tokenRoutes } from './tokens.js'
 
@@ -95,10 +72,7 @@ export interface ApiDeps {
   pages?: (live: LiveDeps) => FastifyPluginAsync
 }
 
-export function meterState(meter: Meter, status: MeterStatus | undefined, now: number) {
-  if (!status) return 'never_reported' as const
-  return now - status.lastReceivedAt > silenceLimitMs(meter) ? ('offline' as const) : ('ok' as const)
-}
+export { meterState } from './registry.js'
 
 export async function buildApi(deps: ApiDeps) {
   const app = Fastify({
@@ -107,7 +81,6 @@ export async function buildApi(deps: ApiDeps) {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>()
   const now = deps.now ?? Date.now
-  const started = Date.now()
 
   registerLocale(app as unknown as FastifyInstance, deps.registry.locale)
   // Before anything else is registered, so that its hooks see every route, Swagger UI's too.
@@ -177,176 +150,13 @@ export async function buildApi(deps: ApiDeps) {
       message: status >= 500 ? t(req.locale, 'api.error.internal') : describeRequestError(req, err),
     })
   })
-  const notFound = (
-    reply: { code(n: number): { send(b: unknown): unknown } },
-    locale: Locale,
-    what: 'school' | 'meter',
-    id: string,
-  ) =>
-    reply.code(404).send({ error: 'not_found', message: t(locale, 'api.error.notInRegistry', { what, id }) })
-
-  const meterView = (meter: Meter) => {
-    const status = deps.meterStatus(meter.id)
-    const tz = meter.school.timezone
-    const used = KINDS[meter.kind].used
-    return {
-      id: meter.id,
-      kind: meter.kind,
-      ...(meter.name ? { name: meter.name } : {}),
-      school: meter.school.id,
-      building: meter.building.id,
-      ...(meter.space ? { space: meter.space.id } : {}),
-      ...(meter.parent ? { parent: meter.parent.id } : {}),
-      intervalSeconds: meter.intervalSeconds,
-      ...(meter.config.registerDigits !== undefined ? { registerDigits: meter.config.registerDigits } : {}),
-      ...(meter.config.nominalFlowM3h !== undefined ? { nominalFlowM3h: meter.config.nominalFlowM3h } : {}),
-      ...(meter.tariff !== undefined ? { tariff: meter.tariff } : {}),
-      status: meterState(meter, status, now()),
-      readings: status?.readings ?? 0,
-      ...(status
-        ? {
-            lastReading: {
-              ts: formatInstant(status.lastTs, tz),
-              receivedAt: formatInstant(status.lastReceivedAt, tz),
-              estimated: status.lastEstimated,
-              values: status.lastValues as Record<string, number>,
-              ...(status.lastUsed !== undefined && used
-                ? { used: status.lastUsed, usedUnit: used.unit }
-                : {}),
-            },
-          }
-        : {}),
-    }
-  }
-
-  const schoolSummary = (s: School) => {
-    const counts = { total: 0, ok: 0, offline: 0, neverReported: 0 }
-    for (const m of s.meters.values()) {
-      counts.total++
-      const st = meterState(m, deps.meterStatus(m.id), now())
-      if (st === 'ok') counts.ok++
-      else if (st === 'offline') counts.offline++
-      else counts.neverReported++
-    }
-    return {
-      id: s.id,
-      name: s.name,
-      timezone: s.timezone,
-      ...(s.pupils !== undefined ? { pupils: s.pupils } : {}),
-      ...(s.floorAreaM2 !== undefined ? { floorAreaM2: s.floorAreaM2 } : {}),
-      meters: counts,
-    }
-  }
-
-  app.get(
-    '/health',
-    {
-      // Open to anyone and never rate-limited: load balancers and container health checks poll it.
-      config: { access: 'public', rateLimit: false },
-      schema: {
-        tags: ['service'],
-        summary:
-          '200 when ingest, store and (if configured) InfluxDB are healthy; 503 naming the failing part',
-        response: { 200: Health, 503: Health },
-      },
-    },
-    async (req, reply) => {
-      const h = deps.health()
-      const view = (p: PartHealth) => ({ ok: p.ok, detail: render(req.locale, p.detail) })
-      const parts = { ingest: view(h.ingest), store: view(h.store), influx: view(h.influx) }
-      const failing = Object.entries(parts)
-        .filter(([, p]) => !p.ok)
-        .map(([k]) => k)
-      reply.code(failing.length ? 503 : 200)
-      return {
-        status: failing.length ? ('unhealthy' as const) : ('ok' as const),
-        failing,
-        parts,
-        archive: h.archive,
-        uptimeSeconds: Math.round((Date.now() - started) / 1000),
-        version: deps.version,
-        ...(h.message
-          ? {
-              message: render(req.locale, h.message),
-            }
-          : {}),
-      }
-    },
-  )
-
-  app.get(
-    '/metrics',
-    {
-      config: { access: deps.security?.metricsPublic ? 'public' : 'viewer' },
-      schema: { tags: ['service'], summary: 'Prometheus text exposition', response: { 200: Type.String() } },
-    },
-    async (_req, reply) => {
-      reply.header('content-type', deps.metrics.registry.contentType)
-      return deps.metrics.registry.metrics()
-    },
-  )
-
-  app.get(
-    '/api/v1/schools',
-    {
-      schema: {
-        tags: ['registry'],
-        summary: 'All schools, with how many of their meters are reporting',
-        response: { 200: Type.Array(SchoolSummary) },
-      },
-    },
-    async () => [...deps.registry.schools.values()].map(schoolSummary),
-  )
-
-  app.get(
-    '/api/v1/schools/:school',
-    {
-      schema: {
-        tags: ['registry'],
-        summary: 'One school: buildings, spaces and meters with their last reading and status',
-        params: SchoolParams,
-        response: { 200: SchoolDetail, 404: Type.Ref('Error') },
-      },
-    },
-    async (req, reply) => {
-      const s = deps.registry.schools.get(req.params.school)
-      if (!s) return notFound(reply, req.locale, 'school', req.params.school)
-      return {
-        ...schoolSummary(s),
-        buildings: [...s.buildings.values()].map((b) => ({
-          id: b.id,
-          ...(b.name ? { name: b.name } : {}),
-          use: b.use,
-          ...(b.config.floorAreaM2 !== undefined ? { floorAreaM2: b.config.floorAreaM2 } : {}),
-          spaces: [...b.spaces.values()].map((sp) => ({
-            id: sp.id,
-            ...(sp.name ? { name: sp.name } : {}),
-            use: sp.use,
-            ...(sp.config.appliancePolicy ? { appliancePolicy: sp.config.appliancePolicy } : {}),
-            ...(sp.config.roomLimitW !== undefined ? { roomLimitW: sp.config.roomLimitW } : {}),
-          })),
-          meters: b.meters.map(meterView),
-        })),
-      }
-    },
-  )
-
-  app.get(
-    '/api/v1/meters/:meter',
-    {
-      schema: {
-        tags: ['registry'],
-        summary: 'One meter with its last reading and status',
-        params: MeterParams,
-        response: { 200: Type.Ref('Meter'), 404: Type.Ref('Error') },
-      },
-    },
-    async (req, reply) => {
-      const m = deps.registry.meters.get(req.params.meter)
-      if (!m) return notFound(reply, req.locale, 'meter', req.params.meter)
-      return meterView(m)
-    },
-  )
+  await app.register(serviceRoutes, {
+    health: deps.health,
+    metrics: deps.metrics,
+    version: deps.version,
+    metricsPublic: deps.security?.metricsPublic ?? false,
+  })
+  await app.register(registryRoutes, { registry: deps.registry, meterStatus: deps.meterStatus, now })
 
   if (deps.alerts && deps.store)
     await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
@@ -368,98 +178,13 @@ export async function buildApi(deps: ApiDeps) {
   if (live) await app.register(liveRoutes, live)
   if (live && deps.pages) await app.register(deps.pages(live))
 
-  const reports = deps.reports
-  if (reports) {
-    const wantsCsv = (format: string | undefined, accept: string | undefined) =>
-      format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''))
-    const thisMonth = () => {
-      const first = [...deps.registry.schools.values()][0]
-      return formatInstant(now(), first?.timezone ?? 'UTC').slice(0, 7)
-    }
-    const names = (rows: { school: string }[]) =>
-      rows.map((r) => ({ ...r, name: deps.registry.schools.get(r.school)?.name ?? r.school }))
-
-    app.get(
-      '/api/v1/reports/monthly',
-      {
-        schema: {
-          tags: ['reports'],
-          summary:
-            'Monthly rows per school and utility: actual, expected, savings, per pupil and m², coverage. ?format=csv or Accept: text/csv for CSV',
-          querystring: MonthlyQuery,
-          response: { 200: Type.Array(Type.Ref('MonthlyRow')), 404: Type.Ref('Error') },
-        },
-      },
-      async (req, reply) => {
-        if (req.query.school && !deps.registry.schools.has(req.query.school))
-          return notFound(reply, req.locale, 'school', req.query.school)
-        const month = req.query.month ?? thisMonth()
-        const rows = reports.monthly(month, req.query.school)
-        if (wantsCsv(req.query.format, req.headers.accept)) {
-          return reply
-            .header('content-type', 'text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="schoolmeter-monthly-${month}.csv"`)
-            .serializer((x: unknown) => x as string)
-            .send(
-              toCsv(names(rows), MONTHLY_COLUMNS, {
-                locale: req.locale,
-                headers: req.query.headers ?? 'names',
-              }),
-            )
-        }
-        return rows
-      },
-    )
-
-    app.get(
-      '/api/v1/reports/ranking',
-      {
-        schema: {
-          tags: ['reports'],
-          summary: 'Schools ranked by adjusted savings %; rows under 90 % coverage are listed without a rank',
-          querystring: RankingQuery,
-          response: { 200: Type.Array(RankingRowBody) },
-        },
-      },
-      async (req, reply) => {
-        const month = req.query.month ?? thisMonth()
-        const rows = rankingView(req.locale, reports.ranking(month, req.query.utility ?? 'water'))
-        if (wantsCsv(req.query.format, req.headers.accept)) {
-          return reply
-            .header('content-type', 'text/csv; charset=utf-8')
-            .serializer((x: unknown) => x as string)
-            .send(
-              toCsv(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS, {
-                locale: req.locale,
-                headers: req.query.headers ?? 'names',
-              }) as never,
-            )
-        }
-        return rows
-      },
-    )
-  }
-
-  const readiness = deps.readiness
-  if (readiness) {
-    app.get(
-      '/api/v1/reports/readiness',
-      {
-        schema: {
-          tags: ['reports'],
-          summary:
-            'Start-of-term checklist per school for its next term: meters reporting, no open critical alert, heating reaching setpoint',
-          querystring: Type.Object({ school: Type.Optional(Type.String({ maxLength: 64 })) }),
-          response: { 200: Type.Array(ReadinessBody) },
-        },
-      },
-      async (req) =>
-        [...deps.registry.schools.values()]
-          .filter((s) => !req.query.school || s.id === req.query.school)
-          .map((s) => readiness.check(s, now(), req.locale))
-          .filter((r) => r !== undefined),
-    )
-  }
+  if (deps.reports || deps.readiness)
+    await app.register(reportRoutes, {
+      registry: deps.registry,
+      now,
+      ...(deps.reports ? { reports: deps.reports } : {}),
+      ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    })
 
   return app
 }
