@@ -80,7 +80,7 @@ export async function benchPipeline(tree: Tree, readings: number, meters = 10_00
     const rollups = new reportsMod.Rollups({ registry, store, bus, log, onHour: () => {} })
     rollups.start()
     const router = new (notifyMod?.Router ?? rulesMod.Router)({ registry, email: false })
-    const alerts = new rulesMod.AlertManager({ store, router, bus, log, metrics })
+    const alerts = new rulesMod.AlertManager({ registry, store, router, bus, log, metrics })
     const engine = new rulesMod.RuleEngine({
       registry,
       store,

@@ -18,7 +18,7 @@ import { render } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry } from '../core/registry.js'
 import type { Store } from '../store/index.js'
-import { familyOf, HOLD_OFF_MS, maxSeverity, relation } from './incidents.js'
+import { familyOf, HOLD_OFF_MS, maxSeverity, nearMeters, relation } from './incidents.js'
 import { SEVERITY_RANK, type Verdict } from './types.js'
 
 const ERROR_KEYS = {
@@ -360,7 +360,11 @@ export class AlertManager {
   /** The open incident this alert's fault belongs to, if any, and where the alert sits relative to it. */
   private incidentFor(rule: string, meter: Meter, family: Incident['family'], ts: number) {
     let best: { incident: Incident; relation: 'same' | 'above' | 'below'; score: number } | undefined
-    for (const incident of this.o.store.incidents.active(meter.school.id, family)) {
+    for (const incident of this.o.store.incidents.active(
+      meter.school.id,
+      family,
+      nearMeters(meter, family),
+    )) {
       if (incident.quietSince !== undefined && ts - incident.quietSince > HOLD_OFF_MS[family]) continue
       const rel = relation(this.o.registry, incident, meter, family)
       if (!rel) continue

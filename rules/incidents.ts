@@ -69,11 +69,51 @@ export interface IncidentPlace {
   building: string
 }
 
-const circuitOf = (m: Meter): Meter | undefined => (m.kind === 'heat' ? m : heatingCircuit(m.building))
+const circuits = new WeakMap<Meter['building'], Meter | null>()
+/** The heating circuit a meter belongs to (worked out once per building). */
+function circuitOf(m: Meter): Meter | undefined {
+  if (m.kind === 'heat') return m
+  let c = circuits.get(m.building)
+  if (c === undefined) {
+    c = heatingCircuit(m.building) ?? null
+    circuits.set(m.building, c)
+  }
+  return c ?? undefined
+}
 
 const isUpstream = (upper: Meter, lower: Meter): boolean => {
   for (let m = lower.parent; m; m = m.parent) if (m === upper) return true
   return false
+}
+
+const near = new Map<IncidentFamily, WeakMap<Meter, readonly string[]>>()
+
+/**
+ * The meters an incident of `family` must sit at for an alert on `meter` to join it (see
+ * `relation`), or undefined where any place at the school will do. Worked out once per meter.
+ */
+export function nearMeters(meter: Meter, family: IncidentFamily): readonly string[] | undefined {
+  const locus = LOCUS[family]
+  if (locus === 'school') return undefined
+  let byMeter = near.get(family)
+  if (!byMeter) {
+    byMeter = new WeakMap()
+    near.set(family, byMeter)
+  }
+  let ids = byMeter.get(meter)
+  if (ids) return ids
+  const out = new Set<string>([meter.id])
+  if (locus === 'tree') {
+    for (let m = meter.parent; m; m = m.parent) out.add(m.id)
+    for (const m of meter.school.meters.values()) if (isUpstream(meter, m)) out.add(m.id)
+  } else if (locus === 'building') {
+    const circuit = circuitOf(meter)
+    for (const m of meter.school.meters.values())
+      if (m.building === meter.building || (circuit !== undefined && circuitOf(m) === circuit)) out.add(m.id)
+  }
+  ids = [...out]
+  byMeter.set(meter, ids)
+  return ids
 }
 
 /**

@@ -1,7 +1,8 @@
 /** Alerts and their transitions. */
+import type { Statement } from 'better-sqlite3'
 import type { Alert, AlertStatus, Severity } from '../core/alert.js'
 import type { Message } from '../core/i18n/index.js'
-import type { Db } from './db.js'
+import { type Db, statements } from './db.js'
 import { afterCursor, type Cursor, decodeCursor, type Page, toPage } from './paging.js'
 
 export type { AlertStatus, Severity } from '../core/alert.js'
@@ -103,7 +104,10 @@ export class AlertRepository {
   private readonly byKeyLatest
   private readonly byId
 
-  constructor(private readonly db: Db) {
+  private readonly sql: (sql: string) => Statement
+
+  constructor(db: Db) {
+    this.sql = statements(db)
     this.byKeyActive = db.prepare("SELECT * FROM alerts WHERE key = ? AND status != 'resolved'")
     this.byKeyLatest = db.prepare('SELECT * FROM alerts WHERE key = ? ORDER BY id DESC LIMIT 1')
     this.byId = db.prepare('SELECT * FROM alerts WHERE id = ?')
@@ -124,29 +128,27 @@ export class AlertRepository {
 
   insert(a: Omit<AlertRow, 'id'>): number {
     return Number(
-      this.db
-        .prepare(
-          `INSERT INTO alerts (key, school_id, building_id, meter_id, space_id, rule, severity, status, opened_at,
+      this.sql(
+        `INSERT INTO alerts (key, school_id, building_id, meter_id, space_id, rule, severity, status, opened_at,
              last_seen_at, false_positive, message, message_key, message_params, evidence, incident_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          a.key,
-          a.school,
-          a.building,
-          a.meter,
-          a.space ?? null,
-          a.rule,
-          a.severity,
-          a.status,
-          a.openedAt,
-          a.lastSeenAt,
-          a.message,
-          a.text?.key ?? null,
-          a.text ? JSON.stringify(a.text.params ?? {}) : null,
-          JSON.stringify(a.evidence),
-          a.incident ?? null,
-        ).lastInsertRowid,
+      ).run(
+        a.key,
+        a.school,
+        a.building,
+        a.meter,
+        a.space ?? null,
+        a.rule,
+        a.severity,
+        a.status,
+        a.openedAt,
+        a.lastSeenAt,
+        a.message,
+        a.text?.key ?? null,
+        a.text ? JSON.stringify(a.text.params ?? {}) : null,
+        JSON.stringify(a.evidence),
+        a.incident ?? null,
+      ).lastInsertRowid,
     )
   }
 
@@ -164,7 +166,7 @@ export class AlertRepository {
       sets.push('message_key = ?', 'message_params = ?')
       values.push(changes.text.key, JSON.stringify(changes.text.params ?? {}))
     }
-    if (sets.length) this.db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+    if (sets.length) this.sql(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
   }
 
   list(f: AlertFilter = {}): AlertRow[] {
@@ -179,9 +181,9 @@ export class AlertRepository {
 
   /** The alerts of one incident, oldest first. */
   ofIncident(incident: number): AlertRow[] {
-    return (
-      this.db.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id').all(incident) as Raw[]
-    ).map(fromRaw)
+    return (this.sql('SELECT * FROM alerts WHERE incident_id = ? ORDER BY id').all(incident) as Raw[]).map(
+      fromRaw,
+    )
   }
 
   /**
@@ -190,9 +192,10 @@ export class AlertRepository {
    * gathers hundreds).
    */
   membersOf(incident: number): { rule: string; status: AlertRow['status'] }[] {
-    return this.db
-      .prepare('SELECT rule, status FROM alerts WHERE incident_id = ? ORDER BY id')
-      .all(incident) as { rule: string; status: AlertRow['status'] }[]
+    return this.sql('SELECT rule, status FROM alerts WHERE incident_id = ? ORDER BY id').all(incident) as {
+      rule: string
+      status: AlertRow['status']
+    }[]
   }
 
   private select(f: AlertFilter, limit: number): AlertRow[] {
@@ -229,18 +232,16 @@ export class AlertRepository {
       values.push(...after.values)
     }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...values, limit) as Raw[]).map(fromRaw)
+    return (this.sql(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
 
   /** Open critical alerts nobody has acknowledged, opened before `before` (wall clock of the transition), not yet escalated. */
   toEscalate(before: number): AlertRow[] {
     return (
-      this.db
-        .prepare(
-          `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
+      this.sql(
+        `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
            WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?`,
-        )
-        .all(before) as Raw[]
+      ).all(before) as Raw[]
     ).map(fromRaw)
   }
 
@@ -253,11 +254,9 @@ export class AlertRepository {
     recordedAt = Date.now(),
   ): number {
     return Number(
-      this.db
-        .prepare(
-          'INSERT INTO alert_events (alert_id, transition, at, by, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(alertId, transition, at, by ?? null, note ?? null, recordedAt).lastInsertRowid,
+      this.sql(
+        'INSERT INTO alert_events (alert_id, transition, at, by, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(alertId, transition, at, by ?? null, note ?? null, recordedAt).lastInsertRowid,
     )
   }
 
@@ -265,11 +264,9 @@ export class AlertRepository {
     alertId: number,
   ): { id: number; transition: string; at: number; by?: string; note?: string; recordedAt: number }[] {
     return (
-      this.db
-        .prepare(
-          'SELECT id, transition, at, by, note, recorded_at AS recordedAt FROM alert_events WHERE alert_id = ? ORDER BY id',
-        )
-        .all(alertId) as {
+      this.sql(
+        'SELECT id, transition, at, by, note, recorded_at AS recordedAt FROM alert_events WHERE alert_id = ? ORDER BY id',
+      ).all(alertId) as {
         id: number
         transition: string
         at: number

@@ -7,6 +7,22 @@ import { MIGRATIONS } from './migrations.js'
 
 export type Db = Database.Database
 
+/**
+ * Statements prepared once per SQL text, for repositories whose statements are written where they
+ * are used (an alert storm asks for the same few thousands of times a second).
+ */
+export function statements(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>()
+  return (sql) => {
+    let st = cache.get(sql)
+    if (!st) {
+      st = db.prepare(sql)
+      cache.set(sql, st)
+    }
+    return st
+  }
+}
+
 /** Opens (creating if needed) the app database in `dataDir`, or in memory for ':memory:'. */
 export function openDatabase(dataDir: string): Db {
   let file = ':memory:'

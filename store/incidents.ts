@@ -1,7 +1,8 @@
 /** Incidents (rules/incidents.ts), their transitions, and what the alert manager asks of them. */
+import type { Statement } from 'better-sqlite3'
 import type { AlertStatus, Incident, IncidentFamily, Severity } from '../core/alert.js'
 import { messageOf } from './alerts.js'
-import type { Db } from './db.js'
+import { type Db, statements } from './db.js'
 import { afterCursor, type Cursor, decodeCursor, type Page, toPage } from './paging.js'
 
 export interface IncidentFilter {
@@ -115,11 +116,19 @@ const one = (r: unknown): Incident | undefined => (r ? fromRaw(r as Raw) : undef
 export class IncidentRepository {
   private readonly byId
   private readonly activeOf
+  private readonly activeAt
 
-  constructor(private readonly db: Db) {
+  private readonly sql: (sql: string) => Statement
+
+  constructor(db: Db) {
+    this.sql = statements(db)
     this.byId = db.prepare('SELECT * FROM incidents WHERE id = ?')
     this.activeOf = db.prepare(
       "SELECT * FROM incidents WHERE school_id = ? AND family = ? AND status != 'resolved' ORDER BY id",
+    )
+    this.activeAt = db.prepare(
+      `SELECT * FROM incidents WHERE school_id = ? AND family = ? AND status != 'resolved'
+         AND meter_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     )
   }
 
@@ -127,36 +136,40 @@ export class IncidentRepository {
     return one(this.byId.get(id))
   }
 
-  /** The incidents of a family at a school not yet resolved (a few at most), oldest first. */
-  active(school: string, family: IncidentFamily): Incident[] {
-    return (this.activeOf.all(school, family) as Raw[]).map(fromRaw)
+  /**
+   * The incidents of a family at a school not yet resolved, oldest first; with `meters`, only those
+   * placed at one of them (an alert storm leaves thousands open, and each new alert asks).
+   */
+  active(school: string, family: IncidentFamily, meters?: readonly string[]): Incident[] {
+    const rows = meters
+      ? this.activeAt.all(school, family, JSON.stringify(meters))
+      : this.activeOf.all(school, family)
+    return (rows as Raw[]).map(fromRaw)
   }
 
   insert(i: Omit<Incident, 'id'>): number {
     return Number(
-      this.db
-        .prepare(
-          `INSERT INTO incidents (school_id, family, building_id, meter_id, space_id, rule, severity, status, opened_at,
+      this.sql(
+        `INSERT INTO incidents (school_id, family, building_id, meter_id, space_id, rule, severity, status, opened_at,
              last_seen_at, false_positive, occurrences, message, message_key, message_params, evidence)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          i.school,
-          i.family,
-          i.building,
-          i.meter,
-          i.space ?? null,
-          i.rule,
-          i.severity,
-          i.status,
-          i.openedAt,
-          i.lastSeenAt,
-          i.occurrences,
-          i.message,
-          i.text?.key ?? null,
-          i.text ? JSON.stringify(i.text.params ?? {}) : null,
-          JSON.stringify(i.evidence),
-        ).lastInsertRowid,
+      ).run(
+        i.school,
+        i.family,
+        i.building,
+        i.meter,
+        i.space ?? null,
+        i.rule,
+        i.severity,
+        i.status,
+        i.openedAt,
+        i.lastSeenAt,
+        i.occurrences,
+        i.message,
+        i.text?.key ?? null,
+        i.text ? JSON.stringify(i.text.params ?? {}) : null,
+        JSON.stringify(i.evidence),
+      ).lastInsertRowid,
     )
   }
 
@@ -175,8 +188,7 @@ export class IncidentRepository {
       sets.push(`${col} = ?`)
       values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
     }
-    if (sets.length)
-      this.db.prepare(`UPDATE incidents SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+    if (sets.length) this.sql(`UPDATE incidents SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
   }
 
   list(f: IncidentFilter = {}): Incident[] {
@@ -229,52 +241,44 @@ export class IncidentRepository {
       values.push(...after.values)
     }
     const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...values, limit) as Raw[]).map(fromRaw)
+    return (this.sql(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
 
   /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated. */
   toEscalate(before: number): Incident[] {
     return (
-      this.db
-        .prepare(
-          `SELECT i.* FROM incidents i
+      this.sql(
+        `SELECT i.* FROM incidents i
            WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
              AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?`,
-        )
-        .all(before) as Raw[]
+      ).all(before) as Raw[]
     ).map(fromRaw)
   }
 
   /** Incidents none of whose alerts has been active since before `quietBefore` (event time). */
   quiet(school: string, quietBefore: number): Incident[] {
     return (
-      this.db
-        .prepare(
-          "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ?",
-        )
-        .all(school, quietBefore) as Raw[]
+      this.sql(
+        "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ?",
+      ).all(school, quietBefore) as Raw[]
     ).map(fromRaw)
   }
 
   addEvent(e: Omit<IncidentEvent, 'id'>): number {
     return Number(
-      this.db
-        .prepare(
-          'INSERT INTO incident_events (incident_id, transition, at, by, note, alert_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(e.incident, e.transition, e.at, e.by ?? null, e.note ?? null, e.alert ?? null, e.recordedAt)
+      this.sql(
+        'INSERT INTO incident_events (incident_id, transition, at, by, note, alert_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(e.incident, e.transition, e.at, e.by ?? null, e.note ?? null, e.alert ?? null, e.recordedAt)
         .lastInsertRowid,
     )
   }
 
   events(incident: number): IncidentEvent[] {
     return (
-      this.db
-        .prepare(
-          `SELECT id, incident_id AS incident, transition, at, by, note, alert_id AS alert, recorded_at AS recordedAt
+      this.sql(
+        `SELECT id, incident_id AS incident, transition, at, by, note, alert_id AS alert, recorded_at AS recordedAt
            FROM incident_events WHERE incident_id = ? ORDER BY id`,
-        )
-        .all(incident) as (IncidentEvent & { by: string | null; note: string | null; alert: number | null })[]
+      ).all(incident) as (IncidentEvent & { by: string | null; note: string | null; alert: number | null })[]
     ).map(({ by, note, alert, ...e }) => ({
       ...e,
       ...(by !== null ? { by } : {}),

@@ -435,4 +435,10 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET outcome = 'sent' WHERE sent_at IS NOT NULL;
   CREATE INDEX outbox_queue ON outbox(channel, target, priority DESC, id) WHERE sent_at IS NULL AND failed_at IS NULL;
   `,
+  // 15: an alert key's latest alert, found through an index rather than a scan of every alert (each
+  // new alert asks for it); active incidents of a school and family by meter
+  `
+  CREATE INDEX alerts_key ON alerts(key, id);
+  CREATE INDEX incidents_active_meter ON incidents(school_id, family, meter_id) WHERE status != 'resolved';
+  `,
 ]

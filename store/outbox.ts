@@ -4,8 +4,9 @@
  * given up, so nothing is lost across restarts; notify/'s dispatcher reads it one queue — one
  * channel and target — at a time, most urgent first.
  */
+import type { Statement } from 'better-sqlite3'
 import type { Delivery } from '../core/alert.js'
-import type { Db } from './db.js'
+import { type Db, statements } from './db.js'
 
 /** How a row went out: alone, in a summary of many, or not at all because it was not news. */
 export type OutboxOutcome = 'sent' | 'digest' | 'skipped'
@@ -42,7 +43,10 @@ export class OutboxRepository {
   private readonly lane
   private readonly markSent
 
-  constructor(private readonly db: Db) {
+  private readonly sql: (sql: string) => Statement
+
+  constructor(db: Db) {
+    this.sql = statements(db)
     this.lanes = db.prepare(
       `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ? GROUP BY channel, target`,
     )
@@ -59,20 +63,16 @@ export class OutboxRepository {
 
   /** A notification of an alert transition (rules/alerts.ts). */
   enqueue(eventId: number, d: Delivery, now = Date.now()): void {
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+    this.sql(
+      'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
   }
 
   /** A notification of an incident transition (rules/alerts.ts). */
   enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): void {
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+    this.sql(
+      'INSERT OR IGNORE INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
   }
 
   /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
@@ -84,11 +84,9 @@ export class OutboxRepository {
     dueAt: number,
     now = Date.now(),
   ): void {
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO outbox (message_key, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(key, channel, target, payload, now, dueAt)
+    this.sql(
+      'INSERT OR IGNORE INTO outbox (message_key, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(key, channel, target, payload, now, dueAt)
   }
 
   /** The queues (channel and target) with something due by `now`. */
@@ -111,7 +109,7 @@ export class OutboxRepository {
   }
 
   nextDue(): number | undefined {
-    const r = this.db.prepare(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}`).get() as {
+    const r = this.sql(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}`).get() as {
       d: number | null
     }
     return r.d ?? undefined
@@ -123,20 +121,24 @@ export class OutboxRepository {
   }
 
   retry(id: number, dueAt: number, error: string): void {
-    this.db
-      .prepare('UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
-      .run(dueAt, error.slice(0, 500), id)
+    this.sql('UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?').run(
+      dueAt,
+      error.slice(0, 500),
+      id,
+    )
   }
 
   /** Not yet: due again at `dueAt`, without counting an attempt (a notice held while history settles). */
   postpone(id: number, dueAt: number): void {
-    this.db.prepare('UPDATE outbox SET due_at = ? WHERE id = ?').run(dueAt, id)
+    this.sql('UPDATE outbox SET due_at = ? WHERE id = ?').run(dueAt, id)
   }
 
   failed(id: number, now: number, error: string): void {
-    this.db
-      .prepare('UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
-      .run(now, error.slice(0, 500), id)
+    this.sql('UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?').run(
+      now,
+      error.slice(0, 500),
+      id,
+    )
   }
 
   /**
@@ -145,24 +147,20 @@ export class OutboxRepository {
    */
   announced(incident: number, channel: string, target: string, transitions: readonly string[]): boolean {
     return (
-      this.db
-        .prepare(
-          `SELECT 1 FROM outbox o JOIN incident_events e ON e.id = o.incident_event_id
+      this.sql(
+        `SELECT 1 FROM outbox o JOIN incident_events e ON e.id = o.incident_event_id
            WHERE e.incident_id = ? AND o.channel = ? AND o.target = ? AND e.transition IN (${transitions.map(() => '?').join(', ')})
              AND o.failed_at IS NULL AND (o.outcome IS NULL OR o.outcome != 'skipped') LIMIT 1`,
-        )
-        .get(incident, channel, target, ...transitions) !== undefined
+      ).get(incident, channel, target, ...transitions) !== undefined
     )
   }
 
   all(): OutboxRow[] {
     return (
-      this.db
-        .prepare(
-          `SELECT ${COLUMNS}, o.sent_at AS sentAt, o.failed_at AS failedAt, o.last_error AS lastError, o.outcome
+      this.sql(
+        `SELECT ${COLUMNS}, o.sent_at AS sentAt, o.failed_at AS failedAt, o.last_error AS lastError, o.outcome
            FROM outbox o ORDER BY o.id`,
-        )
-        .all() as (OutboxRow & {
+      ).all() as (OutboxRow & {
         sentAt: number | null
         failedAt: number | null
         lastError: string | null
@@ -181,6 +179,6 @@ export class OutboxRepository {
   }
 
   pending(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`).get() as { n: number }).n
+    return (this.sql(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`).get() as { n: number }).n
   }
 }
