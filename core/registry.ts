@@ -3,12 +3,14 @@
  * (school id → school, meter id → meter) and linked both ways for reports and the API.
  */
 import { DateTime, IANAZone } from 'luxon'
+import { checkClassification } from './classification.js'
 import type {
   BuildingConfig,
   CalendarConfig,
   DistrictConfig,
   MeterConfig,
   NotificationsConfig,
+  PlatformConfig,
   RuleOverridesConfig,
   SavingsConfig,
   SchoolConfig,
@@ -75,7 +77,7 @@ export interface Meter {
 }
 
 export interface Registry {
-  district?: { id: string; name: string; locale?: Locale }
+  district?: { id: string; name: string; locale?: Locale; platform?: PlatformConfig }
   /** The district's language: every text not written for one school (default zh-CN). */
   locale: Locale
   schools: Map<string, School>
@@ -259,6 +261,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       meter.parent = parent
     }
   }
+  problems.push(...checkClassification(registry, (m) => meterPaths.get(m.id)))
   for (const school of registry.schools.values()) {
     school.calendar.plannedUse.forEach((pu, i) => {
       const path = `schools[${[...registry.schools.keys()].indexOf(school.id)}].calendar.plannedUse[${i}]`

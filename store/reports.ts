@@ -113,6 +113,22 @@ export class RollupRepository {
       .get(...meterIds, from, to) as Totals
   }
 
+  /** Each meter's consumption and coverage over [from, to) (the district reports: sub-items). */
+  totalsByMeter(
+    meterIds: string[],
+    from: number,
+    to: number,
+  ): Map<string, { used: number; coveredMs: number }> {
+    if (meterIds.length === 0) return new Map()
+    const rows = this.db
+      .prepare(
+        `SELECT meter_id AS meterId, sum(used) AS used, sum(covered_ms) AS coveredMs FROM rollup_hourly
+         WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ? GROUP BY meter_id`,
+      )
+      .all(...meterIds, from, to) as { meterId: string; used: number; coveredMs: number }[]
+    return new Map(rows.map((r) => [r.meterId, { used: r.used, coveredMs: r.coveredMs }]))
+  }
+
   /**
    * Totals per local day over meters and [from, to), for a stretch in which the school's UTC
    * offset is `offsetMs` throughout (the caller splits at offset changes): `day` counts local

@@ -945,4 +945,28 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
     'Incident #{id}, {status, select, open {open} acknowledged {taken on} other {resolved}}',
   'notify.mail.evidence': 'Evidence (raw values):',
   'notify.mail.evidenceLine': '  {key}: {value}',
+  // District reporting: classification, sub-items, the platform package, quotas, heating compliance, the leak dossier
+  'classification.expected.code':
+    'a building code: 6-digit administrative division, category letter A–H (D: education), 3-digit serial, e.g. 220112D001',
+  'classification.expected.dataCenterId': 'the 6-digit data-centre id the ministry assigned, e.g. 220100',
+  'classification.expected.uniqueCode': 'a building code no other building has (this one is taken by {seen})',
+  'classification.expected.division':
+    'a code whose first six digits are an administrative division (its first two name a province, e.g. 22 for Jilin)',
+  'classification.expected.category': 'for a {kind} meter, one of {categories}',
+  'classification.expected.noCategory': 'nothing: a {kind} sensor measures no energy',
+  'classification.expected.subItemElectricity': 'no sub-item: sub-items classify electricity only',
+  'classification.category':
+    '{value, select, electricity {electricity} water {water} gas {gas} heat {district heating} cooling {district cooling} other {other energy}}',
+  'classification.item':
+    '{value, select, total {total} unclassified {not classified} lighting_sockets {lighting and sockets} lighting_sockets.rooms {room lighting and sockets} lighting_sockets.corridors {corridor and emergency lighting} lighting_sockets.outdoor {outdoor lighting} air_conditioning {air conditioning} air_conditioning.plant {heating and cooling plant} air_conditioning.terminals {air-conditioning terminals} power {power} power.lifts {lifts} power.pumps {pumps} power.fans {fans} special {special} special.data_centre {data centre} special.laundry {laundry} special.kitchen {kitchen and canteen} special.pool {swimming pool} special.gym {gym} special.other {other special use} other {{value}}}',
+  'subitems.column.school': 'School',
+  'subitems.column.building': 'Building',
+  'subitems.column.category': 'Category',
+  'subitems.column.item': 'Item',
+  'subitems.column.code': 'Item code',
+  'subitems.column.unit': 'Unit',
+  'subitems.column.used': 'Use',
+  'subitems.column.share': 'Share of category',
+  'subitems.column.coverage': 'Coverage',
+  // (end of district reporting)
 } as const satisfies Record<string, string>

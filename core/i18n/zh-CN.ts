@@ -900,4 +900,27 @@ export const zhCN: Record<keyof typeof en, string> = {
     '故障单 #{id}，{status, select, open {待处理} acknowledged {处理中} other {已解决}}',
   'notify.mail.evidence': '判断依据（原始数据）：',
   'notify.mail.evidenceLine': '  {key}：{value}',
+  // District reporting: classification, sub-items, the platform package, quotas, heating compliance, the leak dossier
+  'classification.expected.code':
+    '建筑编码：6 位行政区划代码 + 建筑类别字母 A–H（D 为文化教育建筑）+ 3 位顺序号，如 220112D001',
+  'classification.expected.dataCenterId': '部里分配的 6 位数据中心编号，如 220100',
+  'classification.expected.uniqueCode': '与其他建筑不重复的编码（此编码已被 {seen} 使用）',
+  'classification.expected.division': '前 6 位为行政区划代码的编码（前两位为省级代码，如吉林为 22）',
+  'classification.expected.category': '{kind} 表只能是以下之一：{categories}',
+  'classification.expected.noCategory': '不填：{kind} 传感器不计量能耗',
+  'classification.expected.subItemElectricity': '不填：分项只用于电',
+  'classification.category':
+    '{value, select, electricity {电} water {水} gas {燃气} heat {集中供热量} cooling {集中供冷量} other {其他能源}}',
+  'classification.item':
+    '{value, select, total {合计} unclassified {未分项} lighting_sockets {照明插座用电} lighting_sockets.rooms {照明与插座} lighting_sockets.corridors {走廊与应急照明} lighting_sockets.outdoor {室外景观照明} air_conditioning {空调用电} air_conditioning.plant {冷热站} air_conditioning.terminals {空调末端} power {动力用电} power.lifts {电梯} power.pumps {水泵} power.fans {通风机} special {特殊用电} special.data_centre {信息中心} special.laundry {洗衣房} special.kitchen {厨房餐厅} special.pool {游泳池} special.gym {健身房} special.other {其他特殊用电} other {{value}}}',
+  'subitems.column.school': '学校',
+  'subitems.column.building': '建筑',
+  'subitems.column.category': '分类',
+  'subitems.column.item': '分项',
+  'subitems.column.code': '能耗编码',
+  'subitems.column.unit': '单位',
+  'subitems.column.used': '用量',
+  'subitems.column.share': '占分类比例',
+  'subitems.column.coverage': '数据覆盖率',
+  // (end of district reporting)
 }
