@@ -29,6 +29,7 @@ import type { Store } from '../store/index.js'
 import { type WebOptions, webApp } from '../web/index.js'
 import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
+import { districtRoutes } from './district.js'
 import { describeRequestError, type RequestError } from './errors.js'
 import { liveRoutes, silenceLimitMs } from './live.js'
 import { registerLocale } from './locale.js'
@@ -350,6 +351,12 @@ export async function buildApi(deps: ApiDeps) {
     await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
 
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
+  if (deps.store)
+    await app.register(districtRoutes, {
+      registry: deps.registry,
+      store: deps.store,
+      ...(deps.flushRollups ? { flushRollups: deps.flushRollups } : {}),
+    })
 
   const live = deps.store
     ? {

@@ -45,6 +45,7 @@ import {
   Rollups,
   shiftMonth,
 } from '../reports/index.js'
+import { PlatformExport } from '../reports/platform/export.js'
 import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
@@ -407,6 +408,17 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         morning.stop()
       })
     }
+
+    // The day's package for the provincial energy platform, written every night (reports/platform).
+    const platformExport = new PlatformExport({
+      registry,
+      store,
+      dir: join(dataDir, 'platform'),
+      log,
+      flush: () => rollups.flush(),
+    })
+    platformExport.start()
+    cleanups.push(() => platformExport.stop())
 
     const api = await buildApi({
       registry,

@@ -6,7 +6,7 @@
  * registry, the reports and the platform package read it.
  */
 import type { ConfigProblem } from './errors.js'
-import { msg } from './i18n/index.js'
+import { type Locale, msg, t } from './i18n/index.js'
 import type { MeterKind } from './kinds.js'
 import type { Building, Meter, Registry } from './registry.js'
 
@@ -57,6 +57,12 @@ export const SUB_ITEMS = {
 } as const
 export type SubItem = keyof typeof SUB_ITEMS
 export const SUB_ITEM_IDS = Object.keys(SUB_ITEMS) as SubItem[]
+
+/** A category line's item (`total`, a sub-item, `unclassified`) as people name it. */
+export function itemName(locale: Locale, item: string): string {
+  // ICU select keys take no dots: `special.kitchen` is `special_kitchen` in the catalogues.
+  return t(locale, 'classification.item', { value: item.replace('.', '_') })
+}
 
 /** The level-0 sub-item of a sub-item (`special.kitchen` → `special`). */
 export function topSubItem(s: SubItem): SubItem {

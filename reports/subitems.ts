@@ -11,14 +11,17 @@ import {
   categoryOf,
   ENERGY_CATEGORIES,
   type EnergyCategory,
+  itemName,
   SUB_ITEMS,
   type SubItem,
   subItemOf,
   topSubItem,
 } from '../core/classification.js'
+import { t } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import type { Store } from '../store/index.js'
+import type { Column } from './sheet.js'
 
 /** What one line of the report is: a category's total, a sub-item of level 0 or 1, or the rest. */
 export type ItemLevel = 'category' | 'subItem' | 'subItem1' | 'unclassified'
@@ -140,7 +143,7 @@ export function breakdownRows(
       })
       for (const [item, w] of [...b.items]
         .filter(([i]) => i.startsWith(`${top}.`))
-        .sort(([x], [y]) => (x < y ? -1 : 1)))
+        .sort(([x], [y]) => (SUB_ITEMS[x] < SUB_ITEMS[y] ? -1 : 1)))
         rows.push({
           ...head,
           category,
@@ -227,4 +230,39 @@ export class SubItemReports {
     }
     return rows
   }
+}
+
+/** The report's columns for CSV and a terminal (reports/sheet.ts). */
+export function subItemColumns(registry: Registry, byBuilding: boolean): Column<SubItemRow>[] {
+  const school = (r: SubItemRow) => registry.schools.get(r.school)
+  return [
+    { header: 'subitems.column.school', cell: (r) => school(r)?.name ?? r.school },
+    ...(byBuilding
+      ? [
+          {
+            header: 'subitems.column.building' as const,
+            cell: (r: SubItemRow) => {
+              const b = r.building !== undefined ? school(r)?.buildings.get(r.building) : undefined
+              return b ? (b.name ?? b.id) : r.building
+            },
+          },
+        ]
+      : []),
+    {
+      header: 'subitems.column.category',
+      cell: (r, l) => t(l, 'classification.category', { value: r.category }),
+    },
+    { header: 'subitems.column.item', cell: (r, l) => itemName(l, r.item) },
+    { header: 'subitems.column.code', cell: (r) => r.code },
+    { header: 'subitems.column.unit', cell: (r, l) => t(l, 'report.unit', { value: r.unit }) },
+    { header: 'subitems.column.used', cell: (r) => r.used },
+    {
+      header: 'subitems.column.share',
+      cell: (r) => (r.share !== undefined ? Math.round(r.share * 1000) / 10 : undefined),
+    },
+    {
+      header: 'subitems.column.coverage',
+      cell: (r) => (r.coverage !== undefined ? Math.round(r.coverage * 1000) / 10 : undefined),
+    },
+  ]
 }

@@ -958,7 +958,7 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'classification.category':
     '{value, select, electricity {electricity} water {water} gas {gas} heat {district heating} cooling {district cooling} other {other energy}}',
   'classification.item':
-    '{value, select, total {total} unclassified {not classified} lighting_sockets {lighting and sockets} lighting_sockets.rooms {room lighting and sockets} lighting_sockets.corridors {corridor and emergency lighting} lighting_sockets.outdoor {outdoor lighting} air_conditioning {air conditioning} air_conditioning.plant {heating and cooling plant} air_conditioning.terminals {air-conditioning terminals} power {power} power.lifts {lifts} power.pumps {pumps} power.fans {fans} special {special} special.data_centre {data centre} special.laundry {laundry} special.kitchen {kitchen and canteen} special.pool {swimming pool} special.gym {gym} special.other {other special use} other {{value}}}',
+    '{value, select, total {total} unclassified {not classified} lighting_sockets {lighting and sockets} lighting_sockets_rooms {room lighting and sockets} lighting_sockets_corridors {corridor and emergency lighting} lighting_sockets_outdoor {outdoor lighting} air_conditioning {air conditioning} air_conditioning_plant {heating and cooling plant} air_conditioning_terminals {air-conditioning terminals} power {power} power_lifts {lifts} power_pumps {pumps} power_fans {fans} special {special} special_data_centre {data centre} special_laundry {laundry} special_kitchen {kitchen and canteen} special_pool {swimming pool} special_gym {gym} special_other {other special use} other {{value}}}',
   'subitems.column.school': 'School',
   'subitems.column.building': 'Building',
   'subitems.column.category': 'Category',
@@ -966,7 +966,32 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'subitems.column.code': 'Item code',
   'subitems.column.unit': 'Unit',
   'subitems.column.used': 'Use',
-  'subitems.column.share': 'Share of category',
-  'subitems.column.coverage': 'Coverage',
+  'subitems.column.share': 'Share of category, %',
+  'subitems.column.coverage': 'Coverage, %',
+  'platform.error.notConfigured':
+    'No data-centre id: set district.platform.dataCenterId in the registry to the 6-digit id the ministry assigned (docs/reporting.md).',
+  'platform.error.badDate': '{date} is not a date: give the day as YYYY-MM-DD, e.g. 2026-10-12.',
+  'platform.uncoded':
+    '{count, plural, one {# building has meters but no code and is left out} other {# buildings have meters but no code and are left out}}: {buildings}. Give each a code in the registry.',
+  'district.cli.usage': `usage: npm run district -- <command> [options]
+
+commands:
+  subitems --month YYYY-MM | --date YYYY-MM-DD   use per energy category and electricity sub-item
+           [--school ID] [--by-building] [--csv]
+  package  --date YYYY-MM-DD [--out DIR]         the day's data package for the provincial platform
+                                                 (<data-centre id><date>.zip)
+  quotas   [--school ID] [--csv]                 each school's projection to the end of term against its quotas
+  heating  --week YYYY-MM-DD [--school ID] [--csv]
+                                                 classrooms below 18 °C in occupied heating hours, the week
+                                                 starting on that Monday
+  dossier  --incident N [--out FILE]             the PDF dossier of a resolved water incident
+
+options:
+  --locale L          zh-CN or en (default: LOCALE, else the district's)
+  -h, --help          this text`,
+  'district.cli.unknownCommand': 'There is no command "{command}": use one of {commands}.',
+  'district.cli.needsPeriod': 'Say which period: --month YYYY-MM or --date YYYY-MM-DD.',
+  'district.cli.needsDate': 'Say which day: --date YYYY-MM-DD.',
+  'district.cli.written': 'Written: {file}',
   // (end of district reporting)
 } as const satisfies Record<string, string>

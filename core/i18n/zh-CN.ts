@@ -912,7 +912,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'classification.category':
     '{value, select, electricity {电} water {水} gas {燃气} heat {集中供热量} cooling {集中供冷量} other {其他能源}}',
   'classification.item':
-    '{value, select, total {合计} unclassified {未分项} lighting_sockets {照明插座用电} lighting_sockets.rooms {照明与插座} lighting_sockets.corridors {走廊与应急照明} lighting_sockets.outdoor {室外景观照明} air_conditioning {空调用电} air_conditioning.plant {冷热站} air_conditioning.terminals {空调末端} power {动力用电} power.lifts {电梯} power.pumps {水泵} power.fans {通风机} special {特殊用电} special.data_centre {信息中心} special.laundry {洗衣房} special.kitchen {厨房餐厅} special.pool {游泳池} special.gym {健身房} special.other {其他特殊用电} other {{value}}}',
+    '{value, select, total {合计} unclassified {未分项} lighting_sockets {照明插座用电} lighting_sockets_rooms {照明与插座} lighting_sockets_corridors {走廊与应急照明} lighting_sockets_outdoor {室外景观照明} air_conditioning {空调用电} air_conditioning_plant {冷热站} air_conditioning_terminals {空调末端} power {动力用电} power_lifts {电梯} power_pumps {水泵} power_fans {通风机} special {特殊用电} special_data_centre {信息中心} special_laundry {洗衣房} special_kitchen {厨房餐厅} special_pool {游泳池} special_gym {健身房} special_other {其他特殊用电} other {{value}}}',
   'subitems.column.school': '学校',
   'subitems.column.building': '建筑',
   'subitems.column.category': '分类',
@@ -920,7 +920,32 @@ export const zhCN: Record<keyof typeof en, string> = {
   'subitems.column.code': '能耗编码',
   'subitems.column.unit': '单位',
   'subitems.column.used': '用量',
-  'subitems.column.share': '占分类比例',
-  'subitems.column.coverage': '数据覆盖率',
+  'subitems.column.share': '占分类比例（%）',
+  'subitems.column.coverage': '数据覆盖率（%）',
+  'platform.error.notConfigured':
+    '缺少数据中心编号：请在登记册中填写 district.platform.dataCenterId，即部里分配的 6 位编号（见 docs/reporting.md）。',
+  'platform.error.badDate': '{date} 不是有效日期：请按 YYYY-MM-DD 填写，如 2026-10-12。',
+  'platform.uncoded':
+    '有 {count} 栋建筑装有仪表但没有建筑编码，未纳入数据包：{buildings}。请在登记册中为其填写编码。',
+  'district.cli.usage': `用法：npm run district -- <命令> [选项]
+
+命令：
+  subitems --month YYYY-MM | --date YYYY-MM-DD   按能耗分类和用电分项统计用量
+           [--school 学校ID] [--by-building] [--csv]
+  package  --date YYYY-MM-DD [--out 目录]        生成当日上报省级平台的数据包
+                                                 （<数据中心编号><日期>.zip）
+  quotas   [--school 学校ID] [--csv]             各校本学期用量预测与定额对比
+  heating  --week YYYY-MM-DD [--school 学校ID] [--csv]
+                                                 采暖期上课时间教室温度低于 18 °C 的情况，
+                                                 按该周一起的一周统计
+  dossier  --incident 编号 [--out 文件]          已解决漏水故障单的 PDF 档案
+
+选项：
+  --locale L          zh-CN 或 en（默认：LOCALE，否则用区里设定的语言）
+  -h, --help          显示本说明`,
+  'district.cli.unknownCommand': '没有“{command}”这个命令：可用的命令有 {commands}。',
+  'district.cli.needsPeriod': '请指定时段：--month YYYY-MM 或 --date YYYY-MM-DD。',
+  'district.cli.needsDate': '请指定日期：--date YYYY-MM-DD。',
+  'district.cli.written': '已写入：{file}',
   // (end of district reporting)
 }

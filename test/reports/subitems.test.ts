@@ -165,8 +165,8 @@ describe('per sub-item, counting every meter once', () => {
       'lighting_sockets',
       'lighting_sockets.rooms',
       'special',
-      'special.gym',
       'special.kitchen',
+      'special.gym',
     ])
     // East vocational's incomer names no sub-item: its own use shows as not classified.
     const ev = rows.filter((r) => r.school === 'east-vocational' && r.category === 'electricity')
