@@ -7,6 +7,7 @@ import Type from 'typebox'
 import { ENERGY_CATEGORY_IDS } from '../core/classification.js'
 import { type Locale, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
+import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
 import { buildPackage, PlatformError } from '../reports/platform/package.js'
 import { sheetCsv } from '../reports/sheet.js'
 import { SubItemReports, subItemColumns } from '../reports/subitems.js'
@@ -121,6 +122,40 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
         .header('content-type', 'application/xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${part.path.split('/')[1]}"`)
         .send(part.xml)
+    },
+  )
+
+  app.get(
+    '/api/v1/incidents/:id/dossier.pdf',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary:
+          'The leak dossier of a resolved water incident as a PDF (timeline, notifications, water lost and its cost, evidence chart, the meter and its place), in the language asked for (?lang=zh-CN|en)',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 404: Type.Ref('Error'), 409: Type.Ref('Error'), 503: Type.Ref('Error') },
+      },
+    },
+    async (req, reply) => {
+      o.flushRollups?.()
+      try {
+        const facts = dossierFacts({
+          registry: o.registry,
+          store: o.store,
+          incident: req.params.id,
+          locale: req.locale,
+        })
+        const pdf = await renderDossier(facts)
+        return reply
+          .header('content-type', 'application/pdf')
+          .header('content-disposition', `inline; filename="leak-dossier-${req.params.id}-${req.locale}.pdf"`)
+          .send(pdf)
+      } catch (err) {
+        if (!(err instanceof DossierError)) throw err
+        return reply
+          .code(err.status as 404 | 409 | 503)
+          .send({ error: err.code.toLowerCase(), message: err.text(req.locale) })
+      }
     },
   )
 }

@@ -18,6 +18,7 @@ import { SchoolmeterError } from '../core/errors.js'
 import { isLocale, LOCALES, type Locale, type MessageKey, msg, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
 import { openStore, type Store } from '../store/index.js'
+import { dossierFacts, renderDossier } from './dossier.js'
 import { buildPackage } from './platform/package.js'
 import { sheetCsv, sheetTable } from './sheet.js'
 import { SubItemReports, subItemColumns } from './subitems.js'
@@ -66,6 +67,15 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
       )
     console.log(t(locale, 'district.cli.written', { file }))
   },
+
+  async dossier({ registry, store, locale, values }) {
+    const id = Number(values.incident)
+    if (!Number.isInteger(id) || id < 1) refuse('district.cli.needsIncident')
+    const pdf = await renderDossier(dossierFacts({ registry, store, incident: id, locale }))
+    const file = resolve((values.out as string | undefined) ?? `leak-dossier-${id}-${locale}.pdf`)
+    writeFileSync(file, pdf)
+    console.log(t(locale, 'district.cli.written', { file }))
+  },
 }
 
 function parse() {
@@ -78,6 +88,7 @@ function parse() {
         school: { type: 'string' },
         'by-building': { type: 'boolean' },
         out: { type: 'string' },
+        incident: { type: 'string' },
         csv: { type: 'boolean' },
         locale: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

@@ -993,5 +993,56 @@ options:
   'district.cli.needsPeriod': 'Say which period: --month YYYY-MM or --date YYYY-MM-DD.',
   'district.cli.needsDate': 'Say which day: --date YYYY-MM-DD.',
   'district.cli.written': 'Written: {file}',
+  'dossier.title': 'Leak dossier: incident #{id}',
+  'dossier.generated': 'Drawn up by schoolmeter on {time}, from the meter readings and the incident record.',
+  'dossier.section.summary': 'Summary',
+  'dossier.section.evidence': "Evidence: the meter's hourly use",
+  'dossier.section.timeline': 'What happened, and who was told',
+  'dossier.section.meter': 'The meter and its place',
+  'dossier.label.school': 'School',
+  'dossier.label.place': 'Where',
+  'dossier.label.building': 'Building',
+  'dossier.label.buildingCode': 'Building code',
+  'dossier.label.space': 'Room',
+  'dossier.label.meter': 'Meter',
+  'dossier.label.parent': 'Upstream meter',
+  'dossier.label.incident': 'Incident',
+  'dossier.label.period': 'The leak',
+  'dossier.label.duration': 'For',
+  'dossier.label.rate': 'Leak rate',
+  'dossier.label.volume': 'Water lost',
+  'dossier.label.cost': 'Cost of the water lost',
+  'dossier.label.toAcknowledge': 'First alert to someone on it',
+  'dossier.label.toResolve': 'First alert to resolution',
+  'dossier.range': '{low} to {high}',
+  'dossier.period': 'began between {earliest} and the first alert at {alert}; stopped {stopped}',
+  'dossier.column.time': 'Time',
+  'dossier.column.event': 'Event',
+  'dossier.column.who': 'Who',
+  'dossier.note': 'Note: {note}',
+  'dossier.event.firstFlow':
+    "Earliest the leak can have begun: the meter's use has not fallen below the leak's rate since",
+  'dossier.event.alert': 'Alert raised: {rule}',
+  'dossier.event.notified':
+    '{transition, select, opened {Told of the new fault} worsened {Told it got worse} escalated {Escalated: told that nobody had taken it on} acknowledged {Told it was taken on} assigned {Told of the assignment} resolved {Told it was resolved} other {Told: {transition}}}',
+  'dossier.event.notifyPending': 'Notification not sent yet ({transition})',
+  'dossier.event.notifyFailed': 'Notification could not be delivered ({transition})',
+  'dossier.event.transition':
+    '{transition, select, worsened {Got worse} escalated {Escalated} acknowledged {Acknowledged: someone is on it} assigned {Assigned} resolved {Resolved} other {{transition}}}',
+  'dossier.event.flowStopped': 'Flow back to normal: the alerts cleared',
+  'dossier.chartCaption':
+    "Litres per hour. Red: the hours of the leak, from its earliest possible start until the flow stopped; dashed: the leak's rate as the rules measured it. The scale stops at 12 times that rate, so that the night hours show the leak: taller bars are cut, with a mark on top.",
+  'dossier.noData': 'No hourly readings of this meter are kept for the period.',
+  'dossier.method':
+    "How the figures are found. The leak's rate is the largest loss per day the alerts on its own meter estimated, per hour. Hourly readings cannot tell a drip from daytime use, so the start is given as a span: from the end of the last hour before the first alert in which the meter used less than 80 % of that rate, to the first alert. The leak stopped when its alerts cleared (or at resolution, if earlier). Water lost = rate × duration, from the first alert (at least) and from the earliest start (at most); cost = water lost × the meter's tariff. Times are the school's local time.",
+  'dossier.page': '{title} · page {page} of {pages}',
+  'dossier.error.notWater':
+    'Incident #{id} is not a water incident: a leak dossier is drawn up for water losses only.',
+  'dossier.error.notResolved':
+    'Incident #{id} is not resolved yet: the dossier is drawn up once it is, so that it tells the whole story.',
+  'dossier.error.noFont':
+    "The dossier needs the Noto Sans CJK font at {file}: install Debian's fonts-noto-cjk package (apt-get install fonts-noto-cjk).",
+  'dossier.link': 'Leak dossier (PDF): the timeline, the water lost and its cost, the evidence',
+  'district.cli.needsIncident': 'Say which incident: --incident N (its number, as on the incident page).',
   // (end of district reporting)
 } as const satisfies Record<string, string>
