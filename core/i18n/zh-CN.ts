@@ -926,7 +926,7 @@ export const zhCN: Record<keyof typeof en, string> = {
     '缺少数据中心编号：请在登记册中填写 district.platform.dataCenterId，即部里分配的 6 位编号（见 docs/reporting.md）。',
   'platform.error.badDate': '{date} 不是有效日期：请按 YYYY-MM-DD 填写，如 2026-10-12。',
   'platform.uncoded':
-    '有 {count} 栋建筑装有仪表但没有建筑编码，未纳入数据包：{buildings}。请在登记册中为其填写编码。',
+    '有 {count, plural, other {# 栋建筑}}装有仪表但没有建筑编码，未纳入数据包：{buildings}。请在登记册中为其填写编码。',
   'district.cli.usage': `用法：npm run district -- <命令> [选项]
 
 命令：
