@@ -4,11 +4,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { Calendars } from '../core/calendar.js'
 import { ENERGY_CATEGORY_IDS } from '../core/classification.js'
 import { type Locale, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
+import { addDays } from '../reports/daily.js'
 import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
 import { buildPackage, PlatformError } from '../reports/platform/package.js'
+import { QuotaProjections, quotaColumns } from '../reports/quotas.js'
 import { sheetCsv } from '../reports/sheet.js'
 import { SubItemReports, subItemColumns } from '../reports/subitems.js'
 import type { Store } from '../store/index.js'
@@ -18,6 +21,8 @@ export interface DistrictRouteOptions {
   store: Store
   /** Called before reading, so that rollups still in memory are counted. */
   flushRollups?: () => void
+  /** Wall clock: quotas are projected from yesterday. */
+  now?: () => number
 }
 
 const SubItemRowBody = Type.Object(
@@ -156,6 +161,44 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
           .code(err.status as 404 | 409 | 503)
           .send({ error: err.code.toLowerCase(), message: err.text(req.locale) })
       }
+    },
+  )
+
+  const projections = new QuotaProjections({
+    store: o.store,
+    ...(o.flushRollups ? { flush: o.flushRollups } : {}),
+  })
+  const calendars = new Calendars()
+  app.get(
+    '/api/v1/reports/quotas',
+    {
+      schema: {
+        tags: ['reports'],
+        summary:
+          "Each school's quotas in force, projected to the end of the term and the year from the days up to asOf (default yesterday): use to date, projection, the day it crosses the quota, by how much. ?format=csv for CSV",
+        querystring: Type.Object({
+          school: Type.Optional(Type.String({ maxLength: 64 })),
+          asOf: Type.Optional(
+            Type.String({ pattern: DATE, description: 'the last day counted, YYYY-MM-DD' }),
+          ),
+          format: Type.Optional(Type.Enum(['json', 'csv'])),
+        }),
+        response: { 404: Type.Ref('Error') },
+      },
+    },
+    async (req, reply) => {
+      const { school, asOf, format } = req.query
+      if (school && !o.registry.schools.has(school)) return unknownSchool(reply, req.locale, school)
+      const now = (o.now ?? Date.now)()
+      const rows = [...o.registry.schools.values()]
+        .filter((s) => !school || s.id === school)
+        .flatMap((s) => projections.forSchool(s, asOf ?? addDays(calendars.for(s).local(now).date, -1)))
+      if (format === 'csv' || (format === undefined && /text\/csv/.test(req.headers.accept ?? '')))
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .serializer((x: unknown) => x as string)
+          .send(sheetCsv(rows, quotaColumns(o.registry), req.locale) as never)
+      return rows
     },
   )
 }

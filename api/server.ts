@@ -356,6 +356,7 @@ export async function buildApi(deps: ApiDeps) {
       registry: deps.registry,
       store: deps.store,
       ...(deps.flushRollups ? { flushRollups: deps.flushRollups } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
     })
 
   const live = deps.store

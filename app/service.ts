@@ -46,6 +46,7 @@ import {
   shiftMonth,
 } from '../reports/index.js'
 import { PlatformExport } from '../reports/platform/export.js'
+import { QuotaWatch } from '../reports/quotaWatch.js'
 import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
@@ -419,6 +420,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     })
     platformExport.start()
     cleanups.push(() => platformExport.stop())
+    // Quotas projected to the end of term every night; an incident when a school is on track to exceed.
+    const quotaWatch = new QuotaWatch({ registry, store, alerts, log, flush: () => rollups.flush() })
+    quotaWatch.start()
+    cleanups.push(() => quotaWatch.stop())
 
     const api = await buildApi({
       registry,

@@ -11,6 +11,7 @@ import type {
   MeterConfig,
   NotificationsConfig,
   PlatformConfig,
+  QuotasConfig,
   RuleOverridesConfig,
   SavingsConfig,
   SchoolConfig,
@@ -39,6 +40,8 @@ export interface School {
   notifications: NotificationsConfig
   /** The savings baseline and interventions (the school's keys over the district defaults'). */
   savings: SavingsConfig
+  /** Consumption quotas per utility (the school's utilities over the district defaults'). */
+  quotas: QuotasConfig
   config: SchoolConfig
 }
 
@@ -149,6 +152,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         channels: { ...defaults.notifications?.channels, ...sc.notifications?.channels },
       },
       savings: mergeSavings(defaults.savings, sc.savings),
+      quotas: { ...defaults.quotas, ...sc.quotas },
       config: sc,
     }
     registry.schools.set(school.id, school)

@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { Calendars } from '../core/calendar.js'
 import { parseCommandLine, UsageError } from '../core/cli.js'
 import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile, startupLocale } from '../core/config/load.js'
@@ -18,8 +19,10 @@ import { SchoolmeterError } from '../core/errors.js'
 import { isLocale, LOCALES, type Locale, type MessageKey, msg, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
 import { openStore, type Store } from '../store/index.js'
+import { addDays } from './daily.js'
 import { dossierFacts, renderDossier } from './dossier.js'
 import { buildPackage } from './platform/package.js'
+import { QuotaProjections, quotaColumns } from './quotas.js'
 import { sheetCsv, sheetTable } from './sheet.js'
 import { SubItemReports, subItemColumns } from './subitems.js'
 
@@ -66,6 +69,24 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
         }),
       )
     console.log(t(locale, 'district.cli.written', { file }))
+  },
+
+  quotas({ registry, store, locale, values }) {
+    const only = values.school as string | undefined
+    if (only && !registry.schools.has(only)) refuse('report.cli.unknownSchool', { school: only })
+    const projections = new QuotaProjections({ store })
+    const calendars = new Calendars()
+    const rows = [...registry.schools.values()]
+      .filter((s) => !only || s.id === only)
+      .flatMap((s) => {
+        const asOf =
+          (values.date as string | undefined) ?? addDays(calendars.for(s).local(Date.now()).date, -1)
+        return projections.forSchool(s, asOf)
+      })
+    if (rows.length === 0) return void console.log(t(locale, 'quota.none'))
+    const columns = quotaColumns(registry)
+    if (values.csv) process.stdout.write(sheetCsv(rows, columns, locale))
+    else console.log(sheetTable(rows, columns, locale))
   },
 
   async dossier({ registry, store, locale, values }) {

@@ -166,6 +166,31 @@ export const Savings = Type.Object(
   },
 )
 
+const UtilityQuota = Type.Object(
+  {
+    year: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "the calendar year's quota, m³ (water) or kWh" }),
+    ),
+    term: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "each term's quota, m³ or kWh" })),
+    terms: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), {
+        description: "one term's quota by the term's name or start date (YYYY-MM-DD), over `term`",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** Consumption quotas (能耗定额) per utility, watched against a projection to the period's end. */
+export const Quotas = Type.Object(
+  {
+    water: Type.Optional(UtilityQuota),
+    electricity: Type.Optional(UtilityQuota),
+    heat: Type.Optional(UtilityQuota),
+  },
+  { additionalProperties: false, description: 'consumption quotas per utility (docs/reporting.md)' },
+)
+
 const Email = Type.String({ pattern: EMAIL, description: 'an e-mail address' })
 export const ROLES = ['maintenance', 'facilities', 'escalation'] as const
 
@@ -471,6 +496,7 @@ export const School = Type.Object(
     calendar: Type.Optional(Calendar),
     notifications: Type.Optional(Notifications),
     savings: Type.Optional(Savings),
+    quotas: Type.Optional(Quotas),
     buildings: Type.Array(Building, { minItems: 1 }),
     rules: Type.Optional(RuleOverrides),
   },
@@ -525,6 +551,7 @@ export const DistrictConfig = Type.Object(
           calendar: Type.Optional(Calendar),
           notifications: Type.Optional(Notifications),
           savings: Type.Optional(Savings),
+          quotas: Type.Optional(Quotas),
           rules: Type.Optional(RuleOverrides),
         },
         { additionalProperties: false, description: 'values every school takes unless it sets its own' },
@@ -547,4 +574,5 @@ export type RuleOverridesConfig = Static<typeof RuleOverrides>
 export type NotificationsConfig = Static<typeof Notifications>
 export type SavingsConfig = Static<typeof Savings>
 export type ContactConfig = Static<typeof Contact>
+export type QuotasConfig = Static<typeof Quotas>
 export type PlatformConfig = NonNullable<NonNullable<DistrictConfig['district']>['platform']>

@@ -767,9 +767,9 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'web.buildingUse':
     '{use, select, teaching {teaching} dormitory {dormitory} canteen {canteen} gym {gym} office {office} other {{use}}}',
   'web.family':
-    '{family, select, water_loss {Water loss} appliance {Appliance in a room} electricity_waste {Electricity waste} heating_waste {Heating waste} heating_fault {Heating fault} meter_silent {Meter silent} meter_register {Meter register} other {{family}}}',
+    '{family, select, water_loss {Water loss} appliance {Appliance in a room} electricity_waste {Electricity waste} heating_waste {Heating waste} heating_fault {Heating fault} meter_silent {Meter silent} meter_register {Meter register} quota {Quota} other {{family}}}',
   'web.rule':
-    '{rule, select, water_continuous_flow {continuous flow} water_after_hours_flow {flow while empty} water_burst {burst} water_night_flow {night flow} water_cistern_refill {cistern refilling} electricity_high_power_appliance {high-power appliance} electricity_after_hours {power while empty} heat_unoccupied_heating {heating while empty} heat_frost_risk {frost risk} heat_low_delta_t {low ΔT} heat_no_heat {no heat} heat_overheating {overheating} meter_offline {meter silent} meter_register_anomaly {register anomaly} other {{rule}}}',
+    '{rule, select, water_continuous_flow {continuous flow} water_after_hours_flow {flow while empty} water_burst {burst} water_night_flow {night flow} water_cistern_refill {cistern refilling} electricity_high_power_appliance {high-power appliance} electricity_after_hours {power while empty} heat_unoccupied_heating {heating while empty} heat_frost_risk {frost risk} heat_low_delta_t {low ΔT} heat_no_heat {no heat} heat_overheating {overheating} meter_offline {meter silent} meter_register_anomaly {register anomaly} quota_term {on track to exceed the term quota} quota_year {on track to exceed the annual quota} other {{rule}}}',
   'web.transition':
     '{transition, select, opened {opened} occurred {occurred again} worsened {worsened} escalated {escalated} acknowledged {acknowledged} assigned {assigned} resolved {resolved} other {{transition}}}',
   'web.action':
@@ -980,7 +980,9 @@ commands:
            [--school ID] [--by-building] [--csv]
   package  --date YYYY-MM-DD [--out DIR]         the day's data package for the provincial platform
                                                  (<data-centre id><date>.zip)
-  quotas   [--school ID] [--csv]                 each school's projection to the end of term against its quotas
+  quotas   [--school ID] [--date YYYY-MM-DD] [--csv]
+                                                 each school's projection to the end of term and year
+                                                 against its quotas, from the days up to that date
   heating  --week YYYY-MM-DD [--school ID] [--csv]
                                                  classrooms below 18 °C in occupied heating hours, the week
                                                  starting on that Monday
@@ -1044,5 +1046,23 @@ options:
     "The dossier needs the Noto Sans CJK font at {file}: install Debian's fonts-noto-cjk package (apt-get install fonts-noto-cjk).",
   'dossier.link': 'Leak dossier (PDF): the timeline, the water lost and its cost, the evidence',
   'district.cli.needsIncident': 'Say which incident: --incident N (its number, as on the incident page).',
+  'quota.onTrack':
+    '{school} is on track to use {projected, number} {unit, select, m3 {m³} other {kWh}} of {utility, select, water {water} electricity {electricity} other {heat}} this {period, select, term {term} other {year}} ({name}, to {end}) against a quota of {limit, number}: it will cross the quota on {crossesOn} and end {overBy, number} {unit, select, m3 {m³} other {kWh}} ({overPct, number} %) over, unless use comes down',
+  'quota.exceeded':
+    '{school} has used more {utility, select, water {water} electricity {electricity} other {heat}} than its quota of {limit, number} {unit, select, m3 {m³} other {kWh}} for this {period, select, term {term} other {year}} ({name}, since {crossesOn}) and is on track to end {overBy, number} ({overPct, number} %) over',
+  'quota.column.school': 'School',
+  'quota.column.utility': 'Utility',
+  'quota.column.period': 'Quota period',
+  'quota.column.limit': 'Quota',
+  'quota.column.usedToDate': 'Used to date',
+  'quota.column.projected': 'Projected at the end',
+  'quota.column.overPct': 'Over (+) / under (−) the quota, %',
+  'quota.column.crossesOn': 'Crosses the quota on',
+  'quota.column.daysLeft': 'School days / other days left',
+  'quota.column.unit': 'Unit',
+  'quota.period': '{period, select, term {term {name}} other {year {name}}}',
+  'quota.daysLeft': '{school} / {other}',
+  'quota.none':
+    'No school has a quota in force: set quotas per school (or in defaults) in the registry (docs/reporting.md).',
   // (end of district reporting)
 } as const satisfies Record<string, string>

@@ -728,9 +728,9 @@ export const zhCN: Record<keyof typeof en, string> = {
   'web.buildingUse':
     '{use, select, teaching {教学楼} dormitory {宿舍楼} canteen {食堂} gym {体育馆} office {办公楼} other {{use}}}',
   'web.family':
-    '{family, select, water_loss {漏水} appliance {宿舍违规电器} electricity_waste {用电浪费} heating_waste {供热浪费} heating_fault {供热故障} meter_silent {表计失联} meter_register {表计读数异常} other {{family}}}',
+    '{family, select, water_loss {漏水} appliance {宿舍违规电器} electricity_waste {用电浪费} heating_waste {供热浪费} heating_fault {供热故障} meter_silent {表计失联} meter_register {表计读数异常} quota {能耗定额} other {{family}}}',
   'web.rule':
-    '{rule, select, water_continuous_flow {持续走水} water_after_hours_flow {无人时走水} water_burst {爆管} water_night_flow {夜间流量偏高} water_cistern_refill {水箱反复补水} electricity_high_power_appliance {大功率电器} electricity_after_hours {无人时用电} heat_unoccupied_heating {无人时供热} heat_frost_risk {冻裂风险} heat_low_delta_t {供回水温差过小} heat_no_heat {不热} heat_overheating {过热} meter_offline {表计失联} meter_register_anomaly {读数异常} other {{rule}}}',
+    '{rule, select, water_continuous_flow {持续走水} water_after_hours_flow {无人时走水} water_burst {爆管} water_night_flow {夜间流量偏高} water_cistern_refill {水箱反复补水} electricity_high_power_appliance {大功率电器} electricity_after_hours {无人时用电} heat_unoccupied_heating {无人时供热} heat_frost_risk {冻裂风险} heat_low_delta_t {供回水温差过小} heat_no_heat {不热} heat_overheating {过热} meter_offline {表计失联} meter_register_anomaly {读数异常} quota_term {本学期预计超定额} quota_year {本年度预计超定额} other {{rule}}}',
   'web.transition':
     '{transition, select, opened {发现} occurred {再次出现} worsened {加重} escalated {已升级} acknowledged {已确认} assigned {已派单} resolved {已解决} other {{transition}}}',
   'web.action':
@@ -934,7 +934,8 @@ export const zhCN: Record<keyof typeof en, string> = {
            [--school 学校ID] [--by-building] [--csv]
   package  --date YYYY-MM-DD [--out 目录]        生成当日上报省级平台的数据包
                                                  （<数据中心编号><日期>.zip）
-  quotas   [--school 学校ID] [--csv]             各校本学期用量预测与定额对比
+  quotas   [--school 学校ID] [--date YYYY-MM-DD] [--csv]
+                                                 根据截至该日的用量，预测各校学期末和年末用量并与定额对比
   heating  --week YYYY-MM-DD [--school 学校ID] [--csv]
                                                  采暖期上课时间教室温度低于 18 °C 的情况，
                                                  按该周一起的一周统计
@@ -995,5 +996,23 @@ export const zhCN: Record<keyof typeof en, string> = {
     '生成档案需要 Noto Sans CJK 字体（{file}）：请安装 Debian 的 fonts-noto-cjk 软件包（apt-get install fonts-noto-cjk）。',
   'dossier.link': '漏水事件档案（PDF）：经过、漏失水量和水费、依据',
   'district.cli.needsIncident': '请指定故障单：--incident 编号（故障单页面上的编号）。',
+  'quota.onTrack':
+    '{school}本{period, select, term {学期} other {年度}}（{name}，至 {end}）{utility, select, water {用水} electricity {用电} other {供热}}预计达到 {projected, number} {unit, select, m3 {立方米} other {千瓦时}}，定额为 {limit, number}：如不降低用量，将于 {crossesOn} 超出定额，期末超出 {overBy, number} {unit, select, m3 {立方米} other {千瓦时}}（{overPct, number}%）',
+  'quota.exceeded':
+    '{school}本{period, select, term {学期} other {年度}}（{name}）{utility, select, water {用水} electricity {用电} other {供热}}已于 {crossesOn} 超出定额 {limit, number} {unit, select, m3 {立方米} other {千瓦时}}，预计期末超出 {overBy, number}（{overPct, number}%）',
+  'quota.column.school': '学校',
+  'quota.column.utility': '类别',
+  'quota.column.period': '定额周期',
+  'quota.column.limit': '定额',
+  'quota.column.usedToDate': '截至目前用量',
+  'quota.column.projected': '预计期末用量',
+  'quota.column.overPct': '超出（+）/低于（−）定额（%）',
+  'quota.column.crossesOn': '预计超定额日期',
+  'quota.column.daysLeft': '剩余上课日 / 其他日',
+  'quota.column.unit': '单位',
+  'quota.period': '{period, select, term {学期 {name}} other {{name} 年度}}',
+  'quota.daysLeft': '{school} / {other}',
+  'quota.none':
+    '没有学校设定了现行的能耗定额：请在登记册中为各校（或在 defaults 中）填写 quotas（见 docs/reporting.md）。',
   // (end of district reporting)
 }
