@@ -10,6 +10,8 @@ import { type Locale, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
 import { addDays } from '../reports/daily.js'
 import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
+import { heatingColumns, heatingWeek, mondayOf } from '../reports/heating.js'
+import { renderHeatingPdf } from '../reports/heatingPdf.js'
 import { buildPackage, PlatformError } from '../reports/platform/package.js'
 import { QuotaProjections, quotaColumns } from '../reports/quotas.js'
 import { sheetCsv } from '../reports/sheet.js'
@@ -199,6 +201,56 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
           .serializer((x: unknown) => x as string)
           .send(sheetCsv(rows, quotaColumns(o.registry), req.locale) as never)
       return rows
+    },
+  )
+
+  app.get(
+    '/api/v1/reports/heating',
+    {
+      schema: {
+        tags: ['reports'],
+        summary:
+          'Heating compliance for the winter inspection: each classroom below 18 °C while occupied in the heating season, for the week (Monday to Sunday) holding `week`: hours, rooms, the coldest hours, the outdoor temperature. ?format=csv (one row per classroom) or ?format=pdf (printable)',
+        querystring: Type.Object({
+          week: Type.String({ pattern: DATE, description: 'any day of the week, YYYY-MM-DD' }),
+          school: Type.Optional(Type.String({ maxLength: 64 })),
+          format: Type.Optional(Type.Enum(['json', 'csv', 'pdf'])),
+        }),
+        response: { 404: Type.Ref('Error'), 503: Type.Ref('Error') },
+      },
+    },
+    async (req, reply) => {
+      const { school, format } = req.query
+      if (school && !o.registry.schools.has(school)) return unknownSchool(reply, req.locale, school)
+      const week = mondayOf(req.query.week)
+      const weeks = [...o.registry.schools.values()]
+        .filter((s) => !school || s.id === school)
+        .map((s) => heatingWeek({ registry: o.registry, store: o.store, school: s, week }))
+      if (format === 'pdf') {
+        try {
+          const pdf = await renderHeatingPdf(o.registry, weeks, req.locale)
+          return reply
+            .header('content-type', 'application/pdf')
+            .header('content-disposition', `inline; filename="heating-${week}.pdf"`)
+            .send(pdf)
+        } catch (err) {
+          if (!(err instanceof DossierError)) throw err
+          return reply.code(503).send({ error: err.code.toLowerCase(), message: err.text(req.locale) })
+        }
+      }
+      if (format === 'csv' || (format === undefined && /text\/csv/.test(req.headers.accept ?? '')))
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="schoolmeter-heating-${week}.csv"`)
+          .serializer((x: unknown) => x as string)
+          .send(
+            sheetCsv(
+              weeks.flatMap((w) => w.rooms),
+              heatingColumns(o.registry),
+              req.locale,
+            ) as never,
+          )
+      return weeks
     },
   )
 }

@@ -37,6 +37,7 @@ import {
   V1Transport,
 } from '../ingest/index.js'
 import { Notify } from '../notify/index.js'
+import { RoomTemperatures } from '../reports/heating.js'
 import {
   MonthlyReports,
   notifyReadiness,
@@ -424,6 +425,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const quotaWatch = new QuotaWatch({ registry, store, alerts, log, flush: () => rollups.flush() })
     quotaWatch.start()
     cleanups.push(() => quotaWatch.stop())
+    // Classroom temperatures per hour, for the heating compliance report.
+    const roomTemperatures = new RoomTemperatures({ store, bus, log })
+    roomTemperatures.start()
+    cleanups.push(() => roomTemperatures.stop())
 
     const api = await buildApi({
       registry,

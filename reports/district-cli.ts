@@ -21,6 +21,8 @@ import type { Registry } from '../core/registry.js'
 import { openStore, type Store } from '../store/index.js'
 import { addDays } from './daily.js'
 import { dossierFacts, renderDossier } from './dossier.js'
+import { heatingColumns, heatingHeadline, heatingWeek, mondayOf } from './heating.js'
+import { renderHeatingPdf } from './heatingPdf.js'
 import { buildPackage } from './platform/package.js'
 import { QuotaProjections, quotaColumns } from './quotas.js'
 import { sheetCsv, sheetTable } from './sheet.js'
@@ -89,6 +91,26 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
     else console.log(sheetTable(rows, columns, locale))
   },
 
+  async heating({ registry, store, locale, values }) {
+    const day = values.week as string | undefined
+    if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) refuse('district.cli.needsWeek')
+    const only = values.school as string | undefined
+    if (only && !registry.schools.has(only)) refuse('report.cli.unknownSchool', { school: only })
+    const week = mondayOf(day!)
+    const schools = [...registry.schools.values()].filter((s) => !only || s.id === only)
+    const weeks = schools.map((school) => heatingWeek({ registry, store, school, week }))
+    if (values.out) {
+      const file = resolve(values.out as string)
+      writeFileSync(file, await renderHeatingPdf(registry, weeks, locale))
+      return void console.log(t(locale, 'district.cli.written', { file }))
+    }
+    const rows = weeks.flatMap((w) => w.rooms)
+    const columns = heatingColumns(registry)
+    if (values.csv) return void process.stdout.write(sheetCsv(rows, columns, locale))
+    for (const [i, w] of weeks.entries()) console.log(heatingHeadline(locale, schools[i]!, w))
+    console.log(sheetTable(rows, columns, locale))
+  },
+
   async dossier({ registry, store, locale, values }) {
     const id = Number(values.incident)
     if (!Number.isInteger(id) || id < 1) refuse('district.cli.needsIncident')
@@ -110,6 +132,7 @@ function parse() {
         'by-building': { type: 'boolean' },
         out: { type: 'string' },
         incident: { type: 'string' },
+        week: { type: 'string' },
         csv: { type: 'boolean' },
         locale: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

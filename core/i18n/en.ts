@@ -1064,5 +1064,26 @@ options:
   'quota.daysLeft': '{school} / {other}',
   'quota.none':
     'No school has a quota in force: set quotas per school (or in defaults) in the registry (docs/reporting.md).',
+  'heating.title': 'Heating compliance: classrooms below {min} °C while occupied',
+  'heating.headline':
+    '{school}, week of {week} to {to}: {rooms} of {of} classrooms below 18 °C for {hours} of {occupied} occupied hours measured; outdoors {outdoor} °C on average while occupied',
+  'heating.outOfSeason': '{school}, week of {week} to {to}: not in the heating season',
+  'heating.worst': 'The coldest occupied hours',
+  'heating.worstLine': '{time} · {room}: {temp} °C (outdoors {outdoor} °C)',
+  'heating.method':
+    "An hour counts when the room is occupied by the school calendar (school hours, not holidays or vacations) and the day is in the heating season; its temperature is the mean of the room sensor's readings in that hour. Below {min} °C it is a cold hour. Hours without a reading are counted apart: a silent sensor hides a cold room.",
+  'heating.column.school': 'School',
+  'heating.column.week': 'Week from',
+  'heating.column.building': 'Building',
+  'heating.column.room': 'Classroom',
+  'heating.column.occupiedHours': 'Occupied hours measured',
+  'heating.column.coldHours': 'Hours below 18 °C',
+  'heating.column.coldShare': 'Share below 18 °C, %',
+  'heating.column.worstC': 'Coldest hour, °C',
+  'heating.column.worstAt': 'Coldest at',
+  'heating.column.outdoorC': 'Outdoors in the cold hours, °C',
+  'heating.column.missingHours': 'Occupied hours without a reading',
+  'district.cli.needsWeek':
+    'Say which week: --week YYYY-MM-DD (any day of it; the week runs Monday to Sunday).',
   // (end of district reporting)
 } as const satisfies Record<string, string>

@@ -1014,5 +1014,25 @@ export const zhCN: Record<keyof typeof en, string> = {
   'quota.daysLeft': '{school} / {other}',
   'quota.none':
     '没有学校设定了现行的能耗定额：请在登记册中为各校（或在 defaults 中）填写 quotas（见 docs/reporting.md）。',
+  'heating.title': '供暖达标情况：上课时间教室温度低于 {min} °C',
+  'heating.headline':
+    '{school}，{week} 至 {to} 这一周：{of} 间教室中有 {rooms} 间低于 18 °C，在 {occupied} 个有测量的上课小时中共 {hours} 小时；上课时段室外平均 {outdoor} °C',
+  'heating.outOfSeason': '{school}，{week} 至 {to} 这一周：不在采暖期内',
+  'heating.worst': '最冷的上课小时',
+  'heating.worstLine': '{time} · {room}：{temp} °C（室外 {outdoor} °C）',
+  'heating.method':
+    '统计口径：按学校作息日历教室有人（上课时间，不含节假日和假期）且当天在采暖期内的小时计入；该小时温度为室内传感器读数的平均值，低于 {min} °C 记为不达标小时。没有读数的小时单独列出：传感器不报数会掩盖教室偏冷。',
+  'heating.column.school': '学校',
+  'heating.column.week': '周起始日',
+  'heating.column.building': '建筑',
+  'heating.column.room': '教室',
+  'heating.column.occupiedHours': '有测量的上课小时',
+  'heating.column.coldHours': '低于 18 °C 的小时',
+  'heating.column.coldShare': '低于 18 °C 的比例（%）',
+  'heating.column.worstC': '最低小时均温（°C）',
+  'heating.column.worstAt': '最低温时间',
+  'heating.column.outdoorC': '不达标时段室外温度（°C）',
+  'heating.column.missingHours': '无读数的上课小时',
+  'district.cli.needsWeek': '请指定周：--week YYYY-MM-DD（该周任意一天；一周从周一到周日）。',
   // (end of district reporting)
 }
