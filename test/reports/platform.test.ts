@@ -5,7 +5,7 @@
  * sub-item report: hours add up to the day, buildings to the school.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { strFromU8, unzipSync } from 'fflate'
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../api/server.js'
 import { DEMO_CONFIG_PATH } from '../../core/config/load.js'
 import { createMetrics } from '../../core/metrics.js'
+import { PlatformExport } from '../../reports/platform/export.js'
 import { buildPackage } from '../../reports/platform/package.js'
 import { SubItemReports } from '../../reports/subitems.js'
 import { testLog } from '../helpers/log.js'
@@ -112,6 +113,18 @@ describe('the platform data package', () => {
     const e = days.find((d) => d.F_EnergyItemCode === '01000')!
     expect(Number(e.F_DayEquValue)).toBeCloseTo(Number(e.F_DayValue) * 0.1229, 2)
     expect(days.find((d) => d.F_EnergyItemCode === '02000')!.F_DayEquValue).toBeUndefined()
+  })
+
+  it('is written for the platform as the nightly schedule does: whole, under its name', () => {
+    const out = join(dir, 'packages')
+    const file = new PlatformExport({ registry: h.registry, store: h.store, dir: out, log: testLog }).write(
+      '2026-10-12',
+    )
+    expect(file).toBe(join(out, '22010020261012.zip'))
+    expect(readdirSync(out)).toEqual(['22010020261012.zip'])
+    expect(strFromU8(unzipSync(readFileSync(file))['22010020261012/22010020261012Energy.xml']!)).toBe(
+      pkg.energy.xml,
+    )
   })
 
   it('says what is missing: no data-centre id, a date that is not one', () => {
