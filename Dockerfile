@@ -29,6 +29,10 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The leak dossier's PDF is set in Noto Sans CJK (reports/dossier.ts).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends fonts-noto-cjk \
+  && rm -rf /var/lib/apt/lists/*
 # The node image's unprivileged user owns the data directory (SQLite and the write spool).
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -18,6 +18,7 @@ import type { AlertManager } from '../rules/alerts.js'
 import type { Store } from '../store/index.js'
 import { alertRoutes } from './alerts.js'
 import { type Actor, ANONYMOUS } from './auth.js'
+import { districtRoutes } from './district.js'
 import { describeRequestError, type RequestError } from './errors.js'
 import { serviceRoutes } from './health.js'
 import { type LiveDeps, liveRoutes } from './live.js'
@@ -162,6 +163,13 @@ export async function buildApi(deps: ApiDeps) {
     await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
 
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
+  if (deps.store)
+    await app.register(districtRoutes, {
+      registry: deps.registry,
+      store: deps.store,
+      ...(deps.flushRollups ? { flushRollups: deps.flushRollups } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    })
 
   const live = deps.store
     ? {

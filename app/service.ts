@@ -37,6 +37,7 @@ import {
   V1Transport,
 } from '../ingest/index.js'
 import { Notify } from '../notify/index.js'
+import { RoomTemperatures } from '../reports/heating.js'
 import {
   MonthlyReports,
   notifyReadiness,
@@ -45,6 +46,8 @@ import {
   Rollups,
   shiftMonth,
 } from '../reports/index.js'
+import { PlatformExport } from '../reports/platform/export.js'
+import { QuotaWatch } from '../reports/quotaWatch.js'
 import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
 import { openStore, type Store } from '../store/index.js'
@@ -408,6 +411,25 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         morning.stop()
       })
     }
+
+    // The day's package for the provincial energy platform, written every night (reports/platform).
+    const platformExport = new PlatformExport({
+      registry,
+      store,
+      dir: join(dataDir, 'platform'),
+      log,
+      flush: () => rollups.flush(),
+    })
+    platformExport.start()
+    cleanups.push(() => platformExport.stop())
+    // Quotas projected to the end of term every night; an incident when a school is on track to exceed.
+    const quotaWatch = new QuotaWatch({ registry, store, alerts, log, flush: () => rollups.flush() })
+    quotaWatch.start()
+    cleanups.push(() => quotaWatch.stop())
+    // Classroom temperatures per hour, for the heating compliance report.
+    const roomTemperatures = new RoomTemperatures({ store, bus, log })
+    roomTemperatures.start()
+    cleanups.push(() => roomTemperatures.stop())
 
     const api = await buildApi({
       registry,

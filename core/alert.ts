@@ -52,6 +52,8 @@ export type IncidentFamily =
   | 'heating_fault'
   | 'meter_silent'
   | 'meter_register'
+  /** A school on track to exceed a consumption quota (reports/quotas.ts). */
+  | 'quota'
 
 export type IncidentTransition =
   | 'opened'

@@ -3,12 +3,15 @@
  * (school id → school, meter id → meter) and linked both ways for reports and the API.
  */
 import { DateTime, IANAZone } from 'luxon'
+import { checkClassification } from './classification.js'
 import type {
   BuildingConfig,
   CalendarConfig,
   DistrictConfig,
   MeterConfig,
   NotificationsConfig,
+  PlatformConfig,
+  QuotasConfig,
   RuleOverridesConfig,
   SavingsConfig,
   SchoolConfig,
@@ -37,6 +40,8 @@ export interface School {
   notifications: NotificationsConfig
   /** The savings baseline and interventions (the school's keys over the district defaults'). */
   savings: SavingsConfig
+  /** Consumption quotas per utility (the school's utilities over the district defaults'). */
+  quotas: QuotasConfig
   config: SchoolConfig
 }
 
@@ -75,7 +80,7 @@ export interface Meter {
 }
 
 export interface Registry {
-  district?: { id: string; name: string; locale?: Locale }
+  district?: { id: string; name: string; locale?: Locale; platform?: PlatformConfig }
   /** The district's language: every text not written for one school (default zh-CN). */
   locale: Locale
   schools: Map<string, School>
@@ -147,6 +152,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
         channels: { ...defaults.notifications?.channels, ...sc.notifications?.channels },
       },
       savings: mergeSavings(defaults.savings, sc.savings),
+      quotas: { ...defaults.quotas, ...sc.quotas },
       config: sc,
     }
     registry.schools.set(school.id, school)
@@ -259,6 +265,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       meter.parent = parent
     }
   }
+  problems.push(...checkClassification(registry, (m) => meterPaths.get(m.id)))
   for (const school of registry.schools.values()) {
     school.calendar.plannedUse.forEach((pu, i) => {
       const path = `schools[${[...registry.schools.keys()].indexOf(school.id)}].calendar.plannedUse[${i}]`

@@ -31,6 +31,7 @@ export const DEFAULT_ROUTES: Record<string, ('maintenance' | 'facilities')[]> = 
   'heat.*': ['facilities'],
   'electricity.*': ['facilities'],
   'meter.*': ['facilities'],
+  'quota.*': ['facilities'],
 }
 
 /** Rules whose e-mails wait for the daily digest when it is on: waste that can wait a night. */

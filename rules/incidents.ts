@@ -29,6 +29,8 @@ export const FAMILY: Record<string, IncidentFamily> = {
   'heat.low_delta_t': 'heating_fault',
   'meter.offline': 'meter_silent',
   'meter.register_anomaly': 'meter_register',
+  'quota.term': 'quota',
+  'quota.year': 'quota',
 }
 
 export function familyOf(rule: string): IncidentFamily {
@@ -48,6 +50,7 @@ export const HOLD_OFF_MS: Record<IncidentFamily, number> = {
   heating_fault: 12 * HOUR,
   meter_silent: 1 * HOUR,
   meter_register: 24 * HOUR,
+  quota: 24 * HOUR,
 }
 
 type Locus = 'tree' | 'building' | 'meter' | 'school'
@@ -59,6 +62,7 @@ const LOCUS: Record<IncidentFamily, Locus> = {
   heating_fault: 'building',
   meter_silent: 'school',
   meter_register: 'meter',
+  quota: 'meter',
 }
 
 /** Where an incident is now, as the alert manager sees it when an alert comes. */

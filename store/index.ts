@@ -10,6 +10,7 @@ import {
   OutdoorRepository,
   ReadinessRepository,
   RollupRepository,
+  RoomTemperatureRepository,
   SupplyRepository,
 } from './reports.js'
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
@@ -42,6 +43,8 @@ export class Store {
   readonly outdoor: OutdoorRepository
   readonly supply: SupplyRepository
   readonly readiness: ReadinessRepository
+  /** Classroom temperatures per hour (heating compliance). */
+  readonly roomTemperatures: RoomTemperatureRepository
   /** Baseline models of the monthly savings, fitted once and kept. */
   readonly baselines: BaselineModelRepository
   readonly apiTokens: ApiTokenRepository
@@ -62,6 +65,7 @@ export class Store {
     this.outdoor = new OutdoorRepository(db)
     this.supply = new SupplyRepository(db)
     this.readiness = new ReadinessRepository(db)
+    this.roomTemperatures = new RoomTemperatureRepository(db)
     this.baselines = new BaselineModelRepository(db)
     this.apiTokens = new ApiTokenRepository(db)
     this.audit = new AuditRepository(db)

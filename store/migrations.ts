@@ -435,7 +435,19 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET outcome = 'sent' WHERE sent_at IS NOT NULL;
   CREATE INDEX outbox_queue ON outbox(channel, target, priority DESC, id) WHERE sent_at IS NULL AND failed_at IS NULL;
   `,
-  // 15: an alert key's latest alert, found through an index rather than a scan of every alert (each
+  // 15: heating compliance (reports/heating.ts): each classroom sensor's temperature per local
+  // hour — sum and count (a mean that a replayed reading leaves as it was) and the lowest reading
+  `
+  CREATE TABLE room_temp_hourly (
+    meter_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    sum_c REAL NOT NULL,
+    n INTEGER NOT NULL,
+    min_c REAL NOT NULL,
+    PRIMARY KEY (meter_id, hour)
+  ) WITHOUT ROWID;
+  `,
+  // 16: an alert key's latest alert, found through an index rather than a scan of every alert (each
   // new alert asks for it); active incidents of a school and family by meter
   `
   CREATE INDEX alerts_key ON alerts(key, id);

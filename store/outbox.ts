@@ -178,6 +178,31 @@ export class OutboxRepository {
     })
   }
 
+  /**
+   * Every notification of an incident's transitions, oldest first, with the transition each told of
+   * (the leak dossier: who was told what, and when it went out).
+   */
+  ofIncident(incident: number): (OutboxRow & { transition: string; at: number })[] {
+    return (
+      this.sql(
+        `SELECT ${COLUMNS}, o.sent_at AS sentAt, o.failed_at AS failedAt, o.outcome, e.transition, e.at
+           FROM outbox o JOIN incident_events e ON e.id = o.incident_event_id
+           WHERE e.incident_id = ? ORDER BY coalesce(o.sent_at, o.due_at), o.id`,
+      ).all(incident) as (OutboxRow & {
+        sentAt: number | null
+        failedAt: number | null
+        outcome: OutboxOutcome | null
+        transition: string
+        at: number
+      })[]
+    ).map(({ sentAt, failedAt, outcome, ...rest }) => ({
+      ...rest,
+      ...(sentAt !== null ? { sentAt } : {}),
+      ...(failedAt !== null ? { failedAt } : {}),
+      ...(outcome !== null ? { outcome } : {}),
+    }))
+  }
+
   pending(): number {
     return (this.sql(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`).get() as { n: number }).n
   }

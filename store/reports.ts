@@ -113,6 +113,22 @@ export class RollupRepository {
       .get(...meterIds, from, to) as Totals
   }
 
+  /** Each meter's consumption and coverage over [from, to) (the district reports: sub-items). */
+  totalsByMeter(
+    meterIds: string[],
+    from: number,
+    to: number,
+  ): Map<string, { used: number; coveredMs: number }> {
+    if (meterIds.length === 0) return new Map()
+    const rows = this.db
+      .prepare(
+        `SELECT meter_id AS meterId, sum(used) AS used, sum(covered_ms) AS coveredMs FROM rollup_hourly
+         WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ? GROUP BY meter_id`,
+      )
+      .all(...meterIds, from, to) as { meterId: string; used: number; coveredMs: number }[]
+    return new Map(rows.map((r) => [r.meterId, { used: r.used, coveredMs: r.coveredMs }]))
+  }
+
   /**
    * Totals per local day over meters and [from, to), for a stretch in which the school's UTC
    * offset is `offsetMs` throughout (the caller splits at offset changes): `day` counts local
@@ -291,5 +307,39 @@ export class BaselineModelRepository {
            fitted_at = excluded.fitted_at, model = excluded.model`,
       )
       .run(school, utility, kept.from, kept.to, kept.fingerprint, kept.fittedAt, JSON.stringify(kept.model))
+  }
+}
+
+/** Classroom temperatures per local hour (heating compliance). */
+export class RoomTemperatureRepository {
+  private readonly add
+  constructor(private readonly db: Db) {
+    this.add = db.prepare(
+      `INSERT INTO room_temp_hourly (meter_id, hour, sum_c, n, min_c) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(meter_id, hour) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n,
+         min_c = min(min_c, excluded.min_c)`,
+    )
+  }
+
+  /** Adds readings' sums, counts and minimum per meter and hour (epoch ms of a local hour's start). */
+  addMany(rows: Iterable<[meter: string, hour: number, sumC: number, n: number, minC: number]>): void {
+    this.db.transaction(() => {
+      for (const [m, h, sum, n, min] of rows) this.add.run(m, h, sum, n, min)
+    })()
+  }
+
+  /** Mean and lowest temperature per meter and hour in [from, to). */
+  hours(
+    meterIds: string[],
+    from: number,
+    to: number,
+  ): { meterId: string; hour: number; meanC: number; minC: number }[] {
+    if (meterIds.length === 0) return []
+    return this.db
+      .prepare(
+        `SELECT meter_id AS meterId, hour, sum_c / n AS meanC, min_c AS minC FROM room_temp_hourly
+         WHERE meter_id IN (${meterIds.map(() => '?').join(',')}) AND hour >= ? AND hour < ? AND n > 0 ORDER BY meter_id, hour`,
+      )
+      .all(...meterIds, from, to) as { meterId: string; hour: number; meanC: number; minC: number }[]
   }
 }

@@ -13,6 +13,7 @@ import { type Locale, t } from '../core/i18n/index.js'
 import type { LinkClaims } from '../core/links.js'
 import type { Registry } from '../core/registry.js'
 import { alertView, incidentView } from '../core/views.js'
+import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
 import { AlertError } from '../rules/alerts.js'
 import { chartData } from './charts.js'
 import type { RefusalReason, Web } from './index.js'
@@ -141,6 +142,11 @@ function incidentPage(
       message: alertView(a, registry, ctx.locale).message,
     })),
     history: store.incidents.events(i.id),
+    // A resolved water incident's dossier for the insurer or the district (reports/dossier.ts).
+    dossier:
+      !o.link && i.status === 'resolved' && i.family === 'water_loss'
+        ? `/incidents/${i.id}/dossier.pdf`
+        : undefined,
     base: o.base,
     canAct: o.canAct && i.status !== 'resolved',
     link: o.link,
@@ -198,6 +204,24 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
       ...(q.done ? { done: q.done } : {}),
       ...(q.failed ? { failed: q.failed } : {}),
     })
+  })
+
+  app.get('/incidents/:id/dossier.pdf', route(), async (req, reply) => {
+    const id = Number((req.params as { id: string }).id)
+    const ctx = await web.context(req, reply)
+    let pdf: Buffer
+    try {
+      pdf = await renderDossier(
+        dossierFacts({ registry: d.registry, store: d.store, incident: id, locale: ctx.locale }),
+      )
+    } catch (err) {
+      if (err instanceof DossierError) return web.refuse(req, reply, 404, 'notFound')
+      throw err
+    }
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="leak-dossier-${id}-${ctx.locale}.pdf"`)
+      .send(pdf)
   })
 
   /** A form's action; `back` is the page to return to. */

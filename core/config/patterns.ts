@@ -26,6 +26,10 @@ export const TOKEN_ID = '^[0-9a-f]{12}$'
 export const CHANNEL_NAME = '^[a-z][a-z0-9_-]{0,31}$'
 export const PHONE = '^\\+?[0-9][0-9 -]{4,19}$'
 
+// District reporting (core/classification.ts)
+export const BUILDING_CODE = '^\\d{6}[A-H]\\d{3}$'
+export const DATA_CENTRE_ID = '^\\d{6}$'
+
 export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [SCHOOL_ID]: 'config.expected.schoolId',
   [DEVICE_ID]: 'config.expected.deviceId',
@@ -48,4 +52,6 @@ export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [TOKEN_ID]: 'config.expected.tokenId',
   [CHANNEL_NAME]: 'config.expected.channelName',
   [PHONE]: 'config.expected.phone',
+  [BUILDING_CODE]: 'classification.expected.code',
+  [DATA_CENTRE_ID]: 'classification.expected.dataCenterId',
 }

@@ -3,13 +3,16 @@
  * documentation in docs/configuration.md all come from these schemas.
  */
 import Type, { type Static } from 'typebox'
+import { ENERGY_CATEGORY_IDS, SUB_ITEM_IDS } from '../classification.js'
 import { LOCALES } from '../i18n/index.js'
 import { METER_KINDS } from '../kinds.js'
 
 import {
+  BUILDING_CODE,
   CHANNEL_NAME,
   CLOCK_TIME,
   CURRENCY,
+  DATA_CENTRE_ID,
   DEVICE_ID,
   EMAIL,
   ENV_NAME,
@@ -161,6 +164,31 @@ export const Savings = Type.Object(
       'monthly savings: the fixed baseline period (default: the first 12 complete months of data) and the ' +
       'interventions',
   },
+)
+
+const UtilityQuota = Type.Object(
+  {
+    year: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "the calendar year's quota, m³ (water) or kWh" }),
+    ),
+    term: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "each term's quota, m³ or kWh" })),
+    terms: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 }), {
+        description: "one term's quota by the term's name or start date (YYYY-MM-DD), over `term`",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** Consumption quotas (能耗定额) per utility, watched against a projection to the period's end. */
+export const Quotas = Type.Object(
+  {
+    water: Type.Optional(UtilityQuota),
+    electricity: Type.Optional(UtilityQuota),
+    heat: Type.Optional(UtilityQuota),
+  },
+  { additionalProperties: false, description: 'consumption quotas per utility (docs/reporting.md)' },
 )
 
 const Email = Type.String({ pattern: EMAIL, description: 'an e-mail address' })
@@ -371,6 +399,17 @@ export const Meter = Type.Object(
       }),
     ),
     tariff: Type.Optional(Type.Number({ minimum: 0, description: 'price per m³ or kWh' })),
+    category: Type.Optional(
+      Type.Enum([...ENERGY_CATEGORY_IDS], {
+        description: 'energy category (分类能耗) of the national guideline; default from the kind',
+      }),
+    ),
+    subItem: Type.Optional(
+      Type.Enum([...SUB_ITEM_IDS], {
+        description:
+          'electricity sub-item (分项), level 0 or 1; sub-meters without one count under the nearest meter above that has one',
+      }),
+    ),
     supplySetpointC: Type.Optional(Type.Number({ description: 'heating circuit supply setpoint, °C' })),
     rules: Type.Optional(RuleOverrides),
   },
@@ -410,6 +449,19 @@ export const Building = Type.Object(
     name: Type.Optional(Name),
     use: Type.Enum([...BUILDING_USES]),
     floorAreaM2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    code: Type.Optional(
+      Type.String({
+        pattern: BUILDING_CODE,
+        description:
+          'building code of the national energy platform: 6-digit administrative division, category letter A–H (D: education), 3-digit serial, e.g. 220112D001',
+      }),
+    ),
+    address: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+    yearBuilt: Type.Optional(Type.Integer({ minimum: 1800, maximum: 2200 })),
+    floorsAbove: Type.Optional(Type.Integer({ minimum: 0, maximum: 200 })),
+    floorsBelow: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+    heatedAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
+    cooledAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
     occupancy: Type.Optional(Occupancy),
     spaces: Type.Optional(Type.Array(Space)),
     meters: Type.Optional(Type.Array(Meter)),
@@ -444,6 +496,7 @@ export const School = Type.Object(
     calendar: Type.Optional(Calendar),
     notifications: Type.Optional(Notifications),
     savings: Type.Optional(Savings),
+    quotas: Type.Optional(Quotas),
     buildings: Type.Array(Building, { minItems: 1 }),
     rules: Type.Optional(RuleOverrides),
   },
@@ -461,6 +514,30 @@ export const DistrictConfig = Type.Object(
           locale: Type.Optional(
             Type.Enum(LOCALES, { description: 'language of every text the service writes (default zh-CN)' }),
           ),
+          platform: Type.Optional(
+            Type.Object(
+              {
+                dataCenterId: Type.String({
+                  pattern: DATA_CENTRE_ID,
+                  description: 'the 6-digit data-centre id the ministry assigned (names the daily package)',
+                }),
+                name: Type.Optional(Name),
+                manager: Type.Optional(Type.String({ maxLength: 48 })),
+                contact: Type.Optional(Type.String({ maxLength: 48 })),
+                tel: Type.Optional(Type.String({ maxLength: 48 })),
+                at: Type.Optional(
+                  Type.String({
+                    pattern: CLOCK_TIME,
+                    description: "local time the previous day's package is written (default 01:30)",
+                  }),
+                ),
+              },
+              {
+                additionalProperties: false,
+                description: 'the daily data package for the provincial energy platform (docs/reporting.md)',
+              },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -474,6 +551,7 @@ export const DistrictConfig = Type.Object(
           calendar: Type.Optional(Calendar),
           notifications: Type.Optional(Notifications),
           savings: Type.Optional(Savings),
+          quotas: Type.Optional(Quotas),
           rules: Type.Optional(RuleOverrides),
         },
         { additionalProperties: false, description: 'values every school takes unless it sets its own' },
@@ -496,3 +574,5 @@ export type RuleOverridesConfig = Static<typeof RuleOverrides>
 export type NotificationsConfig = Static<typeof Notifications>
 export type SavingsConfig = Static<typeof Savings>
 export type ContactConfig = Static<typeof Contact>
+export type QuotasConfig = Static<typeof Quotas>
+export type PlatformConfig = NonNullable<NonNullable<DistrictConfig['district']>['platform']>

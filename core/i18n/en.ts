@@ -767,9 +767,9 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'web.buildingUse':
     '{use, select, teaching {teaching} dormitory {dormitory} canteen {canteen} gym {gym} office {office} other {{use}}}',
   'web.family':
-    '{family, select, water_loss {Water loss} appliance {Appliance in a room} electricity_waste {Electricity waste} heating_waste {Heating waste} heating_fault {Heating fault} meter_silent {Meter silent} meter_register {Meter register} other {{family}}}',
+    '{family, select, water_loss {Water loss} appliance {Appliance in a room} electricity_waste {Electricity waste} heating_waste {Heating waste} heating_fault {Heating fault} meter_silent {Meter silent} meter_register {Meter register} quota {Quota} other {{family}}}',
   'web.rule':
-    '{rule, select, water_continuous_flow {continuous flow} water_after_hours_flow {flow while empty} water_burst {burst} water_night_flow {night flow} water_cistern_refill {cistern refilling} electricity_high_power_appliance {high-power appliance} electricity_after_hours {power while empty} heat_unoccupied_heating {heating while empty} heat_frost_risk {frost risk} heat_low_delta_t {low ΔT} heat_no_heat {no heat} heat_overheating {overheating} meter_offline {meter silent} meter_register_anomaly {register anomaly} other {{rule}}}',
+    '{rule, select, water_continuous_flow {continuous flow} water_after_hours_flow {flow while empty} water_burst {burst} water_night_flow {night flow} water_cistern_refill {cistern refilling} electricity_high_power_appliance {high-power appliance} electricity_after_hours {power while empty} heat_unoccupied_heating {heating while empty} heat_frost_risk {frost risk} heat_low_delta_t {low ΔT} heat_no_heat {no heat} heat_overheating {overheating} meter_offline {meter silent} meter_register_anomaly {register anomaly} quota_term {on track to exceed the term quota} quota_year {on track to exceed the annual quota} other {{rule}}}',
   'web.transition':
     '{transition, select, opened {opened} occurred {occurred again} worsened {worsened} escalated {escalated} acknowledged {acknowledged} assigned {assigned} resolved {resolved} other {{transition}}}',
   'web.action':
@@ -945,4 +945,145 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
     'Incident #{id}, {status, select, open {open} acknowledged {taken on} other {resolved}}',
   'notify.mail.evidence': 'Evidence (raw values):',
   'notify.mail.evidenceLine': '  {key}: {value}',
+  // District reporting: classification, sub-items, the platform package, quotas, heating compliance, the leak dossier
+  'classification.expected.code':
+    'a building code: 6-digit administrative division, category letter A–H (D: education), 3-digit serial, e.g. 220112D001',
+  'classification.expected.dataCenterId': 'the 6-digit data-centre id the ministry assigned, e.g. 220100',
+  'classification.expected.uniqueCode': 'a building code no other building has (this one is taken by {seen})',
+  'classification.expected.division':
+    'a code whose first six digits are an administrative division (its first two name a province, e.g. 22 for Jilin)',
+  'classification.expected.category': 'for a {kind} meter, one of {categories}',
+  'classification.expected.noCategory': 'nothing: a {kind} sensor measures no energy',
+  'classification.expected.subItemElectricity': 'no sub-item: sub-items classify electricity only',
+  'classification.category':
+    '{value, select, electricity {electricity} water {water} gas {gas} heat {district heating} cooling {district cooling} other {other energy}}',
+  'classification.item':
+    '{value, select, total {total} unclassified {not classified} lighting_sockets {lighting and sockets} lighting_sockets_rooms {room lighting and sockets} lighting_sockets_corridors {corridor and emergency lighting} lighting_sockets_outdoor {outdoor lighting} air_conditioning {air conditioning} air_conditioning_plant {heating and cooling plant} air_conditioning_terminals {air-conditioning terminals} power {power} power_lifts {lifts} power_pumps {pumps} power_fans {fans} special {special} special_data_centre {data centre} special_laundry {laundry} special_kitchen {kitchen and canteen} special_pool {swimming pool} special_gym {gym} special_other {other special use} other {{value}}}',
+  'subitems.column.school': 'School',
+  'subitems.column.building': 'Building',
+  'subitems.column.category': 'Category',
+  'subitems.column.item': 'Item',
+  'subitems.column.code': 'Item code',
+  'subitems.column.unit': 'Unit',
+  'subitems.column.used': 'Use',
+  'subitems.column.share': 'Share of category, %',
+  'subitems.column.coverage': 'Coverage, %',
+  'platform.error.notConfigured':
+    'No data-centre id: set district.platform.dataCenterId in the registry to the 6-digit id the ministry assigned (docs/reporting.md).',
+  'platform.error.badDate': '{date} is not a date: give the day as YYYY-MM-DD, e.g. 2026-10-12.',
+  'platform.uncoded':
+    '{count, plural, one {# building has meters but no code and is left out} other {# buildings have meters but no code and are left out}}: {buildings}. Give each a code in the registry.',
+  'district.cli.usage': `usage: npm run district -- <command> [options]
+
+commands:
+  subitems --month YYYY-MM | --date YYYY-MM-DD   use per energy category and electricity sub-item
+           [--school ID] [--by-building] [--csv]
+  package  --date YYYY-MM-DD [--out DIR]         the day's data package for the provincial platform
+                                                 (<data-centre id><date>.zip)
+  quotas   [--school ID] [--date YYYY-MM-DD] [--csv]
+                                                 each school's projection to the end of term and year
+                                                 against its quotas, from the days up to that date
+  heating  --week YYYY-MM-DD [--school ID] [--csv]
+                                                 classrooms below 18 °C in occupied heating hours, the week
+                                                 starting on that Monday
+  dossier  --incident N [--out FILE]             the PDF dossier of a resolved water incident
+
+options:
+  --locale L          zh-CN or en (default: LOCALE, else the district's)
+  -h, --help          this text`,
+  'district.cli.unknownCommand': 'There is no command "{command}": use one of {commands}.',
+  'district.cli.needsPeriod': 'Say which period: --month YYYY-MM or --date YYYY-MM-DD.',
+  'district.cli.needsDate': 'Say which day: --date YYYY-MM-DD.',
+  'district.cli.written': 'Written: {file}',
+  'dossier.title': 'Leak dossier: incident #{id}',
+  'dossier.generated': 'Drawn up by schoolmeter on {time}, from the meter readings and the incident record.',
+  'dossier.section.summary': 'Summary',
+  'dossier.section.evidence': "Evidence: the meter's hourly use",
+  'dossier.section.timeline': 'What happened, and who was told',
+  'dossier.section.meter': 'The meter and its place',
+  'dossier.label.school': 'School',
+  'dossier.label.place': 'Where',
+  'dossier.label.building': 'Building',
+  'dossier.label.buildingCode': 'Building code',
+  'dossier.label.space': 'Room',
+  'dossier.label.meter': 'Meter',
+  'dossier.label.parent': 'Upstream meter',
+  'dossier.label.incident': 'Incident',
+  'dossier.label.period': 'The leak',
+  'dossier.label.duration': 'For',
+  'dossier.label.rate': 'Leak rate',
+  'dossier.label.volume': 'Water lost',
+  'dossier.label.cost': 'Cost of the water lost',
+  'dossier.label.toAcknowledge': 'First alert to someone on it',
+  'dossier.label.toResolve': 'First alert to resolution',
+  'dossier.range': '{low} to {high}',
+  'dossier.period': 'began between {earliest} and the first alert at {alert}; stopped {stopped}',
+  'dossier.column.time': 'Time',
+  'dossier.column.event': 'Event',
+  'dossier.column.who': 'Who',
+  'dossier.note': 'Note: {note}',
+  'dossier.event.firstFlow':
+    "Earliest the leak can have begun: the meter's use has not fallen below the leak's rate since",
+  'dossier.event.alert': 'Alert raised: {rule}',
+  'dossier.event.notified':
+    '{transition, select, opened {Told of the new fault} worsened {Told it got worse} escalated {Escalated: told that nobody had taken it on} acknowledged {Told it was taken on} assigned {Told of the assignment} resolved {Told it was resolved} other {Told: {transition}}}',
+  'dossier.event.notifyPending': 'Notification not sent yet ({transition})',
+  'dossier.event.notifyFailed': 'Notification could not be delivered ({transition})',
+  'dossier.event.transition':
+    '{transition, select, worsened {Got worse} escalated {Escalated} acknowledged {Acknowledged: someone is on it} assigned {Assigned} resolved {Resolved} other {{transition}}}',
+  'dossier.event.flowStopped': 'Flow back to normal: the alerts cleared',
+  'dossier.chartCaption':
+    "Litres per hour. Red: the hours of the leak, from its earliest possible start until the flow stopped; dashed: the leak's rate as the rules measured it. The scale stops at 12 times that rate, so that the night hours show the leak: taller bars are cut, with a mark on top.",
+  'dossier.noData': 'No hourly readings of this meter are kept for the period.',
+  'dossier.method':
+    "How the figures are found. The leak's rate is the largest loss per day the alerts on its own meter estimated, per hour. Hourly readings cannot tell a drip from daytime use, so the start is given as a span: from the end of the last hour before the first alert in which the meter used less than 80 % of that rate, to the first alert. The leak stopped when its alerts cleared (or at resolution, if earlier). Water lost = rate × duration, from the first alert (at least) and from the earliest start (at most); cost = water lost × the meter's tariff. Times are the school's local time.",
+  'dossier.page': '{title} · page {page} of {pages}',
+  'dossier.error.notWater':
+    'Incident #{id} is not a water incident: a leak dossier is drawn up for water losses only.',
+  'dossier.error.notResolved':
+    'Incident #{id} is not resolved yet: the dossier is drawn up once it is, so that it tells the whole story.',
+  'dossier.error.noFont':
+    "The dossier needs the Noto Sans CJK font at {file}: install Debian's fonts-noto-cjk package (apt-get install fonts-noto-cjk).",
+  'dossier.link': 'Leak dossier (PDF): the timeline, the water lost and its cost, the evidence',
+  'district.cli.needsIncident': 'Say which incident: --incident N (its number, as on the incident page).',
+  'quota.onTrack':
+    '{school} is on track to use {projected, number} {unit, select, m3 {m³} other {kWh}} of {utility, select, water {water} electricity {electricity} other {heat}} this {period, select, term {term} other {year}} ({name}, to {end}) against a quota of {limit, number}: it will cross the quota on {crossesOn} and end {overBy, number} {unit, select, m3 {m³} other {kWh}} ({overPct, number} %) over, unless use comes down',
+  'quota.exceeded':
+    '{school} has used more {utility, select, water {water} electricity {electricity} other {heat}} than its quota of {limit, number} {unit, select, m3 {m³} other {kWh}} for this {period, select, term {term} other {year}} ({name}, since {crossesOn}) and is on track to end {overBy, number} ({overPct, number} %) over',
+  'quota.column.school': 'School',
+  'quota.column.utility': 'Utility',
+  'quota.column.period': 'Quota period',
+  'quota.column.limit': 'Quota',
+  'quota.column.usedToDate': 'Used to date',
+  'quota.column.projected': 'Projected at the end',
+  'quota.column.overPct': 'Over (+) / under (−) the quota, %',
+  'quota.column.crossesOn': 'Crosses the quota on',
+  'quota.column.daysLeft': 'School days / other days left',
+  'quota.column.unit': 'Unit',
+  'quota.period': '{period, select, term {term {name}} other {year {name}}}',
+  'quota.daysLeft': '{school} / {other}',
+  'quota.none':
+    'No school has a quota in force: set quotas per school (or in defaults) in the registry (docs/reporting.md).',
+  'heating.title': 'Heating compliance: classrooms below {min} °C while occupied',
+  'heating.headline':
+    '{school}, week of {week} to {to}: {rooms} of {of} classrooms below 18 °C for {hours} of {occupied} occupied hours measured; outdoors {outdoor} °C on average while occupied',
+  'heating.outOfSeason': '{school}, week of {week} to {to}: not in the heating season',
+  'heating.worst': 'The coldest occupied hours',
+  'heating.worstLine': '{time} · {room}: {temp} °C (outdoors {outdoor} °C)',
+  'heating.method':
+    "An hour counts when the room is occupied by the school calendar (school hours, not holidays or vacations) and the day is in the heating season; its temperature is the mean of the room sensor's readings in that hour. Below {min} °C it is a cold hour. Hours without a reading are counted apart: a silent sensor hides a cold room.",
+  'heating.column.school': 'School',
+  'heating.column.week': 'Week from',
+  'heating.column.building': 'Building',
+  'heating.column.room': 'Classroom',
+  'heating.column.occupiedHours': 'Occupied hours measured',
+  'heating.column.coldHours': 'Hours below 18 °C',
+  'heating.column.coldShare': 'Share below 18 °C, %',
+  'heating.column.worstC': 'Coldest hour, °C',
+  'heating.column.worstAt': 'Coldest at',
+  'heating.column.outdoorC': 'Outdoors in the cold hours, °C',
+  'heating.column.missingHours': 'Occupied hours without a reading',
+  'district.cli.needsWeek':
+    'Say which week: --week YYYY-MM-DD (any day of it; the week runs Monday to Sunday).',
+  // (end of district reporting)
 } as const satisfies Record<string, string>

@@ -728,9 +728,9 @@ export const zhCN: Record<keyof typeof en, string> = {
   'web.buildingUse':
     '{use, select, teaching {教学楼} dormitory {宿舍楼} canteen {食堂} gym {体育馆} office {办公楼} other {{use}}}',
   'web.family':
-    '{family, select, water_loss {漏水} appliance {宿舍违规电器} electricity_waste {用电浪费} heating_waste {供热浪费} heating_fault {供热故障} meter_silent {表计失联} meter_register {表计读数异常} other {{family}}}',
+    '{family, select, water_loss {漏水} appliance {宿舍违规电器} electricity_waste {用电浪费} heating_waste {供热浪费} heating_fault {供热故障} meter_silent {表计失联} meter_register {表计读数异常} quota {能耗定额} other {{family}}}',
   'web.rule':
-    '{rule, select, water_continuous_flow {持续走水} water_after_hours_flow {无人时走水} water_burst {爆管} water_night_flow {夜间流量偏高} water_cistern_refill {水箱反复补水} electricity_high_power_appliance {大功率电器} electricity_after_hours {无人时用电} heat_unoccupied_heating {无人时供热} heat_frost_risk {冻裂风险} heat_low_delta_t {供回水温差过小} heat_no_heat {不热} heat_overheating {过热} meter_offline {表计失联} meter_register_anomaly {读数异常} other {{rule}}}',
+    '{rule, select, water_continuous_flow {持续走水} water_after_hours_flow {无人时走水} water_burst {爆管} water_night_flow {夜间流量偏高} water_cistern_refill {水箱反复补水} electricity_high_power_appliance {大功率电器} electricity_after_hours {无人时用电} heat_unoccupied_heating {无人时供热} heat_frost_risk {冻裂风险} heat_low_delta_t {供回水温差过小} heat_no_heat {不热} heat_overheating {过热} meter_offline {表计失联} meter_register_anomaly {读数异常} quota_term {本学期预计超定额} quota_year {本年度预计超定额} other {{rule}}}',
   'web.transition':
     '{transition, select, opened {发现} occurred {再次出现} worsened {加重} escalated {已升级} acknowledged {已确认} assigned {已派单} resolved {已解决} other {{transition}}}',
   'web.action':
@@ -900,4 +900,139 @@ export const zhCN: Record<keyof typeof en, string> = {
     '故障单 #{id}，{status, select, open {待处理} acknowledged {处理中} other {已解决}}',
   'notify.mail.evidence': '判断依据（原始数据）：',
   'notify.mail.evidenceLine': '  {key}：{value}',
+  // District reporting: classification, sub-items, the platform package, quotas, heating compliance, the leak dossier
+  'classification.expected.code':
+    '建筑编码：6 位行政区划代码 + 建筑类别字母 A–H（D 为文化教育建筑）+ 3 位顺序号，如 220112D001',
+  'classification.expected.dataCenterId': '部里分配的 6 位数据中心编号，如 220100',
+  'classification.expected.uniqueCode': '与其他建筑不重复的编码（此编码已被 {seen} 使用）',
+  'classification.expected.division': '前 6 位为行政区划代码的编码（前两位为省级代码，如吉林为 22）',
+  'classification.expected.category': '{kind} 表只能是以下之一：{categories}',
+  'classification.expected.noCategory': '不填：{kind} 传感器不计量能耗',
+  'classification.expected.subItemElectricity': '不填：分项只用于电',
+  'classification.category':
+    '{value, select, electricity {电} water {水} gas {燃气} heat {集中供热量} cooling {集中供冷量} other {其他能源}}',
+  'classification.item':
+    '{value, select, total {合计} unclassified {未分项} lighting_sockets {照明插座用电} lighting_sockets_rooms {照明与插座} lighting_sockets_corridors {走廊与应急照明} lighting_sockets_outdoor {室外景观照明} air_conditioning {空调用电} air_conditioning_plant {冷热站} air_conditioning_terminals {空调末端} power {动力用电} power_lifts {电梯} power_pumps {水泵} power_fans {通风机} special {特殊用电} special_data_centre {信息中心} special_laundry {洗衣房} special_kitchen {厨房餐厅} special_pool {游泳池} special_gym {健身房} special_other {其他特殊用电} other {{value}}}',
+  'subitems.column.school': '学校',
+  'subitems.column.building': '建筑',
+  'subitems.column.category': '分类',
+  'subitems.column.item': '分项',
+  'subitems.column.code': '能耗编码',
+  'subitems.column.unit': '单位',
+  'subitems.column.used': '用量',
+  'subitems.column.share': '占分类比例（%）',
+  'subitems.column.coverage': '数据覆盖率（%）',
+  'platform.error.notConfigured':
+    '缺少数据中心编号：请在登记册中填写 district.platform.dataCenterId，即部里分配的 6 位编号（见 docs/reporting.md）。',
+  'platform.error.badDate': '{date} 不是有效日期：请按 YYYY-MM-DD 填写，如 2026-10-12。',
+  'platform.uncoded':
+    '有 {count, plural, other {# 栋建筑}}装有仪表但没有建筑编码，未纳入数据包：{buildings}。请在登记册中为其填写编码。',
+  'district.cli.usage': `用法：npm run district -- <命令> [选项]
+
+命令：
+  subitems --month YYYY-MM | --date YYYY-MM-DD   按能耗分类和用电分项统计用量
+           [--school 学校ID] [--by-building] [--csv]
+  package  --date YYYY-MM-DD [--out 目录]        生成当日上报省级平台的数据包
+                                                 （<数据中心编号><日期>.zip）
+  quotas   [--school 学校ID] [--date YYYY-MM-DD] [--csv]
+                                                 根据截至该日的用量，预测各校学期末和年末用量并与定额对比
+  heating  --week YYYY-MM-DD [--school 学校ID] [--csv]
+                                                 采暖期上课时间教室温度低于 18 °C 的情况，
+                                                 按该周一起的一周统计
+  dossier  --incident 编号 [--out 文件]          已解决漏水故障单的 PDF 档案
+
+选项：
+  --locale L          zh-CN 或 en（默认：LOCALE，否则用区里设定的语言）
+  -h, --help          显示本说明`,
+  'district.cli.unknownCommand': '没有“{command}”这个命令：可用的命令有 {commands}。',
+  'district.cli.needsPeriod': '请指定时段：--month YYYY-MM 或 --date YYYY-MM-DD。',
+  'district.cli.needsDate': '请指定日期：--date YYYY-MM-DD。',
+  'district.cli.written': '已写入：{file}',
+  'dossier.title': '漏水事件档案：故障单 #{id}',
+  'dossier.generated': '由 schoolmeter 根据仪表读数和故障单记录于 {time} 生成。',
+  'dossier.section.summary': '概要',
+  'dossier.section.evidence': '依据：仪表逐时用水量',
+  'dossier.section.timeline': '经过及通知对象',
+  'dossier.section.meter': '仪表及位置',
+  'dossier.label.school': '学校',
+  'dossier.label.place': '位置',
+  'dossier.label.building': '建筑',
+  'dossier.label.buildingCode': '建筑编码',
+  'dossier.label.space': '房间',
+  'dossier.label.meter': '仪表',
+  'dossier.label.parent': '上级仪表',
+  'dossier.label.incident': '故障单',
+  'dossier.label.period': '漏水经过',
+  'dossier.label.duration': '持续',
+  'dossier.label.rate': '漏水速率',
+  'dossier.label.volume': '漏失水量',
+  'dossier.label.cost': '漏失水费',
+  'dossier.label.toAcknowledge': '从首次告警到有人认领',
+  'dossier.label.toResolve': '从首次告警到解决',
+  'dossier.range': '{low} 至 {high}',
+  'dossier.period': '始于 {earliest} 至首次告警 {alert} 之间；止于 {stopped}',
+  'dossier.column.time': '时间',
+  'dossier.column.event': '事件',
+  'dossier.column.who': '人员',
+  'dossier.note': '备注：{note}',
+  'dossier.event.firstFlow': '最早可能开始漏水的时间：此后该表用水量未再低于漏水速率',
+  'dossier.event.alert': '发出告警：{rule}',
+  'dossier.event.notified':
+    '{transition, select, opened {通知新故障} worsened {通知故障加重} escalated {升级通知：无人认领} acknowledged {通知已有人认领} assigned {通知已指派} resolved {通知已解决} other {通知：{transition}}}',
+  'dossier.event.notifyPending': '通知尚未发出（{transition}）',
+  'dossier.event.notifyFailed': '通知未能送达（{transition}）',
+  'dossier.event.transition':
+    '{transition, select, worsened {故障加重} escalated {升级} acknowledged {已认领：有人在处理} assigned {已指派} resolved {已解决} other {{transition}}}',
+  'dossier.event.flowStopped': '流量恢复正常：告警已解除',
+  'dossier.chartCaption':
+    '单位：升/小时。红色为漏水时段（自最早可能的起点至流水停止）；虚线为规则测得的漏水速率。纵轴最高为该速率的 12 倍，以便看清夜间的漏水；更高的柱子被截断，顶部加黑线标记。',
+  'dossier.noData': '该时段没有保存这块仪表的逐时读数。',
+  'dossier.method':
+    '计算方法：漏水速率取该表自身各告警估算的最大日漏失量，折算为每小时。逐时读数无法区分白天的正常用水和滴漏，因此漏水起点给出一个区间：从首次告警前用水量最后一次低于该速率 80% 的那一小时结束时，到首次告警时。终点为告警解除时（若故障单更早解决，则为解决时）。漏失水量 = 速率 × 时长，下限自首次告警起算，上限自最早可能的起点起算；水费 = 漏失水量 × 该表水价。时间均为学校当地时间。',
+  'dossier.page': '{title} · 第 {page} 页，共 {pages} 页',
+  'dossier.error.notWater': '故障单 #{id} 不是漏水故障：漏水事件档案只针对漏水。',
+  'dossier.error.notResolved': '故障单 #{id} 尚未解决：解决后才能生成档案，以便记录完整经过。',
+  'dossier.error.noFont':
+    '生成档案需要 Noto Sans CJK 字体（{file}）：请安装 Debian 的 fonts-noto-cjk 软件包（apt-get install fonts-noto-cjk）。',
+  'dossier.link': '漏水事件档案（PDF）：经过、漏失水量和水费、依据',
+  'district.cli.needsIncident': '请指定故障单：--incident 编号（故障单页面上的编号）。',
+  'quota.onTrack':
+    '{school}本{period, select, term {学期} other {年度}}（{name}，至 {end}）{utility, select, water {用水} electricity {用电} other {供热}}预计达到 {projected, number} {unit, select, m3 {立方米} other {千瓦时}}，定额为 {limit, number}：如不降低用量，将于 {crossesOn} 超出定额，期末超出 {overBy, number} {unit, select, m3 {立方米} other {千瓦时}}（{overPct, number}%）',
+  'quota.exceeded':
+    '{school}本{period, select, term {学期} other {年度}}（{name}）{utility, select, water {用水} electricity {用电} other {供热}}已于 {crossesOn} 超出定额 {limit, number} {unit, select, m3 {立方米} other {千瓦时}}，预计期末超出 {overBy, number}（{overPct, number}%）',
+  'quota.column.school': '学校',
+  'quota.column.utility': '类别',
+  'quota.column.period': '定额周期',
+  'quota.column.limit': '定额',
+  'quota.column.usedToDate': '截至目前用量',
+  'quota.column.projected': '预计期末用量',
+  'quota.column.overPct': '超出（+）/低于（−）定额（%）',
+  'quota.column.crossesOn': '预计超定额日期',
+  'quota.column.daysLeft': '剩余上课日 / 其他日',
+  'quota.column.unit': '单位',
+  'quota.period': '{period, select, term {学期 {name}} other {{name} 年度}}',
+  'quota.daysLeft': '{school} / {other}',
+  'quota.none':
+    '没有学校设定了现行的能耗定额：请在登记册中为各校（或在 defaults 中）填写 quotas（见 docs/reporting.md）。',
+  'heating.title': '供暖达标情况：上课时间教室温度低于 {min} °C',
+  'heating.headline':
+    '{school}，{week} 至 {to} 这一周：{of} 间教室中有 {rooms} 间低于 18 °C，在 {occupied} 个有测量的上课小时中共 {hours} 小时；上课时段室外平均 {outdoor} °C',
+  'heating.outOfSeason': '{school}，{week} 至 {to} 这一周：不在采暖期内',
+  'heating.worst': '最冷的上课小时',
+  'heating.worstLine': '{time} · {room}：{temp} °C（室外 {outdoor} °C）',
+  'heating.method':
+    '统计口径：按学校作息日历教室有人（上课时间，不含节假日和假期）且当天在采暖期内的小时计入；该小时温度为室内传感器读数的平均值，低于 {min} °C 记为不达标小时。没有读数的小时单独列出：传感器不报数会掩盖教室偏冷。',
+  'heating.column.school': '学校',
+  'heating.column.week': '周起始日',
+  'heating.column.building': '建筑',
+  'heating.column.room': '教室',
+  'heating.column.occupiedHours': '有测量的上课小时',
+  'heating.column.coldHours': '低于 18 °C 的小时',
+  'heating.column.coldShare': '低于 18 °C 的比例（%）',
+  'heating.column.worstC': '最低小时均温（°C）',
+  'heating.column.worstAt': '最低温时间',
+  'heating.column.outdoorC': '不达标时段室外温度（°C）',
+  'heating.column.missingHours': '无读数的上课小时',
+  'district.cli.needsWeek': '请指定周：--week YYYY-MM-DD（该周任意一天；一周从周一到周日）。',
+  // (end of district reporting)
 }
