@@ -111,7 +111,7 @@ describe('heating compliance', () => {
       const text = execFileSync('pdftotext', ['-layout', join(dir, 'heating.pdf'), '-'], { encoding: 'utf8' })
       expect(text).toContain('供暖达标情况')
       expect(text).toContain('阳光小学')
-      expect(text).toContain('Classroom 101')
+      expect(text).toContain('101教室')
     } finally {
       await app.close()
     }

@@ -49,7 +49,7 @@ describe('quotas paced by the school calendar', () => {
   const quota = Object.fromEntries(
     UTILITIES.map((u) => [
       u,
-      { terms: { '2026 autumn': Math.round(0.95 * used('north-primary', u, TERM.from, TERM.to)) } },
+      { terms: { '2026年秋季学期': Math.round(0.95 * used('north-primary', u, TERM.from, TERM.to)) } },
     ]),
   )
   for (const s of config.schools) s.quotas = quota
@@ -74,7 +74,7 @@ describe('quotas paced by the school calendar', () => {
       )
 
   const limit = (school: string, utility: string) =>
-    registry.schools.get(school)!.quotas[utility as 'water']!.terms!['2026 autumn']!
+    registry.schools.get(school)!.quotas[utility as 'water']!.terms!['2026年秋季学期']!
   /** The first day the term's actual use passed the quota. */
   const crossed = (school: string, utility: string) => {
     let total = 0
