@@ -164,14 +164,17 @@ export function dossierFacts(o: {
   const currency = school?.currency ?? 'CNY'
 
   const timeline: TimelineEntry[] = [{ at: firstAbnormalAt, what: t(locale, 'dossier.event.firstFlow') }]
-  for (const a of alerts)
+  for (const a of alerts) {
+    // Each alert names its own meter: the main meter above the leak may have seen it too.
+    const seenBy = registry.meters.get(a.meter)
     timeline.push({
       at: a.openedAt,
       what: t(locale, 'dossier.event.alert', {
         rule: t(locale, 'web.rule', { rule: a.rule.replace('.', '_') }),
       }),
-      who: meter?.name ? `${meter.name} (${a.meter})` : a.meter,
+      who: seenBy?.name ? `${seenBy.name} (${a.meter})` : a.meter,
     })
+  }
   for (const n of store.outbox.ofIncident(incident.id)) {
     const who = recipient(registry, incident.school, n.channel, n.target)
     const what =
