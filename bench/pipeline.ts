@@ -23,6 +23,8 @@ export interface PipelineRow {
   /** A restart on that state: constructing the engine and ingest, then restoring (start()). */
   constructMs: number
   restoreMs: number
+  /** Alerts the rules opened over the warm-up and the run, by rule: the workload is meant to raise none. */
+  alerts: string
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the modules of another checkout, typed loosely on purpose
@@ -175,6 +177,8 @@ export async function benchPipeline(tree: Tree, readings: number, meters = 10_00
     const constructMs = Math.round(restoreStarted - constructStarted)
     engine2.stop()
     ingest2.stop()
+    const opened = new Map<string, number>()
+    for (const a of store.alerts.list({ limit: 1_000_000 })) opened.set(a.rule, (opened.get(a.rule) ?? 0) + 1)
     rows.push({
       tree: tree.name,
       case: shape === 'single' ? 'single readings' : 'gateway batches of 100',
@@ -185,6 +189,7 @@ export async function benchPipeline(tree: Tree, readings: number, meters = 10_00
       snapshotMs,
       constructMs,
       restoreMs,
+      alerts: [...opened].map(([rule, n]) => `${rule} ${n}`).join(', ') || 'none',
     })
     store.close()
     rmSync(dir, { recursive: true, force: true })

@@ -54,15 +54,31 @@ export function registryJson(w: Workload): string {
 }
 
 /**
- * Volume and flow of meter `m` at step `k`: still, except one step in ten with 2.5 L. `still`:
- * the flow is reported as 0 even then — for hourly readings, where a flow seen at one reading
- * would count as an hour of running water and raise water.after_hours_flow.
+ * What each use draws, litres, in turn: uses of different sizes, as taps and flushes are. Equal uses
+ * at a steady pace in an empty building are what water.cistern_refill calls a leaking flapper, and
+ * every meter would raise an alert.
+ */
+const USES = [1.5, 2.5, 4, 3]
+const CYCLE = USES.reduce((a, b) => a + b, 0)
+
+/** Litres of meter `m`'s first `n` uses. */
+function usedLitres(m: number, n: number): number {
+  let litres = CYCLE * Math.floor(n / USES.length)
+  for (let i = n - (n % USES.length); i < n; i++) litres += USES[(i + m) % USES.length]!
+  return litres
+}
+
+/**
+ * Volume and flow of meter `m` at step `k`: still, except one step in ten with a use of 1.5–4 L.
+ * `still`: the flow is reported as 0 even then — for hourly readings, where a flow seen at one
+ * reading would count as an hour of running water and raise water.after_hours_flow.
  */
 export function readingValues(m: number, k: number, still = false): { volume: string; flow: string } {
   const phase = m % 10
   const flowing = !still && (m + k) % 10 === 0
-  const litres = 2.5 * Math.floor((k + phase) / 10)
-  return { volume: String(100 + litres / 1000), flow: flowing ? '2.5' : '0' }
+  const uses = Math.floor((k + phase) / 10)
+  const flow = flowing && uses > 0 ? USES[(uses - 1 + m) % USES.length]! : 0
+  return { volume: String(100 + usedLitres(m, uses) / 1000), flow: String(flow) }
 }
 
 /** The first event time a run may use, so that `steps` steps per meter end a minute before now. */
