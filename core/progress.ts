@@ -31,7 +31,7 @@ export class Progress {
   }
 
   private now(): number {
-    return (this.o.now ?? performance.now)()
+    return this.o.now ? this.o.now() : performance.now()
   }
 
   /** Where the work stands after `done` of `total`; undefined when a line was shown too recently. */

@@ -946,6 +946,12 @@ Once anyone has a login, the web app asks everyone to sign in (unless ALLOW_ANON
   'notify.mail.evidence': 'Evidence (raw values):',
   'notify.mail.evidenceLine': '  {key}: {value}',
 
+  // ---- Readings taken but not counted, answered on schools/{school}/rejected (ingest/pipeline.ts) ----
+  'ingest.notCounted.duplicate':
+    'meter {meter} already has a reading at {ts}: it is counted once (newest reading {latest}; readings before {watermark} are not counted)',
+  'ingest.notCounted.late':
+    "the reading of {ts} is older than meter {meter}'s watermark, {watermark} (its newest reading, {latest}, less {minutes} minutes, or the oldest it remembers): it is stored, but not counted into consumption",
+
   // ---- The tools' command lines and progress lines (core/cli.ts, core/progress.ts; npm start,
   // simulate, evaluate, evaluate:savings, bench, profile, screenshots) ----
   'cli.notOneOf': '{option} is one of {values}, not "{value}"',

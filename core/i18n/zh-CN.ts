@@ -901,6 +901,12 @@ export const zhCN: Record<keyof typeof en, string> = {
   'notify.mail.evidence': '判断依据（原始数据）：',
   'notify.mail.evidenceLine': '  {key}：{value}',
 
+  // ---- Readings taken but not counted, answered on schools/{school}/rejected (ingest/pipeline.ts) ----
+  'ingest.notCounted.duplicate':
+    '表计 {meter} 在 {ts} 已有读数：同一时间的读数只计一次（最新读数 {latest}；早于 {watermark} 的读数不计入）',
+  'ingest.notCounted.late':
+    '该读数时间为 {ts}，早于表计 {meter} 的水位线 {watermark}（其最新读数 {latest} 往前 {minutes} 分钟，或它记得的最早读数）：已保存，但不计入用量',
+
   // ---- The tools' command lines and progress lines (core/cli.ts, core/progress.ts; npm start,
   // simulate, evaluate, evaluate:savings, bench, profile, screenshots) ----
   'cli.notOneOf': '{option} 须为以下之一：{values}，而不是“{value}”',
