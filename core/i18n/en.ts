@@ -1028,6 +1028,8 @@ examples
   'simulate.cli.planNeedsEnd': '--plan-faults needs an --end: faults are planned over the simulated window',
   'simulate.cli.scenarioNeedsPlan': '--write-scenario writes the plan of --plan-faults: give that too',
   'simulate.cli.badQos': '--qos is 0 or 1, not "{value}"',
+  'simulate.demoDistrictNote':
+    'simulate: note: `npm start` feeds the demo district from its own simulator. Readings of a second simulation disagree with its registers, and the service raises meter.register_anomaly alerts for the jumps. To publish the demo district from here, start the service with DEMO=0; or simulate another district (--schools, --kind, --config).',
   'simulate.progress.what': 'backfill',
   'simulate.progress.done': '{readings} readings, simulated to {time}',
   'simulate.summary':

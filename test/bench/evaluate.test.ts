@@ -286,9 +286,9 @@ schools:
     expect(stdout).toMatch(/2 runs in \d+ s/)
     // A progress line after each run: how far, how fast, how long still.
     expect(stdout).toMatch(
-      /evaluation: 50 % done \(1 of 2 runs; the last: mild-primary, .*readings\/s, .* so far, about .* left/,
+      /evaluation: 50% done \(1 of 2 runs; the last: mild-primary, .*readings\/s, .* so far, about .* left/,
     )
-    expect(stdout).toMatch(/evaluation: 100 % done \(2 of 2 runs/)
+    expect(stdout).toMatch(/evaluation: 100% done \(2 of 2 runs/)
     const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'))
     const [d] = json.districts
     expect(d.district).toBe('mild-primary')
