@@ -182,7 +182,17 @@ async function main(): Promise<void> {
   // The service's own demo (npm start) feeds these very meters: two simulations of a meter
   // disagree on its register, and the service rightly flags the jumps as register anomalies.
   if (!a.config && !a.schools && !a.kind) console.error(t(locale, 'simulate.demoDistrictNote'))
-  await publisher.connect()
+  await publisher.connect().catch((err: NodeJS.ErrnoException & { code?: string | number }) => {
+    // mqtt.js names a refused login by its CONNACK code (a number); the network by errno codes.
+    const reason = String(err.code ?? err.message)
+    console.error(
+      t(locale, typeof err.code === 'number' ? 'simulate.cli.brokerRefused' : 'simulate.cli.noBroker', {
+        url: a.url!,
+        reason,
+      }),
+    )
+    process.exit(2)
+  })
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort())
   process.once('SIGTERM', () => stop.abort())

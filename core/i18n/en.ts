@@ -1030,6 +1030,10 @@ examples
   'simulate.cli.badQos': '--qos is 0 or 1, not "{value}"',
   'simulate.demoDistrictNote':
     'simulate: note: `npm start` feeds the demo district from its own simulator. Readings of a second simulation disagree with its registers, and the service raises meter.register_anomaly alerts for the jumps. To publish the demo district from here, start the service with DEMO=0; or simulate another district (--schools, --kind, --config).',
+  'simulate.cli.noBroker':
+    'simulate: cannot reach the MQTT broker at {url} ({reason}). Start the service first (npm start), or give the broker with --url.',
+  'simulate.cli.brokerRefused':
+    'simulate: the MQTT broker at {url} refused the connection (CONNACK {reason}). Give a gateway login with --username and --password (npm run admin -- gateway add).',
   'simulate.progress.what': 'backfill',
   'simulate.progress.done': '{readings} readings, simulated to {time}',
   'simulate.summary':

@@ -983,6 +983,10 @@ export const zhCN: Record<keyof typeof en, string> = {
   'simulate.cli.badQos': '--qos 须为 0 或 1，而不是“{value}”',
   'simulate.demoDistrictNote':
     'simulate：注意：`npm start` 已由自带的模拟器为演示学区提供数据。第二份模拟数据的累计读数与之对不上，服务会为这些跳变发出 meter.register_anomaly 告警。要从这里发送演示学区的数据，请用 DEMO=0 启动服务；或者模拟另一个学区（--schools、--kind、--config）。',
+  'simulate.cli.noBroker':
+    'simulate：无法连接 {url} 上的 MQTT 服务器（{reason}）。请先启动服务（npm start），或用 --url 指定服务器。',
+  'simulate.cli.brokerRefused':
+    'simulate：{url} 上的 MQTT 服务器拒绝了连接（CONNACK {reason}）。请用 --username 和 --password 给出网关账号（npm run admin -- gateway add）。',
   'simulate.progress.what': '回填',
   'simulate.progress.done': '{readings} 条读数，已模拟到 {time}',
   'simulate.summary':
