@@ -1,5 +1,6 @@
 /** `npm start`: read the environment, start the service, stop cleanly on SIGINT/SIGTERM. */
 import { resolve } from 'node:path'
+import { toolCommandLine } from '../core/cli.js'
 import { describeUnknownVariables, readEnv, unknownVariables } from '../core/config/env.js'
 import { startupLocale } from '../core/config/load.js'
 import { SchoolmeterError } from '../core/errors.js'
@@ -11,6 +12,11 @@ import { startService } from './service.js'
 const STOP_TIMEOUT_MS = 30_000
 
 async function main(): Promise<void> {
+  // No options: everything is an environment variable. `npm start -- --help` says so.
+  toolCommandLine(
+    { options: { help: { type: 'boolean', short: 'h' } } },
+    { script: 'start', usage: 'start.cli.usage', locale: startupLocale() },
+  )
   const env = readEnv()
   const log = createLogger(env)
   // A misspelt variable would otherwise be ignored without a word.

@@ -15,7 +15,7 @@ import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/con
 import { msg, render } from '../core/i18n/index.js'
 import { LinkSigner, linkSecret } from '../core/links.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
-import type { Rejection } from '../core/reading.js'
+import type { NotCounted, Rejection } from '../core/reading.js'
 import { formatInstant } from '../core/time.js'
 import { clientTlsFromEnv, embeddedSecurityFromEnv } from '../ingest/broker/security.js'
 import {
@@ -567,16 +567,20 @@ function writeAll(writer: InfluxWriter, lines: string[]): void {
 }
 
 /** A rejection as the gateway's installer reads it: the detail in the school's language (the district's for an unknown school). */
-function rejectionMessage(r: Rejection, config: LoadedConfig): string {
+function rejectionMessage(r: Rejection | NotCounted, config: LoadedConfig): string {
   const school = r.school ? config.registry.schools.get(r.school) : undefined
-  const tz = school?.timezone || 'UTC'
+  // Every time in the school's offset; a school that is not in the registry has the district's.
+  const tz = school?.timezone ?? config.registry.timezone
   return JSON.stringify({
     topic: r.topic,
     reason: r.reason,
     detail: render(school?.locale ?? config.registry.locale, r.detail),
     receivedAt: formatInstant(r.receivedAt, tz),
     ...(r.meter ? { meter: r.meter } : {}),
-    ...(r.index !== undefined ? { index: r.index } : {}),
+    ...('index' in r && r.index !== undefined ? { index: r.index } : {}),
     payload: r.payload,
+    ...('watermark' in r
+      ? { latest: formatInstant(r.latest, tz), watermark: formatInstant(r.watermark, tz), stored: r.stored }
+      : {}),
   })
 }

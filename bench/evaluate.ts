@@ -11,45 +11,21 @@ import { writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
+import { formatCount, progressLine, toolCommandLine } from '../core/cli.js'
+import { startupLocale } from '../core/config/load.js'
+import { type Message, msg, t } from '../core/i18n/index.js'
+import { Progress } from '../core/progress.js'
 import { KIND_DESCRIPTIONS } from '../simulator/index.js'
 import { buildDistrict, DEMO_START, DISTRICTS, type DistrictName } from './evaluation/districts.js'
 import type { RunOptions, RunResult } from './evaluation/run.js'
 import { type DistrictScore, overall, type RuleRow, scoreDistrict, total } from './evaluation/score.js'
 
-const HELP = `schoolmeter evaluate — how well the rules find faults, on schools they were not tuned to
-
-usage: npm run evaluate -- [options]
-
-Each district is simulated for a warm-up week and its scored weeks, once with a fault of every
-class and once without any, through the real decoder, registers, rules and alerts; each rule is
-scored against the ground truth. Definitions: docs/rules.md, "Detection quality".
-
-  --districts a,b   which districts (default: all)
-${DISTRICTS.map((d) => `                      ${d.padEnd(15)} ${d === 'demo' ? `the bundled demo district with the all-faults scenario` : KIND_DESCRIPTIONS[d]}`).join('\n')}
-  --weeks N         scored weeks after the warm-up week (default 4); only faults inside them count
-  --seed S          seed of the generated districts, their fault plans and the readings (default evaluate)
-  --start TIME      the first scored Monday for every district, ISO-8601 with offset
-                    (default: each district's own; the demo's is ${DEMO_START})
-  --jobs N          runs at once, in worker threads (default: 2, at most the CPUs)
-  --json FILE       write every table, fault and false alert as JSON
-  -h, --help        this text
-
-examples
-  npm run evaluate
-  npm run evaluate -- --districts demo,rural-boarding --weeks 1 --json baseline.json
-`
-
-function fail(message: string): never {
-  console.error(`evaluate: ${message}\nrun with --help for the options`)
-  process.exit(2)
-}
+const locale = startupLocale()
 
 function options() {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
+  const cli = toolCommandLine(
+    {
       options: {
         districts: { type: 'string' },
         weeks: { type: 'string', default: '4' },
@@ -61,35 +37,42 @@ function options() {
       },
       strict: true,
       allowPositionals: false,
-    }).values
-  } catch (err) {
-    fail(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}.`)
-  }
-  if (values.help) {
-    process.stdout.write(HELP)
-    process.exit(0)
-  }
+    },
+    {
+      script: 'evaluate',
+      usage: 'evaluate.cli.usage',
+      usageParams: {
+        districts: DISTRICTS.map(
+          (d) =>
+            `                      ${d.padEnd(15)} ${d === 'demo' ? 'the bundled demo district with the all-faults scenario' : KIND_DESCRIPTIONS[d]}`,
+        ).join('\n'),
+        demoStart: DEMO_START,
+      },
+      locale,
+    },
+  )
+  const values = cli.values
+  const refuse: (sentence: Message) => never = cli.refuse
   const weeks = Number(values.weeks)
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52)
-    fail('--weeks takes a whole number of weeks, 1 to 52')
+    refuse(msg('cli.notWhole', { option: '--weeks', min: 1, max: 52, value: values.weeks }))
   const jobs = Number(values.jobs)
-  if (!Number.isInteger(jobs) || jobs < 1) fail('--jobs takes a positive whole number')
-  const districts = (values.districts as string | undefined)?.split(',').map((d) => d.trim()) ?? [
-    ...DISTRICTS,
-  ]
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    refuse(msg('cli.notWhole', { option: '--jobs', min: 1, max: 64, value: values.jobs }))
+  const districts = values.districts?.split(',').map((d) => d.trim()) ?? [...DISTRICTS]
   for (const d of districts)
     if (!(DISTRICTS as readonly string[]).includes(d))
-      fail(`no district "${d}": choose from ${DISTRICTS.join(', ')}`)
-  const start = values.start as string | undefined
+      refuse(msg('evaluate.cli.unknownDistrict', { district: d, districts: [...DISTRICTS] }))
+  const start = values.start
   if (start !== undefined && Number.isNaN(Date.parse(start)))
-    fail(`--start "${start}" is not a time: give a Monday as ISO-8601 with an offset, e.g. ${DEMO_START}`)
+    refuse(msg('evaluate.cli.badStart', { value: start, example: DEMO_START }))
   return {
     districts: districts as DistrictName[],
     weeks,
-    seed: values.seed as string,
+    seed: values.seed,
     jobs,
     ...(start !== undefined ? { start } : {}),
-    ...(values.json ? { json: values.json as string } : {}),
+    ...(values.json ? { json: values.json } : {}),
   }
 }
 
@@ -180,13 +163,26 @@ async function main(): Promise<void> {
     `evaluating ${o.districts.join(', ')}: a warm-up week, then ${o.weeks} scored week${o.weeks > 1 ? 's' : ''}, ` +
       `with faults and without; ${list.length} runs, ${o.jobs} at a time`,
   )
+  const progress = new Progress(list.length)
+  let readings = 0
   const results = await runAll(list, o.jobs, (r, done) => {
-    const elapsed = (performance.now() - began) / 1000
-    const left = (elapsed / done) * (list.length - done)
+    readings += r.readings
+    const p = progress.at(done, true)!
     console.log(
-      `  [${done}/${list.length}] ${r.district} ${r.faults ? 'with faults' : 'fault-free '}: ${r.meters} meters, ` +
-        `${r.readings.toLocaleString('en')} readings, ${r.alerts.length} alerts, ${r.seconds.toFixed(1)} s ` +
-        `(${elapsed.toFixed(0)} s so far, about ${left.toFixed(0)} s left)`,
+      `  ${progressLine(locale, p, {
+        what: t(locale, 'evaluate.progress.what'),
+        done: t(locale, 'evaluate.progress.done', {
+          done,
+          total: list.length,
+          district: r.district,
+          kind: t(locale, r.faults ? 'evaluate.progress.withFaults' : 'evaluate.progress.faultFree'),
+          readings: formatCount(locale, r.readings),
+          alerts: r.alerts.length,
+        }),
+        rate: t(locale, 'cli.rate.readings', {
+          rate: formatCount(locale, readings / Math.max(p.elapsedSeconds, 1e-3)),
+        }),
+      })}`,
     )
   })
   const scores: DistrictScore[] = o.districts.map((name) => {

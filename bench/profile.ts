@@ -4,14 +4,15 @@
  * most self time and leaves the .cpuprofile in bench/results/profiles/ — open it in Chrome
  * DevTools (Performance → Load profile) or at speedscope.app for the flame graph.
  *
- * Options: --seconds N (30) --service-dir DIR (this checkout) --shape single|batch100 --qos 0|1
- * --meters N (10000) --top N (30) --influx 0 (without InfluxDB: rules and registers only).
+ * Options: `npm run profile -- --help`.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { toolCommandLine } from '../core/cli.js'
+import { startupLocale } from '../core/config/load.js'
+import { type Message, msg } from '../core/i18n/index.js'
 import { startInfluxd } from '../test/helpers/influxd.js'
 import { freePort } from '../test/helpers/ports.js'
 import { hotSpots } from './lib/cpuprofile.js'
@@ -20,17 +21,33 @@ import { spawnHelper, startService } from './lib/procs.js'
 import { firstTs, registryJson } from './lib/workload.js'
 import { extraEnvFor } from './scenarios.js'
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '30' },
-    'service-dir': { type: 'string' },
-    shape: { type: 'string', default: 'single' },
-    qos: { type: 'string', default: '0' },
-    meters: { type: 'string', default: '10000' },
-    top: { type: 'string', default: '30' },
-    influx: { type: 'string', default: '1' },
+const locale = startupLocale()
+const cli = toolCommandLine(
+  {
+    options: {
+      seconds: { type: 'string', default: '30' },
+      'service-dir': { type: 'string' },
+      shape: { type: 'string', default: 'single' },
+      qos: { type: 'string', default: '0' },
+      meters: { type: 'string', default: '10000' },
+      top: { type: 'string', default: '30' },
+      influx: { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h' },
+    },
   },
-})
+  { script: 'profile', usage: 'profile.cli.usage', locale },
+)
+const values = cli.values
+const refuse: (sentence: Message) => never = cli.refuse
+for (const option of ['seconds', 'meters', 'top'] as const)
+  if (!(Number(values[option]) > 0))
+    refuse(msg('bench.cli.badNumber', { option: `--${option}`, value: values[option] }))
+if (values.shape !== 'single' && values.shape !== 'batch100')
+  refuse(msg('cli.notOneOf', { option: '--shape', values: ['single', 'batch100'], value: values.shape }))
+if (values.qos !== '0' && values.qos !== '1')
+  refuse(msg('cli.notOneOf', { option: '--qos', values: ['0', '1'], value: values.qos }))
+if (values.influx !== '0' && values.influx !== '1')
+  refuse(msg('cli.notOneOf', { option: '--influx', values: ['0', '1'], value: values.influx }))
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dir = resolve(values['service-dir'] ?? root)
 const seconds = Number(values.seconds)

@@ -29,7 +29,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { basename, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { progressLine, toolCommandLine } from '../core/cli.js'
+import { startupLocale } from '../core/config/load.js'
+import { formatNumber, type Message, msg, t } from '../core/i18n/index.js'
+import { Progress } from '../core/progress.js'
 import { startInfluxd } from '../test/helpers/influxd.js'
 import { benchIngest } from './ingest.js'
 import { killOnExit, pidListening } from './lib/procs.js'
@@ -47,6 +50,27 @@ import {
 } from './scenarios.js'
 import { benchSimulator } from './simulator.js'
 
+/** Options that take a number. */
+const NUMERIC = new Set([
+  'seconds',
+  'ceiling-seconds',
+  'meters',
+  'connections',
+  'window',
+  'latency-rate',
+  'faults-per-second',
+  'overload-rate',
+  'overload-factor',
+  'memory-meters',
+  'memory-readings',
+  'max-lead',
+  'messages',
+  'runs',
+  'qos',
+  'hours',
+  'readings',
+])
+
 const TARGETS = {
   'single-qos0-embedded': '≥ 30,000 readings/s, zero loss, ≥ 0.75 of the ceiling',
   batch100: '≥ 100,000 readings/s, zero loss',
@@ -55,32 +79,47 @@ const TARGETS = {
   overload: 'no reading lost, memory bounded',
 }
 
-const { values } = parseArgs({
-  options: {
-    suite: { type: 'string', default: 'issue' },
-    seconds: { type: 'string', default: '60' },
-    'ceiling-seconds': { type: 'string', default: '30' },
-    scenarios: { type: 'string', default: 'all' },
-    'service-dir': { type: 'string', multiple: true },
-    meters: { type: 'string' },
-    connections: { type: 'string', default: '4' },
-    window: { type: 'string', default: '100' },
-    'latency-rate': { type: 'string', default: '10000' },
-    'faults-per-second': { type: 'string', default: '10' },
-    'overload-rate': { type: 'string' },
-    'overload-factor': { type: 'string', default: '2' },
-    'memory-meters': { type: 'string', default: '100000' },
-    'memory-readings': { type: 'string', default: '24' },
-    'service-env': { type: 'string', multiple: true },
-    'rate-limit-value': { type: 'string' },
-    'max-lead': { type: 'string', default: '250000' },
-    messages: { type: 'string', default: '200000' },
-    runs: { type: 'string', default: '3' },
-    qos: { type: 'string', default: '0' },
-    hours: { type: 'string', default: '24' },
-    readings: { type: 'string', default: '300000' },
+const locale = startupLocale()
+const cli = toolCommandLine(
+  {
+    options: {
+      suite: { type: 'string', default: 'issue' },
+      seconds: { type: 'string', default: '60' },
+      'ceiling-seconds': { type: 'string', default: '30' },
+      scenarios: { type: 'string', default: 'all' },
+      'service-dir': { type: 'string', multiple: true },
+      meters: { type: 'string' },
+      connections: { type: 'string', default: '4' },
+      window: { type: 'string', default: '100' },
+      'latency-rate': { type: 'string', default: '10000' },
+      'faults-per-second': { type: 'string', default: '10' },
+      'overload-rate': { type: 'string' },
+      'overload-factor': { type: 'string', default: '2' },
+      'memory-meters': { type: 'string', default: '100000' },
+      'memory-readings': { type: 'string', default: '24' },
+      'service-env': { type: 'string', multiple: true },
+      'rate-limit-value': { type: 'string' },
+      'max-lead': { type: 'string', default: '250000' },
+      messages: { type: 'string', default: '200000' },
+      runs: { type: 'string', default: '3' },
+      qos: { type: 'string', default: '0' },
+      hours: { type: 'string', default: '24' },
+      readings: { type: 'string', default: '300000' },
+      help: { type: 'boolean', short: 'h' },
+    },
   },
-})
+  { script: 'bench', usage: 'bench.cli.usage', locale },
+)
+const values = cli.values
+const refuse: (sentence: Message) => never = cli.refuse
+const SUITES = ['issue', 'ingest', 'simulator', 'pipeline']
+for (const suite of values.suite.split(','))
+  if (!SUITES.includes(suite)) refuse(msg('bench.cli.badSuite', { suite, suites: SUITES }))
+for (const [option, value] of Object.entries(values))
+  if (NUMERIC.has(option) && typeof value === 'string' && !(Number(value) >= 0))
+    refuse(msg('bench.cli.badNumber', { option: `--${option}`, value }))
+for (const kv of values['service-env'] ?? [])
+  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(kv)) refuse(msg('bench.cli.badEnv', { value: kv }))
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // Ctrl-C or a kill: exit through process 'exit', which stops the services and helpers we started.
@@ -216,16 +255,23 @@ async function runIssue(): Promise<void> {
         2,
       ),
     )
+  const ceilingKinds = new Set(matrix.map((s) => `${s.shape}|${s.qos}`))
+  if (ceilingKinds.size === 0) ceilingKinds.add('single|0')
+  const steps =
+    (want('ceiling') ? ceilingKinds.size : 0) +
+    trees.length * (matrix.length + ['latency', 'overload', 'memory'].filter((s) => want(s)).length)
+  const progress = new Progress(steps)
+  let stepsDone = 0
   const attempt = async <T>(
     what: string,
     tree: Tree | undefined,
     fn: () => Promise<T>,
   ): Promise<T | undefined> => {
-    const t = performance.now()
+    const began = performance.now()
     console.log(`→ ${what}${tree ? ` [${tree.name}]` : ''}`)
     try {
       const r = await fn()
-      console.log(`  ${JSON.stringify(r)} (${Math.round((performance.now() - t) / 1000)} s)`)
+      console.log(`  ${JSON.stringify(r)} (${Math.round((performance.now() - began) / 1000)} s)`)
       return r
     } catch (err) {
       console.error(`  FAILED: ${(err as Error).stack ?? err}`)
@@ -235,13 +281,21 @@ async function runIssue(): Promise<void> {
       // Whatever a failed scenario left running would skew the next one.
       await bench.cleanup()
       save()
+      const p = progress.at(++stepsDone, true)!
+      console.log(
+        progressLine(locale, p, {
+          what: t(locale, 'bench.progress.what'),
+          done: t(locale, 'bench.progress.done', { done: stepsDone, total: steps }),
+          rate: t(locale, 'bench.progress.rate', {
+            minutes: formatNumber(locale, p.elapsedSeconds / 60 / stepsDone, 1),
+          }),
+        }),
+      )
     }
   }
   try {
     if (want('ceiling')) {
-      const kinds = new Set(matrix.map((s) => `${s.shape}|${s.qos}`))
-      if (kinds.size === 0) kinds.add('single|0')
-      for (const k of kinds) {
+      for (const k of ceilingKinds) {
         const [shape, qos] = k.split('|') as ['single' | 'batch100', string]
         const r = await attempt(`ceiling-${shape}-qos${qos}`, undefined, () =>
           bench.ceiling(shape, Number(qos) as 0 | 1),

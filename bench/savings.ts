@@ -4,6 +4,8 @@
  * printed per series and month — actual, predicted, savings, 90 % interval — with the reporting
  * year against the truth and against CalTRACK's figures. Markdown, for notes and issues.
  */
+import { toolCommandLine } from '../core/cli.js'
+import { startupLocale } from '../core/config/load.js'
 import { referenceReports } from '../test/helpers/reference.js'
 
 const CALTRACK: Record<string, { year: string; january?: string }> = {
@@ -61,4 +63,8 @@ function main(): void {
   console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`)
 }
 
+toolCommandLine(
+  { options: { help: { type: 'boolean', short: 'h' } } },
+  { script: 'evaluate:savings', usage: 'savings.evaluate.usage', locale: startupLocale() },
+)
 main()

@@ -5,7 +5,16 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { eastAsianWidth } from 'get-east-asian-width'
 import { SchoolmeterError } from './errors.js'
-import { type Locale, type Message, type MessageKey, msg, t } from './i18n/index.js'
+import {
+  formatNumber,
+  type Locale,
+  type Message,
+  type MessageKey,
+  type MessageParams,
+  msg,
+  t,
+} from './i18n/index.js'
+import type { ProgressState } from './progress.js'
 
 /** A command line the tool cannot take: the sentence, then the tool's usage. */
 export class UsageError extends SchoolmeterError {
@@ -13,6 +22,8 @@ export class UsageError extends SchoolmeterError {
     sentence: Message,
     /** The usage text to show after it. */
     readonly usage?: MessageKey,
+    /** Its parameters, where the usage lists things known only at run time. */
+    readonly usageParams?: MessageParams,
   ) {
     super('USAGE', sentence)
     this.name = 'UsageError'
@@ -20,7 +31,9 @@ export class UsageError extends SchoolmeterError {
 
   /** The sentence and the usage, as printed. */
   explain(locale: Locale): string {
-    return this.usage ? `${this.text(locale)}\n\n${t(locale, this.usage)}` : this.text(locale)
+    return this.usage
+      ? `${this.text(locale)}\n\n${t(locale, this.usage, this.usageParams)}`
+      : this.text(locale)
   }
 }
 
@@ -31,6 +44,76 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage?: M
   } catch (err) {
     throw new UsageError(refusal(err as NodeJS.ErrnoException), usage)
   }
+}
+
+/**
+ * A tool's command line: `--help` (or `-h`) prints the usage and ends the process; a command line
+ * the tool cannot take — an unknown option, a missing value, or a value `refuse` is given — is
+ * answered with a sentence and where to find the options, on stderr, exit code 2; never a stack
+ * trace.
+ */
+export function toolCommandLine<T extends ParseArgsConfig>(
+  config: T,
+  o: {
+    /** The npm script that runs the tool: `simulate` for `npm run simulate`, `start`. */
+    script: string
+    usage: MessageKey
+    locale: Locale
+    usageParams?: MessageParams
+  },
+) {
+  const refuse = (sentence: Message): never => {
+    console.error(
+      `${t(o.locale, sentence.key, sentence.params)}\n${t(o.locale, 'cli.seeHelp', { script: o.script })}`,
+    )
+    process.exit(2)
+  }
+  const parsed = (() => {
+    try {
+      return parseArgs(config)
+    } catch (err) {
+      return refuse(refusal(err as NodeJS.ErrnoException))
+    }
+  })()
+  if ((parsed.values as { help?: unknown }).help) {
+    console.log(t(o.locale, o.usage, o.usageParams))
+    process.exit(0)
+  }
+  // The parsed result as it is typed (not its fields taken apart, which would lose the types).
+  return Object.assign(parsed, { refuse })
+}
+
+/** `45 s`, `4.5 min`, `1.2 hr` / `45秒`, `4.5分钟`, `1.2小时`: time left, to the nearest sensible unit. */
+export function formatSeconds(locale: Locale, seconds: number): string {
+  const unit = (value: number, name: 'second' | 'minute' | 'hour', digits: number) =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, maximumFractionDigits: digits }).format(value)
+  if (seconds < 90) return unit(Math.max(1, Math.round(seconds)), 'second', 0)
+  if (seconds < 90 * 60) return unit(seconds / 60, 'minute', 1)
+  return unit(seconds / 3600, 'hour', 1)
+}
+
+/**
+ * The progress line of a CLI: `backfill: 38 % done (650,000 readings, simulated to …), 24,000
+ * readings/s, 27 s so far, about 45 s left`. `done` and `rate` are the tool's own phrases.
+ */
+export function progressLine(
+  locale: Locale,
+  p: ProgressState,
+  words: { what: string; done: string; rate: string },
+): string {
+  const params = {
+    ...words,
+    percent: new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(p.fraction),
+    elapsed: formatSeconds(locale, p.elapsedSeconds),
+  }
+  return p.secondsLeft === undefined || p.fraction >= 1
+    ? t(locale, 'cli.progress.noEstimate', params)
+    : t(locale, 'cli.progress', { ...params, left: formatSeconds(locale, p.secondsLeft) })
+}
+
+/** A whole count for the reader: `1,724,154` / `1,724,154`. */
+export function formatCount(locale: Locale, n: number): string {
+  return formatNumber(locale, Math.round(n), 0)
 }
 
 function refusal(err: NodeJS.ErrnoException): Message {

@@ -59,6 +59,28 @@ export interface Rejection {
   payload: string
 }
 
+/**
+ * A reading taken but not counted into consumption (extension): a duplicate of one the meter
+ * already has, or a late one, older than the meter's watermark (stored, without consumption). Not
+ * a rejection — it is not counted in `readings_rejected_total` — but answered on the same topic,
+ * so that whoever sent it sees why the meter did not move.
+ */
+export interface NotCounted {
+  topic: string
+  reason: 'duplicate' | 'late'
+  detail: Message
+  receivedAt: number
+  school: string
+  meter: string
+  payload: string
+  /** The meter's newest reading (event time). */
+  latest: number
+  /** Readings before this time are not counted. */
+  watermark: number
+  /** Late readings are archived (without consumption); duplicates are not. */
+  stored: boolean
+}
+
 export type RegisterAnomalyType = 'rollover' | 'reset' | 'replacement' | 'implausible_jump'
 
 /** A register event and how it was counted (RULES.md, `meter.register_anomaly`). */

@@ -83,6 +83,8 @@ export interface Registry {
   district?: { id: string; name: string; locale?: Locale; platform?: PlatformConfig }
   /** The district's language: every text not written for one school (default zh-CN). */
   locale: Locale
+  /** The district's time zone (`defaults.timezone`, else Asia/Shanghai): for times not of one school. */
+  timezone: string
   schools: Map<string, School>
   /** Meter ids are unique across the whole registry (GET /api/v1/meters/{meter}). */
   meters: Map<string, Meter>
@@ -94,6 +96,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
   const registry: Registry = {
     ...(config.district ? { district: config.district } : {}),
     locale: config.district?.locale ?? DEFAULT_LOCALE,
+    timezone: DEFAULT_TIMEZONE,
     schools: new Map(),
     meters: new Map(),
   }
@@ -106,7 +109,7 @@ export function buildRegistry(config: DistrictConfig): { registry: Registry; pro
       value: defaults.timezone,
       expected: msg('config.expected.timezone'),
     })
-  }
+  } else if (defaults.timezone !== undefined) registry.timezone = defaults.timezone
   if (defaults.calendar) checkCalendar(defaults.calendar, 'defaults.calendar', problems)
   if (defaults.savings) checkSavings(defaults.savings, 'defaults.savings', problems)
 

@@ -6,11 +6,12 @@
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
-import { render } from '../core/i18n/index.js'
+import { msg, render } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
-import type { Reading, Rejection } from '../core/reading.js'
+import type { NotCounted, Reading, Rejection } from '../core/reading.js'
 import type { Meter, Registry } from '../core/registry.js'
+import { formatInstant } from '../core/time.js'
 import type { Store } from '../store/index.js'
 import { type DecodeLimits, decodeMessage } from './decode.js'
 import { meterSeriesKey, readingLine, usedLine } from './influx/lineProtocol.js'
@@ -22,6 +23,7 @@ import {
   type RegisterParams,
   type RegisterState,
   registerParams,
+  type Watermark,
 } from './registers.js'
 
 export interface IngestOptions {
@@ -108,7 +110,7 @@ export class Ingest implements Checkpointed {
   private readonly changes = new Changes(saveIngestState)
   private readonly warned = new Map<string, number>()
   private snapshotTimer: NodeJS.Timeout | undefined
-  private publishRejected: ((r: Rejection) => void) | undefined
+  private publishRejected: ((r: Rejection | NotCounted) => void) | undefined
 
   constructor(private readonly o: IngestOptions) {
     for (const meter of o.registry.meters.values()) {
@@ -154,8 +156,11 @@ export class Ingest implements Checkpointed {
     this.snapshot()
   }
 
-  /** Where rejections are published (`schools/{school}/rejected`); set by the broker adapter. */
-  onRejected(publish: (r: Rejection) => void): void {
+  /**
+   * Where rejections are published (`schools/{school}/rejected`), and the readings taken but not
+   * counted (duplicates, late ones) with them; set by the broker adapter.
+   */
+  onRejected(publish: (r: Rejection | NotCounted) => void): void {
     this.publishRejected = publish
   }
 
@@ -200,6 +205,7 @@ export class Ingest implements Checkpointed {
       switch (outcome.type) {
         case 'duplicate':
           this.o.metrics.readingsDuplicate.inc()
+          this.notCounted(reading, topic, 'duplicate', outcome)
           return 'duplicate'
         case 'implausible':
           this.anomaly(state, outcome.anomaly, spec.used.perRegisterUnit)
@@ -216,6 +222,7 @@ export class Ingest implements Checkpointed {
         case 'late':
           reading.late = true
           this.o.metrics.readingsLate.inc()
+          this.notCounted(reading, topic, 'late', outcome)
           break
         case 'counted': {
           const per = spec.used.perRegisterUnit
@@ -297,6 +304,37 @@ export class Ingest implements Checkpointed {
       current: a.current,
       counted,
     })
+  }
+
+  /** Tells whoever sent it that a reading did not move its meter, and why (an answer, not an error). */
+  private notCounted(reading: Reading, topic: string, reason: NotCounted['reason'], mark: Watermark): void {
+    const meter = reading.meter
+    const at = (ms: number) => formatInstant(ms, meter.school.timezone)
+    const times = {
+      meter: meter.id,
+      ts: at(reading.ts),
+      latest: at(mark.latest),
+      watermark: at(mark.watermark),
+    }
+    try {
+      this.publishRejected?.({
+        topic,
+        reason,
+        detail:
+          reason === 'duplicate'
+            ? msg('ingest.notCounted.duplicate', times)
+            : msg('ingest.notCounted.late', { ...times, minutes: Math.round(this.o.watermarkMs / 60_000) }),
+        receivedAt: reading.receivedAt,
+        school: meter.school.id,
+        meter: meter.id,
+        payload: JSON.stringify({ ts: at(reading.ts), ...reading.values }),
+        latest: mark.latest,
+        watermark: mark.watermark,
+        stored: reason === 'late',
+      })
+    } catch (err) {
+      this.o.log.warn({ err }, 'cannot publish the answer to a reading not counted')
+    }
   }
 
   private reject(r: Rejection): void {

@@ -52,9 +52,17 @@ export interface Revision {
 export type RegisterOutcome =
   | { type: 'first' }
   | { type: 'counted'; delta: number; from: number; anomaly?: Anomaly; revisions: Revision[] }
-  | { type: 'duplicate' }
-  | { type: 'late' }
+  | ({ type: 'duplicate' } & Watermark)
+  | ({ type: 'late' } & Watermark)
   | { type: 'implausible'; detail: Message; anomaly: Anomaly }
+
+/** Where a meter stands when a reading is not counted: what a gateway installer is told. */
+export interface Watermark {
+  /** The meter's newest reading. */
+  latest: number
+  /** Readings before this time are not counted: the newest less the watermark, or the oldest reading remembered. */
+  watermark: number
+}
 
 export interface RegisterState {
   /** Recent readings, oldest first: [ts, value, highWaterMark, delta] repeated. */
@@ -170,8 +178,9 @@ export function applyReading(
   // At or before the newest reading: a duplicate, a late one, or one to slot in.
   let i = n - 1
   while (i >= 0 && r[i * STRIDE]! > ts) i--
-  if (i >= 0 && r[i * STRIDE] === ts) return { type: 'duplicate' }
-  if (i < 0 || ts < lastTs - p.watermarkMs) return { type: 'late' }
+  const mark = { latest: lastTs, watermark: Math.max(lastTs - p.watermarkMs, r[0]!) }
+  if (i >= 0 && r[i * STRIDE] === ts) return { type: 'duplicate', ...mark }
+  if (i < 0 || ts < lastTs - p.watermarkMs) return { type: 'late', ...mark }
   return insertReading(s, i, ts, value, p)
 }
 

@@ -8,11 +8,14 @@
  */
 import type { Logger } from 'pino'
 import { SchoolCalendar } from '../core/calendar.js'
+import { Progress } from '../core/progress.js'
 import type { Registry } from '../core/registry.js'
 import { backfill, createSimulation, Publisher, realtime, SentStats, scenarioFile } from './index.js'
 import type { Scenario } from './scenario.js'
 
 const HOUR = 3_600_000
+/** Live readings are sent as the clock passes them; this fast only while behind it. */
+const CATCH_UP_SPEED = 60
 /**
  * The history before the last hours: every meter reports each quarter of an hour (or at its own
  * interval, if longer). No sparser: to the rules a longer gap is an offline episode (the shortest
@@ -109,9 +112,34 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const run = (async () => {
     const began = performance.now()
     const options = { gateway: true, batchSize: 100, stats, signal: stop.signal }
+    // A line in the log every 10 s while the history goes in: how far, how fast, how long still —
+    // counted in readings, as the last hours at full resolution weigh more than their share of time.
+    const coarseMs = Math.max(0, now - detailed - start)
+    const detailedMs = now - Math.max(start, now - detailed)
+    let expected = 0
+    for (const m of o.registry.meters.values()) {
+      const every = m.intervalSeconds * 1000
+      expected += coarseMs / Math.max(HISTORY_INTERVAL_MS, every) + detailedMs / every
+    }
+    const progress = new Progress(expected, { everyMs: 10_000 })
+    const onProgress = (simNow: number) => {
+      const p = progress.at(stats.readings)
+      if (!p) return
+      const rate = stats.readings / Math.max(p.elapsedSeconds, 1e-3)
+      o.log.info(
+        {
+          done: Math.round(p.fraction * 1000) / 1000,
+          readings: stats.readings,
+          readingsPerSecond: Math.round(rate),
+        },
+        `demo: history ${Math.floor(p.fraction * 100)} % in (up to ${new Date(simNow).toISOString().slice(0, 10)}), ` +
+          `${stats.readings} readings, ${Math.round(rate)} readings/s` +
+          (p.secondsLeft === undefined ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`),
+      )
+    }
     // A day of quarter-hourly history per round, then an hour at a time at full resolution.
-    await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR })
-    await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR })
+    await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR, onProgress })
+    await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR, onProgress })
     if (stop.signal.aborted) return
     o.log.info(
       `demo: published ${((now - start) / (24 * HOUR)).toFixed(0)} days of ${sim.meterCount} simulated meters (${stats.readings} readings; quarter-hourly before the last ${detailed / HOUR} h) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
@@ -119,7 +147,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         .map((f) => `${f.name ?? f.fault} on ${f.meter ?? f.school} from ${f.start}`)
         .join('; ')}`,
     )
-    await realtime(sim, o.registry, publisher, { speed: 1, stats, signal: stop.signal })
+    // Live from here. The history took time to send, so the simulation is behind the clock:
+    // faster than real time it catches up within a tick, then keeps pace (never past the clock).
+    await realtime(sim, o.registry, publisher, { speed: CATCH_UP_SPEED, stats, signal: stop.signal })
   })().catch((err) => o.log.error({ err }, 'demo simulator stopped'))
   return {
     stop: async () => {

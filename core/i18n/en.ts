@@ -1086,4 +1086,199 @@ options:
   'district.cli.needsWeek':
     'Say which week: --week YYYY-MM-DD (any day of it; the week runs Monday to Sunday).',
   // (end of district reporting)
+
+  // ---- Readings taken but not counted, answered on schools/{school}/rejected (ingest/pipeline.ts) ----
+  'ingest.notCounted.duplicate':
+    'meter {meter} already has a reading at {ts}: it is counted once (newest reading {latest}; readings before {watermark} are not counted)',
+  'ingest.notCounted.late':
+    "the reading of {ts} is older than meter {meter}'s watermark, {watermark} (its newest reading, {latest}, less {minutes} minutes, or the oldest it remembers): it is stored, but not counted into consumption",
+
+  // ---- The tools' command lines and progress lines (core/cli.ts, core/progress.ts; npm start,
+  // simulate, evaluate, evaluate:savings, bench, profile, screenshots) ----
+  'cli.notOneOf': '{option} is one of {values}, not "{value}"',
+  'cli.seeHelp':
+    '{script, select, start {`npm start -- --help`} other {`npm run {script} -- --help`}} lists the options.',
+  'cli.progress': '{what}: {percent} done ({done}), {rate}, {elapsed} so far, about {left} left',
+  'cli.progress.noEstimate': '{what}: {percent} done ({done}), {rate}, {elapsed} so far',
+  'cli.rate.readings': '{rate} readings/s',
+  'cli.rate.runs': '{rate} runs/min',
+  'cli.notWhole': '{option} takes a whole number from {min} to {max}, not "{value}"',
+  'start.cli.usage': `usage: npm start
+
+Starts schoolmeter: the MQTT broker, the rules, the web app and the API. It takes no options; it
+is configured through environment variables, for example
+
+  HTTP_PORT=8081 MQTT_PORT=1884 DATA_DIR=/var/lib/schoolmeter npm start
+  CONFIG=district.yaml INFLUX_URL=http://localhost:8086 INFLUX_DATABASE=schoolmeter npm start
+
+Every variable, with its default: README.md, "Configuration", and docs/configuration.md.
+Without CONFIG it runs the demo district, fed by the simulator (DEMO=0 turns that off).`,
+  'simulate.cli.usage': `schoolmeter simulator — whole schools of meters, with faults, over MQTT
+
+usage: npm run simulate -- [options]
+
+what to simulate
+  --config FILE          registry (YAML/JSON); default: the bundled demo district
+  --schools N            generate a district of N schools instead (see --rooms, --write-config)
+  --rooms N              metered rooms per dormitory in a generated district (default 40)
+  --kind KIND            generate a district of a kind instead, from --seed:
+{kinds}
+  --write-config FILE    write the generated district's registry here (give it to the service as CONFIG)
+  --only a,b             simulate only these school ids
+  --scenario NAME|FILE   faults to inject: demo, all-faults, or a scenario file (default: none)
+  --plan-faults          inject a generated plan instead: faults of every class over the simulated
+                         window, placed as they happen in schools (see --write-scenario)
+  --write-scenario FILE  write the planned faults as a scenario file
+  --truth FILE           write the injected faults as JSON lines (ground truth)
+  --seed S               random seed; the same seed gives the same district and readings
+                         (default schoolmeter)
+
+when
+  --mode MODE            realtime (default), backfill, or once
+  --start TIME           simulated start: ISO-8601 with offset, "now", or relative such as -7d, -36h
+                         (default: now for realtime, -7d for backfill and once)
+  --end TIME             backfill/once end (default: now); realtime runs until stopped unless given
+  --speed X              realtime speed factor, 1 … 3600 (default 1); never runs past the wall clock
+
+how to send
+  --url URL              broker (default mqtt://127.0.0.1:1883)
+  --username U --password P
+  --gateway / --no-gateway   batch readings per building gateway (default: on for backfill)
+  --batch N              readings per gateway message (default 100)
+  --qos 0|1              (default: 1 for backfill, 0 otherwise)
+  --out FILE             once mode: write the messages as JSON lines instead of publishing
+
+  -h, --help             this text
+
+The service that \`npm start\` runs simulates the demo district already: to publish the demo
+district from here, start the service with DEMO=0 (two simulations of one meter disagree on its
+register, and the service flags the jumps as register anomalies).
+
+examples
+  npm run simulate                                   # the demo district, live, into the local broker
+  npm run simulate -- --mode backfill --start -30d --scenario all-faults --truth truth.jsonl
+  npm run simulate -- --schools 1000 --write-config big.yaml --mode once --end +1h --out /dev/null
+  npm run simulate -- --kind rural-boarding --seed 7 --write-config rural.yaml --mode once \\
+      --start 2026-12-07T00:00:00+08:00 --end 2026-12-14T00:00:00+08:00 --plan-faults --truth t.jsonl --out m.jsonl`,
+  'simulate.cli.badMode': '--mode is realtime, backfill or once, not "{mode}"',
+  'simulate.cli.badKind': '--kind is one of {kinds}, not "{kind}"',
+  'simulate.cli.notBoth': 'give {a} or {b}, not both',
+  'simulate.cli.badSchools': '--schools takes a positive whole number, not "{value}"',
+  'simulate.cli.badTime': '"{value}" is not a time: give ISO-8601 with an offset, "now", or -7d / +1h',
+  'simulate.cli.badSpeed': '--speed is between 1 and 3600, not "{value}"',
+  'simulate.cli.planNeedsEnd': '--plan-faults needs an --end: faults are planned over the simulated window',
+  'simulate.cli.scenarioNeedsPlan': '--write-scenario writes the plan of --plan-faults: give that too',
+  'simulate.cli.badQos': '--qos is 0 or 1, not "{value}"',
+  'simulate.demoDistrictNote':
+    'simulate: note: `npm start` feeds the demo district from its own simulator. Readings of a second simulation disagree with its registers, and the service raises meter.register_anomaly alerts for the jumps. To publish the demo district from here, start the service with DEMO=0; or simulate another district (--schools, --kind, --config).',
+  'simulate.cli.noBroker':
+    'simulate: cannot reach the MQTT broker at {url} ({reason}). Start the service first (npm start), or give the broker with --url.',
+  'simulate.cli.brokerRefused':
+    'simulate: the MQTT broker at {url} refused the connection (CONNACK {reason}). Give a gateway login with --username and --password (npm run admin -- gateway add).',
+  'simulate.progress.what': 'backfill',
+  'simulate.progress.done': '{readings} readings, simulated to {time}',
+  'simulate.summary':
+    'simulate: {readings} readings in {messages} messages over {meters} meters, simulated to {time}, in {seconds} ({rate})',
+  'simulate.started': 'simulate: {mode} of {meters} meters from {time} to {url}',
+  'evaluate.cli.usage': `schoolmeter evaluate — how well the rules find faults, on schools they were not tuned to
+
+usage: npm run evaluate -- [options]
+
+Each district is simulated for a warm-up week and its scored weeks, once with a fault of every
+class and once without any, through the real decoder, registers, rules and alerts; each rule is
+scored against the ground truth. Definitions: docs/rules.md, "Detection quality".
+
+  --districts a,b   which districts (default: all)
+{districts}
+  --weeks N         scored weeks after the warm-up week (default 4); only faults that start and
+                    end inside them count
+  --seed S          seed of the generated districts, their fault plans and the readings (default evaluate)
+  --start TIME      the first scored Monday for every district, ISO-8601 with offset
+                    (default: each district's own; the demo's is {demoStart})
+  --jobs N          runs at once, in worker threads (default: 2, at most the CPUs)
+  --json FILE       write every table, fault and false alert as JSON
+  -h, --help        this text
+
+examples
+  npm run evaluate
+  npm run evaluate -- --districts demo,rural-boarding --weeks 1 --json baseline.json`,
+  'evaluate.cli.unknownDistrict': 'no district "{district}": choose from {districts}',
+  'evaluate.cli.badStart':
+    '--start "{value}" is not a time: give a Monday as ISO-8601 with an offset, e.g. {example}',
+  'evaluate.progress.what': 'evaluation',
+  'evaluate.progress.done':
+    '{done} of {total} runs; the last: {district}, {kind}, {readings} readings, {alerts} alerts',
+  'evaluate.progress.withFaults': 'with faults',
+  'evaluate.progress.faultFree': 'fault-free',
+  'savings.evaluate.usage': `schoolmeter evaluate:savings — the monthly savings on reference series with known true savings
+
+usage: npm run evaluate:savings
+
+OpenEEmeter's reference series (test/fixtures/savings: an hourly electricity and an hourly gas
+meter, true savings 10 %) go through ingest and the hourly rollups as readings would; each month
+of the reporting year is printed as Markdown — actual, predicted, savings and its 90 % interval —
+with the year against the truth and against CalTRACK's own figures. It takes no options.
+
+  -h, --help   this text`,
+  'bench.cli.usage': `schoolmeter bench — throughput, latency, overload and memory figures
+
+usage: npm run bench -- [options]
+
+The default suite, issue, runs the performance matrix unattended (20–25 minutes per checkout at
+the default 60 s): the ceiling (Mosquitto → a subscriber that only parses JSON), single readings
+and gateway batches of 100 × QoS 0/1 × embedded/external broker with the rules on, publish → alert
+latency at a paced 10,000 readings/s, overload (QoS 1 at twice the sustainable rate), memory
+(100,000 meters, restarted with their state). It prints tables and writes
+bench/results/<suite>-<time>.json. Figures, never pass/fail checks: see docs/performance.md.
+
+  --suite S              issue (default), ingest, simulator or pipeline; several with commas
+  --seconds N            each throughput scenario's publishing time (60)
+  --ceiling-seconds N    each ceiling measurement (30, at most --seconds)
+  --scenarios a,b        ceiling, single-qos0-embedded … batch100-qos1-external (or a prefix such
+                         as single, batch100-qos1), latency, overload, memory (default all)
+  --service-dir [name=]path   the checkout to measure; repeat to compare, e.g.
+                         --service-dir before=/work/before --service-dir after=.
+  --meters N (10000)  --connections N (4)  --window N (100 QoS 1 messages in flight per connection)
+  --latency-rate N (10000)  --faults-per-second N (10)
+  --overload-rate N (default: --overload-factor × the single QoS 1 embedded rate just measured)
+  --overload-factor N (2)  --memory-meters N (100000)  --memory-readings N (24, an hour apart)
+  --service-env KEY=VALUE (repeat)   --rate-limit-value V
+  --max-lead N           readings the publishers may run ahead of what the service accepted
+                         (250000; 0 = no limit)
+  suite ingest: --messages N (200000) --meters N (1000) --runs N (3) --qos 0|1 (0)
+  suite simulator: --hours N (24) --runs N (3)
+  suite pipeline: --readings N (300000) --meters N (10000)
+  -h, --help             this text`,
+  'bench.cli.badNumber': '{option} takes a number, not "{value}"',
+  'bench.cli.badSuite': '--suite is one or more of {suites}, not "{suite}"',
+  'bench.cli.badEnv': '--service-env takes KEY=VALUE, not "{value}"',
+  'bench.progress.what': 'benchmarks',
+  'bench.progress.done': '{done} of {total} scenarios',
+  'bench.progress.rate': '{minutes} min a scenario',
+  'profile.cli.usage': `schoolmeter profile — where the service spends its CPU under load
+
+usage: npm run profile -- [options]
+
+Starts the service as its own process (as npm start does) under the single-reading QoS 0 load
+through the embedded broker, with node --cpu-prof; prints the functions with the most self time
+and leaves the .cpuprofile in bench/results/profiles/ — open it in Chrome DevTools (Performance →
+Load profile) or at speedscope.app for the flame graph.
+
+  --seconds N         how long to load it (30)
+  --service-dir DIR   the checkout to profile (this one)
+  --shape S           single or batch100 (single)
+  --qos N             0 or 1 (0)
+  --meters N          meters in the load (10000)
+  --top N             functions to print (30)
+  --influx 0|1        1: with a real InfluxDB (default); 0: rules and registers only
+  -h, --help          this text`,
+  'screenshots.cli.usage': `schoolmeter screenshots — every page of the web app, for the docs
+
+usage: npm run screenshots
+
+Starts the test district (the real service, fed over MQTT) and Debian's Chromium, and writes
+every page of the web app at 360 px and 1280 px, in zh-CN, to docs/screenshots/. It takes no
+options.
+
+  -h, --help   this text`,
 } as const satisfies Record<string, string>

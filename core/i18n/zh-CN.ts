@@ -1035,4 +1035,189 @@ export const zhCN: Record<keyof typeof en, string> = {
   'heating.column.missingHours': '无读数的上课小时',
   'district.cli.needsWeek': '请指定周：--week YYYY-MM-DD（该周任意一天；一周从周一到周日）。',
   // (end of district reporting)
+
+  // ---- Readings taken but not counted, answered on schools/{school}/rejected (ingest/pipeline.ts) ----
+  'ingest.notCounted.duplicate':
+    '表计 {meter} 在 {ts} 已有读数：同一时间的读数只计一次（最新读数 {latest}；早于 {watermark} 的读数不计入）',
+  'ingest.notCounted.late':
+    '该读数时间为 {ts}，早于表计 {meter} 的水位线 {watermark}（其最新读数 {latest} 往前 {minutes} 分钟，或它记得的最早读数）：已保存，但不计入用量',
+
+  // ---- The tools' command lines and progress lines (core/cli.ts, core/progress.ts; npm start,
+  // simulate, evaluate, evaluate:savings, bench, profile, screenshots) ----
+  'cli.notOneOf': '{option} 须为以下之一：{values}，而不是“{value}”',
+  'cli.seeHelp':
+    '运行 {script, select, start {`npm start -- --help`} other {`npm run {script} -- --help`}} 查看全部选项。',
+  'cli.progress': '{what}：已完成 {percent}（{done}），{rate}，已用 {elapsed}，预计还需 {left}',
+  'cli.progress.noEstimate': '{what}：已完成 {percent}（{done}），{rate}，已用 {elapsed}',
+  'cli.rate.readings': '每秒 {rate} 条读数',
+  'cli.rate.runs': '每分钟 {rate} 轮',
+  'cli.notWhole': '{option} 须为 {min} 到 {max} 之间的整数，而不是“{value}”',
+  'start.cli.usage': `用法：npm start
+
+启动 schoolmeter：MQTT 代理、规则、网页端和 API。它不接受选项，通过环境变量配置，例如
+
+  HTTP_PORT=8081 MQTT_PORT=1884 DATA_DIR=/var/lib/schoolmeter npm start
+  CONFIG=district.yaml INFLUX_URL=http://localhost:8086 INFLUX_DATABASE=schoolmeter npm start
+
+全部变量及其默认值见 README.md 的“Configuration”一节和 docs/configuration.md。
+不设 CONFIG 时运行演示学区，由模拟器提供数据（DEMO=0 可关闭）。`,
+  'simulate.cli.usage': `schoolmeter 模拟器——整所学校的表计，带故障，通过 MQTT 发送
+
+用法：npm run simulate -- [选项]
+
+模拟什么
+  --config 文件          台账（YAML/JSON）；默认：自带的演示学区
+  --schools N            改为生成一个有 N 所学校的学区（另见 --rooms、--write-config）
+  --rooms N              生成学区中每栋宿舍计量的房间数（默认 40）
+  --kind 类型            改为按 --seed 生成某一类型的学区：
+{kinds}
+  --write-config 文件    把生成学区的台账写到这里（作为服务的 CONFIG 使用）
+  --only a,b             只模拟这几所学校（学校编号）
+  --scenario 名称|文件   注入的故障：demo、all-faults 或场景文件（默认：无）
+  --plan-faults          改为注入自动生成的故障计划：在模拟时段内按学校实际发生的方式
+                         安排各类故障（另见 --write-scenario）
+  --write-scenario 文件  把计划的故障写成场景文件
+  --truth 文件           把注入的故障写成 JSON 行（真实情况）
+  --seed S               随机种子；同一种子得到同样的学区和读数（默认 schoolmeter）
+
+时间
+  --mode 模式            realtime（实时，默认）、backfill（回填）或 once（一次性）
+  --start 时间           模拟开始时间：带时区偏移的 ISO-8601、"now"，或相对时间如 -7d、-36h
+                         （默认：realtime 为现在，backfill 和 once 为 -7d）
+  --end 时间             backfill/once 的结束时间（默认：现在）；realtime 不给则一直运行到停止
+  --speed X              realtime 的加速倍数，1 … 3600（默认 1）；不会超过当前时间
+
+怎样发送
+  --url URL              MQTT 代理（默认 mqtt://127.0.0.1:1883）
+  --username U --password P
+  --gateway / --no-gateway   按楼栋网关批量发送读数（backfill 默认开启）
+  --batch N              每条网关消息的读数条数（默认 100）
+  --qos 0|1              （backfill 默认 1，其余默认 0）
+  --out 文件             once 模式：把消息写成 JSON 行，而不是发送
+
+  -h, --help             显示本说明
+
+\`npm start\` 运行的服务本身已在模拟演示学区：要从这里发送演示学区的数据，请用 DEMO=0 启动服务
+（同一块表计的两份模拟数据累计读数对不上，服务会把这些跳变标记为累计读数异常）。
+
+示例
+  npm run simulate                                   # 演示学区，实时发送到本机代理
+  npm run simulate -- --mode backfill --start -30d --scenario all-faults --truth truth.jsonl
+  npm run simulate -- --schools 1000 --write-config big.yaml --mode once --end +1h --out /dev/null
+  npm run simulate -- --kind rural-boarding --seed 7 --write-config rural.yaml --mode once \\
+      --start 2026-12-07T00:00:00+08:00 --end 2026-12-14T00:00:00+08:00 --plan-faults --truth t.jsonl --out m.jsonl`,
+  'simulate.cli.badMode': '--mode 须为 realtime、backfill 或 once，而不是“{mode}”',
+  'simulate.cli.badKind': '--kind 须为以下之一：{kinds}，而不是“{kind}”',
+  'simulate.cli.notBoth': '{a} 和 {b} 只能给一个',
+  'simulate.cli.badSchools': '--schools 须为正整数，而不是“{value}”',
+  'simulate.cli.badTime': '“{value}”不是时间：请给出带时区偏移的 ISO-8601、"now"，或 -7d / +1h',
+  'simulate.cli.badSpeed': '--speed 须在 1 到 3600 之间，而不是“{value}”',
+  'simulate.cli.planNeedsEnd': '--plan-faults 需要 --end：故障是在模拟时段内安排的',
+  'simulate.cli.scenarioNeedsPlan':
+    '--write-scenario 写出的是 --plan-faults 的计划：请同时给出 --plan-faults',
+  'simulate.cli.badQos': '--qos 须为 0 或 1，而不是“{value}”',
+  'simulate.demoDistrictNote':
+    'simulate：注意：`npm start` 已由自带的模拟器为演示学区提供数据。第二份模拟数据的累计读数与之对不上，服务会为这些跳变发出 meter.register_anomaly 告警。要从这里发送演示学区的数据，请用 DEMO=0 启动服务；或者模拟另一个学区（--schools、--kind、--config）。',
+  'simulate.cli.noBroker':
+    'simulate：无法连接 {url} 上的 MQTT 服务器（{reason}）。请先启动服务（npm start），或用 --url 指定服务器。',
+  'simulate.cli.brokerRefused':
+    'simulate：{url} 上的 MQTT 服务器拒绝了连接（CONNACK {reason}）。请用 --username 和 --password 给出网关账号（npm run admin -- gateway add）。',
+  'simulate.progress.what': '回填',
+  'simulate.progress.done': '{readings} 条读数，已模拟到 {time}',
+  'simulate.summary':
+    'simulate：{meters} 块表计的 {readings} 条读数，共 {messages} 条消息，已模拟到 {time}，用时 {seconds}（{rate}）',
+  'simulate.started': 'simulate：{mode}，{meters} 块表计，从 {time} 起，发送到 {url}',
+  'evaluate.cli.usage': `schoolmeter evaluate——规则在未针对其调校的学校上发现故障的能力
+
+用法：npm run evaluate -- [选项]
+
+每个学区先模拟一周预热，再模拟计分的若干周，一次注入各类故障、一次不注入，经过真实的解码、
+累计读数、规则和告警；每条规则都与真实情况对照计分。定义见 docs/rules.md 的“Detection quality”。
+
+  --districts a,b   哪些学区（默认：全部）
+{districts}
+  --weeks N         预热周之后计分的周数（默认 4）；只计起止都在其中的故障
+  --seed S          生成学区、故障计划和读数的种子（默认 evaluate）
+  --start 时间      所有学区第一个计分周的周一，带时区偏移的 ISO-8601
+                    （默认：各学区自己的；演示学区为 {demoStart}）
+  --jobs N          同时运行的轮数，在工作线程中（默认 2，不超过 CPU 数）
+  --json 文件       把所有表格、故障和误报写成 JSON
+  -h, --help        显示本说明
+
+示例
+  npm run evaluate
+  npm run evaluate -- --districts demo,rural-boarding --weeks 1 --json baseline.json`,
+  'evaluate.cli.unknownDistrict': '没有学区“{district}”：可选 {districts}',
+  'evaluate.cli.badStart': '--start“{value}”不是时间：请给出一个周一，带时区偏移的 ISO-8601，例如 {example}',
+  'evaluate.progress.what': '评估',
+  'evaluate.progress.done':
+    '{total} 轮中的 {done} 轮；刚完成：{district}，{kind}，{readings} 条读数，{alerts} 条告警',
+  'evaluate.progress.withFaults': '有故障',
+  'evaluate.progress.faultFree': '无故障',
+  'savings.evaluate.usage': `schoolmeter evaluate:savings——在已知真实节约量的参考数据上检验月度节约
+
+用法：npm run evaluate:savings
+
+OpenEEmeter 的参考数据（test/fixtures/savings：一块逐时电表和一块逐时燃气表，真实节约 10%）
+像读数一样经过接入和逐时汇总；按月以 Markdown 打印报告年度的每个月——实际、预测、节约量及其
+90% 置信区间——并把全年结果与真实值和 CalTRACK 自己的数字对照。不接受选项。
+
+  -h, --help   显示本说明`,
+  'bench.cli.usage': `schoolmeter bench——吞吐量、延迟、过载和内存的测量
+
+用法：npm run bench -- [选项]
+
+默认套件 issue 无人值守地运行整套性能矩阵（默认每场景 60 秒时，每个代码目录约 20–25 分钟）：
+上限（Mosquitto → 只解析 JSON 的订阅者）、单条读数和 100 条一批的网关消息 × QoS 0/1 × 内置/外部
+代理（规则开启）、每秒 10,000 条匀速负载下从发布到告警的延迟、过载（以可持续速率两倍发送
+QoS 1）、内存（100,000 块表计，带状态重启）。打印表格并写出 bench/results/<套件>-<时间>.json。
+这些是测量数字，不是通过/失败的检查：见 docs/performance.md。
+
+  --suite S              issue（默认）、ingest、simulator 或 pipeline；多个用逗号分隔
+  --seconds N            每个吞吐量场景的发送时长（60）
+  --ceiling-seconds N    每次上限测量的时长（30，不超过 --seconds）
+  --scenarios a,b        ceiling、single-qos0-embedded … batch100-qos1-external（或前缀，
+                         如 single、batch100-qos1）、latency、overload、memory（默认全部）
+  --service-dir [名称=]路径   要测量的代码目录；可重复以作对比，例如
+                         --service-dir before=/work/before --service-dir after=.
+  --meters N（10000） --connections N（4） --window N（每个连接在途的 QoS 1 消息数，100）
+  --latency-rate N（10000） --faults-per-second N（10）
+  --overload-rate N（默认：--overload-factor × 刚测得的单条 QoS 1 内置代理速率）
+  --overload-factor N（2） --memory-meters N（100000） --memory-readings N（24，间隔一小时）
+  --service-env 键=值（可重复）   --rate-limit-value V
+  --max-lead N           发送方可领先于服务已接收读数的条数（250000；0 = 不限）
+  ingest 套件：--messages N（200000） --meters N（1000） --runs N（3） --qos 0|1（0）
+  simulator 套件：--hours N（24） --runs N（3）
+  pipeline 套件：--readings N（300000） --meters N（10000）
+  -h, --help             显示本说明`,
+  'bench.cli.badNumber': '{option} 须为数字，而不是“{value}”',
+  'bench.cli.badSuite': '--suite 须为以下一个或多个：{suites}，而不是“{suite}”',
+  'bench.cli.badEnv': '--service-env 须为 键=值，而不是“{value}”',
+  'bench.progress.what': '基准测试',
+  'bench.progress.done': '{total} 个场景中的 {done} 个',
+  'bench.progress.rate': '每个场景 {minutes} 分钟',
+  'profile.cli.usage': `schoolmeter profile——服务在负载下把 CPU 花在哪里
+
+用法：npm run profile -- [选项]
+
+像 npm start 一样把服务作为独立进程启动，用 node --cpu-prof 记录，通过内置代理施加单条读数、
+QoS 0 的负载；打印自身耗时最多的函数，并把 .cpuprofile 留在 bench/results/profiles/——可在
+Chrome DevTools（Performance → Load profile）或 speedscope.app 中打开查看火焰图。
+
+  --seconds N         施加负载的时长（30）
+  --service-dir 目录  要分析的代码目录（当前目录）
+  --shape S           single 或 batch100（single）
+  --qos N             0 或 1（0）
+  --meters N          负载中的表计数（10000）
+  --top N             打印的函数个数（30）
+  --influx 0|1        1：使用真实的 InfluxDB（默认）；0：只有规则和累计读数
+  -h, --help          显示本说明`,
+  'screenshots.cli.usage': `schoolmeter screenshots——网页端每个页面的截图，用于文档
+
+用法：npm run screenshots
+
+启动测试学区（真实的服务，通过 MQTT 提供数据）和 Debian 的 Chromium，把网页端每个页面在
+360 像素和 1280 像素宽度下的中文截图写到 docs/screenshots/。不接受选项。
+
+  -h, --help   显示本说明`,
 }

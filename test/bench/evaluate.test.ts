@@ -25,7 +25,10 @@ import { openStore } from '../../store/index.js'
 
 const run = promisify(execFile)
 const evaluate = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'bench/evaluate.ts', ...args], { maxBuffer: 16 * 1024 * 1024 })
+  run(process.execPath, ['--import', 'tsx', 'bench/evaluate.ts', ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, LOCALE: 'en' },
+  })
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -85,11 +88,11 @@ describe('npm run evaluate', () => {
       expect(stdout).toContain(o)
     await expect(evaluate('--colour', 'red')).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^evaluate: Unknown option '--colour'\.\nrun with --help/),
+      stderr: 'unknown option --colour\n`npm run evaluate -- --help` lists the options.\n',
     })
     await expect(evaluate('--weeks', 'many')).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/--weeks takes a whole number of weeks/),
+      stderr: expect.stringMatching(/^--weeks takes a whole number from 1 to 52, not "many"\n/),
     })
     await expect(evaluate('--districts', 'demo,atlantis')).rejects.toMatchObject({
       code: 2,
@@ -281,6 +284,11 @@ schools:
     )
     expect(stdout).toMatch(/mild-primary: \d+ meters, 7 scored days/)
     expect(stdout).toMatch(/2 runs in \d+ s/)
+    // A progress line after each run: how far, how fast, how long still.
+    expect(stdout).toMatch(
+      /evaluation: 50% done \(1 of 2 runs; the last: mild-primary, .*readings\/s, .* so far, about .* left/,
+    )
+    expect(stdout).toMatch(/evaluation: 100% done \(2 of 2 runs/)
     const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'))
     const [d] = json.districts
     expect(d.district).toBe('mild-primary')

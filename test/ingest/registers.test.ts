@@ -128,15 +128,34 @@ describe('registers: the other branches', () => {
     ])
     const before = JSON.stringify(s)
     const o = applyReading(s, T0 + 15 * MIN, 115, params())
-    expect(o.type).toBe('late')
+    // With the meter's newest reading and the time before which readings no longer count: here
+    // the newest itself, as the one before it lies 30 minutes back, beyond the watermark.
+    expect(o).toEqual({ type: 'late', latest: T0 + 30 * MIN, watermark: T0 + 30 * MIN })
     expect(JSON.stringify(s)).toBe(before)
+    expect(applyReading(s, T0 + 30 * MIN, 130, params())).toEqual({
+      type: 'duplicate',
+      latest: T0 + 30 * MIN,
+      watermark: T0 + 30 * MIN,
+    })
+    // Readings a minute apart: the watermark trails the newest by WATERMARK_SECONDS.
+    const { s: dense } = feed(Array.from({ length: 12 }, (_, i) => [30 + i, 130 + i] as [number, number]))
+    expect(applyReading(dense, T0 + 25 * MIN, 125, params())).toEqual({
+      type: 'late',
+      latest: T0 + 41 * MIN,
+      watermark: T0 + 31 * MIN,
+    })
     expect(total(outcomes)).toBe(30)
   })
 
   it('a reading older than everything remembered is late even inside the watermark', () => {
     const s = newRegisterState()
     applyReading(s, T0 + 5 * MIN, 100, params())
-    expect(applyReading(s, T0 + 4 * MIN, 99, params()).type).toBe('late')
+    // Nothing before the one reading remembered can be slotted in: that is its watermark.
+    expect(applyReading(s, T0 + 4 * MIN, 99, params())).toEqual({
+      type: 'late',
+      latest: T0 + 5 * MIN,
+      watermark: T0 + 5 * MIN,
+    })
   })
 
   it('a rise faster than the meter can pass is rejected as implausible and not counted', () => {

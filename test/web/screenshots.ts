@@ -4,8 +4,14 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { toolCommandLine } from '../../core/cli.js'
+import { startupLocale } from '../../core/config/load.js'
 import { DESK, openBrowser, PEOPLE, PHONE, signIn, startWebDistrict } from '../helpers/webapp.js'
 
+toolCommandLine(
+  { options: { help: { type: 'boolean', short: 'h' } } },
+  { script: 'screenshots', usage: 'screenshots.cli.usage', locale: startupLocale() },
+)
 const OUT = join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
 mkdirSync(OUT, { recursive: true })
 const { svc, leak, link } = await startWebDistrict()
