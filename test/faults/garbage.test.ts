@@ -73,7 +73,9 @@ describe(`garbage on the MQTT port (FUZZ_SEED=${SEED})`, () => {
       good.on('close', () => {
         goodClosed = true
       })
-      const T0 = Date.now() - 86_400_000
+      // A minute of data time per reading: from a week back, so that however fast the gateway
+      // goes in the 30 s of garbage it never reaches the future (bad_timestamp beyond 5 minutes).
+      const T0 = Date.now() - 7 * 86_400_000
       let sent = 0
       let slowestMs = 0
       let stop = false
