@@ -191,7 +191,11 @@ describe('README.md, quick start', () => {
         'the savings campaign',
       )
       stated(prose, /first in the district ranking/, 'the ranking')
-      stated(prose, /hundreds of alerts they raised there/, 'that the leak is not alert 1')
+      stated(
+        prose,
+        /alerts they raised there .* come\s+first in the numbering/s,
+        'that the leak is not alert 1',
+      )
 
       // The blocks, by what they do; a block the test cannot place is the README changing under it.
       const [install, ...rest] = blocks
@@ -347,7 +351,8 @@ describe('README.md, quick start', () => {
       expect(lookup).toBe('')
       const id = Number(/^the leak is alert (\d+)$/.exec(said!)?.[1])
       expect(id).toBe(leakAlert!.id)
-      expect(id).toBeGreaterThan(100)
+      // The history's alerts come first: the leak is not alert 1.
+      expect(id).toBeGreaterThan(1)
       expect(JSON.parse(ackOut!)).toMatchObject({
         id,
         rule: leak[1],
