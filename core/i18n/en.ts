@@ -1272,6 +1272,15 @@ Load profile) or at speedscope.app for the flame graph.
   --top N             functions to print (30)
   --influx 0|1        1: with a real InfluxDB (default); 0: rules and registers only
   -h, --help          this text`,
+  'samples.cli.usage': `schoolmeter samples — the district reports' samples in docs/
+
+usage: npm run samples
+
+Builds the demo's dripping-tap leak dossier (PDF in zh-CN and en, its first page rendered to PNG
+by poppler's pdftoppm) and one day's platform data package from the simulated demo district, and
+writes them to docs/dossier/ and docs/platform/. It takes no options.
+
+  -h, --help   this text`,
   'screenshots.cli.usage': `schoolmeter screenshots — every page of the web app, for the docs
 
 usage: npm run screenshots

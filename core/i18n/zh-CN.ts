@@ -1212,6 +1212,14 @@ Chrome DevTools（Performance → Load profile）或 speedscope.app 中打开查
   --top N             打印的函数个数（30）
   --influx 0|1        1：使用真实的 InfluxDB（默认）；0：只有规则和累计读数
   -h, --help          显示本说明`,
+  'samples.cli.usage': `schoolmeter samples——学区上报材料的样例，写入 docs/
+
+用法：npm run samples
+
+用模拟的示范学区生成食堂滴漏事件的漏水档案（中文和英文 PDF，首页由 poppler 的 pdftoppm 转为
+PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。不接受选项。
+
+  -h, --help   显示本说明`,
   'screenshots.cli.usage': `schoolmeter screenshots——网页端每个页面的截图，用于文档
 
 用法：npm run screenshots

@@ -6,12 +6,17 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEMO_CONFIG_PATH } from '../../core/config/load.js'
+import { toolCommandLine } from '../../core/cli.js'
+import { DEMO_CONFIG_PATH, startupLocale } from '../../core/config/load.js'
 import { dossierFacts, renderDossier } from '../../reports/dossier.js'
 import { buildPackage } from '../../reports/platform/package.js'
 import { leakStory } from '../helpers/leak.js'
 import { history } from '../helpers/reporting.js'
 
+toolCommandLine(
+  { options: { help: { type: 'boolean', short: 'h' } } },
+  { script: 'samples', usage: 'samples.cli.usage', locale: startupLocale() },
+)
 const DOCS = join(import.meta.dirname, '..', '..', 'docs')
 
 const dossiers = join(DOCS, 'dossier')
