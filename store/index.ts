@@ -1,4 +1,4 @@
-/** The app store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
+/** The store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
 import { AlertRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
@@ -16,6 +16,20 @@ import {
 import { AnomalyRepository, RegistryRepository, SpoolRepository } from './repositories.js'
 import { ApiTokenRepository, AuditRepository } from './security.js'
 import { MeterStateRepository } from './state.js'
+import type {
+  AlertStore,
+  AnomalyStore,
+  ApiTokenStore,
+  AppStore,
+  AuditStore,
+  BaselineStore,
+  IncidentStore,
+  OutboxStore,
+  ReadinessStore,
+  RegistryStore,
+  SessionStore,
+  UserStore,
+} from './types.js'
 import { SessionRepository, UserRepository } from './users.js'
 
 export type { AlertFilter, AlertRow, AlertStatus, Severity } from './alerts.js'
@@ -28,64 +42,170 @@ export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
+export type {
+  AlertStore,
+  AnomalyStore,
+  ApiTokenStore,
+  AppStore,
+  AuditStore,
+  BaselineStore,
+  IncidentStore,
+  OutboxStore,
+  ReadinessStore,
+  RegistryStore,
+  SessionStore,
+  UserStore,
+} from './types.js'
 export type { Session, SessionLifetime, User, UserRow } from './users.js'
 
-export class Store {
-  readonly registry: RegistryRepository
+/** A synchronous repository's methods as the app store's interface has them: answering later. */
+type Promised<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never
+}
+
+/**
+ * Who may use the database connection now. SQLite has one connection: while a transaction is
+ * open on it, every call from outside that transaction waits until it has finished, so that
+ * nothing joins it by accident.
+ */
+class Gate {
+  private held: Promise<void> | undefined
+
+  /** Runs `call` at once when no transaction is open, else once none is. */
+  async run<T>(call: () => T): Promise<T> {
+    while (this.held) await this.held
+    return call()
+  }
+
+  /** Runs `work` with every other caller held back. */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.held) await this.held
+    let release!: () => void
+    this.held = new Promise((resolve) => {
+      release = resolve
+    })
+    try {
+      return await work()
+    } finally {
+      this.held = undefined
+      release()
+    }
+  }
+}
+
+const OPEN: Pick<Gate, 'run'> = { run: async (call) => call() }
+
+/** Each method of `repo`, called through `gate`, answering with a promise. */
+function promised<T extends object>(repo: T, gate: Pick<Gate, 'run'>): Promised<T> {
+  const out: Record<string, unknown> = {}
+  for (
+    let proto = Object.getPrototypeOf(repo);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  )
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method = (repo as Record<string, unknown>)[name]
+      if (name === 'constructor' || name in out || typeof method !== 'function') continue
+      out[name] = (...args: unknown[]) => gate.run(() => method.apply(repo, args))
+    }
+  return out as Promised<T>
+}
+
+/** The app store's repositories over one SQLite connection, each call through `gate`. */
+class SqliteAppStore implements AppStore {
+  readonly alerts: AlertStore
+  readonly incidents: IncidentStore
+  readonly outbox: OutboxStore
+  readonly users: UserStore
+  readonly sessions: SessionStore
+  readonly apiTokens: ApiTokenStore
+  readonly audit: AuditStore
+  readonly readiness: ReadinessStore
+  readonly baselines: BaselineStore
+  readonly registry: RegistryStore
+  readonly anomalies: AnomalyStore
+
+  constructor(
+    readonly db: Db,
+    gate: Pick<Gate, 'run'>,
+    private readonly begin: <T>(work: (tx: AppStore) => Promise<T>) => Promise<T>,
+  ) {
+    const users = new UserRepository(db)
+    this.alerts = promised(new AlertRepository(db), gate)
+    this.incidents = promised(new IncidentRepository(db), gate)
+    this.outbox = promised(new OutboxRepository(db), gate)
+    this.users = promised(users, gate)
+    this.sessions = promised(new SessionRepository(db, users), gate)
+    this.apiTokens = promised(new ApiTokenRepository(db), gate)
+    this.audit = promised(new AuditRepository(db), gate)
+    this.readiness = promised(new ReadinessRepository(db), gate)
+    this.baselines = promised(new BaselineModelRepository(db), gate)
+    this.registry = promised(new RegistryRepository(db), gate)
+    this.anomalies = promised(new AnomalyRepository(db), gate)
+  }
+
+  atomically<T>(work: (tx: AppStore) => Promise<T>): Promise<T> {
+    return this.begin(work)
+  }
+}
+
+/**
+ * The store in DATA_DIR: the app store's aggregates behind their asynchronous interface
+ * (store/types.ts), and the stream's own state, which is written in step with the ingest journal
+ * and answers at once.
+ */
+export class Store extends SqliteAppStore {
   /** Per-meter state of ingest and rules, saved by the checkpoints. */
   readonly meterState: MeterStateRepository
-  readonly anomalies: AnomalyRepository
+  /** The journal positions the checkpoints and rollups cover, and other small settings. */
+  readonly meta: MetaRepository
+  /** Index of the InfluxDB write spool's files. */
   readonly spool: SpoolRepository
-  readonly alerts: AlertRepository
-  readonly incidents: IncidentRepository
-  readonly outbox: OutboxRepository
   readonly rollups: RollupRepository
   readonly outdoor: OutdoorRepository
   readonly supply: SupplyRepository
-  readonly readiness: ReadinessRepository
   /** Classroom temperatures per hour (heating compliance). */
   readonly roomTemperatures: RoomTemperatureRepository
-  /** Baseline models of the monthly savings, fitted once and kept. */
-  readonly baselines: BaselineModelRepository
-  readonly apiTokens: ApiTokenRepository
-  readonly audit: AuditRepository
-  readonly meta: MetaRepository
+  /** MQTT logins of gateways, read on every CONNECT. */
   readonly gatewayCredentials: GatewayCredentialRepository
-  readonly users: UserRepository
-  readonly sessions: SessionRepository
 
-  constructor(readonly db: Db) {
-    this.registry = new RegistryRepository(db)
-    this.anomalies = new AnomalyRepository(db)
+  constructor(db: Db) {
+    const gate = new Gate()
+    // One transaction at a time; inside it, calls on its view go straight to the connection.
+    const begin = <T>(work: (tx: AppStore) => Promise<T>): Promise<T> =>
+      gate.exclusive(async () => {
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          const result = await work(tx)
+          db.exec('COMMIT')
+          return result
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK')
+          throw err
+        }
+      })
+    const tx: AppStore = new SqliteAppStore(db, OPEN, (work) => work(tx))
+    super(db, gate, begin)
+    this.meta = new MetaRepository(db)
+    this.meterState = new MeterStateRepository(db, this.meta)
     this.spool = new SpoolRepository(db)
-    this.alerts = new AlertRepository(db)
-    this.incidents = new IncidentRepository(db)
-    this.outbox = new OutboxRepository(db)
     this.rollups = new RollupRepository(db)
     this.outdoor = new OutdoorRepository(db)
     this.supply = new SupplyRepository(db)
-    this.readiness = new ReadinessRepository(db)
     this.roomTemperatures = new RoomTemperatureRepository(db)
-    this.baselines = new BaselineModelRepository(db)
-    this.apiTokens = new ApiTokenRepository(db)
-    this.audit = new AuditRepository(db)
-    this.meta = new MetaRepository(db)
-    this.meterState = new MeterStateRepository(db, this.meta)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
-    this.users = new UserRepository(db)
-    this.sessions = new SessionRepository(db, this.users)
   }
 
   /**
-   * Runs `work` as one transaction: every repository call inside it lands together or not at all
-   * (nested calls join the outer one). Its result is returned.
+   * Runs `work` over the stream's state as one transaction, at once: every call inside it lands
+   * together or not at all (nested calls join the outer one). Its result is returned.
    */
-  atomically<T>(work: () => T): T {
+  inStep<T>(work: () => T): T {
     return this.db.transaction(work)()
   }
 
   /** A trivial query: proves the database file is open and answering. */
-  check(): void {
+  async check(): Promise<void> {
     this.db.prepare('SELECT 1').get()
   }
 
