@@ -126,7 +126,7 @@ class SqliteAppStore implements AppStore {
   readonly anomalies: AnomalyStore
 
   constructor(
-    readonly db: Db,
+    db: Db,
     gate: Pick<Gate, 'run'>,
     private readonly begin: <T>(work: (tx: AppStore) => Promise<T>) => Promise<T>,
   ) {
@@ -149,12 +149,49 @@ class SqliteAppStore implements AppStore {
   }
 }
 
+/** The app store in the SQLite database `db`: one transaction at a time on its one connection. */
+export function sqliteAppStore(db: Db): AppStore {
+  const gate = new Gate()
+  // Inside a transaction, calls on its view go straight to the connection.
+  const tx: AppStore = new SqliteAppStore(db, OPEN, (work) => work(tx))
+  return new SqliteAppStore(db, gate, (work) =>
+    gate.exclusive(async () => {
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        const result = await work(tx)
+        db.exec('COMMIT')
+        return result
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK')
+        throw err
+      }
+    }),
+  )
+}
+
+/** An app store on a database server: closed with the store. */
+export interface ServedAppStore extends AppStore {
+  check(): Promise<void>
+  close(): Promise<void>
+}
+
 /**
  * The store in DATA_DIR: the app store's aggregates behind their asynchronous interface
- * (store/types.ts), and the stream's own state, which is written in step with the ingest journal
- * and answers at once.
+ * (store/types.ts) — in the same SQLite database unless another implementation is given — and
+ * the stream's own state, which is written in step with the ingest journal and answers at once.
  */
-export class Store extends SqliteAppStore {
+export class Store implements AppStore {
+  readonly alerts: AlertStore
+  readonly incidents: IncidentStore
+  readonly outbox: OutboxStore
+  readonly users: UserStore
+  readonly sessions: SessionStore
+  readonly apiTokens: ApiTokenStore
+  readonly audit: AuditStore
+  readonly readiness: ReadinessStore
+  readonly baselines: BaselineStore
+  readonly registry: RegistryStore
+  readonly anomalies: AnomalyStore
   /** Per-meter state of ingest and rules, saved by the checkpoints. */
   readonly meterState: MeterStateRepository
   /** The journal positions the checkpoints and rollups cover, and other small settings. */
@@ -168,24 +205,27 @@ export class Store extends SqliteAppStore {
   readonly roomTemperatures: RoomTemperatureRepository
   /** MQTT logins of gateways, read on every CONNECT. */
   readonly gatewayCredentials: GatewayCredentialRepository
+  private readonly app: AppStore
+  private readonly served: ServedAppStore | undefined
 
-  constructor(db: Db) {
-    const gate = new Gate()
-    // One transaction at a time; inside it, calls on its view go straight to the connection.
-    const begin = <T>(work: (tx: AppStore) => Promise<T>): Promise<T> =>
-      gate.exclusive(async () => {
-        db.exec('BEGIN IMMEDIATE')
-        try {
-          const result = await work(tx)
-          db.exec('COMMIT')
-          return result
-        } catch (err) {
-          if (db.inTransaction) db.exec('ROLLBACK')
-          throw err
-        }
-      })
-    const tx: AppStore = new SqliteAppStore(db, OPEN, (work) => work(tx))
-    super(db, gate, begin)
+  constructor(
+    readonly db: Db,
+    served?: ServedAppStore,
+  ) {
+    const app = served ?? sqliteAppStore(db)
+    this.app = app
+    this.served = served
+    this.alerts = app.alerts
+    this.incidents = app.incidents
+    this.outbox = app.outbox
+    this.users = app.users
+    this.sessions = app.sessions
+    this.apiTokens = app.apiTokens
+    this.audit = app.audit
+    this.readiness = app.readiness
+    this.baselines = app.baselines
+    this.registry = app.registry
+    this.anomalies = app.anomalies
     this.meta = new MetaRepository(db)
     this.meterState = new MeterStateRepository(db, this.meta)
     this.spool = new SpoolRepository(db)
@@ -196,6 +236,10 @@ export class Store extends SqliteAppStore {
     this.gatewayCredentials = new GatewayCredentialRepository(db)
   }
 
+  atomically<T>(work: (tx: AppStore) => Promise<T>): Promise<T> {
+    return this.app.atomically(work)
+  }
+
   /**
    * Runs `work` over the stream's state as one transaction, at once: every call inside it lands
    * together or not at all (nested calls join the outer one). Its result is returned.
@@ -204,16 +248,20 @@ export class Store extends SqliteAppStore {
     return this.db.transaction(work)()
   }
 
-  /** A trivial query: proves the database file is open and answering. */
+  /** Trivial queries: prove the database file (and the app store's server) are open and answering. */
   async check(): Promise<void> {
     this.db.prepare('SELECT 1').get()
+    await this.served?.check()
   }
 
-  close(): void {
+  /** Closes the database file at once, then the app store's server connections. */
+  async close(): Promise<void> {
     if (this.db.open) this.db.close()
+    await this.served?.close()
   }
 }
 
-export function openStore(dataDir: string): Store {
-  return new Store(openDatabase(dataDir))
+/** Opens the store in `dataDir` (':memory:' for a throw-away one), with `served` for the app store if given. */
+export function openStore(dataDir: string, served?: ServedAppStore): Store {
+  return new Store(openDatabase(dataDir), served)
 }
