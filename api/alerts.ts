@@ -123,7 +123,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
       const { lang: _l, from: _f, to: _t, cursor: _c, ...filter } = req.query
       const b = bounds(req.query, req.locale)
       if (b.problem) return badQuery(reply, b.problem)
-      const page = store.incidents.page({ ...filter, ...b })
+      const page = await store.incidents.page({ ...filter, ...b })
       pageHeaders(reply, req.url, page.next)
       return page.items.map((i) => incidentOut(i, req.locale))
     },
@@ -149,12 +149,12 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     },
     async (req, reply) => {
       try {
-        const i = alerts.getIncident(req.params.id)
+        const i = await alerts.getIncident(req.params.id)
         const locale = req.locale
         return {
           ...incidentOut(i, locale),
-          alerts: store.alerts.ofIncident(i.id).map((a) => alertOut(a, locale)),
-          history: history(store.incidents.events(i.id), zoneOf(i.school)),
+          alerts: (await store.alerts.ofIncident(i.id)).map((a) => alertOut(a, locale)),
+          history: history(await store.incidents.events(i.id), zoneOf(i.school)),
         }
       } catch (err) {
         return fail(reply, req.locale, err)
@@ -186,10 +186,10 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const before = alerts.getIncident(req.params.id).status
+        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, req.body ?? {})
-        const i = alerts.acknowledgeIncident(req.params.id, who.by, who.note)
-        record(req.actor, 'incident.acknowledge', i, before, who.stated, req.body?.note)
+        const i = await alerts.acknowledgeIncident(req.params.id, who.by, who.note)
+        await record(req.actor, 'incident.acknowledge', i, before, who.stated, req.body?.note)
         return incidentOut(i, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
@@ -210,11 +210,11 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const before = alerts.getIncident(req.params.id).status
+        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, req.body ?? {})
         const falsePositive = (req.body as { falsePositive?: boolean } | undefined)?.falsePositive === true
-        const i = alerts.resolveIncident(req.params.id, who.by, who.note, falsePositive)
-        record(req.actor, 'incident.resolve', i, before, who.stated, req.body?.note, { falsePositive })
+        const i = await alerts.resolveIncident(req.params.id, who.by, who.note, falsePositive)
+        await record(req.actor, 'incident.resolve', i, before, who.stated, req.body?.note, { falsePositive })
         return incidentOut(i, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
@@ -236,10 +236,12 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     },
     async (req, reply) => {
       try {
-        const before = alerts.getIncident(req.params.id).status
+        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, { by: req.body.by })
-        const i = alerts.assignIncident(req.params.id, req.body.to, who.by)
-        record(req.actor, 'incident.assign', i, before, who.stated, undefined, { assignedTo: req.body.to })
+        const i = await alerts.assignIncident(req.params.id, req.body.to, who.by)
+        await record(req.actor, 'incident.assign', i, before, who.stated, undefined, {
+          assignedTo: req.body.to,
+        })
         return incidentOut(i, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
@@ -262,7 +264,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
       const { lang: _l, from: _f, to: _t, cursor: _c, ...filter } = req.query
       const b = bounds(req.query, req.locale)
       if (b.problem) return badQuery(reply, b.problem)
-      const page = store.alerts.page({ ...filter, ...b })
+      const page = await store.alerts.page({ ...filter, ...b })
       pageHeaders(reply, req.url, page.next)
       return page.items.map((a) => alertOut(a, req.locale))
     },
@@ -284,9 +286,9 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     },
     async (req, reply) => {
       try {
-        const a = alerts.get(req.params.id)
+        const a = await alerts.get(req.params.id)
         const locale = req.locale
-        return { ...alertOut(a, locale), history: history(store.alerts.events(a.id), zoneOf(a.school)) }
+        return { ...alertOut(a, locale), history: history(await store.alerts.events(a.id), zoneOf(a.school)) }
       } catch (err) {
         return fail(reply, req.locale, err)
       }
@@ -317,15 +319,15 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const a0 = alerts.get(req.params.id)
-        const before = a0.incident !== undefined ? alerts.getIncident(a0.incident).status : a0.status
+        const a0 = await alerts.get(req.params.id)
+        const before = a0.incident !== undefined ? (await alerts.getIncident(a0.incident)).status : a0.status
         const who = attribution(req.actor, req.body ?? {})
-        const a = alerts.acknowledge(req.params.id, who.by, who.note)
+        const a = await alerts.acknowledge(req.params.id, who.by, who.note)
         if (a.incident !== undefined)
-          record(
+          await record(
             req.actor,
             'incident.acknowledge',
-            alerts.getIncident(a.incident),
+            await alerts.getIncident(a.incident),
             before,
             who.stated,
             req.body?.note,
@@ -353,16 +355,16 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const a0 = alerts.get(req.params.id)
-        const before = a0.incident !== undefined ? alerts.getIncident(a0.incident).status : a0.status
+        const a0 = await alerts.get(req.params.id)
+        const before = a0.incident !== undefined ? (await alerts.getIncident(a0.incident)).status : a0.status
         const who = attribution(req.actor, req.body ?? {})
         const falsePositive = (req.body as { falsePositive?: boolean } | undefined)?.falsePositive === true
-        const a = alerts.resolve(req.params.id, who.by, who.note, falsePositive)
+        const a = await alerts.resolve(req.params.id, who.by, who.note, falsePositive)
         if (a.incident !== undefined)
-          record(
+          await record(
             req.actor,
             'incident.resolve',
-            alerts.getIncident(a.incident),
+            await alerts.getIncident(a.incident),
             before,
             who.stated,
             req.body?.note,

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto'
 import { isLoopback } from '../core/net.js'
 import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
-import { type ApiTokenRepository, type ApiTokenRow, parseToken, type Role } from '../store/security.js'
+import type { ApiTokenStore } from '../store/index.js'
+import { type ApiTokenRow, parseToken, type Role } from '../store/security.js'
 
 export interface Actor {
   /** The token's name; `anonymous` when no token was asked for. */
@@ -69,7 +70,7 @@ export class TokenVerifier {
   private readonly check: (secret: string, hash: string) => Promise<boolean>
 
   constructor(
-    private readonly tokens: ApiTokenRepository,
+    private readonly tokens: ApiTokenStore,
     o: TokenVerifierOptions = {},
   ) {
     this.cacheMs = o.cacheMs ?? 60_000
@@ -89,7 +90,7 @@ export class TokenVerifier {
     // A malformed token is refused at once: its form is no secret.
     const parsed = parseToken(token)
     if (!parsed) return undefined
-    const found = this.tokens.get(parsed.id)
+    const found = await this.tokens.get(parsed.id)
     const row = found && found.revokedAt === undefined ? found : undefined
     // Unknown and revoked ids go through the same steps and the same scrypt as a wrong secret.
     nobodysHash ??= hashSecret(newSecret())
@@ -112,7 +113,7 @@ export class TokenVerifier {
     if (ok) {
       remember(this.accepted, key, { hash, until, id: row.id }, this.maxEntries)
       this.refused.delete(key)
-      this.tokens.touch(row.id)
+      await this.tokens.touch(row.id)
       return actorOf(row)
     }
     remember(this.refused, key, { hash, until }, this.maxEntries)

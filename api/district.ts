@@ -146,7 +146,7 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
     async (req, reply) => {
       o.flushRollups?.()
       try {
-        const facts = dossierFacts({
+        const facts = await dossierFacts({
           registry: o.registry,
           store: o.store,
           incident: req.params.id,

@@ -33,7 +33,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<Deps> = async (
       },
     },
     async (req, reply) => {
-      const h = health()
+      const h = await health()
       const view = (p: PartHealth) => ({ ok: p.ok, detail: render(req.locale, p.detail) })
       const parts = { ingest: view(h.ingest), store: view(h.store), influx: view(h.influx) }
       const failing = Object.entries(parts)

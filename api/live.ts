@@ -71,7 +71,7 @@ export interface SchoolStatus {
   use: MonthlyRow[]
 }
 
-export function schoolStatus(d: LiveDeps, school: School): SchoolStatus {
+export async function schoolStatus(d: LiveDeps, school: School): Promise<SchoolStatus> {
   const now = d.now()
   const meters = { total: 0, ok: 0, offline: 0, never_reported: 0, stale: 0 }
   for (const m of school.meters.values()) {
@@ -79,12 +79,12 @@ export function schoolStatus(d: LiveDeps, school: School): SchoolStatus {
     meters[liveState(m, d.meterStatus(m.id), now)]++
   }
   const incidents = { total: 0, critical: 0, warning: 0, info: 0 }
-  for (const i of d.store.incidents.list({ school: school.id, status: 'active', limit: 10_000 })) {
+  for (const i of await d.store.incidents.list({ school: school.id, status: 'active', limit: 10_000 })) {
     incidents.total++
     incidents[i.severity]++
   }
   const month = monthAt(school, now)
-  return { school, meters, incidents, month, use: d.reports?.monthly(month, school.id) ?? [] }
+  return { school, meters, incidents, month, use: (await d.reports?.monthly(month, school.id)) ?? [] }
 }
 
 export interface QualityMeter {
@@ -262,10 +262,10 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveDeps> = async (app, d) =>
     async (req, reply) => {
       const one = req.query.school
       if (one && !d.registry.schools.has(one)) return notFound(reply, req.locale, 'school', one)
-      return [...d.registry.schools.values()]
-        .filter((s) => !one || s.id === one)
-        .map((s) => {
-          const st = schoolStatus(d, s)
+      const schools = [...d.registry.schools.values()].filter((s) => !one || s.id === one)
+      return Promise.all(
+        schools.map(async (s) => {
+          const st = await schoolStatus(d, s)
           return {
             school: s.id,
             name: s.name,
@@ -281,7 +281,8 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveDeps> = async (app, d) =>
               coverage: r.coverage,
             })),
           }
-        })
+        }),
+      )
     },
   )
 

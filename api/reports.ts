@@ -50,7 +50,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<Deps> = async (
         if (req.query.school && !registry.schools.has(req.query.school))
           return notFound(reply, req.locale, 'school', req.query.school)
         const month = req.query.month ?? thisMonth()
-        const rows = reports.monthly(month, req.query.school)
+        const rows = await reports.monthly(month, req.query.school)
         if (wantsCsv(req.query.format, req.headers.accept)) {
           return reply
             .header('content-type', 'text/csv; charset=utf-8')
@@ -79,7 +79,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<Deps> = async (
       },
       async (req, reply) => {
         const month = req.query.month ?? thisMonth()
-        const rows = rankingView(req.locale, reports.ranking(month, req.query.utility ?? 'water'))
+        const rows = rankingView(req.locale, await reports.ranking(month, req.query.utility ?? 'water'))
         if (wantsCsv(req.query.format, req.headers.accept)) {
           return reply
             .header('content-type', 'text/csv; charset=utf-8')
@@ -109,10 +109,13 @@ export const reportRoutes: FastifyPluginAsyncTypebox<Deps> = async (
         },
       },
       async (req) =>
-        [...registry.schools.values()]
-          .filter((s) => !req.query.school || s.id === req.query.school)
-          .map((s) => readiness.check(s, now(), req.locale))
-          .filter((r) => r !== undefined),
+        (
+          await Promise.all(
+            [...registry.schools.values()]
+              .filter((s) => !req.query.school || s.id === req.query.school)
+              .map((s) => readiness.check(s, now(), req.locale)),
+          )
+        ).filter((r) => r !== undefined),
     )
   }
 }

@@ -13,7 +13,8 @@ import Type from 'typebox'
 import { type Env, flag } from '../core/config/env.js'
 import { ConfigError, ENVIRONMENT } from '../core/errors.js'
 import { msg, t } from '../core/i18n/index.js'
-import type { ApiTokenRepository, Role } from '../store/security.js'
+import type { ApiTokenStore } from '../store/index.js'
+import type { Role } from '../store/security.js'
 import { type Actor, ANONYMOUS, allows, bearer, isLoopback, TokenVerifier } from './auth.js'
 
 /**
@@ -55,22 +56,22 @@ export const DOCS_CSP =
   "script-src-attr 'none'; style-src 'self' 'unsafe-inline'"
 
 /** Whether requests must bring a token, on the store as it is now. */
-export function authRequired(
+export async function authRequired(
   o: Pick<SecurityOptions, 'loopbackOnly' | 'anonymous'>,
-  tokens: ApiTokenRepository,
-) {
+  tokens: ApiTokenStore,
+): Promise<boolean> {
   if (o.anonymous !== 'auto') return o.anonymous === 'never'
-  return !o.loopbackOnly || tokens.hasActive()
+  return !o.loopbackOnly || (await tokens.hasActive())
 }
 
 /**
  * The API's security from the environment. Refuses an API that would have to ask for tokens while
  * none exists (it listens beyond loopback, or ALLOW_ANONYMOUS=0): it would answer nobody.
  */
-export function apiSecurityFromEnv(
+export async function apiSecurityFromEnv(
   env: Env,
-  tokens: ApiTokenRepository,
-): SecurityOptions & { metricsPublic: boolean } {
+  tokens: ApiTokenStore,
+): Promise<SecurityOptions & { metricsPublic: boolean }> {
   const options = {
     loopbackOnly: isLoopback(env.HTTP_HOST),
     anonymous:
@@ -84,7 +85,7 @@ export function apiSecurityFromEnv(
     metricsPublic: flag(env.METRICS_PUBLIC),
   }
   const mustAsk = options.anonymous === 'never' || (options.anonymous === 'auto' && !options.loopbackOnly)
-  if (mustAsk && !tokens.hasActive()) {
+  if (mustAsk && !(await tokens.hasActive())) {
     throw new ConfigError(ENVIRONMENT, [
       {
         path: options.loopbackOnly ? 'ALLOW_ANONYMOUS' : 'HTTP_HOST',
@@ -130,7 +131,7 @@ function deny(reply: FastifyReply, status: 401 | 403, error: string, message: st
 /** Adds the hooks to `app` itself (not to an encapsulated child), so every route gets them. */
 export async function registerSecurity(
   app: FastifyInstance,
-  deps: { tokens: ApiTokenRepository; log: Logger; options: SecurityOptions },
+  deps: { tokens: ApiTokenStore; log: Logger; options: SecurityOptions },
 ): Promise<void> {
   const { tokens, log, options } = deps
   const verifier = new TokenVerifier(tokens, {
@@ -216,7 +217,7 @@ export async function registerSecurity(
         )
       }
     } else if (
-      !authRequired(options, tokens) ||
+      !(await authRequired(options, tokens)) ||
       (access === 'docs' && isLoopback(req.socket.remoteAddress))
     ) {
       req.actor = ANONYMOUS

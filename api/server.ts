@@ -35,6 +35,15 @@ export interface PartHealth {
   detail: Message
 }
 
+export interface ServiceHealth {
+  ingest: PartHealth
+  store: PartHealth
+  influx: PartHealth
+  archive: boolean
+  /** A sentence for people when something needs them (e.g. a full disk), rendered per reader. */
+  message?: Message
+}
+
 export interface ApiDeps {
   registry: Registry
   metrics: Metrics
@@ -42,14 +51,8 @@ export interface ApiDeps {
   version: string
   /** Last reading of a meter, from ingest. */
   meterStatus(meterId: string): MeterStatus | undefined
-  health(): {
-    ingest: PartHealth
-    store: PartHealth
-    influx: PartHealth
-    archive: boolean
-    /** A sentence for people when something needs them (e.g. a full disk), rendered per reader. */
-    message?: Message
-  }
+  /** The health of each part, now (the store's answers come asynchronously). */
+  health(): ServiceHealth | Promise<ServiceHealth>
   /** The alert lifecycle; the alert routes are served when given. */
   alerts?: AlertManager
   store?: Store

@@ -55,7 +55,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         response: { 200: Type.Array(Type.Ref('Token')) },
       },
     },
-    async (req) => store.apiTokens.list(req.query.all === true).map(view),
+    async (req) => (await store.apiTokens.list(req.query.all === true)).map(view),
   )
 
   app.post(
@@ -71,8 +71,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     },
     async (req, reply) => {
       try {
-        const { token, row } = store.apiTokens.add(req.body.name, req.body.role)
-        store.audit.record({
+        const { token, row } = await store.apiTokens.add(req.body.name, req.body.role)
+        await store.audit.record({
           actor: req.actor.name,
           action: 'token.create',
           target: `token:${row.id}`,
@@ -98,8 +98,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     },
     async (req, reply) => {
       try {
-        const { token, row } = store.apiTokens.rotate(req.params.id)
-        store.audit.record({
+        const { token, row } = await store.apiTokens.rotate(req.params.id)
+        await store.audit.record({
           actor: req.actor.name,
           action: 'token.rotate',
           target: `token:${row.id}`,
@@ -126,24 +126,33 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     },
     async (req, reply) => {
       try {
-        const found = store.apiTokens.resolve(req.params.id)
-        if (
-          found.role === 'admin' &&
-          found.revokedAt === undefined &&
-          store.apiTokens.activeCount('admin') === 1
-        )
+        // One transaction: two revokes at once cannot both pass the check and leave no admin.
+        const done = await store.atomically(async (tx) => {
+          const found = await tx.apiTokens.resolve(req.params.id)
+          if (
+            found.role === 'admin' &&
+            found.revokedAt === undefined &&
+            (await tx.apiTokens.activeCount('admin')) === 1
+          )
+            return { lastAdmin: found }
+          const row = await tx.apiTokens.revoke(found.id)
+          await tx.audit.record({
+            actor: req.actor.name,
+            action: 'token.revoke',
+            target: `token:${row.id}`,
+            detail: { name: row.name, role: row.role },
+          })
+          return { row }
+        })
+        if (done.lastAdmin)
           return reply.code(409).send({
             error: 'last_admin',
-            message: t(req.locale, 'api.error.lastAdmin', { id: found.id, name: found.name }),
+            message: t(req.locale, 'api.error.lastAdmin', {
+              id: done.lastAdmin.id,
+              name: done.lastAdmin.name,
+            }),
           })
-        const row = store.apiTokens.revoke(found.id)
-        store.audit.record({
-          actor: req.actor.name,
-          action: 'token.revoke',
-          target: `token:${row.id}`,
-          detail: { name: row.name, role: row.role },
-        })
-        return view(tokenView(row))
+        return view(tokenView(done.row))
       } catch (err) {
         return tokenError(reply, req.locale, err)
       }
@@ -161,6 +170,6 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         response: { 200: Type.Array(AuditEntryBody) },
       },
     },
-    async (req) => store.audit.list(req.query).map((e) => ({ ...e, at: iso(e.at) })),
+    async (req) => (await store.audit.list(req.query)).map((e) => ({ ...e, at: iso(e.at) })),
   )
 }

@@ -66,6 +66,12 @@ export interface CheckpointOptions {
   journal: Journal
   writer?: InfluxWriter
   parts: Checkpointed[]
+  /**
+   * Resolves once what the parts handed on up to now is written (the alert changes of the rules'
+   * verdicts): a checkpoint counts only after it, so that restored rule state never says an alert
+   * is active that the store has not recorded.
+   */
+  settled?: () => Promise<void>
   metrics: Metrics
   log: Logger
   intervalMs: number
@@ -190,8 +196,9 @@ export class Checkpoints {
       return
     }
     await writer?.barrier()
+    await this.o.settled?.()
     try {
-      store.atomically(() => {
+      store.inStep(() => {
         store.meterState.commit(generation)
         store.meta.set(CHECKPOINT_KEY, seq)
       })

@@ -91,8 +91,8 @@ export interface Service {
   /** The embedded broker's port (when embedded). */
   mqttPort?: number
   demo: boolean
-  /** Computes a month's report now (as the nightly schedule does) and archives it; returns the rows written. */
-  reportMonth(month: string, school?: string): number
+  /** Computes a month's report now (as the nightly schedule does) and archives it; resolves to the rows written. */
+  reportMonth(month: string, school?: string): Promise<number>
   /** Writes the rollups still in memory; resolves once their totals are handed to InfluxDB's writer. */
   flushRollups(): Promise<void>
   stop(): Promise<void>
@@ -121,9 +121,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     }
   }
   try {
-    store.registry.sync(registry)
+    await store.registry.sync(registry)
     // Before anything listens: an API beyond loopback with no token to ask for refuses to start.
-    const apiSecurity = apiSecurityFromEnv(env, store.apiTokens)
+    const apiSecurity = await apiSecurityFromEnv(env, store.apiTokens)
     if (apiSecurity.anonymous === 'always' && !apiSecurity.loopbackOnly)
       log.warn(
         `ALLOW_ANONYMOUS=1: the API on ${env.HTTP_HOST} serves anyone without a token, with every right`,
@@ -269,7 +269,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       lastReceivedAt: (id) => ingest.status(id)?.lastReceivedAt,
       snapshotIntervalMs: 0,
     })
-    const rulesRestored = engine.start()
+    // Once the engine has stopped, the alert changes it handed over are written before the store closes.
+    cleanups.push(() => alerts.idle())
+    const rulesRestored = await engine.start()
     cleanups.push(() => engine.stop())
     if (writer) {
       const w = writer
@@ -293,6 +295,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       journal,
       ...(writer ? { writer } : {}),
       parts: [ingest, engine],
+      settled: () => alerts.idle(),
       metrics,
       log,
       intervalMs: env.CHECKPOINT_SECONDS * 1000,
@@ -300,8 +303,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       admission,
     })
     checkpoints.start()
-    // Runs after the broker has stopped (cleanups run in reverse), before the writer closes.
+    // Runs after the broker has stopped (cleanups run in reverse), before the writer closes; the
+    // alert changes asked for until then are written first.
     cleanups.push(() => checkpoints.stop())
+    cleanups.push(() => alerts.idle())
 
     const embedded = !env.MQTT_URL
     const onMessage: MessageHandler = (topic, payload, qos) => {
@@ -349,18 +354,18 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     notify.start()
     cleanups.push(() => notify.stop())
     // The wall-clock side of the rules: silent meters, and critical alerts nobody acknowledged.
-    const minutely = cron.schedule('* * * * *', () => {
+    const minutely = cron.schedule('* * * * *', async () => {
       try {
         engine.checkOffline()
-        alerts.escalateDue()
+        await alerts.escalateDue()
       } catch (err) {
         log.error({ err }, 'minutely alert checks failed')
       }
     })
     cleanups.push(() => minutely.stop())
     /** Computes a month's rows and, with InfluxDB, writes them to `monthly_report`. */
-    const publishMonthly = (month: string, schoolId?: string) => {
-      const rows = reports.monthly(month, schoolId)
+    const publishMonthly = async (month: string, schoolId?: string) => {
+      const rows = await reports.monthly(month, schoolId)
       if (writer) {
         for (const r of rows) {
           const school = registry.schools.get(r.school)!
@@ -375,12 +380,12 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       // finished month on the 1st), the start-of-term checklist at 08:00 seven days before a term.
       const nightly = cron.schedule(
         '0 2 * * *',
-        () => {
+        async () => {
           try {
             const today = formatInstant(Date.now(), school.timezone).slice(0, 10)
             const month = today.slice(0, 7)
             for (const m of today.endsWith('-01') ? [month, shiftMonth(month, -1)] : [month])
-              publishMonthly(m, school.id)
+              await publishMonthly(m, school.id)
           } catch (err) {
             log.error({ err, school: school.id }, 'monthly report failed')
           }
@@ -389,14 +394,14 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       )
       const morning = cron.schedule(
         '0 8 * * *',
-        () => {
+        async () => {
           try {
-            const report = readiness.check(school)
+            const report = await readiness.check(school)
             if (
               report?.daysToTerm === READINESS_DAYS_BEFORE &&
-              store.readiness.save(school.id, report.term.start, report)
+              (await store.readiness.save(school.id, report.term.start, report))
             ) {
-              notifyReadiness(store, school, report, !!env.SMTP_URL)
+              await notifyReadiness(store, school, report, !!env.SMTP_URL)
               notify.wake()
               log.info({ school: school.id, ready: report.ready }, 'start-of-term readiness sent')
             }
@@ -457,13 +462,13 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         })
       },
       meterStatus: (id) => ingest.status(id),
-      health: () => {
+      health: async () => {
         let storeHealth: PartHealth = {
           ok: true,
           detail: msg('health.store.ok', { file: join(dataDir, 'schoolmeter.db') }),
         }
         try {
-          store.check()
+          await store.check()
         } catch (err) {
           storeHealth = { ok: false, detail: msg('health.store.failed', { error: (err as Error).message }) }
         }

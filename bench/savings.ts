@@ -6,6 +6,7 @@
  */
 import { toolCommandLine } from '../core/cli.js'
 import { startupLocale } from '../core/config/load.js'
+import type { MonthlyRow } from '../reports/index.js'
 import { referenceReports } from '../test/helpers/reference.js'
 
 const CALTRACK: Record<string, { year: string; january?: string }> = {
@@ -22,14 +23,15 @@ const n = (v: number | undefined, digits = 0) =>
     ? ''
     : v.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-function main(): void {
+async function main(): Promise<void> {
   const began = performance.now()
   const { reports } = referenceReports()
   const months = [
     ...Array.from({ length: 12 }, (_, i) => `2017-${String(i + 1).padStart(2, '0')}`),
     '2018-01',
   ]
-  const rows = months.flatMap((m) => reports.monthly(m))
+  const rows: MonthlyRow[] = []
+  for (const m of months) rows.push(...(await reports.monthly(m)))
   for (const utility of ['electricity', 'heat']) {
     const mine = rows.filter((r) => r.utility === utility)
     const first = mine[0]!
@@ -67,4 +69,4 @@ toolCommandLine(
   { options: { help: { type: 'boolean', short: 'h' } } },
   { script: 'evaluate:savings', usage: 'savings.evaluate.usage', locale: startupLocale() },
 )
-main()
+await main()

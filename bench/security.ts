@@ -31,7 +31,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function tokens(rounds: number): Promise<void> {
   const store = openStore(':memory:')
-  const { token, row } = store.apiTokens.add('ops', 'admin')
+  const { token, row } = await store.apiTokens.add('ops', 'admin')
   const verifier = new TokenVerifier(store.apiTokens, { cacheMs: 0 })
   const secret = token.slice(token.lastIndexOf('_') + 1)
   const t = { unknown: [] as number[], wrong: [] as number[], right: [] as number[] }
@@ -50,7 +50,7 @@ async function tokens(rounds: number): Promise<void> {
   console.log(`  known id, wrong secret    ${ms(median(t.wrong))}`)
   console.log(`  right token (cache off)   ${ms(median(t.right))}`)
   console.log(`  unknown / wrong           ${(median(t.unknown) / median(t.wrong)).toFixed(2)}`)
-  store.close()
+  await store.close()
 }
 
 /** 400 wrong-password CONNECTs from 127.0.0.2, all sent before the correct login from 127.0.0.1. */

@@ -283,15 +283,18 @@ export class Ingest implements Checkpointed {
   private anomaly(state: MeterState, a: Anomaly, perRegisterUnit: number): void {
     const counted = Math.round(a.counted * perRegisterUnit * 1e6) / 1e6
     this.o.metrics.registerAnomalies.inc({ type: a.type })
-    this.o.store.anomalies.insert({
-      meterId: state.meter.id,
-      ts: a.ts,
-      type: a.type,
-      previous: a.previous,
-      current: a.current,
-      counted,
-      recordedAt: Date.now(),
-    })
+    // Kept for people to look into; the reading goes on through the pipeline meanwhile.
+    this.o.store.anomalies
+      .insert({
+        meterId: state.meter.id,
+        ts: a.ts,
+        type: a.type,
+        previous: a.previous,
+        current: a.current,
+        counted,
+        recordedAt: Date.now(),
+      })
+      .catch((err) => this.o.log.error({ err, meter: state.meter.id }, 'cannot record a register anomaly'))
     this.o.log.info(
       { meter: state.meter.id, type: a.type, previous: a.previous, current: a.current, counted },
       `register ${a.type.replace('_', ' ')} on meter ${state.meter.id}`,

@@ -19,7 +19,7 @@ import type { Logger } from 'pino'
 import { type Locale, logLine } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Registry, School } from '../core/registry.js'
-import type { DueRow, Store } from '../store/index.js'
+import type { AppStore, DueRow, IncidentEvent } from '../store/index.js'
 import {
   CALLS,
   type Channel,
@@ -35,7 +35,7 @@ import { RateLimiter } from './limiter.js'
 import { ChannelTargets } from './targets.js'
 
 export interface DispatcherOptions {
-  store: Store
+  store: AppStore
   registry: Registry
   channels: readonly Channel[]
   targets?: ChannelTargets
@@ -107,6 +107,15 @@ export class Dispatcher {
   private readonly aborts = new Set<AbortController>()
   private pollTimer: unknown
   private pollQueued = false
+  /** The reading of the outbox under way, if any: one at a time. */
+  private polling: Promise<void> | undefined
+  /** Something was written while the outbox was being read: read it again. */
+  private pollAgain = false
+  /**
+   * Rows sent, retried or given up on since the reading under way began: what it read of them
+   * may be older than what was written.
+   */
+  private readonly settled = new Set<number>()
   private stopped = false
   private readonly unknownChannels = new Set<string>()
 
@@ -140,37 +149,61 @@ export class Dispatcher {
     this.pollQueued = true
     queueMicrotask(() => {
       this.pollQueued = false
-      this.poll()
+      void this.poll()
     })
   }
 
   /** Reads what is due now and sends what may go; resolves when nothing is in flight (tests). */
   async drain(): Promise<void> {
-    this.poll()
+    await this.poll()
     await this.idle()
   }
 
-  /** Resolves once no message is in flight. */
+  /** Resolves once no message is in flight and the outbox is not being read. */
   async idle(): Promise<void> {
-    while (this.sends.size) await Promise.allSettled([...this.sends])
+    while (this.sends.size || this.polling || this.pollQueued)
+      await Promise.allSettled([...this.sends, this.polling])
   }
 
   private schedulePoll(): void {
     if (this.stopped) return
     this.pollTimer = this.clock.setTimeout(() => {
-      this.poll()
+      void this.poll()
       this.schedulePoll()
     }, this.o.pollMs ?? 1000)
   }
 
+  /**
+   * Reads the outbox, one reading at a time: asked while one is under way, it reads again once
+   * that one has finished (what was just written may have come too late for it).
+   */
+  private poll(): Promise<void> {
+    if (this.polling !== undefined) {
+      this.pollAgain = true
+      return this.polling
+    }
+    this.polling = (async () => {
+      try {
+        do {
+          this.pollAgain = false
+          this.settled.clear()
+          await this.read()
+        } while (this.pollAgain && !this.stopped)
+      } finally {
+        this.polling = undefined
+      }
+    })()
+    return this.polling
+  }
+
   /** Fills the queues from the outbox and sets them going. */
-  private poll(): void {
+  private async read(): Promise<void> {
     if (this.stopped) return
     try {
       const now = this.clock.now()
       const store = this.o.store
-      const events = new Map<number, ReturnType<Store['incidents']['events']>>()
-      for (const lane of store.outbox.lanesDue(now)) {
+      const events = new Map<number, IncidentEvent[]>()
+      for (const lane of await store.outbox.lanesDue(now)) {
         const channel = this.channels.get(lane.channel)
         if (!channel) {
           if (!this.unknownChannels.has(lane.channel)) {
@@ -184,9 +217,9 @@ export class Dispatcher {
         }
         const q = this.queue(channel, lane.target)
         if (q.entries.size >= (this.o.batch ?? 100)) continue
-        for (const row of store.outbox.dueIn(lane.channel, lane.target, now, this.o.batch ?? 100)) {
-          if (q.knows(row.id)) continue
-          const entry = this.admit(q, row, now, events)
+        for (const row of await store.outbox.dueIn(lane.channel, lane.target, now, this.o.batch ?? 100)) {
+          if (q.knows(row.id) || this.settled.has(row.id)) continue
+          const entry = await this.admit(q, row, now, events)
           if (!entry) continue
           q.entries.set(row.id, entry)
           const storm = channel.limits.storm
@@ -198,7 +231,7 @@ export class Dispatcher {
         }
         this.pump(q)
       }
-      this.o.metrics?.outboxPending.set(store.outbox.pending())
+      this.o.metrics?.outboxPending.set(await store.outbox.pending())
     } catch (err) {
       this.o.log.error({ err }, 'reading the notification outbox failed; trying again')
     }
@@ -208,12 +241,12 @@ export class Dispatcher {
    * A due row as a queue entry, or undefined when it is not to be sent now: held while history
    * settles, or settled without a message (a follow-up of an incident this target never heard of).
    */
-  private admit(
+  private async admit(
     q: Queue,
     row: DueRow,
     now: number,
-    events: Map<number, ReturnType<Store['incidents']['events']>>,
-  ): Entry | undefined {
+    events: Map<number, IncidentEvent[]>,
+  ): Promise<Entry | undefined> {
     let notice: Notice | undefined
     try {
       const parsed = JSON.parse(row.payload) as unknown
@@ -225,20 +258,20 @@ export class Dispatcher {
     if (notice && row.incident !== undefined && q.channel.catchUp && !q.channel.always) {
       let evs = events.get(row.incident)
       if (!evs) {
-        evs = this.o.store.incidents.events(row.incident)
+        evs = await this.o.store.incidents.events(row.incident)
         events.set(row.incident, evs)
       }
       const opened = evs.find((e) => e.transition === 'opened')
       if (opened && opened.recordedAt - opened.at > (this.o.lateMs ?? 15 * 60_000)) {
         const settled = opened.recordedAt + (this.o.settleMs ?? 120_000)
         if (now < settled) {
-          this.o.store.outbox.postpone(row.id, settled)
+          await this.o.store.outbox.postpone(row.id, settled)
           return undefined
         }
         const resolved = evs.find((e) => e.transition === 'resolved')
         history = resolved !== undefined && resolved.recordedAt <= settled
         // Told after the fact, it is told as it stands now, not as it was hours ago in the history.
-        const current = history ? undefined : this.o.store.incidents.get(row.incident)
+        const current = history ? undefined : await this.o.store.incidents.get(row.incident)
         if (current) notice = { ...notice, incident: current }
       }
     }
@@ -249,9 +282,9 @@ export class Dispatcher {
       row.incident !== undefined &&
       !CALLS.includes(notice.transition) &&
       // A group that asks for some rules was told of the incident when one of them joined it.
-      !this.o.store.outbox.announced(row.incident, q.channel.name, q.target, [...CALLS, 'occurred'])
+      !(await this.o.store.outbox.announced(row.incident, q.channel.name, q.target, [...CALLS, 'occurred']))
     ) {
-      this.o.store.outbox.sent(row.id, now, 'skipped')
+      await this.o.store.outbox.sent(row.id, now, 'skipped')
       this.o.metrics?.notifications.inc({ channel: q.channel.name, result: 'skipped' })
       return undefined
     }
@@ -359,29 +392,38 @@ export class Dispatcher {
       }
     } catch (err) {
       // A notice this service cannot render will not render later either.
-      for (const e of entries) {
-        q.entries.delete(e.row.id)
-        this.o.store.outbox.failed(e.row.id, now, logLine`cannot render: ${(err as Error).message}`)
-      }
       this.o.log.error(
         { err, channel: q.channel.name, target: q.target },
         'a notification could not be rendered; dropped',
       )
+      const reason = logLine`cannot render: ${(err as Error).message}`
+      const dropping = (async () => {
+        for (const e of entries) await this.o.store.outbox.failed(e.row.id, now, reason)
+      })()
+      this.track(q, entries, dropping)
       return
     }
-    for (const e of covered) {
+    q.limiter.record(now)
+    const first = covered[0]!.row.id
+    const deliveryId = covered.length === 1 ? String(first) : `${first}-${covered.length}`
+    this.track(
+      q,
+      covered,
+      this.attempt(q, message, deliveryId, now).then(
+        () => this.sent(q, covered, kind === 'single' ? 'sent' : 'digest'),
+        (err: unknown) => this.failed(q, covered, err),
+      ),
+    )
+  }
+
+  /** Holds `entries` in flight until `outcome` (their sending and its record) has settled. */
+  private track(q: Queue, entries: Entry[], outcome: Promise<void>): void {
+    for (const e of entries) {
       q.entries.delete(e.row.id)
       q.inFlight.add(e.row.id)
     }
     q.sending++
-    q.limiter.record(now)
-    const first = covered[0]!.row.id
-    const deliveryId = covered.length === 1 ? String(first) : `${first}-${covered.length}`
-    const sending = this.attempt(q, message, deliveryId, now)
-      .then(
-        () => this.sent(q, covered, kind === 'single' ? 'sent' : 'digest'),
-        (err: unknown) => this.failed(q, covered, err),
-      )
+    const sending = outcome
       .catch((err: unknown) =>
         this.o.log.error(
           { err, channel: q.channel.name },
@@ -389,7 +431,10 @@ export class Dispatcher {
         ),
       )
       .finally(() => {
-        for (const e of covered) q.inFlight.delete(e.row.id)
+        for (const e of entries) {
+          q.inFlight.delete(e.row.id)
+          if (this.polling !== undefined) this.settled.add(e.row.id)
+        }
         q.sending--
         this.sends.delete(sending)
         // More may be waiting in the outbox than the queue holds: read it again at once.
@@ -426,15 +471,15 @@ export class Dispatcher {
     })
   }
 
-  private sent(q: Queue, entries: Entry[], outcome: 'sent' | 'digest'): void {
+  private async sent(q: Queue, entries: Entry[], outcome: 'sent' | 'digest'): Promise<void> {
     const at = this.clock.now()
-    this.o.store.atomically(() => {
-      for (const e of entries) this.o.store.outbox.sent(e.row.id, at, outcome)
+    await this.o.store.atomically(async (tx) => {
+      for (const e of entries) await tx.outbox.sent(e.row.id, at, outcome)
     })
     this.o.metrics?.notifications.inc({ channel: q.channel.name, result: outcome }, entries.length)
   }
 
-  private failed(q: Queue, entries: Entry[], err: unknown): void {
+  private async failed(q: Queue, entries: Entry[], err: unknown): Promise<void> {
     const now = this.clock.now()
     const message = (err as Error)?.message ?? String(err)
     const retryAfter = err instanceof ChannelError ? err.retryAfterMs : undefined
@@ -447,10 +492,10 @@ export class Dispatcher {
         'the platform is rate limiting this target; its queue waits (the others do not)',
       )
     }
-    this.o.store.atomically(() => {
+    await this.o.store.atomically(async (tx) => {
       for (const { row } of entries) {
         if (now - row.createdAt >= (this.o.giveUpAfterMs ?? 86_400_000)) {
-          this.o.store.outbox.failed(row.id, now, message)
+          await tx.outbox.failed(row.id, now, message)
           this.o.metrics?.notifications.inc({ channel, result: 'failed' })
           this.o.log.error(
             { outbox: row.id, channel, target: q.target, err: message },
@@ -462,7 +507,7 @@ export class Dispatcher {
           (this.o.firstRetryMs ?? 5000) * 2 ** row.attempts,
           this.o.maxRetryMs ?? 3_600_000,
         )
-        this.o.store.outbox.retry(row.id, now + Math.max(backoff, retryAfter ?? 0), message)
+        await tx.outbox.retry(row.id, now + Math.max(backoff, retryAfter ?? 0), message)
         this.o.metrics?.notifications.inc({ channel, result: 'retry' })
         if (row.attempts === 0 && !retryAfter)
           this.o.log.warn(

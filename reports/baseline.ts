@@ -150,12 +150,12 @@ function fingerprint(period: BaselinePeriod, days: readonly SchoolDay[], options
  * The baseline model of a school and utility for `period`, given the period's days: the kept one
  * when neither the days nor the method changed since it was fitted, else fitted now and kept.
  */
-export function baselineFor(
+export async function baselineFor(
   ctx: FitContext,
   period: BaselinePeriod,
   days: readonly SchoolDay[],
   now: number,
-): BaselineResult {
+): Promise<BaselineResult> {
   const inPeriod = days.filter((d) => d.date >= period.from && d.date <= period.to)
   const counted = inPeriod.filter((d) => !d.blackout)
   const valid = counted.filter((d) => d.use !== undefined && d.meanC !== undefined && !d.temperatureFilled)
@@ -176,7 +176,7 @@ export function baselineFor(
     return { period, problem: 'baseline_insufficient', sufficiency }
 
   const print = fingerprint(period, valid, ctx.options)
-  const kept = ctx.store.baselines.get(ctx.school.id, ctx.utility)
+  const kept = await ctx.store.baselines.get(ctx.school.id, ctx.utility)
   if (kept && kept.fingerprint === print && kept.from === period.from && kept.to === period.to)
     return { ...(kept.model as BaselineResult), period, sufficiency }
 
@@ -186,7 +186,7 @@ export function baselineFor(
     : { period, problem: 'no_model', sufficiency }
   result.fittedAt = now
   const { period: _p, sufficiency: _s, ...keep } = result
-  ctx.store.baselines.put(ctx.school.id, ctx.utility, {
+  await ctx.store.baselines.put(ctx.school.id, ctx.utility, {
     from: period.from,
     to: period.to,
     fingerprint: print,

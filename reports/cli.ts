@@ -84,7 +84,7 @@ function parse() {
   ).values
 }
 
-function main(locale: Locale): void {
+async function main(locale: Locale): Promise<void> {
   const values = parse()
   if (values.help) return void console.log(t(locale, 'report.cli.usage'))
   const refuse = (sentence: Parameters<typeof msg>) => {
@@ -116,24 +116,24 @@ function main(locale: Locale): void {
       const readiness = new Readiness({ registry, store, lastReceivedAt: (id) => heard.get(id) })
       for (const school of registry.schools.values()) {
         if (values.school && school.id !== values.school) continue
-        const r = readiness.check(school, Date.now(), lang)
+        const r = await readiness.check(school, Date.now(), lang)
         if (!r) continue
         console.log(readinessHeadline(lang, r))
         for (const line of checklistLines(lang, r, school.timezone)) console.log(line)
       }
     } else if (values.ranking) {
-      const rows = rankingView(lang, reports.ranking(month, (values.utility as Utility) ?? 'water'))
+      const rows = rankingView(lang, await reports.ranking(month, (values.utility as Utility) ?? 'water'))
       out(rows as unknown as Record<string, unknown>[], RANKING_COLUMNS)
     } else {
-      const rows = reports
-        .monthly(month, values.school)
-        .filter((r) => !values.utility || r.utility === values.utility)
+      const rows = (await reports.monthly(month, values.school)).filter(
+        (r) => !values.utility || r.utility === values.utility,
+      )
       const named = rows.map((r) => ({ ...r, name: registry.schools.get(r.school)?.name ?? r.school }))
       out(named, values.csv ? MONTHLY_COLUMNS : TABLE_COLUMNS)
       if (!values.csv) for (const line of savingsLines(lang, named)) console.log(line)
     }
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
@@ -148,7 +148,7 @@ const locale = localeArgument(process.argv.slice(2)) ?? startupLocale()
 const unknown = describeUnknownVariables(locale, unknownVariables())
 if (unknown) console.error(unknown)
 try {
-  main(locale)
+  await main(locale)
 } catch (err) {
   if (err instanceof UsageError) {
     console.error(err.explain(locale))

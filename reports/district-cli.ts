@@ -114,7 +114,7 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
   async dossier({ registry, store, locale, values }) {
     const id = Number(values.incident)
     if (!Number.isInteger(id) || id < 1) refuse('district.cli.needsIncident')
-    const pdf = await renderDossier(dossierFacts({ registry, store, incident: id, locale }))
+    const pdf = await renderDossier(await dossierFacts({ registry, store, incident: id, locale }))
     const file = resolve((values.out as string | undefined) ?? `leak-dossier-${id}-${locale}.pdf`)
     writeFileSync(file, pdf)
     console.log(t(locale, 'district.cli.written', { file }))
@@ -158,7 +158,7 @@ async function main(startLocale: Locale): Promise<void> {
   try {
     await run!({ registry, store, locale, values })
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

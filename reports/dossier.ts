@@ -109,14 +109,14 @@ function recipient(registry: Registry, school: string, channel: string, target: 
   return channel === 'email' ? target : `${channel} · ${target}`
 }
 
-export function dossierFacts(o: {
+export async function dossierFacts(o: {
   registry: Registry
   store: Store
   incident: number
   locale?: Locale
-}): DossierFacts {
+}): Promise<DossierFacts> {
   const { registry, store } = o
-  const incident = store.incidents.get(o.incident)
+  const incident = await store.incidents.get(o.incident)
   if (!incident)
     throw new DossierError('INCIDENT_NOT_FOUND', ['api.error.incidentNotFound', { id: o.incident }], 404)
   if (incident.family !== 'water_loss')
@@ -128,7 +128,7 @@ export function dossierFacts(o: {
   const zone = school?.timezone ?? 'Asia/Shanghai'
   const building = school?.buildings.get(incident.building)
   const meter = registry.meters.get(incident.meter)
-  const alerts = store.alerts.ofIncident(incident.id)
+  const alerts = await store.alerts.ofIncident(incident.id)
   const firstAlert = Math.min(incident.openedAt, ...alerts.map((a) => a.openedAt))
   // The fault's own meter measures the leak; meters upstream add everything else they serve.
   const own = alerts.filter((a) => a.meter === incident.meter)
@@ -175,7 +175,7 @@ export function dossierFacts(o: {
       who: seenBy?.name ? `${seenBy.name} (${a.meter})` : a.meter,
     })
   }
-  for (const n of store.outbox.ofIncident(incident.id)) {
+  for (const n of await store.outbox.ofIncident(incident.id)) {
     const who = recipient(registry, incident.school, n.channel, n.target)
     const what =
       n.sentAt !== undefined && n.outcome !== 'skipped'
@@ -185,7 +185,7 @@ export function dossierFacts(o: {
           : t(locale, 'dossier.event.notifyPending', { transition: n.transition })
     timeline.push({ at: n.sentAt ?? n.failedAt ?? n.dueAt, what, who })
   }
-  for (const e of store.incidents.events(incident.id)) {
+  for (const e of await store.incidents.events(incident.id)) {
     if (e.transition === 'opened' || e.transition === 'occurred') continue
     timeline.push({
       at: e.at,

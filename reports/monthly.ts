@@ -283,7 +283,7 @@ export class MonthlyReports {
     }
   }
 
-  row(school: School, utility: Utility, month: string): MonthlyRow | undefined {
+  async row(school: School, utility: Utility, month: string): Promise<MonthlyRow | undefined> {
     const meters = this.metersOf(school, utility)
     if (meters.length === 0) return undefined
     const cal = this.calendars.for(school)
@@ -313,18 +313,18 @@ export class MonthlyReports {
     if (school.pupils) row.perPupil = r3(actual / school.pupils)
     if (school.floorAreaM2) row.perM2 = r3(actual / school.floorAreaM2)
     if (now.used > 0) row.outOfHoursShare = r3(now.usedUnoccupied / now.used)
-    this.savings(row, school, utility, meters, cal)
+    await this.savings(row, school, utility, meters, cal)
     return row
   }
 
   /** Fills a row's expected use, savings, interval, gate and cumulative savings. */
-  private savings(
+  private async savings(
     row: MonthlyRow,
     school: School,
     utility: Utility,
     meters: string[],
     cal: SchoolCalendar,
-  ): void {
+  ): Promise<void> {
     const firstHour = this.ctx.store.rollups.firstHour(meters)
     if (firstHour === undefined) return
     const now = this.now()
@@ -353,7 +353,7 @@ export class MonthlyReports {
     const period = configured ?? firstYearBaseline(days)
     const options = fitOptions(utility)
     const base = period
-      ? baselineFor({ store: this.ctx.store, school, utility, options }, period, days, now)
+      ? await baselineFor({ store: this.ctx.store, school, utility, options }, period, days, now)
       : undefined
     // Predictions need a temperature on every day: borrow from neighbours, then from the month.
     fillTemperatureGaps(days)
@@ -468,13 +468,13 @@ export class MonthlyReports {
   }
 
   /** Rows for a month: every school (or one), every utility it meters. */
-  monthly(month: string, schoolId?: string): MonthlyRow[] {
+  async monthly(month: string, schoolId?: string): Promise<MonthlyRow[]> {
     this.ctx.flush?.()
     const rows: MonthlyRow[] = []
     for (const school of this.ctx.registry.schools.values()) {
       if (schoolId && school.id !== schoolId) continue
       for (const u of UTILITIES) {
-        const r = this.row(school, u, month)
+        const r = await this.row(school, u, month)
         if (r) rows.push(r)
       }
     }
@@ -485,8 +485,8 @@ export class MonthlyReports {
    * Schools ranked by adjusted savings %: only figures that pass every gate, with at least 90 %
    * coverage; the others are listed without a rank, with the reasons.
    */
-  ranking(month: string, utility: Utility): RankingRow[] {
-    const rows = this.monthly(month).filter((r) => r.utility === utility)
+  async ranking(month: string, utility: Utility): Promise<RankingRow[]> {
+    const rows = (await this.monthly(month)).filter((r) => r.utility === utility)
     const rankable = rows.filter(
       (r) => r.gate === 'pass' && r.coverage >= MIN_RANKING_COVERAGE && r.savingsPct !== undefined,
     )

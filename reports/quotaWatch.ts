@@ -48,10 +48,10 @@ export class QuotaWatch {
       this.tasks.push(
         cron.schedule(
           `${mm} ${hh} * * *`,
-          () => {
+          async () => {
             try {
               const now = Date.now()
-              this.check(school, addDays(this.calendars.for(school).local(now).date, -1), now)
+              await this.check(school, addDays(this.calendars.for(school).local(now).date, -1), now)
             } catch (err) {
               this.o.log.error({ err, school: school.id }, 'quota check failed')
             }
@@ -72,16 +72,16 @@ export class QuotaWatch {
   }
 
   /** Projects a school's quotas from the days up to `asOf`; raises, updates or clears at `ts`. */
-  check(school: School, asOf: string, ts: number): Projection[] {
+  async check(school: School, asOf: string, ts: number): Promise<Projection[]> {
     const projections = this.projections.forSchool(school, asOf)
     for (const p of projections) {
       const meter = this.meterOf(school, p)
       if (!meter) continue
       const rule = `quota.${p.period.kind}`
       if (p.exceeded || (p.likely && !p.indicative)) {
-        this.o.alerts.raise(rule, meter, verdict(school, p), ts)
+        await this.o.alerts.raise(rule, meter, verdict(school, p), ts)
       } else if (p.projected < CLEAR_BELOW * p.period.limit) {
-        this.o.alerts.clear(rule, meter, ts)
+        await this.o.alerts.clear(rule, meter, ts)
       }
     }
     return projections

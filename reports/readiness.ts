@@ -63,11 +63,11 @@ export class Readiness {
   }
 
   /** The checklist of the school's next term, written in `locale` (the school's by default). */
-  check(
+  async check(
     school: School,
     now = (this.ctx.now ?? Date.now)(),
     locale: Locale = school.locale,
-  ): ReadinessReport | undefined {
+  ): Promise<ReadinessReport | undefined> {
     const say = (m: Message) => render(locale, m)
     const term = this.nextTerm(school, now)
     if (!term) return undefined
@@ -81,7 +81,11 @@ export class Readiness {
       const last = this.ctx.lastReceivedAt(m.id)
       return last === undefined || now - last > DAY
     })
-    const critical = this.ctx.store.alerts.list({ school: school.id, status: 'active', severity: 'critical' })
+    const critical = await this.ctx.store.alerts.list({
+      school: school.id,
+      status: 'active',
+      severity: 'critical',
+    })
     const checks: ReadinessCheck[] = [
       {
         check: 'meters_reporting',
@@ -271,12 +275,12 @@ export function notifyReadiness(
   report: ReadinessReport,
   email: boolean,
   now = Date.now(),
-): void {
+): Promise<void> {
   const key = `readiness|${school.id}|${report.term.start}`
   const n = school.notifications
-  store.atomically(() => {
+  return store.atomically(async (tx) => {
     if (n.mqtt !== false)
-      store.outbox.enqueueMessage(
+      await tx.outbox.enqueueMessage(
         key,
         'mqtt',
         `schools/${school.id}/readiness`,
@@ -285,14 +289,14 @@ export function notifyReadiness(
         now,
       )
     const body = JSON.stringify({ event: 'readiness', school: school.id, report })
-    for (const w of n.webhooks ?? []) store.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
+    for (const w of n.webhooks ?? []) await tx.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
     if (email) {
       const mail = JSON.stringify(renderReadiness(report, school.locale, school.timezone))
       // A contact is an address, or a person who may have one.
       const contacts = [...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])]
       const addresses = contacts.map((c) => (typeof c === 'string' ? c : c.email))
       for (const to of new Set(addresses.filter((a): a is string => a !== undefined))) {
-        store.outbox.enqueueMessage(key, 'email', to, mail, now, now)
+        await tx.outbox.enqueueMessage(key, 'email', to, mail, now, now)
       }
     }
   })

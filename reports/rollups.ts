@@ -315,7 +315,7 @@ export class Rollups {
 
   private commitInFlight(t: Taken): void {
     const { store } = this.o
-    store.atomically(() => {
+    store.inStep(() => {
       if (t.rows.length > 0) store.rollups.mergeStaged()
       store.outdoor.addMany(t.outdoor)
       store.outdoor.addHourly(t.outdoorHourly)

@@ -7,8 +7,13 @@
  * is kept for tuning); the rules resolve their own alerts, and an incident whose alerts have all
  * cleared resolves itself once its hold-off has passed in event time without the fault coming back.
  * Critical incidents nobody acknowledged are escalated after 15 minutes. Every transition is written
- * with its notifications in one SQLite transaction: nothing is announced that did not happen, and
- * nothing that happened goes unannounced.
+ * with its notifications in one transaction of the store: nothing is announced that did not happen,
+ * and nothing that happened goes unannounced.
+ *
+ * The store answers asynchronously, so changes are taken one at a time, in the order they were
+ * asked for (each reads what the one before it wrote): the rules engine hands its verdicts over
+ * without waiting for them, people's actions wait for their turn, and `idle()` resolves once
+ * everything asked for so far is written (a checkpoint waits for it).
  */
 import type { Logger } from 'pino'
 import type { Alert, AlertTransition, DeliveryPlanner, Incident, IncidentTransition } from '../core/alert.js'
@@ -17,7 +22,7 @@ import { SchoolmeterError } from '../core/errors.js'
 import { render } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Meter, Registry } from '../core/registry.js'
-import type { Store } from '../store/index.js'
+import type { AppStore } from '../store/index.js'
 import { familyOf, HOLD_OFF_MS, maxSeverity, nearMeters, relation } from './incidents.js'
 import { SEVERITY_RANK, type Verdict } from './types.js'
 
@@ -40,7 +45,7 @@ export class AlertError extends SchoolmeterError {
 
 export interface AlertManagerOptions {
   registry: Registry
-  store: Store
+  store: AppStore
   /** Who hears of each transition (notify/): its deliveries are written in the transition's transaction. */
   router: DeliveryPlanner
   bus: Bus
@@ -87,6 +92,8 @@ function explains(
 export class AlertManager {
   private readonly now: () => number
   private readonly touched = new Map<number, number>()
+  /** The change under way and those waiting behind it: settles when all are written. */
+  private tail: Promise<unknown> = Promise.resolve()
   /** Called after each committed transition (the dispatcher wakes up). */
   onTransition: (() => void) | undefined
 
@@ -94,24 +101,44 @@ export class AlertManager {
     this.now = o.now ?? Date.now
   }
 
+  /** Runs `change` once every change asked for before it is done; its result or error is the caller's. */
+  private inTurn<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(change)
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  /** Resolves once every change asked for so far is written. */
+  async idle(): Promise<void> {
+    let tail: Promise<unknown>
+    do {
+      tail = this.tail
+      await tail
+    } while (tail !== this.tail)
+  }
+
   /** The rule found its condition: open an alert in its incident, or refresh the one already active. */
-  raise(rule: string, meter: Meter, v: Active, ts: number): Alert {
+  raise(rule: string, meter: Meter, v: Active, ts: number): Promise<Alert> {
+    return this.inTurn(() => this.raiseNow(rule, meter, v, ts))
+  }
+
+  private async raiseNow(rule: string, meter: Meter, v: Active, ts: number): Promise<Alert> {
     const key = `${rule}|${meter.id}`
     const store = this.o.store
-    const existing = store.alerts.active(key)
+    const existing = await store.alerts.active(key)
     if (existing) return this.refresh(existing, v, ts)
     // Readings replayed from the journal after a crash may find a condition that was already
     // raised and resolved later in data time: the store knows better, nothing happens.
-    const last = store.alerts.latest(key)
+    const last = await store.alerts.latest(key)
     if (last?.resolvedAt !== undefined && last.resolvedAt >= ts) return last
     const message = render(meter.school.locale, v.message)
     let alertId = 0
-    this.commit(() => {
+    await this.commit(async (tx) => {
       const family = familyOf(rule)
-      const join = this.incidentFor(rule, meter, family, ts)
+      const join = await this.incidentFor(tx, rule, meter, family, ts)
       const incidentId =
         join?.incident.id ??
-        store.incidents.insert({
+        (await tx.incidents.insert({
           school: meter.school.id,
           family,
           building: meter.building.id,
@@ -127,8 +154,8 @@ export class AlertManager {
           message,
           text: v.message,
           evidence: v.evidence,
-        })
-      alertId = store.alerts.insert({
+        }))
+      alertId = await tx.alerts.insert({
         key,
         school: meter.school.id,
         building: meter.building.id,
@@ -154,7 +181,7 @@ export class AlertManager {
       const severity = maxSeverity(i.severity, v.severity)
       // An alert further downstream places the fault more exactly: the incident moves there.
       const moves = join.relation === 'below'
-      store.incidents.update(i.id, {
+      await tx.incidents.update(i.id, {
         lastSeenAt: Math.max(i.lastSeenAt, ts),
         quietSince: undefined,
         occurrences: i.occurrences + 1,
@@ -183,74 +210,89 @@ export class AlertManager {
         })
       return change
     })
-    return store.alerts.get(alertId)!
+    return (await store.alerts.get(alertId))!
   }
 
   /** The condition still holds: update the active alert, if a person has not resolved it. */
-  update(rule: string, meter: Meter, v: Active, ts: number): Alert | undefined {
-    const existing = this.o.store.alerts.active(`${rule}|${meter.id}`)
-    return existing && this.refresh(existing, v, ts)
+  update(rule: string, meter: Meter, v: Active, ts: number): Promise<Alert | undefined> {
+    return this.inTurn(async () => {
+      const existing = await this.o.store.alerts.active(`${rule}|${meter.id}`)
+      return existing && this.refresh(existing, v, ts)
+    })
   }
 
   /** The rule's clearing condition held: resolve the active alert; its incident goes quiet when it was the last. */
-  clear(rule: string, meter: Meter, ts: number, note?: string): Alert | undefined {
-    const store = this.o.store
-    const a = store.alerts.active(`${rule}|${meter.id}`)
-    if (!a) return undefined
-    // A verdict older than what the alert has seen comes from a replay of the journal.
-    if (ts < Math.max(a.openedAt, a.lastSeenAt)) return undefined
-    this.commit(() => {
-      store.alerts.update(a.id, {
-        status: 'resolved',
-        resolvedAt: ts,
-        resolvedBy: 'rule',
-        lastSeenAt: Math.max(a.lastSeenAt, ts),
+  clear(rule: string, meter: Meter, ts: number, note?: string): Promise<Alert | undefined> {
+    return this.inTurn(async () => {
+      const store = this.o.store
+      const a = await store.alerts.active(`${rule}|${meter.id}`)
+      if (!a) return undefined
+      // A verdict older than what the alert has seen comes from a replay of the journal.
+      if (ts < Math.max(a.openedAt, a.lastSeenAt)) return undefined
+      await this.commit(async (tx) => {
+        await tx.alerts.update(a.id, {
+          status: 'resolved',
+          resolvedAt: ts,
+          resolvedBy: 'rule',
+          lastSeenAt: Math.max(a.lastSeenAt, ts),
+        })
+        if (a.incident !== undefined && !(await this.anyActive(tx, a.incident))) {
+          await tx.incidents.update(a.incident, { quietSince: ts })
+        }
+        return {
+          alert: [{ id: a.id, transition: 'resolved', at: ts, by: 'rule', ...(note ? { note } : {}) }],
+        }
       })
-      if (a.incident !== undefined && !this.anyActive(a.incident)) {
-        store.incidents.update(a.incident, { quietSince: ts })
-      }
-      return { alert: [{ id: a.id, transition: 'resolved', at: ts, by: 'rule', ...(note ? { note } : {}) }] }
+      return store.alerts.get(a.id)
     })
-    return store.alerts.get(a.id)
   }
 
   /**
    * Resolves the incidents of a school that have been quiet for their hold-off by `eventNow` (the
    * newest event time seen at the school): the fault did not come back.
    */
-  closeQuiet(school: string, eventNow: number): Incident[] {
-    const store = this.o.store
-    const minHoldOff = Math.min(...Object.values(HOLD_OFF_MS))
-    return store.incidents
-      .quiet(school, eventNow - minHoldOff)
-      .filter((i) => eventNow - i.quietSince! >= HOLD_OFF_MS[i.family])
-      .map((i) => {
-        this.commit(() => {
-          store.incidents.update(i.id, { status: 'resolved', resolvedAt: i.quietSince!, resolvedBy: 'rule' })
+  closeQuiet(school: string, eventNow: number): Promise<Incident[]> {
+    return this.inTurn(async () => {
+      const store = this.o.store
+      const minHoldOff = Math.min(...Object.values(HOLD_OFF_MS))
+      const closed: Incident[] = []
+      for (const i of await store.incidents.quiet(school, eventNow - minHoldOff)) {
+        if (eventNow - i.quietSince! < HOLD_OFF_MS[i.family]) continue
+        await this.commit(async (tx) => {
+          await tx.incidents.update(i.id, {
+            status: 'resolved',
+            resolvedAt: i.quietSince!,
+            resolvedBy: 'rule',
+          })
           return { incident: [{ id: i.id, transition: 'resolved', at: i.quietSince!, by: 'rule' }] }
         })
-        return store.incidents.get(i.id)!
-      })
+        closed.push((await store.incidents.get(i.id))!)
+      }
+      return closed
+    })
   }
 
   /** Someone is on it: the incident and its active alerts are acknowledged. */
-  acknowledgeIncident(id: number, by?: string, note?: string): Incident {
-    const i = this.getIncident(id)
+  acknowledgeIncident(id: number, by?: string, note?: string): Promise<Incident> {
+    return this.inTurn(() => this.acknowledgeIncidentNow(id, by, note))
+  }
+
+  private async acknowledgeIncidentNow(id: number, by?: string, note?: string): Promise<Incident> {
+    const i = await this.getIncident(id)
     if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
     if (i.status === 'acknowledged') return i
     const now = this.now()
     const who = by ?? 'anonymous'
-    this.commit(() => {
-      const store = this.o.store
-      store.incidents.update(id, {
+    await this.commit(async (tx) => {
+      await tx.incidents.update(id, {
         status: 'acknowledged',
         acknowledgedAt: now,
         acknowledgedBy: who,
         ...(note ? { note } : {}),
       })
-      const alerts = store.alerts.ofIncident(id).filter((a) => a.status === 'open')
+      const alerts = (await tx.alerts.ofIncident(id)).filter((a) => a.status === 'open')
       for (const a of alerts)
-        store.alerts.update(a.id, {
+        await tx.alerts.update(a.id, {
           status: 'acknowledged',
           acknowledgedAt: now,
           acknowledgedBy: who,
@@ -265,35 +307,45 @@ export class AlertManager {
   }
 
   /** Gives the incident to someone to repair. */
-  assignIncident(id: number, to: string, by?: string): Incident {
-    const i = this.getIncident(id)
-    if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
-    const now = this.now()
-    this.commit(() => {
-      this.o.store.incidents.update(id, { assignedTo: to })
-      return { incident: [{ id, transition: 'assigned', at: now, by: by ?? 'anonymous', note: to }] }
+  assignIncident(id: number, to: string, by?: string): Promise<Incident> {
+    return this.inTurn(async () => {
+      const i = await this.getIncident(id)
+      if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
+      const now = this.now()
+      await this.commit(async (tx) => {
+        await tx.incidents.update(id, { assignedTo: to })
+        return { incident: [{ id, transition: 'assigned', at: now, by: by ?? 'anonymous', note: to }] }
+      })
+      return this.getIncident(id)
     })
-    return this.getIncident(id)
   }
 
   /** A person closes the incident (repaired, or a false alarm kept for tuning), and its active alerts with it. */
-  resolveIncident(id: number, by?: string, note?: string, falsePositive = false): Incident {
-    const i = this.getIncident(id)
+  resolveIncident(id: number, by?: string, note?: string, falsePositive = false): Promise<Incident> {
+    return this.inTurn(() => this.resolveIncidentNow(id, by, note, falsePositive))
+  }
+
+  private async resolveIncidentNow(
+    id: number,
+    by?: string,
+    note?: string,
+    falsePositive = false,
+  ): Promise<Incident> {
+    const i = await this.getIncident(id)
     if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
     const now = this.now()
     const who = by ?? 'anonymous'
-    this.commit(() => {
-      const store = this.o.store
-      store.incidents.update(id, {
+    await this.commit(async (tx) => {
+      await tx.incidents.update(id, {
         status: 'resolved',
         resolvedAt: now,
         resolvedBy: who,
         falsePositive,
         ...(note ? { note } : {}),
       })
-      const alerts = store.alerts.ofIncident(id).filter((a) => a.status !== 'resolved')
+      const alerts = (await tx.alerts.ofIncident(id)).filter((a) => a.status !== 'resolved')
       for (const a of alerts)
-        store.alerts.update(a.id, {
+        await tx.alerts.update(a.id, {
           status: 'resolved',
           resolvedAt: now,
           resolvedBy: who,
@@ -309,66 +361,76 @@ export class AlertManager {
   }
 
   /** Acknowledging an alert acknowledges its incident: the fault, not one symptom of it. */
-  acknowledge(id: number, by?: string, note?: string): Alert {
-    const a = this.get(id)
-    if (a.status === 'resolved') throw new AlertError('ALERT_RESOLVED', id, 409)
-    if (a.status === 'acknowledged') return a
-    if (a.incident !== undefined) {
-      const i = this.getIncident(a.incident)
-      if (i.status === 'open') this.acknowledgeIncident(i.id, by, note)
-    }
-    return this.get(id)
-  }
-
-  /** Resolving an alert resolves its incident and every alert in it. */
-  resolve(id: number, by?: string, note?: string, falsePositive = false): Alert {
-    const a = this.get(id)
-    if (a.status === 'resolved') throw new AlertError('ALERT_RESOLVED', id, 409)
-    if (a.incident !== undefined) this.resolveIncident(a.incident, by, note, falsePositive)
-    return this.get(id)
-  }
-
-  /** Critical incidents still open (not acknowledged) `escalateAfterMs` after they opened: tell more people. */
-  escalateDue(): Incident[] {
-    const now = this.now()
-    const store = this.o.store
-    return store.incidents.toEscalate(now - (this.o.escalateAfterMs ?? 15 * 60_000)).map((i) => {
-      this.commit(() => {
-        store.incidents.update(i.id, { escalatedAt: now })
-        return {
-          incident: [
-            { id: i.id, transition: 'escalated', at: now, by: 'escalation', note: 'unacknowledged' },
-          ],
-        }
-      })
-      return store.incidents.get(i.id)!
+  acknowledge(id: number, by?: string, note?: string): Promise<Alert> {
+    return this.inTurn(async () => {
+      const a = await this.get(id)
+      if (a.status === 'resolved') throw new AlertError('ALERT_RESOLVED', id, 409)
+      if (a.status === 'acknowledged') return a
+      if (a.incident !== undefined) {
+        const i = await this.getIncident(a.incident)
+        if (i.status === 'open') await this.acknowledgeIncidentNow(i.id, by, note)
+      }
+      return this.get(id)
     })
   }
 
-  get(id: number): Alert {
-    const a = this.o.store.alerts.get(id)
+  /** Resolving an alert resolves its incident and every alert in it. */
+  resolve(id: number, by?: string, note?: string, falsePositive = false): Promise<Alert> {
+    return this.inTurn(async () => {
+      const a = await this.get(id)
+      if (a.status === 'resolved') throw new AlertError('ALERT_RESOLVED', id, 409)
+      if (a.incident !== undefined) await this.resolveIncidentNow(a.incident, by, note, falsePositive)
+      return this.get(id)
+    })
+  }
+
+  /** Critical incidents still open (not acknowledged) `escalateAfterMs` after they opened: tell more people. */
+  escalateDue(): Promise<Incident[]> {
+    return this.inTurn(async () => {
+      const now = this.now()
+      const store = this.o.store
+      const escalated: Incident[] = []
+      for (const i of await store.incidents.toEscalate(now - (this.o.escalateAfterMs ?? 15 * 60_000))) {
+        await this.commit(async (tx) => {
+          await tx.incidents.update(i.id, { escalatedAt: now })
+          return {
+            incident: [
+              { id: i.id, transition: 'escalated', at: now, by: 'escalation', note: 'unacknowledged' },
+            ],
+          }
+        })
+        escalated.push((await store.incidents.get(i.id))!)
+      }
+      return escalated
+    })
+  }
+
+  async get(id: number): Promise<Alert> {
+    const a = await this.o.store.alerts.get(id)
     if (!a) throw new AlertError('ALERT_NOT_FOUND', id, 404)
     return a
   }
 
-  getIncident(id: number): Incident {
-    const i = this.o.store.incidents.get(id)
+  async getIncident(id: number): Promise<Incident> {
+    const i = await this.o.store.incidents.get(id)
     if (!i) throw new AlertError('INCIDENT_NOT_FOUND', id, 404)
     return i
   }
 
   /** The open incident this alert's fault belongs to, if any, and where the alert sits relative to it. */
-  private incidentFor(rule: string, meter: Meter, family: Incident['family'], ts: number) {
+  private async incidentFor(
+    tx: AppStore,
+    rule: string,
+    meter: Meter,
+    family: Incident['family'],
+    ts: number,
+  ) {
     let best: { incident: Incident; relation: 'same' | 'above' | 'below'; score: number } | undefined
-    for (const incident of this.o.store.incidents.active(
-      meter.school.id,
-      family,
-      nearMeters(meter, family),
-    )) {
+    for (const incident of await tx.incidents.active(meter.school.id, family, nearMeters(meter, family))) {
       if (incident.quietSince !== undefined && ts - incident.quietSince > HOLD_OFF_MS[family]) continue
       const rel = relation(this.o.registry, incident, meter, family)
       if (!rel) continue
-      const members = this.o.store.alerts.membersOf(incident.id)
+      const members = await tx.alerts.membersOf(incident.id)
       if (!explains(rule, rel, members)) continue
       // The fault already seen by this rule and still under way first, then the same place, then
       // the newest.
@@ -380,11 +442,11 @@ export class AlertManager {
     return best
   }
 
-  private anyActive(incident: number): boolean {
-    return this.o.store.alerts.membersOf(incident).some((a) => a.status !== 'resolved')
+  private async anyActive(tx: AppStore, incident: number): Promise<boolean> {
+    return (await tx.alerts.membersOf(incident)).some((a) => a.status !== 'resolved')
   }
 
-  private refresh(a: Alert, v: Active, ts: number): Alert {
+  private async refresh(a: Alert, v: Active, ts: number): Promise<Alert> {
     const store = this.o.store
     const upgrade = SEVERITY_RANK[v.severity] > SEVERITY_RANK[a.severity]
     const evidence = { ...a.evidence, ...v.evidence }
@@ -392,17 +454,17 @@ export class AlertManager {
     const message = meter ? render(meter.school.locale, v.message) : a.message
     const lastSeenAt = Math.max(a.lastSeenAt, ts)
     if (upgrade) {
-      this.commit(() => {
-        store.alerts.update(a.id, { severity: v.severity, message, text: v.message, evidence, lastSeenAt })
+      await this.commit(async (tx) => {
+        await tx.alerts.update(a.id, { severity: v.severity, message, text: v.message, evidence, lastSeenAt })
         const change: Change = {
           alert: [
             { id: a.id, transition: 'escalated', at: ts, by: 'rule', note: `${a.severity} → ${v.severity}` },
           ],
         }
-        const i = a.incident !== undefined ? store.incidents.get(a.incident) : undefined
+        const i = a.incident !== undefined ? await tx.incidents.get(a.incident) : undefined
         if (i) {
           const severity = maxSeverity(i.severity, v.severity)
-          store.incidents.update(i.id, {
+          await tx.incidents.update(i.id, {
             severity,
             lastSeenAt: Math.max(i.lastSeenAt, ts),
             ...(i.meter === a.meter && i.rule === a.rule ? { message, text: v.message, evidence } : {}),
@@ -422,18 +484,18 @@ export class AlertManager {
         }
         return change
       })
-      return store.alerts.get(a.id)!
+      return (await store.alerts.get(a.id))!
     }
     // Unchanged alerts are touched at most once a minute: a dorm heater reports every 10 s.
     const last = this.touched.get(a.id) ?? 0
     if (ts - last < (this.o.touchEveryMs ?? 60_000)) return a
     this.touched.set(a.id, ts)
     if (this.touched.size > 10_000) this.touched.clear()
-    store.alerts.update(a.id, { message, text: v.message, evidence, lastSeenAt })
+    await store.alerts.update(a.id, { message, text: v.message, evidence, lastSeenAt })
     if (a.incident !== undefined) {
-      const i = store.incidents.get(a.incident)
+      const i = await store.incidents.get(a.incident)
       if (i && i.status !== 'resolved')
-        store.incidents.update(i.id, {
+        await store.incidents.update(i.id, {
           lastSeenAt: Math.max(i.lastSeenAt, ts),
           ...(i.meter === a.meter && i.rule === a.rule ? { message, text: v.message, evidence } : {}),
         })
@@ -442,27 +504,26 @@ export class AlertManager {
   }
 
   /** Runs a change and records its transitions with their notifications, in one transaction. */
-  private commit(change: () => Change): void {
-    const store = this.o.store
+  private async commit(change: (tx: AppStore) => Promise<Change>): Promise<void> {
     const now = this.now()
     const done: { alerts: [Alert, AlertTransition, number][]; incidents: [Incident, IncidentTransition][] } =
       {
         alerts: [],
         incidents: [],
       }
-    store.atomically(() => {
+    await this.o.store.atomically(async (tx) => {
       done.alerts = []
       done.incidents = []
-      const c = change()
+      const c = await change(tx)
       for (const t of c.alert ?? []) {
-        const eventId = store.alerts.addEvent(t.id, t.transition, t.at, t.by, t.note, now)
-        const a = store.alerts.get(t.id)!
+        const eventId = await tx.alerts.addEvent(t.id, t.transition, t.at, t.by, t.note, now)
+        const a = (await tx.alerts.get(t.id))!
         for (const d of this.o.router.alertDeliveries(a, t.transition, now))
-          store.outbox.enqueue(eventId, d, now)
+          await tx.outbox.enqueue(eventId, d, now)
         done.alerts.push([a, t.transition, t.at])
       }
       for (const t of c.incident ?? []) {
-        const eventId = store.incidents.addEvent({
+        const eventId = await tx.incidents.addEvent({
           incident: t.id,
           transition: t.transition,
           at: t.at,
@@ -471,11 +532,11 @@ export class AlertManager {
           ...(t.alert !== undefined ? { alert: t.alert } : {}),
           recordedAt: now,
         })
-        const i = store.incidents.get(t.id)!
-        const rules = store.alerts.membersOf(t.id).map((a) => a.rule)
+        const i = (await tx.incidents.get(t.id))!
+        const rules = (await tx.alerts.membersOf(t.id)).map((a) => a.rule)
         if (!t.quiet)
           for (const d of this.o.router.incidentDeliveries(i, t.transition, now, rules, t))
-            store.outbox.enqueueIncident(eventId, d, now)
+            await tx.outbox.enqueueIncident(eventId, d, now)
         done.incidents.push([i, t.transition])
       }
     })

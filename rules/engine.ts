@@ -191,7 +191,7 @@ export class RuleEngine implements Checkpointed {
   }
 
   /** Restores rule state, listens to readings and register anomalies, snapshots periodically. */
-  start(): { restored: number } {
+  async start(): Promise<{ restored: number }> {
     let restored = 0
     for (const [meterId, json] of this.o.store.meterState.load(RULES_PART)) {
       const m = this.meters.get(meterId)
@@ -207,7 +207,7 @@ export class RuleEngine implements Checkpointed {
       }
     }
     // Alerts still active in the store are the truth about what is active.
-    for (const a of this.o.store.alerts.list({ status: 'active', limit: 1_000_000 })) {
+    for (const a of await this.o.store.alerts.list({ status: 'active', limit: 1_000_000 })) {
       const m = this.meters.get(a.meter)
       const slot = m && slotOf(m, a.rule)
       if (slot) slot.active = true
@@ -332,7 +332,19 @@ export class RuleEngine implements Checkpointed {
   /** A minute of a school's event time has passed: incidents whose faults did not come back within their hold-off close. */
   private tick(clock: SchoolClock): void {
     clock.judgedAt = clock.now
-    this.o.alerts.closeQuiet(clock.school.id, clock.now)
+    this.record(this.o.alerts.closeQuiet(clock.school.id, clock.now))
+  }
+
+  /**
+   * A change handed to the alert lifecycle, which takes it in its turn while the engine goes on
+   * (`alerts.idle()` waits for them). One the store refuses is logged, and `undo` puts the rule
+   * back as it was, so that its next verdict asks again.
+   */
+  private record(change: Promise<unknown>, undo?: () => void): void {
+    change.catch((err) => {
+      this.o.log.error({ err }, 'cannot record an alert change; the next verdict tries again')
+      undo?.()
+    })
   }
 
   /**
@@ -391,12 +403,17 @@ export class RuleEngine implements Checkpointed {
   private apply(m: MeterRules, slot: Slot, v: Verdict, ts: number): void {
     const id = slot.rule.id
     if (v.active) {
-      if (slot.active) this.o.alerts.update(id, m.meter, v, ts)
-      else this.o.alerts.raise(id, m.meter, v, ts)
+      if (slot.active) this.record(this.o.alerts.update(id, m.meter, v, ts))
+      else
+        this.record(this.o.alerts.raise(id, m.meter, v, ts), () => {
+          slot.active = false
+        })
       slot.active = true
     } else if (slot.active) {
       slot.active = false
-      this.o.alerts.clear(id, m.meter, ts)
+      this.record(this.o.alerts.clear(id, m.meter, ts), () => {
+        slot.active = true
+      })
     }
   }
 

@@ -73,13 +73,13 @@ class Gate {
 
   /** Runs `call` at once when no transaction is open, else once none is. */
   async run<T>(call: () => T): Promise<T> {
-    while (this.held) await this.held
+    while (this.held !== undefined) await this.held
     return call()
   }
 
   /** Runs `work` with every other caller held back. */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.held) await this.held
+    while (this.held !== undefined) await this.held
     let release!: () => void
     this.held = new Promise((resolve) => {
       release = resolve

@@ -21,7 +21,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
 
   app.get('/district', route, async (req, reply) => {
     const ctx = await web.context(req, reply)
-    const schools = [...d.registry.schools.values()].map((s) => schoolStatus(d, s))
+    const schools = await Promise.all([...d.registry.schools.values()].map((s) => schoolStatus(d, s)))
     const totals = { meters: 0, silent: 0, stale: 0, critical: 0, warning: 0, info: 0 }
     for (const s of schools) {
       totals.meters += s.meters.total
@@ -69,10 +69,10 @@ export function districtPages(app: FastifyInstance, web: Web): void {
     const newestTs = Math.max(0, ...meters.map((m) => d.meterStatus(m.id)?.lastTs ?? 0))
     const end = newestTs ? Math.ceil(newestTs / HOUR) * HOUR : to
     const use = hourlyUse(d, meters, end - 24 * HOUR, end)
-    const status = schoolStatus(d, school)
-    const incidents = d.store.incidents
-      .list({ school: school.id, status: 'active', limit: 1000 })
-      .sort(byUrgency)
+    const status = await schoolStatus(d, school)
+    const incidents = (
+      await d.store.incidents.list({ school: school.id, status: 'active', limit: 1000 })
+    ).sort(byUrgency)
     return views.page(reply, ctx, 'school', {
       title: school.name,
       nav: 'district',
@@ -93,7 +93,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
     const status = d.meterStatus(meter.id)
     const series = meterSeries(d, meter)
     const chart = chartData(ctx.locale, meter.school.timezone, series)
-    const incidents = d.store.incidents.list({ meter: meter.id, limit: 20 })
+    const incidents = await d.store.incidents.list({ meter: meter.id, limit: 20 })
     return views.page(reply, ctx, 'meter', {
       title: meter.name ?? meter.id,
       nav: 'district',

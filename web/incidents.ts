@@ -58,33 +58,33 @@ function sentenceOf(web: Web, i: Incident, locale: Locale): string {
 }
 
 /** Acts on an incident for a viewer, as the API does, and records it in the audit log. */
-export function act(
+export async function act(
   web: Web,
   viewer: Viewer,
   id: number,
   action: Action,
   form: { note?: string; to?: string },
-): Incident {
+): Promise<Incident> {
   const { alerts, store } = web.d
-  const before = alerts.getIncident(id).status
+  const before = (await alerts.getIncident(id)).status
   const note = form.note?.trim() || undefined
   let after: Incident
   switch (action) {
     case 'ack':
-      after = alerts.acknowledgeIncident(id, viewer.name, note)
+      after = await alerts.acknowledgeIncident(id, viewer.name, note)
       break
     case 'assign': {
       const to = form.to?.trim()
       if (!to) throw new FormError('assigneeMissing')
-      after = alerts.assignIncident(id, to.slice(0, 64), viewer.name)
+      after = await alerts.assignIncident(id, to.slice(0, 64), viewer.name)
       break
     }
     case 'resolve':
     case 'false_alarm':
-      after = alerts.resolveIncident(id, viewer.name, note, action === 'false_alarm')
+      after = await alerts.resolveIncident(id, viewer.name, note, action === 'false_alarm')
       break
   }
-  store.audit.record({
+  await store.audit.record({
     actor: viewer.actor,
     action: `incident.${action === 'ack' ? 'acknowledge' : action === 'false_alarm' ? 'resolve' : action}`,
     target: `incident:${id}`,
@@ -112,7 +112,7 @@ export class FormError extends Error {
 }
 
 /** The page of one incident: its facts, evidence chart, occurrences, history and what may be done. */
-function incidentPage(
+async function incidentPage(
   web: Web,
   reply: FastifyReply,
   ctx: PageContext,
@@ -137,11 +137,11 @@ function incidentPage(
     place,
     evidence: i.evidence,
     chart,
-    occurrences: store.alerts.ofIncident(i.id).map((a) => ({
+    occurrences: (await store.alerts.ofIncident(i.id)).map((a) => ({
       alert: a,
       message: alertView(a, registry, ctx.locale).message,
     })),
-    history: store.incidents.events(i.id),
+    history: await store.incidents.events(i.id),
     // A resolved water incident's dossier for the insurer or the district (reports/dossier.ts).
     dossier:
       !o.link && i.status === 'resolved' && i.family === 'water_loss'
@@ -174,8 +174,9 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
     const mine = viewer.schools
     const schools = [...d.registry.schools.values()].filter((s) => !mine || mine.includes(s.id))
     const school = q.school && schools.some((s) => s.id === q.school) ? q.school : undefined
-    const incidents = d.store.incidents
-      .list({ status: 'active', ...(school ? { school } : {}), limit: 1000 })
+    const incidents = (
+      await d.store.incidents.list({ status: 'active', ...(school ? { school } : {}), limit: 1000 })
+    )
       .filter((i) => !mine || mine.includes(i.school))
       .sort(byUrgency)
     return views.page(reply, ctx, 'incidents', {
@@ -195,7 +196,7 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
 
   app.get('/incidents/:id', route(), async (req, reply) => {
     const id = Number((req.params as { id: string }).id)
-    const i = Number.isInteger(id) ? d.store.incidents.get(id) : undefined
+    const i = Number.isInteger(id) ? await d.store.incidents.get(id) : undefined
     if (!i) return web.refuse(req, reply, 404, 'notFound')
     const q = queryOf(req)
     return incidentPage(web, reply, await web.context(req, reply), i, {
@@ -212,7 +213,7 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
     let pdf: Buffer
     try {
       pdf = await renderDossier(
-        dossierFacts({ registry: d.registry, store: d.store, incident: id, locale: ctx.locale }),
+        await dossierFacts({ registry: d.registry, store: d.store, incident: id, locale: ctx.locale }),
       )
     } catch (err) {
       if (err instanceof DossierError) return web.refuse(req, reply, 404, 'notFound')
@@ -236,7 +237,7 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
     if (!ACTIONS.includes(action)) return web.refuse(req, reply, 404, 'notFound')
     const form = (req.body ?? {}) as { note?: string; to?: string }
     try {
-      act(web, viewer, id, action, form)
+      await act(web, viewer, id, action, form)
       return reply.redirect(`${back}?done=${action}`, 303)
     } catch (err) {
       if (err instanceof AlertError) {
@@ -290,7 +291,7 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
   app.get('/i/:token', linkRoute, async (req, reply) => {
     const c = claimsOf((req.params as { token: string }).token)
     if (typeof c === 'string') return web.refuse(req, reply, c === 'linkExpired' ? 410 : 403, c)
-    const i = d.store.incidents.get(c.incident)
+    const i = await d.store.incidents.get(c.incident)
     if (!i) return web.refuse(req, reply, 404, 'notFound')
     const q = queryOf(req)
     const ctx = await web.context(req, reply)

@@ -143,7 +143,8 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
     reply.header('content-security-policy', WEB_CSP)
     reply.header('referrer-policy', 'no-referrer')
     req.viewer =
-      sessionViewer(sessions, req) ?? (signInRequired(d.security, d.store) ? undefined : ANONYMOUS_VIEWER)
+      (await sessionViewer(sessions, req)) ??
+      ((await signInRequired(d.security, d.store)) ? undefined : ANONYMOUS_VIEWER)
     req.csrfBinding = req.viewer?.session ? `session:${req.viewer.session.id}` : 'nobody'
   })
 
@@ -243,14 +244,18 @@ export const webApp: FastifyPluginAsync<WebDeps> = async (app, d) => {
       })
     }
     perLogin.succeeded(login)
-    closeSession(sessions, req, reply)
-    openSession(sessions, req, reply, user.id)
-    d.store.audit.record({ actor: user.username, action: 'web.sign_in', target: `user:${user.username}` })
+    await closeSession(sessions, req, reply)
+    await openSession(sessions, req, reply, user.id)
+    await d.store.audit.record({
+      actor: user.username,
+      action: 'web.sign_in',
+      target: `user:${user.username}`,
+    })
     return reply.redirect(next, 303)
   })
 
   app.post('/logout', { ...ROUTE, preHandler: checkForm }, async (req, reply) => {
-    closeSession(sessions, req, reply)
+    await closeSession(sessions, req, reply)
     return reply.redirect('/login', 303)
   })
 

@@ -95,15 +95,13 @@ export function reportPages(app: FastifyInstance, web: Web): void {
     const reports = d.reports
     if (!reports) return web.refuse(req, reply, 404, 'notFound')
     const { month, utility, current } = choose((req.query ?? {}) as { month?: string; utility?: string })
-    const rows = reports.monthly(month).filter((r) => r.utility === utility)
-    const ranking = rankingView(ctx.locale, reports.ranking(month, utility))
+    const rows = (await reports.monthly(month)).filter((r) => r.utility === utility)
+    const ranking = rankingView(ctx.locale, await reports.ranking(month, utility))
     const year = month.slice(0, 4)
-    const months: string[] = []
-    for (let m = `${year}-01`; m <= month; m = shiftMonth(m, 1)) months.push(m)
-    const ytd = yearToDate(
-      months.map((m) => (m === month ? rows : reports.monthly(m).filter((r) => r.utility === utility))),
-      name,
-    )
+    const byMonth: MonthlyRow[][] = []
+    for (let m = `${year}-01`; m <= month; m = shiftMonth(m, 1))
+      byMonth.push(m === month ? rows : (await reports.monthly(m)).filter((r) => r.utility === utility))
+    const ytd = yearToDate(byMonth, name)
     const choices: string[] = []
     for (let i = 0, m = current; i < 24; i++, m = shiftMonth(m, -1)) choices.push(m)
     return views.page(reply, ctx, 'savings', {
@@ -128,8 +126,7 @@ export function reportPages(app: FastifyInstance, web: Web): void {
     if (!reports) return web.refuse(req, reply, 404, 'notFound')
     const ctx = await web.context(req, reply)
     const { month, utility } = choose((req.query ?? {}) as { month?: string; utility?: string })
-    const rows = reports
-      .monthly(month)
+    const rows = (await reports.monthly(month))
       .filter((r) => r.utility === utility)
       .map((r) => ({ ...r, name: name(r.school) }))
     return reply
@@ -150,10 +147,12 @@ export function reportPages(app: FastifyInstance, web: Web): void {
       one: q.school !== undefined,
       itemLine: (check: ReadinessCheck['check'], item: Record<string, unknown>, zone: string) =>
         itemLine(ctx.locale, check, item, zone),
-      schools: schools.map((s) => ({
-        school: s,
-        report: d.readiness?.check(s, d.now(), ctx.locale),
-      })),
+      schools: await Promise.all(
+        schools.map(async (s) => ({
+          school: s,
+          report: await d.readiness?.check(s, d.now(), ctx.locale),
+        })),
+      ),
     })
   })
 }

@@ -50,10 +50,10 @@ export function can(viewer: Viewer | undefined, needed: Role): boolean {
  * Whether pages need a sign-in: ALLOW_ANONYMOUS=0 always, =1 never; unset, when the API would ask
  * for a token (it listens beyond loopback, or a token exists) or anyone has a login.
  */
-export function signInRequired(security: SecurityOptions | undefined, store: Store): boolean {
+export async function signInRequired(security: SecurityOptions | undefined, store: Store): Promise<boolean> {
   if (!security) return false
   if (security.anonymous !== 'auto') return security.anonymous === 'never'
-  return authRequired(security, store.apiTokens) || store.users.hasActive()
+  return (await authRequired(security, store.apiTokens)) || (await store.users.hasActive())
 }
 
 /** Cookies are Secure when the app is reached over HTTPS: PUBLIC_URL says so, or the proxy in front does. */
@@ -69,10 +69,10 @@ export interface SessionDeps {
   now: () => number
 }
 
-export function sessionViewer(d: SessionDeps, req: FastifyRequest): Viewer | undefined {
+export async function sessionViewer(d: SessionDeps, req: FastifyRequest): Promise<Viewer | undefined> {
   const token = req.cookies?.[SESSION_COOKIE]
   if (!token) return undefined
-  const session = d.store.sessions.find(token, d.lifetime, d.now())
+  const session = await d.store.sessions.find(token, d.lifetime, d.now())
   if (!session) return undefined
   const u = session.user
   return {
@@ -91,15 +91,20 @@ let nobodysHash: string | undefined
 
 /** The user whose password this is, or undefined; disabled logins never match. */
 export async function checkLogin(store: Store, username: string, password: string) {
-  const row = username ? store.users.byUsername(username) : undefined
+  const row = username ? await store.users.byUsername(username) : undefined
   const usable = row && row.disabledAt === undefined ? row : undefined
   nobodysHash ??= hashSecret(newSecret())
   const ok = await verifySecret(password, usable ? usable.hash : nobodysHash)
   return ok && usable ? usable : undefined
 }
 
-export function openSession(d: SessionDeps, req: FastifyRequest, reply: FastifyReply, userId: number): void {
-  const { token, session } = d.store.sessions.open(userId, d.lifetime, d.now())
+export async function openSession(
+  d: SessionDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  userId: number,
+): Promise<void> {
+  const { token, session } = await d.store.sessions.open(userId, d.lifetime, d.now())
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     httpOnly: true,
@@ -107,12 +112,12 @@ export function openSession(d: SessionDeps, req: FastifyRequest, reply: FastifyR
     secure: secureRequest(req, d.publicUrl),
     expires: new Date(session.createdAt + d.lifetime.maxMs),
   })
-  d.store.users.loggedIn(userId, d.now())
+  await d.store.users.loggedIn(userId, d.now())
 }
 
-export function closeSession(d: SessionDeps, req: FastifyRequest, reply: FastifyReply): void {
+export async function closeSession(d: SessionDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const token = req.cookies?.[SESSION_COOKIE]
-  if (token) d.store.sessions.close(token)
+  if (token) await d.store.sessions.close(token)
   reply.clearCookie(SESSION_COOKIE, { path: '/' })
 }
 

@@ -82,13 +82,13 @@ function checkPrefix(store: Store, username: string, prefix: string): void {
     )
 }
 
-function withStore<T>(fn: (store: Store) => T): T {
+async function withStore<T>(fn: (store: Store) => T | Promise<T>): Promise<T> {
   const env = readEnv()
   const store = openStore(resolve(env.DATA_DIR))
   try {
-    return fn(store)
+    return await fn(store)
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
@@ -101,7 +101,7 @@ function time(locale: Locale, ms: number | undefined): string {
   return ms === undefined ? '-' : formatDateTime(locale, ms, localZone())
 }
 
-function add(
+async function add(
   locale: Locale,
   username: string,
   o: { school?: string; password?: string; alerts?: boolean; note?: string; 'client-id-prefix'?: string },
@@ -121,7 +121,7 @@ function add(
   }
   const password = checkPassword(o.password)
   const prefix = o['client-id-prefix'] || undefined
-  withStore((store) => {
+  await withStore(async (store) => {
     // A new username may not fall among another login's prefixed client ids either.
     const taken = store.gatewayCredentials
       .listActive()
@@ -151,7 +151,7 @@ function add(
         msg('admin.gateway.exists', { username, school: existing.schoolId }),
       )
     }
-    store.audit.record({
+    await store.audit.record({
       actor: cliActor(),
       action: 'gateway.create',
       target: `gateway:${username}`,
@@ -167,26 +167,26 @@ function add(
   if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
 }
 
-function rotate(locale: Locale, username: string, o: { password?: string }) {
+async function rotate(locale: Locale, username: string, o: { password?: string }) {
   const password = checkPassword(o.password)
-  withStore((store) => {
+  await withStore(async (store) => {
     if (!store.gatewayCredentials.rotate(username, hashSecret(password)))
       throw notActive(locale, store, username)
-    store.audit.record({ actor: cliActor(), action: 'gateway.rotate', target: `gateway:${username}` })
+    await store.audit.record({ actor: cliActor(), action: 'gateway.rotate', target: `gateway:${username}` })
   })
   console.log(t(locale, 'admin.gateway.rotated', { username }))
   if (o.password === undefined) console.log(t(locale, 'admin.gateway.password', { password }))
 }
 
-function setPrefix(locale: Locale, username: string, o: { 'client-id-prefix'?: string }) {
+async function setPrefix(locale: Locale, username: string, o: { 'client-id-prefix'?: string }) {
   const given = o['client-id-prefix']
   if (given === undefined) throw usageError(msg('admin.gateway.prefixNeeded'))
   const prefix = given || undefined
-  withStore((store) => {
+  await withStore(async (store) => {
     if (prefix !== undefined) checkPrefix(store, username, prefix)
     if (!store.gatewayCredentials.setClientIdPrefix(username, prefix))
       throw notActive(locale, store, username)
-    store.audit.record({
+    await store.audit.record({
       actor: cliActor(),
       action: 'gateway.client_ids',
       target: `gateway:${username}`,
@@ -197,10 +197,10 @@ function setPrefix(locale: Locale, username: string, o: { 'client-id-prefix'?: s
   console.log(t(locale, 'admin.gateway.prefixSet', { username, ids }))
 }
 
-function revoke(locale: Locale, username: string) {
-  withStore((store) => {
+async function revoke(locale: Locale, username: string) {
+  await withStore(async (store) => {
     if (!store.gatewayCredentials.revoke(username)) throw notActive(locale, store, username)
-    store.audit.record({ actor: cliActor(), action: 'gateway.revoke', target: `gateway:${username}` })
+    await store.audit.record({ actor: cliActor(), action: 'gateway.revoke', target: `gateway:${username}` })
   })
   console.log(t(locale, 'admin.gateway.revoked', { username }))
 }
@@ -215,8 +215,8 @@ function notActive(locale: Locale, store: Store, username: string): SchoolmeterE
   )
 }
 
-function list(locale: Locale) {
-  const rows = withStore((store) => store.gatewayCredentials.list())
+async function list(locale: Locale) {
+  const rows = await withStore((store) => store.gatewayCredentials.list())
   if (rows.length === 0) {
     console.log(t(locale, 'admin.gateway.none'))
     return

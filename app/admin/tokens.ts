@@ -74,9 +74,9 @@ async function run(args: string[], locale: Locale): Promise<void> {
         if (!values.name) throw usageError(msg('admin.token.nameNeeded'))
         if (!values.role) throw usageError(msg('admin.token.roleNeeded', { roles: [...ROLES] }))
         store = open()
-        const first = !store.apiTokens.hasActive()
-        const { token, row } = store.apiTokens.add(values.name, values.role)
-        store.audit.record({
+        const first = !(await store.apiTokens.hasActive())
+        const { token, row } = await store.apiTokens.add(values.name, values.role)
+        await store.audit.record({
           actor: cliActor(),
           action: 'token.create',
           target: `token:${row.id}`,
@@ -89,8 +89,8 @@ async function run(args: string[], locale: Locale): Promise<void> {
       case 'rotate': {
         const ref = one()
         store = open()
-        const { token, row } = store.apiTokens.rotate(ref)
-        store.audit.record({
+        const { token, row } = await store.apiTokens.rotate(ref)
+        await store.audit.record({
           actor: cliActor(),
           action: 'token.rotate',
           target: `token:${row.id}`,
@@ -102,21 +102,21 @@ async function run(args: string[], locale: Locale): Promise<void> {
       case 'revoke': {
         const ref = one()
         store = open()
-        const row = store.apiTokens.revoke(ref)
-        store.audit.record({
+        const row = await store.apiTokens.revoke(ref)
+        await store.audit.record({
           actor: cliActor(),
           action: 'token.revoke',
           target: `token:${row.id}`,
           detail: { name: row.name, role: row.role },
         })
         console.log(t(locale, 'admin.token.revoked', { name: row.name, id: row.id, role: row.role }))
-        if (!store.apiTokens.hasActive()) console.error(t(locale, 'admin.token.noneLeft'))
+        if (!(await store.apiTokens.hasActive())) console.error(t(locale, 'admin.token.noneLeft'))
         return
       }
       case 'list': {
         if (rest.length) throw usageError(msg('cli.unexpectedArgument', { argument: rest.join(' ') }))
         store = open()
-        const tokens = store.apiTokens.list(values.all === true)
+        const tokens = await store.apiTokens.list(values.all === true)
         console.log(tokens.length ? table(locale, tokens) : t(locale, 'admin.token.none'))
         return
       }
@@ -124,7 +124,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
         throw usageError(msg('cli.unknownCommand', { command }))
     }
   } finally {
-    store?.close()
+    await store?.close()
   }
 }
 

@@ -83,13 +83,13 @@ function checkSchools(list: string | undefined): string[] | null | undefined {
   return ids
 }
 
-function withStore<T>(fn: (store: Store) => T): T {
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const env = readEnv()
   const store = openStore(resolve(env.DATA_DIR))
   try {
-    return fn(store)
+    return await fn(store)
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
@@ -159,15 +159,15 @@ export const userArea: Area = {
         if (!values.role) throw usageError(msg('admin.user.roleNeeded', { roles: [...ROLES] }))
         const schools = checkSchools(values.schools)
         const password = checkPassword(values.password)
-        const u = withStore((store) => {
-          const row = store.users.add({
+        const u = await withStore(async (store) => {
+          const row = await store.users.add({
             username: name,
             role: values.role!,
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(schools ? { schools } : {}),
             hash: hashSecret(password),
           })
-          record('user.create', row, { schools: row.schools ?? null })(store)
+          await record('user.create', row, { schools: row.schools ?? null })(store)
           return row
         })
         console.log(t(locale, 'admin.user.added', describe(locale, u)))
@@ -178,10 +178,10 @@ export const userArea: Area = {
         only(['password'])
         const name = who()
         const password = checkPassword(values.password)
-        const closed = withStore((store) => {
-          const row = store.users.update(name, { hash: hashSecret(password) })
-          const n = store.sessions.closeAll(row.id)
-          record('user.password', row)(store)
+        const closed = await withStore(async (store) => {
+          const row = await store.users.update(name, { hash: hashSecret(password) })
+          const n = await store.sessions.closeAll(row.id)
+          await record('user.password', row)(store)
           return n
         })
         console.log(t(locale, 'admin.user.passwordSet', { username: name, sessions: closed }))
@@ -194,13 +194,13 @@ export const userArea: Area = {
         if (values.role === undefined && values.name === undefined && values.schools === undefined)
           throw usageError(msg('admin.user.nothingToSet'))
         const schools = checkSchools(values.schools)
-        const u = withStore((store) => {
-          const row = store.users.update(name, {
+        const u = await withStore(async (store) => {
+          const row = await store.users.update(name, {
             ...(values.role !== undefined ? { role: values.role } : {}),
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(schools !== undefined ? { schools } : {}),
           })
-          record('user.update', row, { name: row.name, schools: row.schools ?? null })(store)
+          await record('user.update', row, { name: row.name, schools: row.schools ?? null })(store)
           return row
         })
         console.log(t(locale, 'admin.user.updated', describe(locale, u)))
@@ -208,9 +208,9 @@ export const userArea: Area = {
       }
       case 'disable': {
         only([])
-        const u = withStore((store) => {
-          const row = store.users.disable(who())
-          record('user.disable', row)(store)
+        const u = await withStore(async (store) => {
+          const row = await store.users.disable(who())
+          await record('user.disable', row)(store)
           return row
         })
         console.log(t(locale, 'admin.user.disabled', { username: u.username }))
@@ -218,9 +218,9 @@ export const userArea: Area = {
       }
       case 'enable': {
         only([])
-        const u = withStore((store) => {
-          const row = store.users.enable(who())
-          record('user.enable', row)(store)
+        const u = await withStore(async (store) => {
+          const row = await store.users.enable(who())
+          await record('user.enable', row)(store)
           return row
         })
         console.log(t(locale, 'admin.user.enabled', { username: u.username }))
@@ -229,7 +229,7 @@ export const userArea: Area = {
       case 'list': {
         only(['all'])
         if (username) throw usageError(msg('cli.unexpectedArgument', { argument: username }))
-        const users = withStore((store) => store.users.list(values.all === true))
+        const users = await withStore((store) => store.users.list(values.all === true))
         console.log(users.length ? table(locale, users) : t(locale, 'admin.user.none'))
         return
       }

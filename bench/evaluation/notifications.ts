@@ -9,7 +9,7 @@
  * counted; MQTT is for machines. Each message is mapped to the alerts of its incident.
  */
 import { PEOPLE_CHANNELS } from '../../notify/index.js'
-import type { Store } from '../../store/index.js'
+import type { AppStore } from '../../store/index.js'
 
 /** Channels a person reads: e-mail (at once and the daily digest), webhooks, the group robots. */
 const TO_PEOPLE = PEOPLE_CHANNELS
@@ -26,14 +26,14 @@ export interface Notice {
   deliveries: number
 }
 
-export function notificationsOf(store: Store): Notice[] {
-  const rows = store.outbox.all().filter((r) => r.incidentEventId != null && TO_PEOPLE.has(r.channel))
+export async function notificationsOf(store: AppStore): Promise<Notice[]> {
+  const rows = (await store.outbox.all()).filter((r) => r.incidentEventId != null && TO_PEOPLE.has(r.channel))
   const deliveries = new Map<number, number>()
   for (const r of rows) deliveries.set(r.incidentEventId!, (deliveries.get(r.incidentEventId!) ?? 0) + 1)
   const out: Notice[] = []
-  for (const incident of store.incidents.list({ limit: 10_000_000 })) {
-    const alerts = store.alerts.ofIncident(incident.id).map((a) => a.id)
-    for (const e of store.incidents.events(incident.id)) {
+  for (const incident of await store.incidents.list({ limit: 10_000_000 })) {
+    const alerts = (await store.alerts.ofIncident(incident.id)).map((a) => a.id)
+    for (const e of await store.incidents.events(incident.id)) {
       const n = deliveries.get(e.id)
       if (n && CALLS.has(e.transition))
         out.push({ at: e.at, transition: e.transition, alerts, deliveries: n })

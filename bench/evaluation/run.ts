@@ -40,7 +40,7 @@ export interface RunResult {
   seconds: number
 }
 
-export function run(o: RunOptions): RunResult {
+export async function run(o: RunOptions): Promise<RunResult> {
   const began = performance.now()
   const d = buildDistrict(o)
   const { registry } = d
@@ -79,7 +79,7 @@ export function run(o: RunOptions): RunResult {
     snapshotIntervalMs: 0,
   })
   ingest.start()
-  engine.start()
+  await engine.start()
   // The physical step follows the fastest meter (10 s for dorm rooms), at most a minute.
   const fastest = Math.min(...[...registry.meters.values()].map((m) => m.intervalSeconds))
   const sim = createSimulation({
@@ -100,6 +100,8 @@ export function run(o: RunOptions): RunResult {
       ingest.handle(m.topic, Buffer.from(m.payload), t)
     }
     engine.checkOffline()
+    // The alert manager takes the verdicts in turn: it is done with them before the clock moves on.
+    await alerts.idle()
   }
   engine.stop()
   ingest.stop()
@@ -109,12 +111,12 @@ export function run(o: RunOptions): RunResult {
     scoredFrom: d.start,
     end,
     meters: registry.meters.size,
-    alerts: store.alerts.list({ limit: 10_000_000 }),
-    notices: notificationsOf(store),
+    alerts: await store.alerts.list({ limit: 10_000_000 }),
+    notices: await notificationsOf(store),
     truth: sim.groundTruth(),
     readings,
     seconds: (performance.now() - began) / 1000,
   }
-  store.close()
+  await store.close()
   return result
 }

@@ -2,4 +2,4 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { type RunOptions, run } from './run.js'
 
-parentPort!.postMessage(run(workerData as RunOptions))
+parentPort!.postMessage(await run(workerData as RunOptions))

@@ -80,7 +80,8 @@ export class WireClient {
     const payloadLen = Buffer.byteLength(payload)
     const remaining = 2 + topic.length + (qos ? 2 : 0) + payloadLen
     const need = 5 + remaining
-    if (this.used + need > this.chunk.length) this.flush(Math.max(CHUNK, need))
+    // A full chunk goes out at once; whoever sends next waits for the socket to drain (`flush()`).
+    if (this.used + need > this.chunk.length) void this.flush(Math.max(CHUNK, need))
     const b = this.chunk
     let o = this.used
     b[o++] = qos ? 0x32 : 0x30

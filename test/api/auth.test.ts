@@ -47,7 +47,7 @@ describe('TokenVerifier', () => {
         return verifySecret(secret, hash)
       },
     })
-    const { token, row } = store.apiTokens.add('ops', 'admin')
+    const { token, row } = await store.apiTokens.add('ops', 'admin')
 
     // Ten requests at once with a new token share one scrypt; the next hundred need none.
     const actors = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)))
@@ -56,23 +56,23 @@ describe('TokenVerifier', () => {
     for (let i = 0; i < 100; i++) await verifier.verify(token)
     expect(checks).toBe(1)
     expect(verifier.recentId(token)).toBe(row.id)
-    expect(store.apiTokens.get(row.id)?.lastUsedAt).toBeDefined()
+    expect((await store.apiTokens.get(row.id))?.lastUsedAt).toBeDefined()
 
     // A wrong secret for the same id is refused, and remembered as refused.
     const wrong = `${token.slice(0, 17)}${'A'.repeat(43)}`
     expect(await verifier.verify(wrong)).toBeUndefined()
     expect(await verifier.verify(wrong)).toBeUndefined()
 
-    const { token: fresh } = store.apiTokens.rotate('ops')
+    const { token: fresh } = await store.apiTokens.rotate('ops')
     expect(await verifier.verify(token)).toBeUndefined()
     expect((await verifier.verify(fresh))?.name).toBe('ops')
-    store.apiTokens.revoke('ops')
+    await store.apiTokens.revoke('ops')
     expect(await verifier.verify(fresh)).toBeUndefined()
 
     // After the cache time a token is checked again (and a recent id is forgotten).
     clock += 61_000
     expect(verifier.recentId(fresh)).toBeUndefined()
-    store.close()
+    await store.close()
   })
 
   it('an unknown or revoked id costs the same scrypt as a wrong secret: the timing tells nothing', async () => {
@@ -84,9 +84,9 @@ describe('TokenVerifier', () => {
         return verifySecret(secret, hash)
       },
     })
-    const { token, row } = store.apiTokens.add('ops', 'admin')
-    const { token: old } = store.apiTokens.add('old', 'viewer')
-    store.apiTokens.revoke('old')
+    const { token, row } = await store.apiTokens.add('ops', 'admin')
+    const { token: old } = await store.apiTokens.add('old', 'viewer')
+    await store.apiTokens.revoke('old')
     const secret = parseToken(token)!.secret
     const unknownId = `smt_${row.id === '0'.repeat(12) ? '1'.repeat(12) : '0'.repeat(12)}_${secret}`
     const wrongSecret = `smt_${row.id}_${'A'.repeat(43)}`
@@ -99,21 +99,21 @@ describe('TokenVerifier', () => {
     expect(await verifier.verify('smt_nothing')).toBeUndefined()
     expect(checked).toHaveLength(3)
     expect((await verifier.verify(token))?.name).toBe('ops')
-    store.close()
+    await store.close()
   })
 
-  it('names are checked: empty, reserved and duplicate names are refused with a sentence', () => {
+  it('names are checked: empty, reserved and duplicate names are refused with a sentence', async () => {
     const store = openStore(':memory:')
-    expect(() => store.apiTokens.add('  ', 'viewer')).toThrow(/1 to 64 printable characters/)
-    expect(() => store.apiTokens.add('anonymous', 'viewer')).toThrow(/reserved/)
-    expect(() => store.apiTokens.add('ops', 'root')).toThrow(/unknown role "root"/)
-    store.apiTokens.add('ops', 'viewer')
-    expect(() => store.apiTokens.add('ops', 'admin')).toThrow(/already named "ops"/)
+    await expect(store.apiTokens.add('  ', 'viewer')).rejects.toThrow(/1 to 64 printable characters/)
+    await expect(store.apiTokens.add('anonymous', 'viewer')).rejects.toThrow(/reserved/)
+    await expect(store.apiTokens.add('ops', 'root')).rejects.toThrow(/unknown role "root"/)
+    await store.apiTokens.add('ops', 'viewer')
+    await expect(store.apiTokens.add('ops', 'admin')).rejects.toThrow(/already named "ops"/)
     // A revoked token's name may be used again.
-    store.apiTokens.revoke('ops')
-    expect(store.apiTokens.add('ops', 'admin').row.role).toBe('admin')
-    expect(store.apiTokens.list(true)).toHaveLength(2)
-    expect(store.apiTokens.list()).toHaveLength(1)
-    store.close()
+    await store.apiTokens.revoke('ops')
+    expect((await store.apiTokens.add('ops', 'admin')).row.role).toBe('admin')
+    expect(await store.apiTokens.list(true)).toHaveLength(2)
+    expect(await store.apiTokens.list()).toHaveLength(1)
+    await store.close()
   })
 })

@@ -47,9 +47,9 @@ function call(url: string, token?: string, init: RequestInit & { json?: unknown 
 }
 
 /** Opens an alert on a meter of the test registry, as a rule would. */
-function openAlert(svc: Service, meter: string, rule = 'water.continuous_flow'): number {
+async function openAlert(svc: Service, meter: string, rule = 'water.continuous_flow'): Promise<number> {
   const m = svc.config.registry.meters.get(meter)!
-  return svc.alerts.raise(
+  const alert = await svc.alerts.raise(
     rule,
     m,
     {
@@ -59,7 +59,8 @@ function openAlert(svc: Service, meter: string, rule = 'water.continuous_flow'):
       evidence: {},
     },
     Date.now(),
-  ).id
+  )
+  return alert.id
 }
 
 type Svc = Service & { dataDir: string }
@@ -76,9 +77,9 @@ describe('API tokens and roles', () => {
 
   beforeAll(async () => {
     svc = await startTestService()
-    viewer = svc.store.apiTokens.add('dashboard', 'viewer').token
-    caretaker = svc.store.apiTokens.add('caretaker', 'maintenance').token
-    ops = svc.store.apiTokens.add('ops', 'admin').token
+    viewer = (await svc.store.apiTokens.add('dashboard', 'viewer')).token
+    caretaker = (await svc.store.apiTokens.add('caretaker', 'maintenance')).token
+    ops = (await svc.store.apiTokens.add('ops', 'admin')).token
   })
   afterAll(async () => {
     await svc?.stop()
@@ -117,7 +118,7 @@ describe('API tokens and roles', () => {
   })
 
   it('a viewer reads (alerts, registry, metrics, unknown routes 404) but may not acknowledge: 403', async () => {
-    const id = openAlert(svc, 'W1')
+    const id = await openAlert(svc, 'W1')
     const list = await call(url('/api/v1/alerts'), viewer)
     expect(list.status).toBe(200)
     expect((await json(list)).map((a: { id: number }) => a.id)).toContain(id)
@@ -137,14 +138,14 @@ describe('API tokens and roles', () => {
       error: 'forbidden',
       message: '令牌“dashboard”的角色是 viewer；POST /api/v1/alerts/:id/ack 需要 maintenance 或更高的角色',
     })
-    expect(svc.store.alerts.get(id)?.status).toBe('open')
+    expect((await svc.store.alerts.get(id))?.status).toBe('open')
     // Token management is for admins only.
     expect((await call(url('/api/v1/tokens'), viewer)).status).toBe(403)
     expect((await call(url('/api/v1/tokens'), caretaker)).status).toBe(403)
   })
 
   it('maintenance acknowledges and resolves under the token name; a different `by` only goes into the note', async () => {
-    const id = openAlert(svc, 'W2')
+    const id = await openAlert(svc, 'W2')
     const ack = await call(url(`/api/v1/alerts/${id}/ack`), caretaker, {
       method: 'POST',
       json: { by: 'Zhang', note: 'checking the riser' },
@@ -166,8 +167,8 @@ describe('API tokens and roles', () => {
     })
 
     // An action on an alert is an action on its incident, recorded as such.
-    const incident = svc.store.alerts.get(id)!.incident!
-    const rows = svc.store.audit.list({ target: `incident:${incident}` })
+    const incident = (await svc.store.alerts.get(id))!.incident!
+    const rows = await svc.store.audit.list({ target: `incident:${incident}` })
     expect(rows.map((r) => [r.actor, r.action])).toEqual([
       ['caretaker', 'incident.resolve'],
       ['caretaker', 'incident.acknowledge'],
@@ -223,7 +224,7 @@ describe('API tokens and roles', () => {
     expect(after.status).toBe(401)
     expect((await call(url(`/api/v1/tokens/${body.id}`), ops, { method: 'DELETE' })).status).toBe(409)
 
-    const audit = svc.store.audit.list({ target: `token:${body.id}` })
+    const audit = await svc.store.audit.list({ target: `token:${body.id}` })
     expect(audit.map((r) => [r.actor, r.action])).toEqual([
       ['ops', 'token.revoke'],
       ['ops', 'token.create'],
@@ -232,7 +233,7 @@ describe('API tokens and roles', () => {
   })
 
   it('the last admin token cannot be revoked through the API', async () => {
-    const ids = svc.store.apiTokens.list().filter((t) => t.role === 'admin')
+    const ids = (await svc.store.apiTokens.list()).filter((t) => t.role === 'admin')
     expect(ids).toHaveLength(1)
     const res = await call(url(`/api/v1/tokens/${ids[0]!.id}`), ops, { method: 'DELETE' })
     expect(res.status).toBe(409)
@@ -240,7 +241,7 @@ describe('API tokens and roles', () => {
   })
 
   it('rotating a token through the API stops the old secret at once, though it was just verified', async () => {
-    const { token, row } = svc.store.apiTokens.add('kiosk', 'viewer')
+    const { token, row } = await svc.store.apiTokens.add('kiosk', 'viewer')
     expect((await call(url('/api/v1/schools'), token)).status).toBe(200)
     const rotated = await call(url(`/api/v1/tokens/${row.id}/rotate`), ops, { method: 'POST' })
     expect(rotated.status).toBe(200)
@@ -333,13 +334,13 @@ describe('the admin CLI against a running service', () => {
     expect(revoked.code, revoked.stderr).toBe(0)
     expect((await schools(fresh)).status).toBe(401)
 
-    const audit = svc.store.audit.list().map((r) => r.action)
+    const audit = (await svc.store.audit.list()).map((r) => r.action)
     expect(audit).toEqual(['token.revoke', 'token.rotate', 'token.create'])
-    expect(svc.store.audit.list()[0]!.actor).toMatch(/^cli:/)
+    expect((await svc.store.audit.list())[0]!.actor).toMatch(/^cli:/)
   }, 120_000)
 
   it('says what is wrong: unknown role, duplicate name, unknown token, unknown command', async () => {
-    svc.store.apiTokens.add('twice', 'viewer')
+    await svc.store.apiTokens.add('twice', 'viewer')
     const [role, dup, unknown, help, bad, option, chinese, chineseHelp] = await Promise.all([
       admin(svc.dataDir, 'token', 'add', '--name', 'x', '--role', 'root'),
       admin(svc.dataDir, 'token', 'add', '--name', 'twice', '--role', 'viewer'),
@@ -376,7 +377,7 @@ describe('configured by the environment', () => {
   it('METRICS_PUBLIC=1 opens /metrics while the rest still needs a token', async () => {
     const svc = await startTestService({ env: { METRICS_PUBLIC: '1' } })
     try {
-      svc.store.apiTokens.add('ops', 'admin')
+      await svc.store.apiTokens.add('ops', 'admin')
       expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(200)
       expect((await fetch(`${svc.httpUrl}/api/v1/schools`)).status).toBe(401)
     } finally {
@@ -398,7 +399,7 @@ describe('configured by the environment', () => {
       })
       expect(other.headers.get('access-control-allow-origin')).toBeNull()
       // A preflight carries no token and is answered even when tokens are asked for.
-      svc.store.apiTokens.add('ops', 'admin')
+      await svc.store.apiTokens.add('ops', 'admin')
       const pre = await fetch(`${svc.httpUrl}/api/v1/alerts/1/ack`, {
         method: 'OPTIONS',
         headers: {
@@ -438,7 +439,7 @@ describe('configured by the environment', () => {
   it('a verified token has its own allowance, apart from its address', async () => {
     const svc = await startTestService({ env: { API_RATE_LIMIT: '3' } })
     try {
-      const { token } = svc.store.apiTokens.add('ops', 'admin')
+      const { token } = await svc.store.apiTokens.add('ops', 'admin')
       // The first request counts against the address (the token is not verified yet) ...
       expect((await call(`${svc.httpUrl}/api/v1/schools`, token)).status).toBe(200)
       for (let i = 0; i < 3; i++)
@@ -454,16 +455,16 @@ describe('configured by the environment', () => {
   it('without a token, writes are recorded as anonymous with the stated name (the loopback demo)', async () => {
     const svc = await startTestService()
     try {
-      const id = openAlert(svc, 'W1')
+      const id = await openAlert(svc, 'W1')
       const res = await call(`${svc.httpUrl}/api/v1/alerts/${id}/ack`, undefined, {
         method: 'POST',
         json: { by: 'Zhang (maintenance)' },
       })
       expect(await json(res)).toMatchObject({ acknowledgedBy: 'Zhang (maintenance)' })
-      expect(svc.store.audit.list()[0]).toMatchObject({
+      expect((await svc.store.audit.list())[0]).toMatchObject({
         actor: 'anonymous',
         action: 'incident.acknowledge',
-        target: `incident:${svc.store.alerts.get(id)!.incident}`,
+        target: `incident:${(await svc.store.alerts.get(id))!.incident}`,
         detail: { statedBy: 'Zhang (maintenance)' },
       })
     } finally {
@@ -494,8 +495,8 @@ describe('configured by the environment', () => {
 
     const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-sec-'))
     const store = openStore(dataDir)
-    const { token } = store.apiTokens.add('ops', 'admin')
-    store.close()
+    const { token } = await store.apiTokens.add('ops', 'admin')
+    await store.close()
     const guarded = await startTestService({ dataDir, env: { HTTP_HOST: '0.0.0.0' } })
     try {
       const base = `http://127.0.0.1:${new URL(guarded.httpUrl).port}`

@@ -46,7 +46,7 @@ function registry(): Registry {
 }
 
 /** The service's parts on one data directory. */
-function service(reg: Registry, dir: string) {
+async function service(reg: Registry, dir: string) {
   const store = openStore(dir)
   const log = pino({ level: 'silent' })
   const metrics = createMetrics({ defaultMetrics: false })
@@ -82,7 +82,7 @@ function service(reg: Registry, dir: string) {
   })
   store.meterState.discardUncommitted()
   ingest.start()
-  engine.start()
+  await engine.start()
   const journal = new Journal(join(dir, 'journal'))
   const seq = store.meta.getNumber(CHECKPOINT_KEY)
   journal.open(seq)
@@ -91,6 +91,7 @@ function service(reg: Registry, dir: string) {
     store,
     journal,
     parts: [ingest, engine],
+    settled: () => alerts.idle(),
     metrics,
     log,
     intervalMs: 3_600_000,
@@ -109,7 +110,7 @@ function service(reg: Registry, dir: string) {
       for (const [id, json] of store.meterState.load(part)) out.set(`${part}/${id}`, json)
     return out
   }
-  return { store, ingest, engine, journal, checkpoints, receive, replayed, everything }
+  return { store, ingest, engine, alerts, journal, checkpoints, receive, replayed, everything }
 }
 
 /**
@@ -141,7 +142,7 @@ describe('checkpoints in slices', () => {
   it('restore + replay after a crash equals the state of a service that never crashed', async () => {
     const reg = registry()
     const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-checkpoints-'))
-    const a = service(reg, dir)
+    const a = await service(reg, dir)
     for (let k = 1; k <= 3; k++) for (const [t, p, at] of round(k, false)) a.receive(t, p, at)
 
     // A checkpoint of 4,500 changed meters, written in slices; meanwhile the next rounds arrive,
@@ -175,7 +176,7 @@ describe('checkpoints in slices', () => {
     const expected = a.everything()
     expect(expected.size).toBe(2 * (WATER + ROOMS))
 
-    const b = service(reg, crashed)
+    const b = await service(reg, crashed)
     expect(b.replayed.messages).toBe(3 * (WATER + ROOMS))
     await b.checkpoints.run()
     const got = b.everything()
@@ -187,16 +188,17 @@ describe('checkpoints in slices', () => {
     for (const id of ['W0', 'W2999', 'T0', 'T1499']) expect(b.ingest.status(id)?.readings).toBe(6)
     // Replaced generations were pruned: one row per meter and part.
     expect(b.store.db.prepare('SELECT count(*) FROM meter_state').pluck().get()).toBe(2 * (WATER + ROOMS))
-    for (const s of [a, b] as { store: Store; journal: Journal }[]) {
+    for (const s of [a, b] as { store: Store; alerts: AlertManager; journal: Journal }[]) {
       s.journal.close()
-      s.store.close()
+      await s.alerts.idle()
+      await s.store.close()
     }
   }, 60_000)
 
   it('a checkpoint SQLite refuses keeps what it serialised; the next one writes and commits it', async () => {
     const reg = registry()
     const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-checkpoints-locked-'))
-    const a = service(reg, dir)
+    const a = await service(reg, dir)
     a.store.db.pragma('busy_timeout = 20')
     for (let k = 1; k <= 2; k++) for (const [t, p, at] of round(k, false)) a.receive(t, p, at)
     await a.checkpoints.run()
@@ -222,7 +224,7 @@ describe('checkpoints in slices', () => {
     const expected = a.everything()
 
     // Nothing was left to replay, and what was saved is everything.
-    const b = service(reg, crashed)
+    const b = await service(reg, crashed)
     expect(b.replayed.messages).toBe(0)
     const got = b.everything()
     expect(got.size).toBe(expected.size)
@@ -233,9 +235,10 @@ describe('checkpoints in slices', () => {
     for (let i = 0; i < WATER; i++) expect(b.ingest.status(`W${i}`)).toEqual(a.ingest.status(`W${i}`))
     expect(b.ingest.status('W7')?.readings).toBe(3)
     expect(b.ingest.status('T7')?.readings).toBe(4)
-    for (const s of [a, b] as { store: Store; journal: Journal }[]) {
+    for (const s of [a, b] as { store: Store; alerts: AlertManager; journal: Journal }[]) {
       s.journal.close()
-      s.store.close()
+      await s.alerts.idle()
+      await s.store.close()
     }
   }, 60_000)
 })

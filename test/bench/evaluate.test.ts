@@ -190,7 +190,7 @@ describe('npm run evaluate', () => {
     expect(s.rows.find((r) => r.rule === 'water.cistern_refill')).toMatchObject({ injected: 1, found: 1 })
   })
 
-  it('counts messages to people from the outbox: one per opened or escalated alert, whatever the recipients', () => {
+  it('counts messages to people from the outbox: one per opened or escalated alert, whatever the recipients', async () => {
     const config = `
 schools:
   - id: s
@@ -217,7 +217,7 @@ schools:
       log: pino({ level: 'silent' }),
       now: () => now,
     })
-    const leak = alerts.raise(
+    const leak = await alerts.raise(
       'water.continuous_flow',
       reg.meters.get('W')!,
       {
@@ -229,7 +229,7 @@ schools:
       now,
     )
     now += HOUR
-    const heater = alerts.raise(
+    const heater = await alerts.raise(
       'electricity.high_power_appliance',
       reg.meters.get('E1')!,
       {
@@ -247,7 +247,7 @@ schools:
       now,
     )
     now += 15 * 60_000
-    alerts.update(
+    await alerts.update(
       'electricity.high_power_appliance',
       reg.meters.get('E1')!,
       {
@@ -264,8 +264,8 @@ schools:
       },
       now,
     )
-    alerts.clear('water.continuous_flow', reg.meters.get('W')!, now + HOUR)
-    const notices = notificationsOf(store)
+    await alerts.clear('water.continuous_flow', reg.meters.get('W')!, now + HOUR)
+    const notices = await notificationsOf(store)
     // The leak's incident opened: two maintenance e-mails and the webhook; the heater's incident
     // opened and worsened (critical, nobody had acknowledged it): the facilities e-mail and the
     // webhook each time; the leak's resolution goes to the webhook only and is not counted.
@@ -274,7 +274,7 @@ schools:
       [heater.id, 'opened', 2],
       [heater.id, 'worsened', 2],
     ])
-    store.close()
+    await store.close()
   })
 
   it('runs a district end to end and writes the JSON', async () => {

@@ -122,10 +122,11 @@ beforeAll(async () => {
     })
     await backfill(sim, demoRegistry, publisher, NOW, { gateway: true, batchSize: 100, chunkMs: 6 * HOUR })
     // The savings report's row of the month, as the nightly schedule writes it (monthly_report).
-    expect(svc.reportMonth('2025-12')).toBeGreaterThan(0)
+    expect(await svc.reportMonth('2025-12')).toBeGreaterThan(0)
     // Alert transitions and report rows go through the same writer as the readings.
+    await svc.alerts.idle()
     await svc.writer!.flush()
-    alertsInStore = svc.store.alerts.list({ limit: 10_000 })
+    alertsInStore = await svc.store.alerts.list({ limit: 10_000 })
   } finally {
     await publisher.end()
     await svc.stop()

@@ -43,7 +43,7 @@ schools:
 
 export type Point = { ts: number } & Record<string, number | boolean>
 
-export function alerting(
+export async function alerting(
   config = GOLDEN_CONFIG,
   options: {
     email?: boolean
@@ -87,7 +87,7 @@ export function alerting(
     ...(options.now ? { now: options.now } : {}),
   })
   ingest.start()
-  engine.start()
+  await engine.start()
   const school = [...registry.schools.keys()][0]!
   return {
     registry,
@@ -103,13 +103,18 @@ export function alerting(
         ingest.handle(`schools/${school}/gateways/test`, Buffer.from(JSON.stringify(batch)), points[i]!.ts)
       }
     },
-    list(rule?: string) {
+    /** The alerts (of a rule), once the alert changes of what was fed are written. */
+    async list(rule?: string) {
+      await alerts.idle()
       return store.alerts.list(rule ? { rule } : {})
     },
-    stop() {
+    /** Resolves once the alert changes of what was fed so far are written. */
+    settled: () => alerts.idle(),
+    async stop() {
       engine.stop()
       ingest.stop()
-      store.close()
+      await alerts.idle()
+      await store.close()
     },
   }
 }

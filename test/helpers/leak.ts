@@ -36,9 +36,9 @@ export function demoWithContacts(): string {
   return stringify(demo)
 }
 
-export function leakStory() {
+export async function leakStory() {
   let clock = LEAK.from
-  const a = alerting(demoWithContacts(), { now: () => clock })
+  const a = await alerting(demoWithContacts(), { now: () => clock })
   const rollups = new Rollups({ registry: a.registry, store: a.store, bus: a.bus, log: testLog })
   rollups.start()
   const sim = createSimulation({
@@ -54,44 +54,46 @@ export function leakStory() {
   const cal = calendarsOf(a.registry)
   // The wall clock runs with the readings, as it does for a live service: a gateway's batch
   // arrives a little after its readings were taken.
-  const feedTo = (until: number) => {
+  // Each step's alert changes are written before the clock moves on.
+  const feedTo = async (until: number) => {
     clock = until + 20_000
     for (const m of encode(sim.advance(until), cal, { gateway: true, batchSize: 500 }))
       a.ingest.handle(m.topic, Buffer.from(m.payload), clock)
+    await a.settled()
   }
-  const deliver = () => {
-    for (const row of a.store.outbox.all())
-      if (row.sentAt === undefined && row.dueAt <= clock) a.store.outbox.sent(row.id, row.dueAt + 4_000)
+  const deliver = async () => {
+    for (const row of await a.store.outbox.all())
+      if (row.sentAt === undefined && row.dueAt <= clock) await a.store.outbox.sent(row.id, row.dueAt + 4_000)
   }
-  const drip = () =>
-    a.store.incidents
-      .list({ school: 'sunshine-primary', family: 'water_loss' })
-      .find((i) => i.meter === 'SP-W-CANTEEN')
+  const drip = async () =>
+    (await a.store.incidents.list({ school: 'sunshine-primary', family: 'water_loss' })).find(
+      (i) => i.meter === 'SP-W-CANTEEN',
+    )
   // Up to the first alert: the day before the drip at once, then a minute at a time.
-  feedTo(LEAK.dripStart)
+  await feedTo(LEAK.dripStart)
   let t = LEAK.dripStart
-  while (!drip() && t < LEAK.to) {
+  while (!(await drip()) && t < LEAK.to) {
     t += 60_000
-    feedTo(t)
+    await feedTo(t)
   }
-  const incident = drip()
+  const incident = await drip()
   if (!incident) throw new Error('the drip raised no incident')
-  deliver()
+  await deliver()
   // The caretaker sees it on his phone 25 minutes later and gives it to the plumber.
-  feedTo(incident.openedAt + 25 * 60_000)
+  await feedTo(incident.openedAt + 25 * 60_000)
   clock = incident.openedAt + 25 * 60_000
-  a.alerts.acknowledgeIncident(incident.id, '王师傅', '去食堂看看')
+  await a.alerts.acknowledgeIncident(incident.id, '王师傅', '去食堂看看')
   clock += 5 * 60_000
-  a.alerts.assignIncident(incident.id, '赵师傅（水工）', '王师傅')
-  deliver()
+  await a.alerts.assignIncident(incident.id, '赵师傅（水工）', '王师傅')
+  await deliver()
   // The tap is repaired when the drip ends; the plumber closes the incident 40 minutes later.
   const repaired = LEAK.dripStart + LEAK.dripHours * HOUR
-  feedTo(repaired + 40 * 60_000)
+  await feedTo(repaired + 40 * 60_000)
   clock = repaired + 40 * 60_000
-  a.alerts.resolveIncident(incident.id, '赵师傅（水工）', '更换食堂洗碗池水龙头阀芯')
-  deliver()
-  feedTo(LEAK.to)
-  deliver()
+  await a.alerts.resolveIncident(incident.id, '赵师傅（水工）', '更换食堂洗碗池水龙头阀芯')
+  await deliver()
+  await feedTo(LEAK.to)
+  await deliver()
   rollups.flush()
   return { ...a, rollups, incidentId: incident.id }
 }

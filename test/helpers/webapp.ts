@@ -109,17 +109,23 @@ export async function startWebDistrict(o: { people?: boolean } = {}) {
   // A reading no meter of the registry owns: data quality lists it.
   await publish('south-middle', [{ meter: 'S-W-UNKNOWN', ts: end, volume_m3: 1 }])
   await client.endAsync()
+  await svc.alerts.idle()
 
-  const leak = svc.store.incidents.list({
+  const [leak] = await svc.store.incidents.list({
     school: 'north-primary',
     family: 'water_loss',
     status: 'active',
-  })[0]
+  })
   if (!leak) throw new Error('the fed leak raised no incident')
 
   if (o.people !== false)
     for (const p of Object.values(PEOPLE))
-      svc.store.users.add({ username: p.username, name: p.name, role: p.role, hash: hashSecret(p.password) })
+      await svc.store.users.add({
+        username: p.username,
+        name: p.name,
+        role: p.role,
+        hash: hashSecret(p.password),
+      })
 
   const signer = new LinkSigner(linkSecret({}, svc.store.meta))
   /** The link a notification to `to` carries. */

@@ -287,7 +287,7 @@ describe('safe defaults', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-svc-'))
     const store = openStore(dataDir)
     addGateway({ store }, 'gw-a', 'test-school')
-    store.close()
+    await store.close()
     const svc = await startTestService({ dataDir, env: { MQTT_HOST: '0.0.0.0' } })
     try {
       expect((await refused(url(svc))).code).toBe(5)
@@ -482,7 +482,7 @@ describe('npm run admin -- gateway (a real child process)', () => {
       gw.end(true)
       expect((await refused(url(svc), { username: 'gw-cli', password: password! })).code).toBe(4)
       // Who did what is in the audit log.
-      const audit = svc.store.audit.list({ target: 'gateway:gw-cli' })
+      const audit = await svc.store.audit.list({ target: 'gateway:gw-cli' })
       expect(audit.map((e) => e.action).sort()).toEqual(['gateway.create', 'gateway.revoke'])
       expect(audit[0]!.actor).toMatch(/^cli:/)
     } finally {

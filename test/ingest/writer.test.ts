@@ -120,7 +120,7 @@ describe('InfluxWriter', () => {
     for (const l of lines(7)) first.writer.write(l)
     await first.writer.close()
     expect(first.spool.stats().lines).toBe(7)
-    first.store.close()
+    await first.store.close()
 
     const second = setup({}, 1e9, first.dir)
     expect(second.spool.stats().lines).toBe(7)

@@ -83,7 +83,7 @@ const body = (hit: RobotHit): string =>
 describe('the demo district, caught up on and then live', () => {
   it('tells every group and person of the dripping canteen tap and the dorm-room kettle in their language', async () => {
     clock = new ManualClock(T0)
-    const h = alerting(demoWithPeople(), { now: () => clock.now() })
+    const h = await alerting(demoWithPeople(), { now: () => clock.now() })
     const d = new Dispatcher({
       store: h.store,
       registry: h.registry,
@@ -105,27 +105,31 @@ describe('the demo district, caught up on and then live', () => {
       seed: 'demo',
       scenario: scenarioFile('demo'),
     })
-    const feed = (until: number) => {
+    // Each feed's alert changes are written before the clock moves on.
+    const feed = async (until: number) => {
       for (const m of generate(sim, h.registry, until, { gateway: true, batchSize: 100 }))
         h.ingest.handle(m.topic, Buffer.from(m.payload), clock.now())
+      await h.settled()
     }
     // The backfill: 48 hours in a moment of the service's time.
-    for (let t = T0 - 47 * HOUR; t <= T0; t += HOUR) feed(t)
+    for (let t = T0 - 47 * HOUR; t <= T0; t += HOUR) await feed(t)
     await d.drain()
     // Then live, ten seconds at a time, for six minutes.
     for (let t = T0 + 10_000; t <= T0 + 6 * 60_000; t += 10_000) {
       await clock.advance(10_000, () => d.idle())
-      feed(t)
+      await feed(t)
     }
     await clock.advance(30_000, () => d.idle())
     await d.stop()
     expect(robots.violations).toEqual([])
 
-    const drip = h.store.incidents.list({ meter: 'SP-W-CANTEEN' })[0]!
-    const kettle = h.store.incidents.list({
-      meter: 'RM-E-A101',
-      rule: 'electricity.high_power_appliance',
-    })[0]!
+    const drip = (await h.store.incidents.list({ meter: 'SP-W-CANTEEN' }))[0]!
+    const kettle = (
+      await h.store.incidents.list({
+        meter: 'RM-E-A101',
+        rule: 'electricity.high_power_appliance',
+      })
+    )[0]!
     expect(drip).toMatchObject({ family: 'water_loss', status: 'open', school: 'sunshine-primary' })
     expect(kettle).toMatchObject({ family: 'appliance', school: 'riverside-middle' })
     const about = (hit: RobotHit, incident: number) =>
@@ -156,7 +160,7 @@ describe('the demo district, caught up on and then live', () => {
     const zh = body(robots.hits.find((x) => x.robot === 'demo-wecom' && about(x, drip.id))!)
     expect(zh).toContain('**阳光小学 (Sunshine Primary School) · 食堂 (Canteen)**')
     // The incident as it stands when told, in the group's language.
-    const now = h.store.incidents.get(drip.id)!
+    const now = (await h.store.incidents.get(drip.id))!
     expect(zh).toContain(render('zh-CN', now.text!))
     expect(zh).toContain('值班：<@wangshifu>、Li Wei')
     const en = body(robots.hits.find((x) => x.robot === 'demo-wecom-en' && about(x, drip.id))!)
@@ -176,6 +180,6 @@ describe('the demo district, caught up on and then live', () => {
     captured.push(`--- e-mail zh-CN ---\nSubject: ${wang.subject}\n\n${wang.text}`)
     captured.push(`--- e-mail en ---\nSubject: ${li.subject}\n\n${li.text}`)
     if (process.env.CAPTURE) console.log(captured.join('\n\n'))
-    h.stop()
+    await h.stop()
   }, 120_000)
 })

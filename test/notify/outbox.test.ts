@@ -60,7 +60,10 @@ const config = () =>
     `    notifications:\n      webhooks: [{ url: "${hookUrl}", secret: s3cret, rules: [water.*] }]\n      contacts:`,
   )
 
-function burst(h: ReturnType<typeof alerting>) {
+type Harness = Awaited<ReturnType<typeof alerting>>
+
+/** A burst at W1, its alert changes written. */
+async function burst(h: Harness) {
   let reg = 50
   h.feed(
     'W1',
@@ -69,6 +72,7 @@ function burst(h: ReturnType<typeof alerting>) {
       flow_lpm: 20,
     })),
   )
+  await h.settled()
 }
 
 /** The service's channels, MQTT recorded in `mqtt`, e-mail to the test's SMTP server. */
@@ -80,7 +84,7 @@ function channels(mqtt: string[] = []): Channel[] {
   })
 }
 
-function dispatcher(h: ReturnType<typeof alerting>, clock: ManualClock, mqtt: string[] = []) {
+function dispatcher(h: Harness, clock: ManualClock, mqtt: string[] = []) {
   return new Dispatcher({
     store: h.store,
     registry: h.registry,
@@ -96,12 +100,12 @@ describe('notifications', () => {
     mails.length = 0
     // Live: the service's clock is where the readings are.
     const clock = new ManualClock(MON + 9 * 3_600_000)
-    const h = alerting(config(), { now: () => clock.now() })
+    const h = await alerting(config(), { now: () => clock.now() })
     const mqtt: string[] = []
     const d = dispatcher(h, clock, mqtt)
-    burst(h)
+    await burst(h)
     await d.drain()
-    const [a] = h.list('water.burst')
+    const [a] = await h.list('water.burst')
     const hook = hits.find((x) => JSON.parse(x.body).incident.rule === 'water.burst')!
     expect(hook.headers['x-schoolmeter-event']).toBe('incident.opened')
     expect(hook.headers['x-schoolmeter-signature']).toBe(
@@ -120,7 +124,7 @@ describe('notifications', () => {
       to: 'fix@golden.example',
       // The school speaks the district's language, zh-CN by default.
       subject: expect.stringMatching(/^【严重】Golden School：main的W1疑似爆管：流量 20 升\/分钟/),
-      messageId: `<outbox-${h.store.outbox.all().find((r) => r.channel === 'email')!.id}@schoolmeter>`,
+      messageId: `<outbox-${(await h.store.outbox.all()).find((r) => r.channel === 'email')!.id}@schoolmeter>`,
     })
     expect(mails[0]!.text).toContain('thresholdLpm：13.33')
     // Without PUBLIC_URL, no path to copy: a sentence saying how to get a link.
@@ -133,32 +137,32 @@ describe('notifications', () => {
     const before = hits.length
     await d.drain()
     expect(hits.length).toBe(before)
-    expect(h.store.outbox.pending()).toBe(0)
-    h.stop()
+    expect(await h.store.outbox.pending()).toBe(0)
+    await h.stop()
   })
 
   it('a webhook that fails is retried with backoff until it answers', async () => {
     hits.length = 0
     const clock = new ManualClock(Date.now())
-    const h = alerting(config(), { email: false, now: () => clock.now() })
+    const h = await alerting(config(), { email: false, now: () => clock.now() })
     const d = dispatcher(h, clock)
     failNext = 2
-    burst(h)
+    await burst(h)
     await d.drain()
     expect(hits).toHaveLength(0)
-    const row = h.store.outbox.all().find((r) => r.channel === 'webhook')!
+    const row = (await h.store.outbox.all()).find((r) => r.channel === 'webhook')!
     expect(row).toMatchObject({ attempts: 1, lastError: 'webhook answered 503' })
     await clock.advance(5_000)
     await d.drain()
-    expect(h.store.outbox.all().find((r) => r.id === row.id)).toMatchObject({ attempts: 2 })
+    expect((await h.store.outbox.all()).find((r) => r.id === row.id)).toMatchObject({ attempts: 2 })
     await clock.advance(4_000) // the second retry waits 10 s
     await d.drain()
     expect(hits).toHaveLength(0)
     await clock.advance(6_000)
     await d.drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
-    expect(h.store.outbox.all().find((r) => r.id === row.id)!.sentAt).toBeDefined()
-    h.stop()
+    expect((await h.store.outbox.all()).find((r) => r.id === row.id)!.sentAt).toBeDefined()
+    await h.stop()
   })
 
   it('what was not sent before a restart is sent after it, once', async () => {
@@ -167,20 +171,20 @@ describe('notifications', () => {
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
     const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-outbox-'))
-    const first = alerting(config(), { dataDir, email: false })
-    burst(first) // transitions are in the outbox; the process "dies" before dispatching
-    expect(first.store.outbox.pending()).toBeGreaterThan(0)
-    first.stop()
-    const second = alerting(config(), { dataDir, email: false })
+    const first = await alerting(config(), { dataDir, email: false })
+    await burst(first) // transitions are in the outbox; the process "dies" before dispatching
+    expect(await first.store.outbox.pending()).toBeGreaterThan(0)
+    await first.stop()
+    const second = await alerting(config(), { dataDir, email: false })
     const d = dispatcher(second, new ManualClock(Date.now()))
     await d.drain()
     await d.drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
-    second.stop()
-    const third = alerting(config(), { dataDir, email: false })
+    await second.stop()
+    const third = await alerting(config(), { dataDir, email: false })
     await dispatcher(third, new ManualClock(Date.now())).drain()
     expect(hits.filter((x) => JSON.parse(x.body).incident.rule === 'water.burst')).toHaveLength(1)
-    third.stop()
+    await third.stop()
   })
 
   it('waste alerts can wait for the daily digest: one e-mail with all of them', async () => {
@@ -193,7 +197,7 @@ describe('notifications', () => {
       '      - id: dorm\n',
       '      - id: gym\n        use: gym\n        meters:\n          - { id: H2, kind: heat, maxPowerKw: 200, intervalSeconds: 300 }\n      - id: dorm\n',
     )
-    const h = alerting(withDigest, { now: () => clock.now() })
+    const h = await alerting(withDigest, { now: () => clock.now() })
     const d = dispatcher(h, clock)
     // Heating left on on a Saturday in two buildings: heat.unoccupied_heating on the main block's
     // circuit and its room sensor (one fault, one incident) and on the gym's circuit (another).
@@ -216,12 +220,12 @@ describe('notifications', () => {
         { ts: t, energy_kwh: Math.round(kwh * 10) / 100, power_kw: 20, supply_c: 50, return_c: 40 },
       ])
     }
-    const raised = h.list('heat.unoccupied_heating')
+    const raised = await h.list('heat.unoccupied_heating')
     expect(raised).toHaveLength(3)
     expect(new Set(raised.map((a) => a.incident)).size).toBe(2)
     await d.drain()
     expect(mails).toHaveLength(0)
-    const digest = h.store.outbox.all().filter((r) => r.channel === 'digest')
+    const digest = (await h.store.outbox.all()).filter((r) => r.channel === 'digest')
     expect(digest.map((r) => r.dueAt)).toEqual([
       Date.parse('2026-11-22T07:30:00+08:00'),
       Date.parse('2026-11-22T07:30:00+08:00'),
@@ -230,23 +234,21 @@ describe('notifications', () => {
     await d.drain()
     expect(mails).toHaveLength(1)
     expect(mails[0]).toMatchObject({ to: 'fm@golden.example', subject: '每日汇总：2 起能耗浪费' })
-    expect(
-      h.store.outbox
-        .all()
-        .filter((r) => r.channel === 'digest')
-        .map((r) => r.outcome),
-    ).toEqual(['digest', 'digest'])
-    h.stop()
+    expect((await h.store.outbox.all()).filter((r) => r.channel === 'digest').map((r) => r.outcome)).toEqual([
+      'digest',
+      'digest',
+    ])
+    await h.stop()
   })
 
   it('rows written by an older version (finished messages) still go out as they were written', async () => {
     mails.length = 0
     const clock = new ManualClock(Date.now())
-    const h = alerting(config(), { now: () => clock.now() })
+    const h = await alerting(config(), { now: () => clock.now() })
     const d = dispatcher(h, clock)
     const old = { subject: 'Daily digest: 1 waste alert', text: 'Heating left on in the gym.' }
     for (const channel of ['email', 'digest'])
-      h.store.outbox.enqueueMessage(
+      await h.store.outbox.enqueueMessage(
         `before-${channel}`,
         channel,
         'fm@golden.example',
@@ -259,7 +261,7 @@ describe('notifications', () => {
       ['fm@golden.example', old.subject, old.text],
       ['fm@golden.example', old.subject, old.text],
     ])
-    expect(h.store.outbox.pending()).toBe(0)
-    h.stop()
+    expect(await h.store.outbox.pending()).toBe(0)
+    await h.stop()
   })
 })

@@ -163,8 +163,8 @@ function appliance(room: string, severity: Severity, watts = 2000): Extract<Verd
   }
 }
 
-function setUp(config: string, env: Record<string, string>, o: { links?: boolean } = {}) {
-  const h = alerting(config, { now: () => clock.now(), env, email: false })
+async function setUp(config: string, env: Record<string, string>, o: { links?: boolean } = {}) {
+  const h = await alerting(config, { now: () => clock.now(), env, email: false })
   const d = new Dispatcher({
     store: h.store,
     registry: h.registry,
@@ -201,8 +201,8 @@ describe('group robots', () => {
   it('WeCom, DingTalk and Feishu get an incident in their own format, signed, the on-duty people @-mentioned', async () => {
     clock = new ManualClock(T0)
     const r = newRobots(true)
-    const { h, d, raise } = setUp(district(3, r.channels), r.env)
-    const a = raise('101', 'critical')
+    const { h, d, raise } = await setUp(district(3, r.channels), r.env)
+    const a = await raise('101', 'critical')
     await d.drain()
     expect(robots.violations).toEqual([])
     const [wecom] = robots.accepted('wecom', r.ids.wecom)
@@ -253,7 +253,7 @@ describe('group robots', () => {
 
     // At 20:00 Li is off duty: only Wang is called, and the link is signed for him.
     await clock.advance(11 * 3_600_000, () => d.idle())
-    const b = raise('102', 'warning')
+    const b = await raise('102', 'warning')
     await d.drain()
     const night = robots.accepted('dingtalk', r.ids.dingtalk).at(-1)!
     expect(night.body.at).toEqual({ atUserIds: ['wang01'], atMobiles: [], isAtAll: false })
@@ -266,35 +266,35 @@ describe('group robots', () => {
         .template,
     ).toBe('orange')
     // Taken on: the groups that heard of it hear who took it on.
-    h.alerts.acknowledgeIncident(b.incident!, '王师傅')
+    await h.alerts.acknowledgeIncident(b.incident!, '王师傅')
     await d.drain()
     expect(text(robots.accepted('wecom', r.ids.wecom).at(-1)!)).toContain('王师傅 已认领')
     expect(robots.violations).toEqual([])
-    h.stop()
+    await h.stop()
   })
 
   it('without PUBLIC_URL, a message says how to get a link, and prints no path', async () => {
     clock = new ManualClock(T0)
     const r = newRobots()
-    const { h, d, raise } = setUp(district(1, r.channels), r.env, { links: false })
-    raise('101', 'warning')
+    const { h, d, raise } = await setUp(district(1, r.channels), r.env, { links: false })
+    await raise('101', 'warning')
     await d.drain()
     for (const p of ['wecom', 'dingtalk', 'feishu'] as Platform[]) {
       const body = text(robots.accepted(p, r.ids[p])[0]!)
       expect(body).toContain('请管理员把 PUBLIC_URL 设为大家访问 schoolmeter 的地址')
       expect(body).not.toMatch(/\/api\/v1|\/i\//)
     }
-    h.stop()
+    await h.stop()
   })
 
   it("a platform's rate-limit lock pauses that robot's queue only, for as long as the platform says; nothing is lost", async () => {
     clock = new ManualClock(T0)
     const r = newRobots()
-    const { h, d, raise } = setUp(district(1, r.channels), r.env)
+    const { h, d, raise } = await setUp(district(1, r.channels), r.env)
     // Another system used up this minute of both robots.
     robots.use('dingtalk', r.ids.dingtalk, 20)
     robots.use('wecom', r.ids.wecom, 20)
-    raise('101', 'critical')
+    await raise('101', 'critical')
     await d.drain()
     const codes = (p: Platform) =>
       robots.hits.filter((x) => x.platform === p && x.robot === r.ids[p]).map((x) => x.code)
@@ -307,30 +307,31 @@ describe('group robots', () => {
     expect(codes('dingtalk')).toEqual([130101])
     await clock.advance(9 * 60_000, () => d.idle())
     expect(codes('dingtalk')).toEqual([130101, 0])
-    const rows = h.store.outbox.all().filter((x) => x.channel !== 'mqtt')
+    const rows = (await h.store.outbox.all()).filter((x) => x.channel !== 'mqtt')
     expect(rows.map((x) => [x.channel, x.attempts, x.outcome])).toEqual([
       ['wecom', 2, 'sent'],
       ['dingtalk', 2, 'sent'],
       ['feishu', 1, 'sent'],
     ])
-    h.stop()
+    await h.stop()
   })
 
   it('200 incidents in one minute reach each robot as summaries within its limits, critical first, none lost', async () => {
     clock = new ManualClock(T0)
     const r = newRobots()
-    const { h, d, raise } = setUp(district(200, r.channels), r.env)
+    const { h, d, raise } = await setUp(district(200, r.channels), r.env)
     const committed = new Map<number, { at: number; severity: Severity }>()
     for (let i = 0; i < 200; i++) {
       const severity: Severity = i % 10 === 3 ? 'critical' : i % 3 === 0 ? 'info' : 'warning'
-      const a = raise(String(101 + i), severity)
+      const a = await raise(String(101 + i), severity)
       committed.set(a.incident!, { at: clock.now(), severity })
       await clock.advance(300, () => d.idle())
     }
     // Until every queue is empty: at most the platforms' own pace.
-    for (let m = 0; m < 15 && h.store.outbox.pending() > 0; m++) await clock.advance(60_000, () => d.idle())
-    expect(h.store.outbox.pending()).toBe(0)
-    expect(h.store.outbox.all().filter((x) => x.failedAt !== undefined)).toEqual([])
+    for (let m = 0; m < 15 && (await h.store.outbox.pending()) > 0; m++)
+      await clock.advance(60_000, () => d.idle())
+    expect(await h.store.outbox.pending()).toBe(0)
+    expect((await h.store.outbox.all()).filter((x) => x.failedAt !== undefined)).toEqual([])
     expect(robots.violations).toEqual([])
     const figures: string[] = []
     for (const p of ['wecom', 'dingtalk', 'feishu'] as Platform[]) {
@@ -369,13 +370,13 @@ describe('group robots', () => {
       )
     }
     console.log(`200 incidents in 60 s:\n  ${figures.join('\n  ')}`)
-    h.stop()
+    await h.stop()
   })
 
   it('a webhook that never answers delays no other channel: they hear at once while it hangs', async () => {
     clock = new ManualClock(T0)
     const r = newRobots()
-    const { h, d, raise } = setUp(district(2, r.channels, { webhooks: [{ url: silentUrl }] }), r.env)
+    const { h, d, raise } = await setUp(district(2, r.channels, { webhooks: [{ url: silentUrl }] }), r.env)
     const arrived = (n: number) =>
       new Promise<void>((resolve) => {
         const seen = () => robots.hits.filter((x) => Object.values(r.ids).includes(x.robot)).length >= n
@@ -389,7 +390,7 @@ describe('group robots', () => {
       })
     const hung = once(silent, 'request')
     const wall = performance.now()
-    const first = raise('101', 'critical')
+    const first = await raise('101', 'critical')
     await Promise.all([hung, arrived(3)])
     const wallMs = performance.now() - wall
     // The webhook holds its request unanswered; each robot was told at the instant of the transition.
@@ -398,7 +399,7 @@ describe('group robots', () => {
     expect(delays).toEqual([0, 0, 0])
     // A second incident two seconds later, the webhook still hanging: told at once again.
     await clock.advance(2000)
-    raise('102', 'warning')
+    await raise('102', 'warning')
     await arrived(6)
     expect(robots.hits.filter((x) => Object.values(r.ids).includes(x.robot)).map((x) => x.at - T0)).toEqual([
       0, 0, 0, 2000, 2000, 2000,
@@ -407,7 +408,9 @@ describe('group robots', () => {
     // (Its queue then sends the second incident, which hangs in turn: nothing waits for it here.)
     await clock.advance(8001)
     await new Promise((resolve) => setImmediate(resolve))
-    const hook = h.store.outbox.all().find((x) => x.channel === 'webhook' && x.incidentEventId !== null)!
+    const hook = (await h.store.outbox.all()).find(
+      (x) => x.channel === 'webhook' && x.incidentEventId !== null,
+    )!
     expect(hook).toMatchObject({ attempts: 1, lastError: 'no answer within 10 s' })
     expect(hook.sentAt).toBeUndefined()
     expect(first.incident).toBeDefined()
@@ -415,22 +418,30 @@ describe('group robots', () => {
       `dead webhook: the robots had the incident ${Math.max(...delays)} ms after it (service clock); ${wallMs.toFixed(0)} ms of wall time for the three requests`,
     )
     await d.stop()
-    h.stop()
+    await h.stop()
   })
 
   it('incidents that opened and cleared while history was caught up on go out as one summary; open ones alone', async () => {
     clock = new ManualClock(T0)
     const r = newRobots()
-    const { h, d, raise } = setUp(district(4, r.channels), r.env)
+    const { h, d, raise } = await setUp(district(4, r.channels), r.env)
     const school = h.registry.schools.get('sunshine')!
     // A gateway uploads a day and a half it had buffered: the service's clock stands at T0 meanwhile.
     const past = T0 - 36 * 3_600_000
-    const cleared = raise('101', 'critical', past)
-    h.alerts.clear('electricity.high_power_appliance', h.registry.meters.get('E-r101')!, past + 20 * 60_000)
-    const cleared2 = raise('102', 'warning', past + 3_600_000)
-    h.alerts.clear('electricity.high_power_appliance', h.registry.meters.get('E-r102')!, past + 2 * 3_600_000)
-    h.alerts.closeQuiet(school.id, past + 10 * 3_600_000)
-    const open = raise('103', 'warning', T0 - 10 * 60_000 - 20 * 60_000)
+    const cleared = await raise('101', 'critical', past)
+    await h.alerts.clear(
+      'electricity.high_power_appliance',
+      h.registry.meters.get('E-r101')!,
+      past + 20 * 60_000,
+    )
+    const cleared2 = await raise('102', 'warning', past + 3_600_000)
+    await h.alerts.clear(
+      'electricity.high_power_appliance',
+      h.registry.meters.get('E-r102')!,
+      past + 2 * 3_600_000,
+    )
+    await h.alerts.closeQuiet(school.id, past + 10 * 3_600_000)
+    const open = await raise('103', 'warning', T0 - 10 * 60_000 - 20 * 60_000)
     await d.drain()
     // Held while it settles: nothing yet.
     expect(robots.hits.filter((x) => x.robot === r.ids.wecom)).toEqual([])
@@ -445,11 +456,8 @@ describe('group robots', () => {
     expect(incidentsIn(single)).toEqual([open.incident])
     expect(text(summary)).toContain('补录历史数据期间，有 2 起故障发生后已自行恢复')
     expect(incidentsIn(summary).sort()).toEqual([cleared.incident, cleared2.incident].sort())
-    const outcomes = h.store.outbox
-      .all()
-      .filter((x) => x.channel === 'wecom')
-      .map((x) => x.outcome)
+    const outcomes = (await h.store.outbox.all()).filter((x) => x.channel === 'wecom').map((x) => x.outcome)
     expect(outcomes.sort()).toEqual(['digest', 'digest', 'digest', 'digest', 'sent'])
-    h.stop()
+    await h.stop()
   })
 })

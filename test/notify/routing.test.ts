@@ -110,10 +110,10 @@ describe('the router', () => {
         feishu:
           - { name: from the environment, urlEnv: FEISHU_ROBOT_URL }`)
 
-  it('writes one row per group that asks for the incident and per contact with an address, each in its language', () => {
-    const h = alerting(config, { now: () => Date.parse('2026-11-18T10:00:00+08:00') })
+  it('writes one row per group that asks for the incident and per contact with an address, each in its language', async () => {
+    const h = await alerting(config, { now: () => Date.parse('2026-11-18T10:00:00+08:00') })
     const w1 = h.registry.meters.get('W1')!
-    h.alerts.raise(
+    await h.alerts.raise(
       'water.burst',
       w1,
       {
@@ -127,7 +127,7 @@ describe('the router', () => {
       },
       Date.parse('2026-11-18T10:00:00+08:00'),
     )
-    const people = h.store.outbox.all().filter((r) => r.channel !== 'mqtt')
+    const people = (await h.store.outbox.all()).filter((r) => r.channel !== 'mqtt')
     expect(people.map((r) => [r.channel, r.target, r.priority])).toEqual([
       ['email', 'fix@north.example', 1],
       ['email', 'li@north.example', 1],
@@ -148,7 +148,7 @@ describe('the router', () => {
       to: { name: 'Li Wei', locale: 'en' },
       roles: ['maintenance'],
     })
-    h.stop()
+    await h.stop()
   })
 })
 

@@ -124,13 +124,13 @@ describe('notifications in the running service', () => {
       const other = await postForm(`${svc.httpUrl}${path}/ack`, page, html, { incident: String(id + 1) })
       expect(other.status).toBe(403)
       expect(await other.text()).toContain('此链接属于另一个事件')
-      expect(svc.store.incidents.get(id)!.status).toBe('open')
+      expect((await svc.store.incidents.get(id))!.status).toBe('open')
 
       // Taken on through the link: recorded under the person it was sent to, and the group hears it.
       const followUp = once(robots, 'hit') as Promise<[RobotHit]>
       const ack = await postForm(`${svc.httpUrl}${path}/ack`, page, html, { incident: String(id) })
       expect(ack.status).toBe(303)
-      expect(svc.store.incidents.get(id)).toMatchObject({
+      expect(await svc.store.incidents.get(id)).toMatchObject({
         status: 'acknowledged',
         acknowledgedBy: '宿管赵老师',
       })

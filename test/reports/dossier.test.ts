@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../api/server.js'
 import { createMetrics } from '../../core/metrics.js'
-import { DossierError, dossierFacts, renderDossier } from '../../reports/dossier.js'
+import { DossierError, type DossierFacts, dossierFacts, renderDossier } from '../../reports/dossier.js'
 import { LEAK, leakStory } from '../helpers/leak.js'
 import { testLog } from '../helpers/log.js'
 
@@ -27,8 +27,12 @@ function pdfText(pdf: Buffer, name: string): string {
 }
 
 describe('the leak dossier', () => {
-  const story = leakStory()
-  const facts = dossierFacts({ registry: story.registry, store: story.store, incident: story.incidentId })
+  let story: Awaited<ReturnType<typeof leakStory>>
+  let facts: DossierFacts
+  beforeAll(async () => {
+    story = await leakStory()
+    facts = await dossierFacts({ registry: story.registry, store: story.store, incident: story.incidentId })
+  }, 300_000)
   const repairedAt = LEAK.dripStart + LEAK.dripHours * HOUR
 
   it('brackets what really happened: when the drip began, how fast, how much water', () => {
@@ -86,7 +90,7 @@ describe('the leak dossier', () => {
     expect(fonts).toMatch(/NotoSansCJKsc-Regular\s+CID Type 0C\s+Identity-H\s+yes yes yes/)
 
     const en = await renderDossier(
-      dossierFacts({
+      await dossierFacts({
         registry: story.registry,
         store: story.store,
         incident: story.incidentId,
@@ -99,15 +103,15 @@ describe('the leak dossier', () => {
     expect(english).toContain('更换食堂洗碗池水龙头阀芯')
   })
 
-  it('refuses an incident that is not resolved, or is not there', () => {
-    const open = story.store.incidents.list({ status: 'active' })[0]
+  it('refuses an incident that is not resolved, or is not there', async () => {
+    const open = (await story.store.incidents.list({ status: 'active' }))[0]
     if (open)
-      expect(() => dossierFacts({ registry: story.registry, store: story.store, incident: open.id })).toThrow(
-        DossierError,
-      )
-    expect(() => dossierFacts({ registry: story.registry, store: story.store, incident: 9999 })).toThrow(
-      /9999/,
-    )
+      await expect(
+        dossierFacts({ registry: story.registry, store: story.store, incident: open.id }),
+      ).rejects.toThrow(DossierError)
+    await expect(
+      dossierFacts({ registry: story.registry, store: story.store, incident: 9999 }),
+    ).rejects.toThrow(/9999/)
   })
 
   it('comes from the API, in the language asked for', async () => {

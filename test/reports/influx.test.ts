@@ -38,7 +38,7 @@ describe('reports in InfluxDB', () => {
       }
       await client.endAsync()
       await svc.flushRollups()
-      expect(svc.reportMonth('2026-10')).toBe(6)
+      expect(await svc.reportMonth('2026-10')).toBe(6)
       await svc.writer!.flush()
 
       const [usage] = await influx.query<[number, number]>(

@@ -8,7 +8,7 @@
  * its quota, South never; and the projection made at mid-term must be close to what the term came to.
  */
 
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { buildApi } from '../../api/server.js'
 import { Bus } from '../../core/bus.js'
@@ -66,12 +66,14 @@ describe('quotas paced by the school calendar', () => {
 
   // Every night of the term, the day's readings in.
   const nights = new Map<string, Projection[]>()
-  for (let asOf = addDays(TERM.from, 6); asOf < TERM.to; asOf = addDays(asOf, 1))
-    for (const school of registry.schools.values())
-      nights.set(
-        `${school.id} ${asOf}`,
-        watch.check(school, asOf, Date.parse(`${addDays(asOf, 1)}T02:30:00+08:00`)),
-      )
+  beforeAll(async () => {
+    for (let asOf = addDays(TERM.from, 6); asOf < TERM.to; asOf = addDays(asOf, 1))
+      for (const school of registry.schools.values())
+        nights.set(
+          `${school.id} ${asOf}`,
+          await watch.check(school, asOf, Date.parse(`${addDays(asOf, 1)}T02:30:00+08:00`)),
+        )
+  }, 600_000)
 
   const limit = (school: string, utility: string) =>
     registry.schools.get(school)!.quotas[utility as 'water']!.terms!['2026年秋季学期']!
@@ -84,35 +86,34 @@ describe('quotas paced by the school calendar', () => {
     }
     return undefined
   }
-  const firstWarned = (school: string, utility: string) => {
-    const incident = h.store.incidents
-      .list({ school, family: 'quota' })
+  const firstWarned = async (school: string, utility: string) => {
+    const incident = (await h.store.incidents.list({ school, family: 'quota' }))
       .filter((i) => i.rule === 'quota.term' && registry.meters.get(i.meter)!.kind === utility)
       .sort((a, b) => a.openedAt - b.openedAt)[0]
     return incident?.openedAt
   }
   const midTerm = addDays(TERM.from, Math.round((Date.parse(TERM.to) - Date.parse(TERM.from)) / DAY / 2))
 
-  it('warns a school cutting nothing at least two weeks before it crosses its quota', () => {
+  it('warns a school cutting nothing at least two weeks before it crosses its quota', async () => {
     for (const utility of UTILITIES) {
       const crossing = crossed('north-primary', utility)
       expect(crossing, utility).toBeDefined()
-      const warned = firstWarned('north-primary', utility)
+      const warned = await firstWarned('north-primary', utility)
       expect(warned, utility).toBeDefined()
       const lead = (Date.parse(`${crossing}T00:00:00+08:00`) - warned!) / DAY
       expect(lead, utility).toBeGreaterThanOrEqual(14)
       // The incident says when, and by how much.
-      const incident = h.store.incidents
-        .list({ school: 'north-primary', family: 'quota' })
-        .find((i) => registry.meters.get(i.meter)!.kind === utility)!
+      const incident = (await h.store.incidents.list({ school: 'north-primary', family: 'quota' })).find(
+        (i) => registry.meters.get(i.meter)!.kind === utility,
+      )!
       expect(incident.evidence).toMatchObject({ limit: limit('north-primary', utility) })
       expect(incident.evidence.crossesOn).toMatch(/^\d{4}-\d{2}-\d{2}$/)
       expect(incident.evidence.overBy).toBeGreaterThan(0)
     }
   })
 
-  it('never warns a school that cut its use', () => {
-    expect(h.store.incidents.list({ school: 'south-primary', family: 'quota' })).toEqual([])
+  it('never warns a school that cut its use', async () => {
+    expect(await h.store.incidents.list({ school: 'south-primary', family: 'quota' })).toEqual([])
     for (const utility of UTILITIES) expect(crossed('south-primary', utility), utility).toBeUndefined()
   })
 

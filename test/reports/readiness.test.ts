@@ -27,14 +27,17 @@ describe('start-of-term readiness', () => {
   const school = registry.schools.get('north')!
   const now = Date.parse('2027-02-15T08:00:00+08:00')
 
-  it('checks meters reporting, open critical alerts and heating circuits reaching setpoint', () => {
+  it('checks meters reporting, open critical alerts and heating circuits reaching setpoint', async () => {
     const store = openStore(':memory:')
     store.supply.addMany([
       ['N-H', '2027-02-15', 66],
       ['N-H2', '2027-02-14', 48],
     ])
     const heard: Record<string, number> = { 'N-W': now - 3_600_000, 'N-H': now - 60_000 }
-    const r = new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(school, now)!
+    const r = (await new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(
+      school,
+      now,
+    ))!
     expect(r).toMatchObject({
       term: { name: 'Spring 2027', start: '2027-02-22' },
       daysToTerm: 7,
@@ -67,7 +70,11 @@ describe('start-of-term readiness', () => {
         '      - N-H2（main）：最高供水温度 48°C，设定 60°C\n\n' +
         '检查时间：2027年2月15日 08:00。\n',
     })
-    const en = new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(school, now, 'en')!
+    const en = (await new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(
+      school,
+      now,
+      'en',
+    ))!
     expect(renderReadiness(en, 'en')).toEqual({
       subject: 'NOT ready for the new term: North School, term starts Feb 22, 2027',
       text:
@@ -83,11 +90,11 @@ describe('start-of-term readiness', () => {
 
   it('is sent once per school and term, through the outbox', async () => {
     const store = openStore(':memory:')
-    const r = new Readiness({ registry, store, lastReceivedAt: () => now }).check(school, now)!
-    expect(store.readiness.save('north', r.term.start, r)).toBe(true)
-    expect(store.readiness.save('north', r.term.start, r)).toBe(false)
-    notifyReadiness(store, school, r, true, now)
-    notifyReadiness(store, school, r, true, now)
+    const r = (await new Readiness({ registry, store, lastReceivedAt: () => now }).check(school, now))!
+    expect(await store.readiness.save('north', r.term.start, r)).toBe(true)
+    expect(await store.readiness.save('north', r.term.start, r)).toBe(false)
+    await notifyReadiness(store, school, r, true, now)
+    await notifyReadiness(store, school, r, true, now)
     const sent: string[] = []
     const channels = defaultChannels({ env: {}, publish: async (t) => void sent.push(t) }).map((c) =>
       c.name === 'email'

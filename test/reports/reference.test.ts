@@ -12,7 +12,7 @@ import { referenceReports } from '../helpers/reference.js'
 
 const h = referenceReports()
 const rows = (month: string) => h.reports.monthly(month)
-const row = (month: string, utility: string) => rows(month).find((r) => r.utility === utility)!
+const row = async (month: string, utility: string) => (await rows(month)).find((r) => r.utility === utility)!
 const MONTHS_2017 = Array.from({ length: 12 }, (_, i) => `2017-${String(i + 1).padStart(2, '0')}`)
 
 /** What the true savings are in the unit: the cut is 10 % of the counterfactual, so 1/9 of what was used. */
@@ -26,8 +26,8 @@ describe('savings on the reference series with known truth (OpenEEmeter samples)
     { utility: 'heat', form: 'hdd_only' },
   ])(
     '$utility: the reporting year within ±1 point of the true 10 per cent, the truth inside the 90 per cent interval',
-    ({ utility, form }) => {
-      const year = row('2017-12', utility)
+    async ({ utility, form }) => {
+      const year = await row('2017-12', utility)
       expect(year).toMatchObject({
         method: 'daily_model',
         gate: 'pass',
@@ -52,17 +52,17 @@ describe('savings on the reference series with known truth (OpenEEmeter samples)
     },
   )
 
-  it('the 13th month keeps its savings: gas in 2018-01 within ±3 points of CalTRACK’s 18.3 %', () => {
-    const january = row('2018-01', 'heat')
+  it('the 13th month keeps its savings: gas in 2018-01 within ±3 points of CalTRACK’s 18.3 %', async () => {
+    const january = await row('2018-01', 'heat')
     expect(january.gate).toBe('pass')
     expect(Math.abs(january.savingsPct! - 18.3), `${january.savingsPct} %`).toBeLessThanOrEqual(3)
     expect(january.savingsPctLow!).toBeLessThan(january.savingsPct!)
     expect(january.savingsPctHigh!).toBeGreaterThan(january.savingsPct!)
   })
 
-  it('every month of the reporting year has expected use, savings and a 90 % interval, and passes', () => {
+  it('every month of the reporting year has expected use, savings and a 90 % interval, and passes', async () => {
     for (const month of MONTHS_2017) {
-      for (const r of rows(month)) {
+      for (const r of await rows(month)) {
         expect(r, `${month} ${r.utility}`).toMatchObject({
           method: 'daily_model',
           gate: 'pass',
@@ -75,22 +75,22 @@ describe('savings on the reference series with known truth (OpenEEmeter samples)
       }
     }
     // January's four blackout days count as neither savings nor waste.
-    expect(row('2017-01', 'electricity').blackoutDays).toBe(4)
+    expect((await row('2017-01', 'electricity')).blackoutDays).toBe(4)
   })
 
-  it('the baseline year is not claimed as savings, and its fit meets Guideline 14', () => {
-    const june = row('2016-06', 'electricity')
+  it('the baseline year is not claimed as savings, and its fit meets Guideline 14', async () => {
+    const june = await row('2016-06', 'electricity')
     expect(june).toMatchObject({ gate: 'fail', gateReasons: ['in_baseline'], indicative: true })
     expect(june.modelCvRmse!).toBeLessThanOrEqual(0.15)
     expect(Math.abs(june.modelNmbe!)).toBeLessThanOrEqual(0.05)
     // Before the baseline: a backcast, not ranked either.
-    expect(row('2015-12', 'electricity').gateReasons).toEqual(['before_baseline'])
+    expect((await row('2015-12', 'electricity')).gateReasons).toEqual(['before_baseline'])
   })
 
-  it('the model is fitted once and kept: a second report reads it from the store', () => {
-    const kept = h.store.baselines.get('il-reference', 'electricity')!
+  it('the model is fitted once and kept: a second report reads it from the store', async () => {
+    const kept = (await h.store.baselines.get('il-reference', 'electricity'))!
     expect(kept).toMatchObject({ from: '2016-01-01', to: '2016-12-31' })
-    rows('2017-03')
-    expect(h.store.baselines.get('il-reference', 'electricity')!.fittedAt).toBe(kept.fittedAt)
+    await rows('2017-03')
+    expect((await h.store.baselines.get('il-reference', 'electricity'))!.fittedAt).toBe(kept.fittedAt)
   })
 })

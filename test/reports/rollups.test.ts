@@ -27,14 +27,14 @@ function pipeline() {
 }
 
 describe('rollups', () => {
-  it('bucket by local date: 23:30 on 31 October belongs to October, 00:10 on 1 November to November', () => {
+  it('bucket by local date: 23:30 on 31 October belongs to October, 00:10 on 1 November to November', async () => {
     const p = pipeline()
     p.send('W-HOURLY', '2026-10-31T22:30:00+08:00', { volume_m3: 10 })
     p.send('W-HOURLY', '2026-10-31T23:30:00+08:00', { volume_m3: 10.1 })
     p.send('W-HOURLY', '2026-11-01T00:10:00+08:00', { volume_m3: 10.3 })
     p.rollups.flush()
-    const oct = p.reports.monthly('2026-10', 'golden').find((r) => r.utility === 'water')!
-    const nov = p.reports.monthly('2026-11', 'golden').find((r) => r.utility === 'water')!
+    const oct = (await p.reports.monthly('2026-10', 'golden')).find((r) => r.utility === 'water')!
+    const nov = (await p.reports.monthly('2026-11', 'golden')).find((r) => r.utility === 'water')!
     // 100 L in the hour to 23:30; of the 200 L to 00:10, 75 L fell before midnight (30 of 40 minutes).
     expect(oct.actual * 1000).toBeCloseTo(100 + 150, 6)
     expect(nov.actual * 1000).toBeCloseTo(50, 6)

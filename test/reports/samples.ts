@@ -21,9 +21,9 @@ const DOCS = join(import.meta.dirname, '..', '..', 'docs')
 
 const dossiers = join(DOCS, 'dossier')
 mkdirSync(dossiers, { recursive: true })
-const story = leakStory()
+const story = await leakStory()
 for (const locale of ['zh-CN', 'en'] as const) {
-  const facts = dossierFacts({
+  const facts = await dossierFacts({
     registry: story.registry,
     store: story.store,
     incident: story.incidentId,

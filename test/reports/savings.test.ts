@@ -20,8 +20,8 @@ const h = history({
 `,
 })
 
-const row = (month: string, school: string, utility: string) =>
-  h.reports.monthly(month, school).find((r) => r.utility === utility)!
+const row = async (month: string, school: string, utility: string) =>
+  (await h.reports.monthly(month, school)).find((r) => r.utility === utility)!
 
 /** Autumn, a year boundary, spring and the summer: every month of the reporting year. */
 const REPORTING = [
@@ -39,9 +39,9 @@ const REPORTING = [
 ]
 
 describe('monthly savings against a fixed baseline', () => {
-  it('the baseline is the first 12 complete months of data, fixed', () => {
+  it('the baseline is the first 12 complete months of data, fixed', async () => {
     for (const month of ['2026-09', '2027-07'])
-      expect(row(month, 'north-primary', 'water')).toMatchObject({
+      expect(await row(month, 'north-primary', 'water')).toMatchObject({
         baselineFrom: '2025-08-01',
         baselineTo: '2026-07-31',
         baselineSource: 'first_year',
@@ -51,10 +51,10 @@ describe('monthly savings against a fixed baseline', () => {
 
   it.each(REPORTING)(
     '%s: a school that cut its use by 10 % shows 10 ± 2 points, its neighbour 0 ± 2',
-    (month) => {
+    async (month) => {
       for (const utility of ['water', 'electricity']) {
-        const south = row(month, 'south-primary', utility)
-        const north = row(month, 'north-primary', utility)
+        const south = await row(month, 'south-primary', utility)
+        const north = await row(month, 'north-primary', utility)
         for (const r of [south, north]) {
           expect(r, `${month} ${r.school} ${utility}`).toMatchObject({
             method: 'daily_model',
@@ -75,10 +75,10 @@ describe('monthly savings against a fixed baseline', () => {
 
   // Heat fits the simulated buildings (thermal mass, sun, preheat and setback) more loosely than
   // water and electricity: a month's figure can be a few points off, and its interval says so.
-  it('heat in the heating season, across the year boundary: 10 % and 0 % inside the 90 % intervals, the campaign ahead', () => {
+  it('heat in the heating season, across the year boundary: 10 % and 0 % inside the 90 % intervals, the campaign ahead', async () => {
     for (const month of ['2026-12', '2027-01', '2027-02']) {
-      const south = row(month, 'south-primary', 'heat')
-      const north = row(month, 'north-primary', 'heat')
+      const south = await row(month, 'south-primary', 'heat')
+      const north = await row(month, 'north-primary', 'heat')
       expect(south.gate, month).toBe('pass')
       expect(north.gate, month).toBe('pass')
       expect(south.savingsPctLow!, `${month}: ${south.savingsPctLow}`).toBeLessThanOrEqual(10)
@@ -89,23 +89,23 @@ describe('monthly savings against a fixed baseline', () => {
     }
   })
 
-  it('heat out of season: nothing used or expected, so no percentage and no rank', () => {
-    const july = row('2027-07', 'south-primary', 'heat')
+  it('heat out of season: nothing used or expected, so no percentage and no rank', async () => {
+    const july = await row('2027-07', 'south-primary', 'heat')
     expect(july).toMatchObject({ gate: 'fail', gateReasons: ['negligible_use'], indicative: true })
     expect(july.savingsPct).toBeUndefined()
-    const december = row('2026-12', 'south-primary', 'heat')
+    const december = await row('2026-12', 'south-primary', 'heat')
     expect(Math.abs(july.savings!)).toBeLessThan(december.expected! * 0.001)
   })
 
-  it('a colder month with unchanged behaviour: heat use rises, adjusted savings stay ≈ 0 %', () => {
-    const north = row('2026-12', 'north-primary', 'heat')
+  it('a colder month with unchanged behaviour: heat use rises, adjusted savings stay ≈ 0 %', async () => {
+    const north = await row('2026-12', 'north-primary', 'heat')
     // 4 °C colder than the December of the baseline: heat rises by more than 15 %.
     expect(north.actual).toBeGreaterThan(north.lastYear! * 1.15)
     expect(Math.abs(north.savingsPct!), `${north.savingsPct}`).toBeLessThanOrEqual(5)
   })
 
-  it('the 13th month and later keep their savings, and they add up since the baseline', () => {
-    const july = row('2027-07', 'south-primary', 'electricity')
+  it('the 13th month and later keep their savings, and they add up since the baseline', async () => {
+    const july = await row('2027-07', 'south-primary', 'electricity')
     expect(Math.abs(july.savingsPct! - 10)).toBeLessThanOrEqual(2)
     // August 2026 (before the cut) dilutes the twelve months since the baseline a little.
     expect(july.cumulativeSavingsPct!).toBeGreaterThan(8)
@@ -114,14 +114,14 @@ describe('monthly savings against a fixed baseline', () => {
     expect(july.cumulativeSavingsHigh!).toBeGreaterThan(july.cumulativeSavings!)
   })
 
-  it('the ranking puts the school that saved on top; figures that fail a gate are listed without a rank, with why', () => {
-    const ranking = h.reports.ranking('2026-10', 'water')
+  it('the ranking puts the school that saved on top; figures that fail a gate are listed without a rank, with why', async () => {
+    const ranking = await h.reports.ranking('2026-10', 'water')
     expect(ranking.map((r) => [r.rank, r.school])).toEqual([
       [1, 'south-primary'],
       [2, 'north-primary'],
     ])
     expect(ranking[0]!.savingsPctLow).toBeLessThan(ranking[0]!.savingsPct!)
-    const heat = h.reports.ranking('2026-08', 'heat')
+    const heat = await h.reports.ranking('2026-08', 'heat')
     expect(heat.every((r) => r.rank === null)).toBe(true)
     expect(heat[0]!.reasons).toEqual(['negligible_use'])
     expect(heat[0]!.reasonCode).toBe('negligible_use')
@@ -130,17 +130,17 @@ describe('monthly savings against a fixed baseline', () => {
     expect(rankingView('zh-CN', heat)[0]!.reason).toMatch(/[\u4e00-\u9fff]/)
   })
 
-  it('months of the baseline year are not claimed as savings', () => {
-    expect(row('2026-03', 'north-primary', 'electricity')).toMatchObject({
+  it('months of the baseline year are not claimed as savings', async () => {
+    expect(await row('2026-03', 'north-primary', 'electricity')).toMatchObject({
       gate: 'fail',
       gateReasons: ['in_baseline'],
       indicative: true,
     })
-    expect(h.reports.ranking('2026-03', 'electricity').every((r) => r.rank === null)).toBe(true)
+    expect((await h.reports.ranking('2026-03', 'electricity')).every((r) => r.rank === null)).toBe(true)
   })
 
-  it('rows carry per pupil, per m², out-of-hours share and the model fit', () => {
-    const r = row('2026-10', 'north-primary', 'electricity')
+  it('rows carry per pupil, per m², out-of-hours share and the model fit', async () => {
+    const r = await row('2026-10', 'north-primary', 'electricity')
     expect(r.perPupil).toBeCloseTo(r.actual / 600, 2)
     expect(r.perM2).toBeCloseTo(r.actual / 7500, 3)
     expect(r.outOfHoursShare).toBeGreaterThan(0.2)
@@ -165,23 +165,23 @@ describe('before a baseline model is possible', () => {
   - { name: Meter silent, type: meter_offline, meter: north-primary-E, start: "2025-10-01T00:00:00+08:00", end: "2025-12-01T00:00:00+08:00" }
 `,
   })
-  const r = (month: string, utility: string) =>
-    short.reports.monthly(month).find((x) => x.utility === utility)!
+  const r = async (month: string, utility: string) =>
+    (await short.reports.monthly(month)).find((x) => x.utility === utility)!
 
-  it('under 12 months of history: no expected consumption yet', () => {
+  it('under 12 months of history: no expected consumption yet', async () => {
     // The report as it stood on 1 April 2026, eight months into the data.
     const early = new MonthlyReports({
       registry: short.registry,
       store: short.store,
       now: () => Date.parse('2026-04-01T00:00:00+08:00'),
     })
-    const march = early.monthly('2026-03').find((x) => x.utility === 'water')!
+    const march = (await early.monthly('2026-03')).find((x) => x.utility === 'water')!
     expect(march).toMatchObject({ method: 'none', indicative: true, baselineFrom: '2025-08-01' })
     expect(march.savingsPct).toBeUndefined()
   })
 
-  it('a baseline without enough data: last year’s month, weather-adjusted, labelled indicative and not ranked', () => {
-    const e = r('2026-09', 'electricity')
+  it('a baseline without enough data: last year’s month, weather-adjusted, labelled indicative and not ranked', async () => {
+    const e = await r('2026-09', 'electricity')
     expect(e).toMatchObject({
       method: 'last_year_scaled',
       indicative: true,
@@ -189,11 +189,11 @@ describe('before a baseline model is possible', () => {
       gateReasons: ['baseline_insufficient'],
     })
     expect(Math.abs(e.savingsPct!)).toBeLessThanOrEqual(3)
-    expect(short.reports.ranking('2026-09', 'electricity')[0]).toMatchObject({
+    expect((await short.reports.ranking('2026-09', 'electricity'))[0]).toMatchObject({
       rank: null,
       reasons: ['baseline_insufficient'],
     })
     // The water meter reported throughout: its baseline model stands.
-    expect(r('2026-09', 'water')).toMatchObject({ method: 'daily_model', gate: 'pass' })
+    expect(await r('2026-09', 'water')).toMatchObject({ method: 'daily_model', gate: 'pass' })
   })
 })

@@ -28,7 +28,7 @@ function problemsOf(config: DistrictConfig): { path: string; value?: unknown }[]
 }
 
 describe('classification in the registry', () => {
-  it('codes every building of the demo district and classifies its meters', () => {
+  it('codes every building of the demo district and classifies its meters', async () => {
     const { registry } = parseConfig(demoText)
     const buildings = [...registry.schools.values()].flatMap((s) => [...s.buildings.values()])
     expect(buildings.every((b) => /^220112D\d{3}$/.test(b.config.code ?? ''))).toBe(true)
@@ -37,7 +37,7 @@ describe('classification in the registry', () => {
     expect(registry.district?.platform?.dataCenterId).toBe('220100')
   })
 
-  it('refuses a malformed or repeated code, a made-up province, a sub-item off electricity, a wrong category', () => {
+  it('refuses a malformed or repeated code, a made-up province, a sub-item off electricity, a wrong category', async () => {
     const malformed = demo()
     malformed.schools[0]!.buildings[0]!.code = '22011D001'
     expect(problemsOf(malformed)).toEqual([{ path: 'schools[0].buildings[0].code', value: '22011D001' }])
@@ -69,7 +69,7 @@ describe('classification in the registry', () => {
 })
 
 describe('per sub-item, counting every meter once', () => {
-  it('gives each meter its own use: its consumption less its sub-meters’, under the nearest sub-item', () => {
+  it('gives each meter its own use: its consumption less its sub-meters’, under the nearest sub-item', async () => {
     const { registry } = parseConfig(demoText)
     const store = openStore(':memory:')
     const hour = Date.parse('2026-10-12T10:00:00+08:00')
@@ -118,10 +118,10 @@ describe('per sub-item, counting every meter once', () => {
     expect(at('teaching', 'total')).toBe(450)
     expect(at('dorm-a', 'total')).toBe(300)
     expect(at('canteen', 'total')).toBe(250)
-    store.close()
+    await store.close()
   })
 
-  it('adds up on a month of the demo district: parts make the whole the monthly report counts', () => {
+  it('adds up on a month of the demo district: parts make the whole the monthly report counts', async () => {
     const h = history({
       config: demoText,
       from: '2026-10-01T00:00:00+08:00',
@@ -131,7 +131,7 @@ describe('per sub-item, counting every meter once', () => {
     const rows = reports.report('2026-10')
     const perBuilding = reports.report('2026-10', { byBuilding: true })
     for (const school of h.registry.schools.values()) {
-      const monthly = h.reports.monthly('2026-10', school.id)
+      const monthly = await h.reports.monthly('2026-10', school.id)
       for (const utility of ['electricity', 'water', 'heat'] as const) {
         const mine = rows.filter((r) => r.school === school.id && r.category === utility)
         const total = mine.find((r) => r.item === 'total')!

@@ -86,18 +86,19 @@ function electricity(from: number, days: number, stepMs: number, kw: (t: number)
   return out
 }
 
-function run(feeds: [string, Point[]][], config = CONFIG) {
-  const h = alerting(config)
+async function run(feeds: [string, Point[]][], config = CONFIG) {
+  const h = await alerting(config)
   for (const { meter, point } of interleave(feeds)) h.feed(meter, [point])
   return h
 }
 
 /** Alerts of a rule opened after `after`. */
-const openedAfter = (h: ReturnType<typeof alerting>, rule: string, after: number) =>
-  h.list(rule).filter((a) => a.openedAt >= after)
+const openedAfter = async (h: Awaited<ReturnType<typeof alerting>>, rule: string, after: number) =>
+  (await h.list(rule)).filter((a) => a.openedAt >= after)
 
 /** Messages to people (e-mail, webhooks, digests), as opposed to MQTT for machines. */
-const toPeople = (h: ReturnType<typeof alerting>) => h.store.outbox.all().filter((r) => r.channel !== 'mqtt')
+const toPeople = async (h: Awaited<ReturnType<typeof alerting>>) =>
+  (await h.store.outbox.all()).filter((r) => r.channel !== 'mqtt')
 
 describe('photocell lights: on every night, weekends too', () => {
   const rnd = random(1)
@@ -109,26 +110,26 @@ describe('photocell lights: on every night, weekends too', () => {
     return 2 + (dark ? 3 : 0) + (schoolHours(t) ? 20 : 0) + (rnd() - 0.5) * 0.2
   }
 
-  it('three weeks of night lighting raise nothing; a block left on on a Saturday does', () => {
+  it('three weeks of night lighting raise nothing; a block left on on a Saturday does', async () => {
     const leftOn = MON + 19 * DAY + 10 * HOUR // Saturday of week 3, 10:00–16:00
-    const h = run([
+    const h = await run([
       [
         'E-TEACH',
         electricity(MON, 21, 15 * MIN, (t) => demand(t) + (t >= leftOn && t < leftOn + 6 * HOUR ? 8 : 0)),
       ],
     ])
-    const alerts = h.list('electricity.after_hours')
+    const alerts = await h.list('electricity.after_hours')
     // The only one: the Saturday, once it has run three hours (waste waits for the daily digest).
     expect(alerts.map((a) => a.openedAt)).toHaveLength(1)
     expect(alerts[0]!.openedAt).toBeGreaterThanOrEqual(leftOn)
     expect(alerts[0]!.openedAt).toBeLessThanOrEqual(leftOn + 210 * MIN)
     expect(alerts[0]!.message).toMatch(/^Teaching block uses 8(\.\d)? kW more than usual while empty/)
-    h.stop()
+    await h.stop()
   })
 })
 
 describe('compressors cycling in the canteen', () => {
-  it('fridges and a cold room cycling day and night raise nothing; an oven left on overnight does', () => {
+  it('fridges and a cold room cycling day and night raise nothing; an oven left on overnight does', async () => {
     const rnd = random(2)
     // A 2.2 kW cold-room compressor: on 8–15 min, off 10–25 min; a 0.4 kW fridge likewise.
     const cycles = (kw: number) => {
@@ -145,7 +146,7 @@ describe('compressors cycling in the canteen', () => {
     const coldRoom = cycles(2.2)
     const fridge = cycles(0.4)
     const oven = MON + 19 * DAY + 20 * HOUR // Saturday 20:00 of week 3, for 8 hours
-    const h = run([
+    const h = await run([
       [
         'E-CANTEEN',
         electricity(MON, 21, 15 * MIN, (t) => {
@@ -155,16 +156,16 @@ describe('compressors cycling in the canteen', () => {
         }),
       ],
     ])
-    const alerts = h.list('electricity.after_hours')
+    const alerts = await h.list('electricity.after_hours')
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.openedAt).toBeGreaterThanOrEqual(oven)
     expect(alerts[0]!.openedAt).toBeLessThanOrEqual(oven + 4 * HOUR)
-    h.stop()
+    await h.stop()
   })
 })
 
 describe("boarders' shower evenings", () => {
-  it('30–50 L/min for 100 minutes twice a week are normal after the first week; a burst is still found within 35 minutes', () => {
+  it('30–50 L/min for 100 minutes twice a week are normal after the first week; a burst is still found within 35 minutes', async () => {
     const rnd = random(3)
     const burst = MON + 16 * DAY + 14 * HOUR // Wednesday of week 3, 14:00, in the empty dormitory
     let register = 500
@@ -183,16 +184,16 @@ describe("boarders' shower evenings", () => {
       register += (lpm * 5) / 1000
       points.push({ ts: t, volume_m3: Math.round(register * 1e4) / 1e4, flow_lpm: Math.round(lpm * 10) / 10 })
     }
-    const h = run([['W-DORM', points]])
-    const afterWarmUp = openedAfter(h, 'water.burst', MON + 7 * DAY)
+    const h = await run([['W-DORM', points]])
+    const afterWarmUp = await openedAfter(h, 'water.burst', MON + 7 * DAY)
     expect(afterWarmUp).toHaveLength(1)
     expect(afterWarmUp[0]!.openedAt - burst).toBeLessThanOrEqual(35 * MIN)
-    h.stop()
+    await h.stop()
   })
 })
 
 describe('a cleaning day', () => {
-  it('cleaners flushing full cisterns every 2–4 minutes raise nothing; a leaking flapper refilling 1.5 L does', () => {
+  it('cleaners flushing full cisterns every 2–4 minutes raise nothing; a leaking flapper refilling 1.5 L does', async () => {
     const rnd = random(4)
     const points: Point[] = []
     let register = 100
@@ -220,12 +221,12 @@ describe('a cleaning day', () => {
       register += (lpm * 0.25) / 1000
       points.push({ ts: t, volume_m3: Math.round(register * 1e5) / 1e5, flow_lpm: lpm })
     }
-    const h = run([['W-TEACH', points]])
-    const alerts = h.list('water.cistern_refill')
+    const h = await run([['W-TEACH', points]])
+    const alerts = await h.list('water.cistern_refill')
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.openedAt).toBeGreaterThanOrEqual(flapper)
     expect(alerts[0]!.evidence.litresEach).toBeLessThan(2)
-    h.stop()
+    await h.stop()
   })
 })
 
@@ -257,43 +258,43 @@ describe('residual warmth after the heating stops', () => {
     return { room, heat, out }
   }
 
-  it('a room still warm at 02:00 from heating that stopped at 21:40 is not heating', () => {
+  it('a room still warm at 02:00 from heating that stopped at 21:40 is not heating', async () => {
     const { room, heat, out } = weekend(false)
-    const h = run([
+    const h = await run([
       ['T-C101', room],
       ['H-TEACH', heat],
       ['T-OUT', out],
     ])
-    expect(h.list('heat.unoccupied_heating')).toEqual([])
-    h.stop()
+    expect(await h.list('heat.unoccupied_heating')).toEqual([])
+    await h.stop()
   })
 
-  it('nor without a heat meter: the room is cooling', () => {
+  it('nor without a heat meter: the room is cooling', async () => {
     const { room, out } = weekend(false)
-    const h = run([
+    const h = await run([
       ['T-C101', room],
       ['T-OUT', out],
     ])
-    expect(h.list('heat.unoccupied_heating')).toEqual([])
-    h.stop()
+    expect(await h.list('heat.unoccupied_heating')).toEqual([])
+    await h.stop()
   })
 
-  it('heating left on all Saturday is found, on the circuit and the room, as one incident', () => {
+  it('heating left on all Saturday is found, on the circuit and the room, as one incident', async () => {
     const { room, heat, out } = weekend(true)
-    const h = run([
+    const h = await run([
       ['T-C101', room],
       ['H-TEACH', heat],
       ['T-OUT', out],
     ])
-    const alerts = h.list('heat.unoccupied_heating')
+    const alerts = await h.list('heat.unoccupied_heating')
     expect(alerts.map((a) => a.meter).sort()).toEqual(['H-TEACH', 'T-C101'])
     expect(new Set(alerts.map((a) => a.incident)).size).toBe(1)
-    h.stop()
+    await h.stop()
   })
 })
 
 describe('an appliance cycling on its thermostat', () => {
-  it('a 1.2 kW heater cycling all night is one incident and at most two messages (opened, then worse)', () => {
+  it('a 1.2 kW heater cycling all night is one incident and at most two messages (opened, then worse)', async () => {
     const points: Point[] = []
     let kwh = 10
     const from = MON + 23 * HOUR
@@ -304,25 +305,25 @@ describe('an appliance cycling on its thermostat', () => {
       kwh += (w * 10) / 3.6e6
       points.push({ ts: t, energy_kwh: Math.round(kwh * 1e5) / 1e5, power_w: w, pf: on ? 0.99 : 0.6 })
     }
-    const h = run([['E-R203', points]])
-    const alerts = h.list('electricity.high_power_appliance')
+    const h = await run([['E-R203', points]])
+    const alerts = await h.list('electricity.high_power_appliance')
     expect(alerts.length).toBeGreaterThan(5) // one per cycle: the rule sees each one
     expect(new Set(alerts.map((a) => a.incident)).size).toBe(1)
-    const incident = h.store.incidents.get(alerts[0]!.incident!)!
+    const incident = (await h.store.incidents.get(alerts[0]!.incident!))!
     expect(incident).toMatchObject({ severity: 'critical', occurrences: alerts.length })
-    expect(toPeople(h).length).toBeLessThanOrEqual(2)
-    h.stop()
+    expect((await toPeople(h)).length).toBeLessThanOrEqual(2)
+    await h.stop()
   })
 })
 
 describe("an event's last half-hour", () => {
-  it('a planned-use window covers the half-hours it covers, the last one too', () => {
+  it('a planned-use window covers the half-hours it covers, the last one too', async () => {
     const config = CONFIG.replace(
       '    notifications:',
       '      plannedUse: [{ name: Concert, building: teach, rules: [electricity.after_hours], start: "2026-11-21T18:00", end: "2026-11-21T22:00" }]\n    notifications:',
     )
     const concert = Date.parse('2026-11-21T18:00:00+08:00')
-    const h = run(
+    const h = await run(
       [
         [
           'E-TEACH',
@@ -340,13 +341,13 @@ describe("an event's last half-hour", () => {
       ],
       config,
     )
-    expect(h.list('electricity.after_hours')).toEqual([])
-    h.stop()
+    expect(await h.list('electricity.after_hours')).toEqual([])
+    await h.stop()
   })
 })
 
 describe('a planned fill', () => {
-  it('the hours of a planned-use window do not count into a run that alerts the moment it closes', () => {
+  it('the hours of a planned-use window do not count into a run that alerts the moment it closes', async () => {
     const config = CONFIG.replace(
       '    notifications:',
       '      plannedUse: [{ name: Tank filling, building: teach, rules: [water.after_hours_flow, water.burst, water.continuous_flow], weekly: { sat: ["06:00-12:00"] } }]\n    notifications:',
@@ -360,20 +361,20 @@ describe('a planned fill', () => {
       register += (lpm * 5) / 1000
       points.push({ ts: t, volume_m3: Math.round(register * 1e5) / 1e5, flow_lpm: lpm })
     }
-    const h = run([['W-TEACH', points]], config)
-    expect(h.list().filter((a) => a.rule.startsWith('water.'))).toEqual([])
-    h.stop()
+    const h = await run([['W-TEACH', points]], config)
+    expect((await h.list()).filter((a) => a.rule.startsWith('water.'))).toEqual([])
+    await h.stop()
   })
 })
 
 describe('use that comes back at the same time every week', () => {
-  it("Sunday's dinner for returning boarders and Monday's departures are normal after the first week; lights left on all weekend are found every time", () => {
+  it("Sunday's dinner for returning boarders and Monday's departures are normal after the first week; lights left on all weekend are found every time", async () => {
     // The dormitory's own meter: 2 kW when empty, 12 kW with boarders in (Sunday 17:00 to Friday
     // 07:30 nights); boarders leave on Monday 07:30–09:30 (showers, hair dryers, chargers: +6 kW)
     // and the canteen-side kitchen of the block cooks on Sunday 15:00–17:00 (+20 kW).
     const rnd = random(5)
     const weekends = [MON + 19 * DAY, MON + 26 * DAY] // Saturdays of weeks 3 and 4
-    const h = run([
+    const h = await run([
       [
         'E-DORM',
         electricity(MON, 28, 15 * MIN, (t) => {
@@ -391,12 +392,12 @@ describe('use that comes back at the same time every week', () => {
         }),
       ],
     ])
-    const alerts = h.list('electricity.after_hours').filter((a) => a.openedAt >= MON + 7 * DAY)
+    const alerts = (await h.list('electricity.after_hours')).filter((a) => a.openedAt >= MON + 7 * DAY)
     expect(alerts.map((a) => Math.floor((a.openedAt - MON) / DAY))).toEqual([26, 19])
-    h.stop()
+    await h.stop()
   })
 
-  it('the kitchen washing up after the building empties and the grounds watered at dawn are normal; a tap left running is not', () => {
+  it('the kitchen washing up after the building empties and the grounds watered at dawn are normal; a tap left running is not', async () => {
     const rnd = random(6)
     const tap = MON + 17 * DAY + 20 * HOUR // Thursday of week 3, 20:00, for the night
     const points = (() => {
@@ -418,10 +419,10 @@ describe('use that comes back at the same time every week', () => {
       }
       return out
     })()
-    const h = run([['W-TEACH', points]])
-    const alerts = openedAfter(h, 'water.after_hours_flow', MON + 7 * DAY)
+    const h = await run([['W-TEACH', points]])
+    const alerts = await openedAfter(h, 'water.after_hours_flow', MON + 7 * DAY)
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.openedAt - tap).toBeLessThanOrEqual(40 * MIN)
-    h.stop()
+    await h.stop()
   })
 })

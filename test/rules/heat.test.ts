@@ -9,8 +9,8 @@ import { interleave, MON, SAT } from '../helpers/golden.js'
 
 type Feeds = [meter: string, points: Point[]][]
 
-function run(feeds: Feeds) {
-  const h = alerting()
+async function run(feeds: Feeds) {
+  const h = await alerting()
   for (const { meter, point } of interleave(feeds)) h.feed(meter, [point])
   return h
 }
@@ -21,50 +21,52 @@ const room = (from: number, hours: number, f: (t: number) => number): Feeds => [
 ]
 
 describe('heat.frost_risk', () => {
-  it('a room below 5 °C → critical at once; back above 6 °C for 30 min → resolved', () => {
+  it('a room below 5 °C → critical at once; back above 6 °C for 30 min → resolved', async () => {
     const cold = MON + 2 * HOUR
     const warm = MON + 4 * HOUR
-    const h = run(room(MON, 6, (t) => (t >= cold && t < warm ? 4 : 12)))
-    const [a] = h.list('heat.frost_risk')
+    const h = await run(room(MON, 6, (t) => (t >= cold && t < warm ? 4 : 12)))
+    const [a] = await h.list('heat.frost_risk')
     expect(a).toMatchObject({ meter: 'T-ROOM', severity: 'critical', openedAt: cold, status: 'resolved' })
     expect(a!.evidence).toMatchObject({ roomC: 4, limitC: 5 })
     expect(a!.resolvedAt).toBe(warm + 30 * MIN)
-    h.stop()
+    await h.stop()
   })
 
-  it('hovering between 5 and 6 °C after a dip neither clears nor raises again', () => {
-    const h = run(room(MON, 6, (t) => (t < MON + HOUR ? 4.5 : 5.5)))
-    const alerts = h.list('heat.frost_risk')
+  it('hovering between 5 and 6 °C after a dip neither clears nor raises again', async () => {
+    const h = await run(room(MON, 6, (t) => (t < MON + HOUR ? 4.5 : 5.5)))
+    const alerts = await h.list('heat.frost_risk')
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.status).toBe('open')
-    h.stop()
+    await h.stop()
   })
 
-  it('5.5 °C without a dip below 5 → nothing', () => {
-    const h = run(room(MON, 6, () => 5.5))
-    expect(h.list('heat.frost_risk')).toEqual([])
-    h.stop()
+  it('5.5 °C without a dip below 5 → nothing', async () => {
+    const h = await run(room(MON, 6, () => 5.5))
+    expect(await h.list('heat.frost_risk')).toEqual([])
+    await h.stop()
   })
 })
 
 describe('heat.overheating', () => {
-  it('an occupied classroom at 26 °C from 09:00 → warning after two hours', () => {
-    const h = run(room(MON + 8 * HOUR, 5, (t) => (t >= MON + 9 * HOUR ? 26 : 21)))
-    const [a] = h.list('heat.overheating')
+  it('an occupied classroom at 26 °C from 09:00 → warning after two hours', async () => {
+    const h = await run(room(MON + 8 * HOUR, 5, (t) => (t >= MON + 9 * HOUR ? 26 : 21)))
+    const [a] = await h.list('heat.overheating')
     expect(a).toMatchObject({ meter: 'T-ROOM', openedAt: MON + 11 * HOUR })
-    h.stop()
+    await h.stop()
   })
 
-  it('26 °C for an hour and a half → nothing', () => {
-    const h = run(room(MON + 8 * HOUR, 5, (t) => (t >= MON + 9 * HOUR && t < MON + 10.5 * HOUR ? 26 : 21)))
-    expect(h.list('heat.overheating')).toEqual([])
-    h.stop()
+  it('26 °C for an hour and a half → nothing', async () => {
+    const h = await run(
+      room(MON + 8 * HOUR, 5, (t) => (t >= MON + 9 * HOUR && t < MON + 10.5 * HOUR ? 26 : 21)),
+    )
+    expect(await h.list('heat.overheating')).toEqual([])
+    await h.stop()
   })
 
-  it('26 °C all Saturday, nobody in → nothing', () => {
-    const h = run(room(SAT + 8 * HOUR, 8, () => 26))
-    expect(h.list('heat.overheating')).toEqual([])
-    h.stop()
+  it('26 °C all Saturday, nobody in → nothing', async () => {
+    const h = await run(room(SAT + 8 * HOUR, 8, () => 26))
+    expect(await h.list('heat.overheating')).toEqual([])
+    await h.stop()
   })
 })
 
@@ -90,34 +92,34 @@ describe('heat.no_heat', () => {
     ]
   }
 
-  it('a school morning at 0 °C outdoors with the supply at 25 °C → critical after an hour', () => {
-    const h = run(circuit(0, 25))
-    const [a] = h.list('heat.no_heat')
+  it('a school morning at 0 °C outdoors with the supply at 25 °C → critical after an hour', async () => {
+    const h = await run(circuit(0, 25))
+    const [a] = await h.list('heat.no_heat')
     expect(a).toMatchObject({ meter: 'H1', severity: 'critical' })
     expect(a!.evidence).toMatchObject({ supplyC: 25, limitC: 30, outdoorC: 0 })
     // Readings from 07:00, the school day under way: held an hour, then kept up to date.
     expect(a!.openedAt).toBe(MON + 8 * HOUR)
     expect(a!.evidence.hours).toBeCloseTo(3.9, 1)
-    h.stop()
+    await h.stop()
   })
 
-  it('the same supply on a mild morning (18 °C outdoors) → nothing: no heat is needed', () => {
-    const h = run(circuit(18, 25))
-    expect(h.list('heat.no_heat')).toEqual([])
-    h.stop()
+  it('the same supply on a mild morning (18 °C outdoors) → nothing: no heat is needed', async () => {
+    const h = await run(circuit(18, 25))
+    expect(await h.list('heat.no_heat')).toEqual([])
+    await h.stop()
   })
 
-  it('a supply at 60 °C → nothing', () => {
-    const h = run(circuit(0, 60))
-    expect(h.list('heat.no_heat')).toEqual([])
-    h.stop()
+  it('a supply at 60 °C → nothing', async () => {
+    const h = await run(circuit(0, 60))
+    expect(await h.list('heat.no_heat')).toEqual([])
+    await h.stop()
   })
 
-  it('a classroom at 14 °C through a school morning → warning', () => {
-    const h = run(room(MON + 7 * HOUR, 4, () => 14))
-    const [a] = h.list('heat.no_heat')
+  it('a classroom at 14 °C through a school morning → warning', async () => {
+    const h = await run(room(MON + 7 * HOUR, 4, () => 14))
+    const [a] = await h.list('heat.no_heat')
     expect(a).toMatchObject({ meter: 'T-ROOM', severity: 'warning' })
     expect(a!.evidence.roomC).toBe(14)
-    h.stop()
+    await h.stop()
   })
 })

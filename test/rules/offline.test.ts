@@ -26,13 +26,13 @@ const heard = (minutesAgo: number): MeterStatus => ({
 })
 
 describe('offline', () => {
-  it('is max(3 × interval, 15 min) by default and follows the registry where it is set', () => {
+  it('is max(3 × interval, 15 min) by default and follows the registry where it is set', async () => {
     expect(offlineLimitMs(meter('W1'))).toBe(15 * MIN)
     expect(offlineLimitMs(meter('W-HOURLY'))).toBe(180 * MIN)
     expect(offlineLimitMs(meter('W-SLOW'))).toBe(60 * MIN)
   })
 
-  it('the API and the web app say what the rule says', () => {
+  it('the API and the web app say what the rule says', async () => {
     expect(meterState(meter('W1'), heard(30), now)).toBe('offline')
     expect(liveState(meter('W1'), heard(30), now)).toBe('offline')
     expect(meterState(meter('W-SLOW'), heard(30), now)).toBe('ok')
@@ -40,22 +40,17 @@ describe('offline', () => {
     expect(liveState(meter('W-SLOW'), heard(61), now)).toBe('offline')
   })
 
-  it('the rule raises meter.offline at the same limit', () => {
+  it('the rule raises meter.offline at the same limit', async () => {
     let clock = now - 70 * MIN
-    const h = alerting(CONFIG, { now: () => clock })
+    const h = await alerting(CONFIG, { now: () => clock })
     h.feed('W-SLOW', [{ ts: clock, volume_m3: 1 }])
     h.feed('W1', [{ ts: clock, volume_m3: 1 }])
     clock += 30 * MIN
     h.engine.checkOffline()
-    expect(h.list('meter.offline').map((a) => a.meter)).toEqual(['W1'])
+    expect((await h.list('meter.offline')).map((a) => a.meter)).toEqual(['W1'])
     clock += 31 * MIN
     h.engine.checkOffline()
-    expect(
-      h
-        .list('meter.offline')
-        .map((a) => a.meter)
-        .sort(),
-    ).toEqual(['W-SLOW', 'W1'])
-    h.stop()
+    expect((await h.list('meter.offline')).map((a) => a.meter).sort()).toEqual(['W-SLOW', 'W1'])
+    await h.stop()
   })
 })

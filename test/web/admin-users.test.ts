@@ -31,8 +31,8 @@ describe('npm run admin -- user', () => {
     const password = /password \(shown only now, hand it over in person\): (\S+)/.exec(added.stdout)![1]!
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/)
     let store = openStore(dataDir)
-    expect(await verifySecret(password, store.users.byUsername('wang')!.hash)).toBe(true)
-    store.close()
+    expect(await verifySecret(password, (await store.users.byUsername('wang'))!.hash)).toBe(true)
+    await store.close()
 
     await expect(admin('add', 'zhao', '--role', 'admin', '--password', 'short')).rejects.toMatchObject({
       stderr: expect.stringContaining('the password has 5 characters; at least 10 are needed'),
@@ -46,14 +46,14 @@ describe('npm run admin -- user', () => {
     const listed = await admin('list', '--all')
     expect(listed.stdout).toMatch(/wang\s+王师傅\s+viewer\s+all schools/)
     store = openStore(dataDir)
-    expect(await verifySecret('a-new-password-1', store.users.byUsername('wang')!.hash)).toBe(true)
-    expect(store.users.byUsername('wang')!.disabledAt).toBeDefined()
-    expect(store.audit.list({ target: 'user:wang' }).map((e) => e.action)).toEqual([
+    expect(await verifySecret('a-new-password-1', (await store.users.byUsername('wang'))!.hash)).toBe(true)
+    expect((await store.users.byUsername('wang'))!.disabledAt).toBeDefined()
+    expect((await store.audit.list({ target: 'user:wang' })).map((e) => e.action)).toEqual([
       'user.disable',
       'user.update',
       'user.password',
       'user.create',
     ])
-    store.close()
+    await store.close()
   })
 })

@@ -45,7 +45,12 @@ describe('the web app', () => {
     const { svc } = district
     const { hashSecret } = await import('../../core/secrets.js')
     for (const p of Object.values(PEOPLE))
-      svc.store.users.add({ username: p.username, name: p.name, role: p.role, hash: hashSecret(p.password) })
+      await svc.store.users.add({
+        username: p.username,
+        name: p.name,
+        role: p.role,
+        hash: hashSecret(p.password),
+      })
     const closed = await fetch(`${base}/district`, { redirect: 'manual' })
     expect(closed.status).toBe(303)
     expect(closed.headers.get('location')).toBe('/login?next=%2Fdistrict')
@@ -93,7 +98,7 @@ describe('the web app', () => {
       resolvedBy: '王师傅',
       note: '更换了卫生间进水阀',
     })
-    const audit = district.svc.store.audit.list({ target: `incident:${district.leak.id}` })
+    const audit = await district.svc.store.audit.list({ target: `incident:${district.leak.id}` })
     expect(audit.map((e) => [e.actor, e.action, e.detail?.via])).toEqual([
       ['王师傅', 'incident.resolve', 'link'],
       ['王师傅', 'incident.acknowledge', 'link'],
@@ -110,16 +115,18 @@ describe('the web app', () => {
     expect(await expired.text()).toContain('此链接已过期')
 
     // A form of this link posted with another incident's id: refused, nothing changes.
-    const other = district.svc.store.incidents.list({ limit: 100 }).find((i) => i.id !== district.leak.id)!
+    const other = (await district.svc.store.incidents.list({ limit: 100 })).find(
+      (i) => i.id !== district.leak.id,
+    )!
     const page = await (await browser(PHONE)).newPage()
     await page.goto(district.link(other.id, '王师傅'))
-    const before = district.svc.store.incidents.get(other.id)!.status
+    const before = (await district.svc.store.incidents.get(other.id))!.status
     await page.locator('form[action$="/resolve"] input[name="incident"]').evaluate((el, id) => {
       el.setAttribute('value', String(id))
     }, district.leak.id)
     await page.getByRole('button', { name: '处理完毕' }).click()
     await expect.poll(() => page.locator('h1').textContent()).toContain('此链接属于另一个事件')
-    expect(district.svc.store.incidents.get(other.id)!.status).toBe(before)
+    expect((await district.svc.store.incidents.get(other.id))!.status).toBe(before)
 
     // A form without its token, or from another site, is refused.
     const forged = await fetch(`${base}/i/${good.split('/i/')[1]}/ack`, {
@@ -131,7 +138,7 @@ describe('the web app', () => {
   })
 
   it('a viewer reads an incident but cannot acknowledge it', async () => {
-    const incident = district.svc.store.incidents.list({ status: 'active', limit: 10 })[0]!
+    const incident = (await district.svc.store.incidents.list({ status: 'active', limit: 10 }))[0]!
     const page = await (await browser(PHONE)).newPage()
     await signIn(page, base, PEOPLE.viewer)
     await page.goto(`${base}/incidents/${incident.id}`)
@@ -144,7 +151,7 @@ describe('the web app', () => {
       maxRedirects: 0,
     })
     expect(res.status()).toBe(403)
-    expect(district.svc.store.incidents.get(incident.id)!.status).toBe(incident.status)
+    expect((await district.svc.store.incidents.get(incident.id))!.status).toBe(incident.status)
   })
 
   it('a manager finds the silent meter from the district page in three clicks', async () => {

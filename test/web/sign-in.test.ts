@@ -62,8 +62,8 @@ describe('sign-in', () => {
     j.take(res)
     const html = await (await fetch(`${base}/incidents`, { headers: { cookie: j.header() } })).text()
     expect(html).toContain('王师傅')
-    const user = district.svc.store.users.byUsername('wang')!
-    expect(district.svc.store.sessions.count(user.id)).toBe(1)
+    const user = (await district.svc.store.users.byUsername('wang'))!
+    expect(await district.svc.store.sessions.count(user.id)).toBe(1)
     // Behind HTTPS the cookie is Secure.
     const k = jar()
     const csrf2 = await loginForm(base, k)
@@ -78,7 +78,7 @@ describe('sign-in', () => {
     const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!
     const out = await post(`${base}/logout`, j, { _csrf: token })
     expect(out.status).toBe(303)
-    expect(district.svc.store.sessions.count(user.id)).toBe(1)
+    expect(await district.svc.store.sessions.count(user.id)).toBe(1)
     j.take(out)
     expect(
       (await fetch(`${base}/incidents`, { redirect: 'manual', headers: { cookie: j.header() } })).status,
