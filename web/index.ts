@@ -16,7 +16,7 @@ import { type MessageKey, t } from '../core/i18n/index.js'
 import type { LinkSigner } from '../core/links.js'
 import type { Readiness } from '../reports/index.js'
 import type { AlertManager } from '../rules/alerts.js'
-import type { SessionLifetime } from '../store/index.js'
+import type { SessionLifetime, Store } from '../store/index.js'
 import { Assets } from './assets.js'
 import { districtPages } from './district.js'
 import { incidentPages } from './incidents.js'
@@ -35,6 +35,7 @@ import {
   sessionViewer,
   signInRequired,
   type Viewer,
+  webSecret,
 } from './session.js'
 
 export interface WebOptions {
@@ -54,6 +55,32 @@ export interface WebDeps extends LiveDeps, WebOptions {
   readiness?: Readiness
   log: Logger
   security?: SecurityOptions
+}
+
+export interface WebPagesOptions {
+  store: Store
+  alerts: AlertManager
+  readiness?: Readiness
+  log: Logger
+  links: LinkSigner
+  publicUrl?: string
+  security?: SecurityOptions
+}
+
+/**
+ * The web app as the API serves it, beside its routes on the same port (api's `pages`): with the
+ * live data the API reads. Its CSRF key is made once and kept in the store.
+ */
+export function webPages(o: WebPagesOptions): (live: LiveDeps) => FastifyPluginAsync {
+  const { store, publicUrl, ...rest } = o
+  return (live) => async (app) => {
+    await app.register(webApp, {
+      ...live,
+      ...rest,
+      secret: webSecret(store.meta),
+      ...(publicUrl ? { publicUrl } : {}),
+    })
+  }
 }
 
 /** A page's policy: scripts and styles from this site only (ECharts sets inline styles on its nodes). */
