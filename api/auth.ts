@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { isLoopback } from '../core/net.js'
 import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
-import { type ApiTokenRepository, type ApiTokenRow, parseToken, type Role } from '../store/security.js'
+import { type ApiTokenRepository, type ApiTokenRow, parseToken, type Role } from '../store/index.js'
 
 export interface Actor {
   /** The token's name; `anonymous` when no token was asked for. */

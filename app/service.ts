@@ -9,25 +9,24 @@
  */
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
-import { apiSecurityFromEnv } from '../api/security.js'
-import { ApiService } from '../api/service.js'
+import { ApiService, apiSecurityFromEnv } from '../api/index.js'
 import { Bus } from '../core/bus.js'
 import { demoEnabled, type Env } from '../core/config/env.js'
 import { DEMO_CONFIG_PATH, type LoadedConfig, loadConfigFile } from '../core/config/load.js'
 import { LinkSigner, linkSecret } from '../core/links.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
-import { BrokerService } from '../ingest/broker/service.js'
-import type { Broker } from '../ingest/broker/types.js'
-import { Archive } from '../ingest/influx/archive.js'
-import type { InfluxWriter } from '../ingest/influx/writer.js'
-import type { Ingest } from '../ingest/pipeline.js'
-import { IngestService } from '../ingest/service.js'
+import {
+  Archive,
+  type Broker,
+  BrokerService,
+  type InfluxWriter,
+  type Ingest,
+  IngestService,
+} from '../ingest/index.js'
 import { Notify } from '../notify/index.js'
-import { ReportsService } from '../reports/service.js'
-import type { AlertManager } from '../rules/alerts.js'
-import type { RuleEngine } from '../rules/engine.js'
-import { RulesService } from '../rules/service.js'
-import { DemoService } from '../simulator/demo.js'
+import { ReportsService } from '../reports/index.js'
+import { type AlertManager, type RuleEngine, RulesService } from '../rules/index.js'
+import { DemoService } from '../simulator/index.js'
 import { openStore, type Store } from '../store/index.js'
 import { webPages } from '../web/index.js'
 import { createLogger } from './log.js'
