@@ -10,8 +10,7 @@
 import { createHash } from 'node:crypto'
 import { isLoopback } from '../core/net.js'
 import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
-import type { ApiTokenStore } from '../store/index.js'
-import { type ApiTokenRow, parseToken, type Role } from '../store/security.js'
+import { type ApiTokenRow, type ApiTokenStore, parseToken, type Role } from '../store/index.js'
 
 export interface Actor {
   /** The token's name; `anonymous` when no token was asked for. */

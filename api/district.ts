@@ -8,14 +8,23 @@ import { Calendars } from '../core/calendar.js'
 import { ENERGY_CATEGORY_IDS } from '../core/classification.js'
 import { type Locale, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
-import { addDays } from '../reports/daily.js'
-import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
-import { heatingColumns, heatingWeek, mondayOf } from '../reports/heating.js'
-import { renderHeatingPdf } from '../reports/heatingPdf.js'
-import { buildPackage, PlatformError } from '../reports/platform/package.js'
-import { QuotaProjections, quotaColumns } from '../reports/quotas.js'
-import { sheetCsv } from '../reports/sheet.js'
-import { SubItemReports, subItemColumns } from '../reports/subitems.js'
+import {
+  addDays,
+  buildPackage,
+  DossierError,
+  dossierFacts,
+  heatingColumns,
+  heatingWeek,
+  mondayOf,
+  PlatformError,
+  QuotaProjections,
+  quotaColumns,
+  renderDossier,
+  renderHeatingPdf,
+  SubItemReports,
+  sheetCsv,
+  subItemColumns,
+} from '../reports/index.js'
 import type { Store } from '../store/index.js'
 
 export interface DistrictRouteOptions {

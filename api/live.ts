@@ -13,13 +13,13 @@ import { KINDS } from '../core/kinds.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import {
+  type MeterStatus,
   RATES,
   type RatePoint,
   RECENT_HOURS,
   type RecentReadings,
   type RejectionTally,
 } from '../ingest/index.js'
-import type { MeterStatus } from '../ingest/pipeline.js'
 import type { MonthlyReports, MonthlyRow } from '../reports/index.js'
 import { offlineLimitMs } from '../rules/index.js'
 import type { HourRollup, Store } from '../store/index.js'

@@ -3,7 +3,7 @@ import Type from 'typebox'
 import { MONTH, TOKEN_ID } from '../core/config/patterns.js'
 import { BUILDING_USES, SPACE_USES } from '../core/config/schema.js'
 import { METER_KINDS } from '../core/kinds.js'
-import { ROLES } from '../store/security.js'
+import { ROLES } from '../store/index.js'
 
 export const ErrorBody = Type.Object(
   { error: Type.String(), message: Type.String() },

@@ -13,8 +13,7 @@ import Type from 'typebox'
 import { type Env, flag } from '../core/config/env.js'
 import { ConfigError, ENVIRONMENT } from '../core/errors.js'
 import { msg, t } from '../core/i18n/index.js'
-import type { ApiTokenStore } from '../store/index.js'
-import type { Role } from '../store/security.js'
+import type { ApiTokenStore, Role } from '../store/index.js'
 import { type Actor, ANONYMOUS, allows, bearer, isLoopback, TokenVerifier } from './auth.js'
 
 /**

@@ -6,8 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { type Locale, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
-import type { Store } from '../store/index.js'
-import { type ApiToken, TokenError, tokenView } from '../store/security.js'
+import { type ApiToken, type Store, TokenError, tokenView } from '../store/index.js'
 import {
   AuditEntryBody,
   AuditQuery,

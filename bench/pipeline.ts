@@ -1,6 +1,6 @@
 /**
  * In-process micro-benchmark of the pipeline, without MQTT or InfluxDB: topic + payload →
- * decode → registers → line protocol → rules → rollups, wired as app/service.ts wires them, with
+ * decode → registers → line protocol → rules → rollups, wired as the service wires them, with
  * a writer that only keeps the lines. Runs against any checkout (`--service-dir`) by importing its
  * sources, so before and after can be compared side by side on a noisy machine.
  */
@@ -152,7 +152,7 @@ export async function benchPipeline(tree: Tree, readings: number, meters = 10_00
     engine.stop()
     rollups.stop()
     ingest.stop()
-    // A restart on that state, as app/service.ts does it.
+    // A restart on that state, as the service does it.
     const constructStarted = performance.now()
     const ingest2 = new ingestMod.Ingest({
       registry,

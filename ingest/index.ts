@@ -1,7 +1,14 @@
+/**
+ * Ingest's public entry: its parts (`Archive`, `IngestService`, `BrokerService`), the brokers,
+ * decoding, registers, the InfluxDB writer and line protocol, the journal and the live views.
+ */
 export { EmbeddedBroker } from './broker/embedded.js'
 export { ExternalBroker } from './broker/external.js'
+export { clientIdsOverlap } from './broker/security.js'
+export { type BrokerConnection, BrokerService, type BrokerServiceOptions } from './broker/service.js'
 export type { Admission, Broker, MessageHandler } from './broker/types.js'
 export { DEFAULT_LIMITS, type DecodeLimits, decodeMessage, parseTimestamp } from './decode.js'
+export { Archive, type ArchiveOptions } from './influx/archive.js'
 export { influxTransportFromEnv } from './influx/config.js'
 export {
   alertLine,
@@ -27,7 +34,7 @@ export {
 } from './influx/writer.js'
 export { Journal, type JournalRecord, readSegment } from './journal.js'
 export { checkReadingPayload, ReadingPayload } from './payload.js'
-export { type HandleResult, Ingest, type MeterStatus } from './pipeline.js'
+export { type HandleResult, Ingest, lastReceivedFromStore, type MeterStatus } from './pipeline.js'
 export {
   BUCKET_MS,
   RATES,
@@ -45,4 +52,10 @@ export {
   registerParams,
 } from './registers.js'
 export { type RejectionCount, RejectionTally } from './rejections.js'
+export {
+  type IngestRestored,
+  IngestService,
+  type IngestServiceOptions,
+  type JournalProgress,
+} from './service.js'
 export { matchTopic } from './topics.js'

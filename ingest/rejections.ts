@@ -4,8 +4,10 @@
  * count". The Prometheus counter has the district's totals by reason; this has the school.
  */
 import type { Bus } from '../core/bus.js'
-import type { Message } from '../core/i18n/index.js'
-import type { Rejection, RejectReason } from '../core/reading.js'
+import { type Message, render } from '../core/i18n/index.js'
+import type { NotCounted, Rejection, RejectReason } from '../core/reading.js'
+import type { Registry } from '../core/registry.js'
+import { formatInstant } from '../core/time.js'
 
 export interface RejectionCount {
   /** '' when the topic named no school of the registry. */
@@ -62,4 +64,26 @@ export class RejectionTally {
         (a, b) => b.count - a.count || a.school.localeCompare(b.school) || a.reason.localeCompare(b.reason),
       )
   }
+}
+
+/**
+ * A rejection as the gateway's installer reads it on `schools/{school}/rejected`: the detail in
+ * the school's language (the district's for an unknown school).
+ */
+export function rejectionMessage(r: Rejection | NotCounted, registry: Registry): string {
+  const school = r.school ? registry.schools.get(r.school) : undefined
+  // Every time in the school's offset; a school that is not in the registry has the district's.
+  const tz = school?.timezone ?? registry.timezone
+  return JSON.stringify({
+    topic: r.topic,
+    reason: r.reason,
+    detail: render(school?.locale ?? registry.locale, r.detail),
+    receivedAt: formatInstant(r.receivedAt, tz),
+    ...(r.meter ? { meter: r.meter } : {}),
+    ...('index' in r && r.index !== undefined ? { index: r.index } : {}),
+    payload: r.payload,
+    ...('watermark' in r
+      ? { latest: formatInstant(r.latest, tz), watermark: formatInstant(r.watermark, tz), stored: r.stored }
+      : {}),
+  })
 }

@@ -70,6 +70,7 @@ export class Notify {
   readonly router: Router
   readonly dispatcher: Dispatcher
   private readonly channels: Channel[]
+  private running = false
 
   constructor(private readonly o: NotifyOptions) {
     const vars: Record<string, string | undefined> = { ...(o.vars ?? process.env) }
@@ -106,16 +107,21 @@ export class Notify {
   }
 
   start(): void {
+    this.running = true
     this.dispatcher.start()
   }
 
   stop(): Promise<void> {
+    this.running = false
     return this.dispatcher.stop()
   }
 
-  /** A transition was committed: its notifications are in the outbox. */
+  /**
+   * A transition was committed: its notifications are in the outbox. Before the start (the
+   * journal's replay) nothing is sent: the start reads the outbox.
+   */
   wake(): void {
-    this.dispatcher.wake()
+    if (this.running) this.dispatcher.wake()
   }
 
   /** Says at start-up what reaches people, and what is configured but cannot be reached. */

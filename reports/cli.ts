@@ -10,7 +10,7 @@ import { DEMO_CONFIG_PATH, loadConfigFile, startupLocale } from '../core/config/
 import { SchoolmeterError } from '../core/errors.js'
 import { formatNumber, isLocale, LOCALES, type Locale, msg, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
-import { lastReceivedFromStore } from '../ingest/pipeline.js'
+import { lastReceivedFromStore } from '../ingest/index.js'
 import { openStore } from '../store/index.js'
 import {
   type CsvHeaders,

@@ -34,10 +34,20 @@ export class RoomTemperatures {
   private off: (() => void) | undefined
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly o: { store: Store; bus: Bus; log: Logger; flushIntervalMs?: number }) {}
+  constructor(
+    private readonly o: {
+      store: Store
+      bus: Bus
+      log: Logger
+      flushIntervalMs?: number
+      /** True for readings not to count (the journal's replay: hours already written are not added to again). */
+      skip?: () => boolean
+    },
+  ) {}
 
   start(): void {
-    this.off = this.o.bus.on('reading', (r) => this.onReading(r))
+    const skip = this.o.skip
+    this.off = this.o.bus.on('reading', skip ? (r) => skip() || this.onReading(r) : (r) => this.onReading(r))
     const every = this.o.flushIntervalMs ?? FLUSH_EVERY_MS
     if (every > 0) {
       this.timer = setInterval(() => this.flush(), every)

@@ -1,3 +1,7 @@
+/**
+ * The reports' public entry: the part (`ReportsService`: rollups on the stream and the schedules),
+ * monthly savings, baselines, readiness, and what the district office reports upward.
+ */
 export {
   type BaselinePeriod,
   type BaselineResult,
@@ -18,6 +22,9 @@ export {
 } from './csv.js'
 export { addDays, dailySeries, type SchoolDay } from './daily.js'
 export { type DailyModel, fitDailyModel, type ModelDay, predictDay } from './dailyModel.js'
+export { DossierError, dossierFacts, renderDossier } from './dossier.js'
+export { heatingColumns, heatingWeek, mondayOf } from './heating.js'
+export { renderHeatingPdf } from './heatingPdf.js'
 export {
   fitOptions,
   type GateReason,
@@ -30,6 +37,8 @@ export {
   UTILITIES,
   type Utility,
 } from './monthly.js'
+export { buildPackage, PlatformError } from './platform/package.js'
+export { QuotaProjections, quotaColumns } from './quotas.js'
 export {
   checklistLines,
   itemLine,
@@ -41,3 +50,6 @@ export {
   renderReadiness,
 } from './readiness.js'
 export { Rollups } from './rollups.js'
+export { type ReportArchive, ReportsService, type ReportsServiceOptions } from './service.js'
+export { sheetCsv } from './sheet.js'
+export { SubItemReports, subItemColumns } from './subitems.js'

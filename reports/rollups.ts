@@ -74,6 +74,9 @@ interface Taken {
  */
 export const FLUSH_EVERY_MS = 60_000
 
+/** The meta key of the journal position the rollups saved count through (see `RollupsOptions.onFlush`). */
+export const ROLLUPS_KEY = 'rollups_through'
+
 export class Rollups {
   private readonly calendars = new Calendars()
   private readonly serves: ReadonlyMap<string, readonly Building[]>

@@ -1,5 +1,7 @@
+/** The rules' public entry: the part (`RulesService`), the engine, the alert lifecycle, the catalogue. */
 export { AlertError, AlertManager } from './alerts.js'
 export { RULES } from './catalogue.js'
 export { RuleEngine } from './engine.js'
 export { offlineLimitMs } from './meter/offline.js'
-export { RULE_IDS, type RuleId, type Verdict } from './types.js'
+export { RulesService, type RulesServiceOptions } from './service.js'
+export { RULE_IDS, type RuleId, say, type Verdict } from './types.js'

@@ -159,3 +159,42 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     },
   }
 }
+
+export interface DemoServiceOptions {
+  registry: Registry
+  log: Logger
+  /** The broker to publish to, with the service's own login where logins are checked. */
+  broker: () => { url: string; username?: string; password?: string }
+  /** When the service last heard of each meter (event time): a restarted demo continues from there. */
+  lastReadingAt: (meterId: string) => number | undefined
+}
+
+/**
+ * The demo as a part of `npm start`: a client like any gateway, publishing through the broker.
+ * Started after the API and the broker, stopped before them, so that nothing publishes into a
+ * closing service.
+ */
+export class DemoService {
+  private demo: Demo | undefined
+
+  constructor(private readonly o: DemoServiceOptions) {}
+
+  async start(): Promise<void> {
+    const { registry, log } = this.o
+    // A restarted demo continues from what the service holds, rather than sending its history again.
+    const held = [...registry.meters.keys()]
+      .map((id) => this.o.lastReadingAt(id))
+      .filter((t) => t !== undefined)
+    this.demo = await startDemo({
+      registry,
+      log,
+      ...this.o.broker(),
+      ...(held.length > 0 ? { resumeFrom: Math.min(...held) } : {}),
+    })
+    log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')
+  }
+
+  async stop(): Promise<void> {
+    await this.demo?.stop()
+  }
+}

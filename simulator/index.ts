@@ -14,6 +14,7 @@ import { type GroundTruth, Simulation, type SimulationOptions } from './engine.j
 import type { Publisher } from './publisher.js'
 import { loadScenario, resolveScenario, type Scenario } from './scenario.js'
 
+export { DemoService, type DemoServiceOptions } from './demo.js'
 export { generateDistrict } from './district.js'
 export {
   DISTRICT_KINDS,

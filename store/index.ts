@@ -41,6 +41,7 @@ export { decodeCursor, type Page } from './paging.js'
 export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
+export { type ApiTokenRepository, parseToken, ROLES, TokenError, tokenView } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
 export type {
   AlertStore,

@@ -3,7 +3,7 @@
  * ECharts) with a sentence a screen reader reads in its place, and sparklines drawn on the server as
  * tiny SVG lines, so a school page with a hundred meters costs no script at all.
  */
-import type { MeterSeries } from '../api/live.js'
+import type { MeterSeries } from '../api/index.js'
 import { formatDateTime, formatNumber, type Locale, t } from '../core/i18n/index.js'
 
 const HOUR = 3_600_000

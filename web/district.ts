@@ -5,7 +5,7 @@
  * and data quality (silent and stale meters, rejected readings by reason).
  */
 import type { FastifyInstance } from 'fastify'
-import { hourlyUse, liveState, meterSeries, qualityMeters, schoolStatus } from '../api/live.js'
+import { hourlyUse, liveState, meterSeries, qualityMeters, schoolStatus } from '../api/index.js'
 import { type Locale, render, t } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Meter } from '../core/registry.js'

@@ -7,14 +7,14 @@
  * through it is recorded under the link's recipient.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { meterSeries } from '../api/live.js'
+import { meterSeries } from '../api/index.js'
 import type { Incident, Severity } from '../core/alert.js'
 import { type Locale, t } from '../core/i18n/index.js'
 import type { LinkClaims } from '../core/links.js'
 import type { Registry } from '../core/registry.js'
 import { alertView, incidentView } from '../core/views.js'
-import { DossierError, dossierFacts, renderDossier } from '../reports/dossier.js'
-import { AlertError } from '../rules/alerts.js'
+import { DossierError, dossierFacts, renderDossier } from '../reports/index.js'
+import { AlertError } from '../rules/index.js'
 import { chartData } from './charts.js'
 import type { RefusalReason, Web } from './index.js'
 import type { PageContext } from './render.js'

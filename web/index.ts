@@ -10,13 +10,12 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import type { LiveDeps } from '../api/live.js'
-import type { SecurityOptions } from '../api/security.js'
+import type { LiveDeps, SecurityOptions } from '../api/index.js'
 import { type MessageKey, t } from '../core/i18n/index.js'
 import type { LinkSigner } from '../core/links.js'
 import type { Readiness } from '../reports/index.js'
-import type { AlertManager } from '../rules/alerts.js'
-import type { SessionLifetime } from '../store/index.js'
+import type { AlertManager } from '../rules/index.js'
+import type { SessionLifetime, Store } from '../store/index.js'
 import { Assets } from './assets.js'
 import { districtPages } from './district.js'
 import { incidentPages } from './incidents.js'
@@ -35,6 +34,7 @@ import {
   sessionViewer,
   signInRequired,
   type Viewer,
+  webSecret,
 } from './session.js'
 
 export interface WebOptions {
@@ -54,6 +54,32 @@ export interface WebDeps extends LiveDeps, WebOptions {
   readiness?: Readiness
   log: Logger
   security?: SecurityOptions
+}
+
+export interface WebPagesOptions {
+  store: Store
+  alerts: AlertManager
+  readiness?: Readiness
+  log: Logger
+  links: LinkSigner
+  publicUrl?: string
+  security?: SecurityOptions
+}
+
+/**
+ * The web app as the API serves it, beside its routes on the same port (api's `pages`): with the
+ * live data the API reads. Its CSRF key is made once and kept in the store.
+ */
+export function webPages(o: WebPagesOptions): (live: LiveDeps) => FastifyPluginAsync {
+  const { store, publicUrl, ...rest } = o
+  return (live) => async (app) => {
+    await app.register(webApp, {
+      ...live,
+      ...rest,
+      secret: webSecret(store.meta),
+      ...(publicUrl ? { publicUrl } : {}),
+    })
+  }
 }
 
 /** A page's policy: scripts and styles from this site only (ECharts sets inline styles on its nodes). */

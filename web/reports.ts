@@ -6,7 +6,7 @@
  * API's own rows (reports/), rendered for the reader.
  */
 import type { FastifyInstance } from 'fastify'
-import { monthAt } from '../api/live.js'
+import { monthAt } from '../api/index.js'
 import { t } from '../core/i18n/index.js'
 import {
   itemLine,

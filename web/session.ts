@@ -7,11 +7,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { allows } from '../api/auth.js'
-import { authRequired, type SecurityOptions } from '../api/security.js'
+import { allows, authRequired, type SecurityOptions } from '../api/index.js'
 import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
-import type { Session, SessionLifetime, Store } from '../store/index.js'
-import type { Role } from '../store/security.js'
+import type { Role, Session, SessionLifetime, Store } from '../store/index.js'
 
 export const SESSION_COOKIE = 'smt_session'
 

@@ -8,8 +8,7 @@ import { resolve } from 'node:path'
 import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
-import { openStore, type Store } from '../../store/index.js'
-import { type ApiToken, ROLES } from '../../store/security.js'
+import { type ApiToken, openStore, ROLES, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
 
 function usageError(sentence: Message): UsageError {

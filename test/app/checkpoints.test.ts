@@ -3,7 +3,7 @@
  * restored from the committed checkpoint plus the journal replayed from it is exactly the state
  * of a service that never crashed — no reading lost or applied twice by registers, last-reading
  * status or rules, for meters with registers (water) and without (temperature). Real SQLite,
- * real journal files; the pipeline wired as app/service.ts wires it.
+ * real journal files; the pipeline wired as ingest/service.ts wires it.
  */
 import { cpSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,11 +11,11 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { Admission, CHECKPOINT_KEY, Checkpoints, replayJournal } from '../../app/durability.js'
 import { Bus } from '../../core/bus.js'
 import { parseConfig } from '../../core/config/load.js'
 import { createMetrics } from '../../core/metrics.js'
 import type { Registry } from '../../core/registry.js'
+import { Admission, CHECKPOINT_KEY, Checkpoints, replayJournal } from '../../ingest/durability.js'
 import { DEFAULT_LIMITS, Ingest } from '../../ingest/index.js'
 import { Journal } from '../../ingest/journal.js'
 import { Router } from '../../notify/index.js'
@@ -98,7 +98,7 @@ async function service(reg: Registry, dir: string) {
     maxJournalBytes: 1024 ** 3,
     admission: new Admission(metrics, log),
   })
-  /** What app/service.ts does with a message. */
+  /** What ingest/service.ts does with a message. */
   const receive = (topic: string, payload: string, at: number) => {
     const buf = Buffer.from(payload)
     if (ingest.handle(topic, buf, at).decoded > 0) journal.append(topic, buf, at)

@@ -1,6 +1,8 @@
 /**
- * The store is the only part that speaks SQL: every other part goes through its repositories and
- * `store.atomically`, so that another database can stand behind the same interface.
+ * The seams between the parts. The store is the only part that speaks SQL: every other part goes
+ * through its repositories and `store.atomically`, so that another database can stand behind the
+ * same interface. The folders import one another without a cycle, and a part reaches into another
+ * only through that part's public entry, its `index.ts`.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -8,7 +10,13 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const PARTS = ['api', 'app', 'core', 'ingest', 'notify', 'reports', 'rules', 'simulator', 'web']
-const ALL = [...PARTS, 'store']
+/**
+ * Every folder of the service's sources. `core/` is the shared kernel (types, config, i18n, time,
+ * metrics, the bus): any part may import its modules one by one, and it imports no part. `test/`
+ * and `bench/` are not parts: they may import anything.
+ */
+const ALL = [...PARTS, 'store', 'dashboards']
+const KERNEL = 'core'
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -20,6 +28,17 @@ function sources(dir: string): string[] {
         ? [join(dir, e.name)]
         : [],
   )
+}
+
+/** The relative imports in a source text: `import … from`, `export … from` and `import()`. */
+function relativeImports(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)'(\.[^']+)'/g)].map((m) => m[1]!)
+}
+
+/** The folder a relative import from `file` lands in, and the path it lands on. */
+function resolveImport(file: string, spec: string): { folder: string; path: string } {
+  const path = relative(ROOT, join(file, '..', spec))
+  return { folder: path.split('/')[0]!, path }
 }
 
 const SQL = [
@@ -47,8 +66,8 @@ describe('seams', () => {
     for (const part of ALL) {
       const out = new Map<string, string>()
       for (const file of sources(join(ROOT, part)))
-        for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
-          const target = relative(ROOT, join(file, '..', spec!)).split('/')[0]!
+        for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
+          const target = resolveImport(file, spec).folder
           if (target !== part && ALL.includes(target)) out.set(target, relative(ROOT, file))
         }
       edges.set(part, out)
@@ -63,5 +82,40 @@ describe('seams', () => {
     }
     for (const part of ALL) visit(part, [part])
     expect(cycles).toEqual([])
+  })
+
+  it("a part imports another only through that part's index.ts; core imports no part", () => {
+    const bypassing: string[] = []
+    for (const part of ALL)
+      for (const file of sources(join(ROOT, part)))
+        for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
+          const target = resolveImport(file, spec)
+          if (target.folder === part || !ALL.includes(target.folder)) continue
+          const through = target.path === `${target.folder}/index.js`
+          if (part === KERNEL || (target.folder !== KERNEL && !through))
+            bypassing.push(`${relative(ROOT, file)}: '${spec}'`)
+        }
+    expect(bypassing).toEqual([])
+  })
+
+  it('the import check sees every form of import', () => {
+    // What the test above reads: a form it missed would let an import through unseen.
+    const text = [
+      "import { a } from '../rules/engine.js'",
+      'import {',
+      '  b,',
+      "} from '../reports/index.js'",
+      "import type { C } from '../store/security.js'",
+      "export { d } from './d.js'",
+      "const e = await import('../web/session.js')",
+      "import f from 'fastify'",
+    ].join('\n')
+    expect(relativeImports(text)).toEqual([
+      '../rules/engine.js',
+      '../reports/index.js',
+      '../store/security.js',
+      './d.js',
+      '../web/session.js',
+    ])
   })
 })

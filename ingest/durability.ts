@@ -8,18 +8,12 @@ import type { Logger } from 'pino'
 import { type Checkpointed, nextTurn, type StateRow } from '../core/checkpoint.js'
 import { logLine, type Message } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
-import type { Ingest } from '../ingest/index.js'
-import type { InfluxWriter } from '../ingest/influx/writer.js'
-import {
-  type Journal,
-  type JournalDamage,
-  type JournalFailure,
-  JournalUnavailableError,
-} from '../ingest/journal.js'
 import type { Store } from '../store/index.js'
+import type { InfluxWriter } from './influx/writer.js'
+import { type Journal, type JournalDamage, type JournalFailure, JournalUnavailableError } from './journal.js'
+import type { Ingest } from './pipeline.js'
 
 export const CHECKPOINT_KEY = 'journal_checkpoint'
-export const ROLLUPS_KEY = 'rollups_through'
 
 /** A gate in front of ingest: closed while any reason holds it. */
 export class Admission {
