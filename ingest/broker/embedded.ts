@@ -11,8 +11,6 @@ import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { type Message, msg } from '../../core/i18n/index.js'
-import { parsePublishesFast } from './parser.js'
-import { skipUnroutedPublishes } from './routing.js'
 import type { BrokerSecurity, TlsListenerOptions } from './security.js'
 import { type Admission, type Broker, type MessageHandler, takeMessage } from './types.js'
 
@@ -85,8 +83,6 @@ export class EmbeddedBroker implements Broker {
         takeMessage(onMessage, admission, log, packet, callback)
       }),
     })
-    // Readings rarely have subscribers: such publishes skip aedes' routing (routing.ts).
-    skipUnroutedPublishes(this.aedes)
     this.aedes.on('clientError', (client, err) =>
       log.debug({ client: client?.id, err: err.message }, 'MQTT client error'),
     )
@@ -99,7 +95,7 @@ export class EmbeddedBroker implements Broker {
     }
     const aedes = this.aedes
     const handle = (socket: Socket) => {
-      parsePublishesFast(aedes.handle(socket))
+      aedes.handle(socket)
       security?.watchConnection(socket)
     }
     const server = createServer(handle)
