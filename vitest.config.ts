@@ -2,13 +2,15 @@ import { defineConfig } from 'vitest/config'
 
 /**
  * `npm run test:system`: the product run as its users run it, as separate processes, and the long
- * fault drills — the README's quick start, every tool's command line, kill -9, a full disk,
- * InfluxDB and SQLite taken away under load, garbage and fuzz on the broker's port. `npm test`
- * runs everything else; CI (`.ci/run`) runs both.
+ * fault drills — the README's quick start, `npm start` refusing to start, every tool's command
+ * line (`npm run simulate`, `evaluate`, `admin -- user`), kill -9, a full disk, InfluxDB and
+ * SQLite taken away under load, garbage and fuzz on the broker's port. `npm test` runs everything
+ * else; CI (`.ci/run`) runs both.
  */
 export const SYSTEM_TESTS = [
   'test/app/readme.test.ts',
   'test/app/startup.test.ts',
+  'test/bench/evaluate-cli.test.ts',
   'test/core/cli.test.ts',
   'test/faults/disk.test.ts',
   'test/faults/durability.test.ts',
@@ -16,6 +18,8 @@ export const SYSTEM_TESTS = [
   'test/faults/garbage.test.ts',
   'test/faults/journal-crash.test.ts',
   'test/rules/crash.test.ts',
+  'test/simulator/cli.test.ts',
+  'test/web/admin-users.test.ts',
 ]
 
 export default defineConfig({
