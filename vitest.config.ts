@@ -1,13 +1,44 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * `npm run test:system`: the product run as its users run it, as separate processes, and the long
+ * fault drills — the README's quick start, `npm start` refusing to start, every tool's command
+ * line (`npm run simulate`, `evaluate`, `admin -- user`), kill -9, a full disk, InfluxDB and
+ * SQLite taken away under load, garbage and fuzz on the broker's port. `npm test` runs everything
+ * else; CI (`.ci/run`) runs both.
+ */
+export const SYSTEM_TESTS = [
+  'test/app/readme.test.ts',
+  'test/app/startup.test.ts',
+  'test/bench/evaluate-cli.test.ts',
+  'test/core/cli.test.ts',
+  'test/faults/disk.test.ts',
+  'test/faults/durability.test.ts',
+  'test/faults/fuzz.test.ts',
+  'test/faults/garbage.test.ts',
+  'test/faults/journal-crash.test.ts',
+  'test/rules/crash.test.ts',
+  'test/simulator/cli.test.ts',
+  'test/web/admin-users.test.ts',
+]
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // The web app's scripts, bundled as `npm start` and `npm run build` do.
     globalSetup: ['test/helpers/build-web.ts'],
+    // Two files at once on two cores: most files wait on influxd, a broker, Chromium or a child
+    // process much of the time (vitest's default would be one file at a time here).
+    maxWorkers: 2,
+    // Test files share a worker's modules (the service, fastify, aedes, the simulator) instead of
+    // importing and warming them up anew per file: a third of the suite's CPU time. Tests keep no
+    // state in modules; each starts its own services, stores and clocks (fake timers are restored).
+    isolate: false,
     // Integration suites start real influxd and mosquitto processes.
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: SYSTEM_TESTS } },
+      { extends: true, test: { name: 'system', include: SYSTEM_TESTS } },
+    ],
   },
 })

@@ -24,7 +24,7 @@ async function admin(dataDir: string, ...args: string[]) {
 
 async function adminIn(locale: string | undefined, dataDir: string, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'app/admin.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'app/admin.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir, LOCALE: locale },
     })

@@ -1,15 +1,10 @@
 /**
- * `npm run evaluate`: its options, what it counts as a true detection and as a notification
- * (through a real store and the real alert manager and router), and a short run end to end.
+ * `npm run evaluate`: what it counts as a true detection and as a notification (through a real
+ * store and the real alert manager and router). Its command line and a short run end to end, as
+ * real processes, are evaluate-cli.test.ts (`npm run test:system`).
  */
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { stringify } from 'yaml'
 import { buildDistrict } from '../../bench/evaluation/districts.js'
 import { notificationsOf } from '../../bench/evaluation/notifications.js'
 import type { RunResult } from '../../bench/evaluation/run.js'
@@ -22,13 +17,6 @@ import { AlertManager } from '../../rules/index.js'
 import { say } from '../../rules/types.js'
 import type { GroundTruth } from '../../simulator/index.js'
 import { openStore } from '../../store/index.js'
-
-const run = promisify(execFile)
-const evaluate = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'bench/evaluate.ts', ...args], {
-    maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, LOCALE: 'en' },
-  })
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -82,24 +70,6 @@ const result = (o: Partial<RunResult>): RunResult => ({
 })
 
 describe('npm run evaluate', () => {
-  it('answers --help, and refuses unknown options and bad values with a sentence', async () => {
-    const { stdout } = await evaluate('--help')
-    for (const o of ['--districts', '--weeks', '--seed', '--start', '--jobs', '--json', 'rural-boarding'])
-      expect(stdout).toContain(o)
-    await expect(evaluate('--colour', 'red')).rejects.toMatchObject({
-      code: 2,
-      stderr: 'unknown option --colour\n`npm run evaluate -- --help` lists the options.\n',
-    })
-    await expect(evaluate('--weeks', 'many')).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/^--weeks takes a whole number from 1 to 52, not "many"\n/),
-    })
-    await expect(evaluate('--districts', 'demo,atlantis')).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/no district "atlantis": choose from demo, rural-boarding/),
-    })
-  })
-
   it('a shortened window counts only the faults inside it', () => {
     const inside = truth({ fault: 'drip_leak', meter: 'SP-W-CANTEEN', start: T0 + DAY, end: T0 + 3 * DAY })
     const after = truth({
@@ -276,35 +246,4 @@ schools:
     ])
     await store.close()
   })
-
-  it('runs a district end to end and writes the JSON', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-evaluate-'))
-    const { stdout } = await evaluate(
-      ...['--districts', 'mild-primary', '--weeks', '1', '--jobs', '1', '--json', join(dir, 'e.json')],
-    )
-    expect(stdout).toMatch(/mild-primary: \d+ meters, 7 scored days/)
-    expect(stdout).toMatch(/2 runs in \d+ s/)
-    // A progress line after each run: how far, how fast, how long still.
-    expect(stdout).toMatch(
-      /evaluation: 50% done \(1 of 2 runs; the last: mild-primary, .*readings\/s, .* so far, about .* left/,
-    )
-    expect(stdout).toMatch(/evaluation: 100% done \(2 of 2 runs/)
-    const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'))
-    const [d] = json.districts
-    expect(d.district).toBe('mild-primary')
-    expect(d.faults.length).toBeGreaterThan(5)
-    const start = Date.parse('2027-05-10T00:00:00+08:00')
-    for (const f of d.faults) {
-      expect(Date.parse(f.start)).toBeGreaterThanOrEqual(start)
-      expect(Date.parse(f.end)).toBeLessThanOrEqual(start + 7 * DAY)
-    }
-    // Bursts of a quarter of Q3 and more for 40 minutes or longer are found by today's rule.
-    expect(
-      d.faults
-        .filter((f: { fault: string }) => f.fault === 'burst')
-        .every((f: { found: boolean }) => f.found),
-    ).toBe(true)
-    expect(json.total.rows.map((r: { rule: string }) => r.rule)).toContain('water.burst')
-    expect(stringify(json.options)).toContain('mild-primary')
-  }, 180_000)
 })

@@ -136,12 +136,26 @@ describe.skipIf(!canMount)('a full disk (DATA_DIR on a tmpfs)', () => {
       await fetch(`${api}/health`, { headers: { 'accept-language': 'zh-CN' } })
     ).json()) as HealthBody
     expect(zh.message).toContain('磁盘已满')
-    // Held back: acknowledgements stop while the service stays up. Checkpoints delete journal
-    // segments, so the disk is kept full as another writer would keep it.
+    // Held back: acknowledgements stop while the service stays up — the gateway's whole window of
+    // unacknowledged publishes waits, with no acknowledgement between two looks. Checkpoints delete
+    // journal segments, so the disk is kept full as another writer would keep it.
     const hog = setInterval(() => fill(disk), 20)
     const held = load.acked
-    await new Promise((r) => setTimeout(r, 3000))
-    clearInterval(hog)
+    try {
+      let last = -1
+      await waitFor(
+        'every publish of the window held',
+        () => {
+          const still = load.inFlight === load.window && load.acked === last
+          last = load.acked
+          return still ? true : undefined
+        },
+        60_000,
+        200,
+      )
+    } finally {
+      clearInterval(hog)
+    }
     expect(load.acked - held).toBeLessThan(500)
     expect(load.acked).toBeLessThan(total)
     expect(child.proc.exitCode).toBeNull()

@@ -1,8 +1,10 @@
 /**
  * Nothing acknowledged is lost when things break: the service runs as a real process against a
  * real influxd, gateways publish at QoS 1, and the service is killed, InfluxDB stopped, the spool
- * filled, SQLite locked. Each case prints a FAULT line with its figures. `npm run soak` runs the
- * same cases longer (SOAK=1: InfluxDB down for 3 minutes, more readings).
+ * filled, SQLite locked. Each fault lasts until the service shows it (readings piling up in the
+ * spool, publishers held back, a checkpoint failing on the lock), never for a set time. Each case
+ * prints a FAULT line with its figures. `npm run soak` runs the same cases longer (SOAK=1: InfluxDB
+ * down for some 3 minutes' worth of readings, more readings).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -84,7 +86,9 @@ async function metrics(api: string): Promise<string> {
 describe('acknowledged means durable', () => {
   it('SIGKILL under QoS 1 load: every acknowledged reading survives, resent ones are stored once', async () => {
     const db = 'crash'
-    const total = SOAK ? 200_000 : 40_000
+    // Twenty thousand readings are enough for two kills well inside the load, each with a window of
+    // unacknowledged publishes in flight; the soak sends ten times as many.
+    const total = SOAK ? 200_000 : 20_000
     const { env, mqtt } = await setup(db)
     let child: Child = await startChild(env)
     const client = await gateway(mqtt, 'gw-crash')
@@ -117,17 +121,21 @@ describe('acknowledged means durable', () => {
 
   it('InfluxDB stopped under load and restarted: nothing lost, nothing doubled', async () => {
     const db = 'influxdown'
-    const downSeconds = SOAK ? 180 : 15
     const rate = 2000
-    const total = rate * (downSeconds + 10)
+    // InfluxDB stays down until this many lines wait in the spool: 5 s of readings (3 minutes' soaking).
+    const spoolTarget = SOAK ? 180 * rate : 5 * rate
+    const total = spoolTarget + 10 * rate
     const { env, api, mqtt } = await setup(db)
     const child = await startChild(env)
     const client = await gateway(mqtt, 'gw-influx')
     const load = new QosLoad(client, SCHOOL, METERS)
     const running = load.run(total, rate)
-    await new Promise((r) => setTimeout(r, 3000))
+    await waitFor('readings stored before the outage', async () =>
+      (await influx.count(db, 'water', 'volume_m3').catch(() => 0)) > rate ? true : undefined,
+    )
     await influx.stop()
     const stoppedAt = load.acked
+    const downFrom = performance.now()
     let spooled = 0
     try {
       await waitFor(
@@ -135,11 +143,19 @@ describe('acknowledged means durable', () => {
         async () => ((await fetch(`${api}/health`)).status === 503 ? true : undefined),
         30_000,
       )
-      await new Promise((r) => setTimeout(r, downSeconds * 1000))
-      spooled = metricValue(await metrics(api), 'schoolmeter_spool_lines')
+      spooled = await waitFor(
+        `${spoolTarget} lines in the spool`,
+        async () => {
+          const n = metricValue(await metrics(api), 'schoolmeter_spool_lines')
+          return n >= spoolTarget ? n : undefined
+        },
+        SOAK ? 600_000 : 120_000,
+        250,
+      )
     } finally {
       await influx.start()
     }
+    const downSeconds = Math.round((performance.now() - downFrom) / 1000)
     await running
     await load.settle()
     expect(load.acked).toBe(total)
@@ -185,11 +201,22 @@ describe('acknowledged means durable', () => {
       await influx.start()
       throw err
     })
-    // Held back: acknowledgements stop while the service stays up and says why.
+    // Held back: acknowledgements stop while the service stays up and says why. The gateway's
+    // whole window of unacknowledged publishes waits, with no acknowledgement between two looks.
     const held = load.acked
     let rssMiB = 0
     try {
-      await new Promise((r) => setTimeout(r, 3000))
+      let last = -1
+      await waitFor(
+        'every publish of the window held',
+        () => {
+          const still = load.inFlight === load.window && load.acked === last
+          last = load.acked
+          return still ? true : undefined
+        },
+        60_000,
+        200,
+      )
       expect(load.acked - held).toBeLessThan(1000)
       expect(load.acked).toBeLessThan(total)
       const health = await fetch(`${api}/health`)
@@ -227,14 +254,27 @@ describe('acknowledged means durable', () => {
     const client = await gateway(mqtt, 'gw-busy')
     const load = new QosLoad(client, SCHOOL, METERS)
     const running = load.run(total, 2000)
-    await new Promise((r) => setTimeout(r, 2000))
-    // Another process takes the write lock (a backup, a person with the sqlite3 shell) for 8 s.
+    await waitFor('some readings', () => (load.acked >= 2000 ? true : undefined), 60_000, 20)
+    // Another process takes the write lock (a backup, a person with the sqlite3 shell) and holds
+    // it until the service has waited out the busy timeout and said so in its log.
     const other = new Database(join(dir, 'schoolmeter.db'))
     other.exec('BEGIN IMMEDIATE')
     other.prepare("INSERT INTO meta (key, value, updated_at) VALUES ('lock-holder', 'test', 0)").run()
-    await new Promise((r) => setTimeout(r, 8000))
-    other.exec('COMMIT')
-    other.close()
+    const lockedFrom = performance.now()
+    const busyBefore = child.output().split('SQLITE_BUSY').length
+    try {
+      await waitFor(
+        'the service to meet the lock (SQLITE_BUSY in its log)',
+        () => (child.output().split('SQLITE_BUSY').length > busyBefore ? true : undefined),
+        60_000,
+        250,
+      )
+    } finally {
+      other.exec('COMMIT')
+      other.close()
+    }
+    const lockedSeconds = Math.round((performance.now() - lockedFrom) / 1000)
+    const okAtUnlock = metricValue(await metrics(api), 'schoolmeter_checkpoints_total{result="ok"}')
     await running
     await load.settle()
     expect(load.acked).toBe(total)
@@ -242,12 +282,14 @@ describe('acknowledged means durable', () => {
     await waitFor(
       'a checkpoint after the lock',
       async () =>
-        metricValue(await metrics(api), 'schoolmeter_checkpoints_total{result="ok"}') > 0 ? true : undefined,
+        metricValue(await metrics(api), 'schoolmeter_checkpoints_total{result="ok"}') > okAtUnlock
+          ? true
+          : undefined,
       30_000,
     )
     const m = await metrics(api)
     expect(child.proc.exitCode).toBeNull()
-    report('SQLite write-locked by another process for 8 s under QoS 1 load', {
+    report(`SQLite write-locked by another process for ${lockedSeconds} s under QoS 1 load`, {
       sent: load.sent,
       stored,
       ackedButLost: load.sent - stored,

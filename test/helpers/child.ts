@@ -82,8 +82,13 @@ export class QosLoad {
     private readonly client: MqttClient,
     private readonly school: string,
     private readonly meters: string[],
-    private readonly window = 200,
+    readonly window = 200,
   ) {}
+
+  /** Publishes sent and neither acknowledged nor failed yet. */
+  get inFlight(): number {
+    return this.outstanding.size
+  }
 
   /** The reading number `i`: which meter, its topic and payload. */
   reading(i: number): { meter: string; topic: string; payload: string } {

@@ -4,11 +4,9 @@
  * meter that reported once and went silent, and ordinary meters — plus people with logins, and a
  * browser (Debian's Chromium through playwright-core) to look at it as a caretaker would.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { incidentLink, LinkSigner, linkSecret } from '../../core/links.js'
 import { hashSecret } from '../../core/secrets.js'
 import { mqttClient, startTestService } from './service.js'
@@ -141,12 +139,17 @@ function round(n: number): number {
   return Math.round(n * 1000) / 1000
 }
 
-/** Debian's Chromium, headless, in a fresh profile. */
+let chromiumBrowser: Promise<Browser> | undefined
+
+/**
+ * Debian's Chromium, headless: launched once (per test file), each caller given a context of its
+ * own — its own cookies, storage and cache, as a fresh profile would have. `closeBrowser()` ends it.
+ */
 export async function openBrowser(
   viewport: { width: number; height: number },
   locale = 'zh-CN',
 ): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'schoolmeter-chromium-')), {
+  chromiumBrowser ??= chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
@@ -158,9 +161,14 @@ export async function openBrowser(
       '--disable-sync',
       '--no-first-run',
     ],
-    viewport,
-    locale,
   })
+  return (await chromiumBrowser).newContext({ viewport, locale })
+}
+
+export async function closeBrowser(): Promise<void> {
+  const launched = chromiumBrowser
+  chromiumBrowser = undefined
+  await (await launched)?.close()
 }
 
 export const PHONE = { width: 360, height: 740 }

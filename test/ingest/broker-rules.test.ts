@@ -1,7 +1,7 @@
 /** The pure parts of the broker's security (ingest/broker/security.ts): ACL, loopback, limits. */
 import { PassThrough } from 'node:stream'
 import type { Client } from 'aedes'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   addressKey,
   ConnectRate,
@@ -138,19 +138,34 @@ describe('limits', () => {
     expect(new ConnectRate(0).admit('a')).toBe(true)
   })
 
-  it('holds publishes over the rate to the next second, in order, and loses none', async () => {
-    let held = 0
-    const rate = new MessageRate(10, () => held++)
-    const client = { closed: false } as Client
-    const ran: number[] = []
-    const began = Date.now()
-    for (let i = 0; i < 25; i++) rate.run(client, () => ran.push(i))
-    expect(ran.length).toBeLessThanOrEqual(10)
-    await new Promise((r) => setTimeout(r, 2100))
-    expect(ran).toEqual(Array.from({ length: 25 }, (_, i) => i))
-    expect(held).toBeGreaterThanOrEqual(15)
-    expect(Date.now() - began).toBeGreaterThanOrEqual(1000)
-    rate.stop()
+  it('holds publishes over the rate to the next second, in order, and loses none', () => {
+    // The clock is the test's: 400 ms into a second, 25 publishes at once against 10 a second.
+    vi.useFakeTimers({
+      toFake: ['Date', 'setTimeout', 'clearTimeout'],
+      now: Date.UTC(2026, 10, 2, 8, 0, 0, 400),
+    })
+    try {
+      let held = 0
+      const rate = new MessageRate(10, () => held++)
+      const client = { closed: false } as Client
+      const ran: number[] = []
+      for (let i = 0; i < 25; i++) rate.run(client, () => ran.push(i))
+      const upTo = (n: number) => Array.from({ length: n }, (_, i) => i)
+      expect(ran).toEqual(upTo(10))
+      expect(held).toBe(15)
+      // Nothing more within the same second; the next ten just past its turn, then the last five.
+      vi.advanceTimersByTime(600)
+      expect(ran).toEqual(upTo(10))
+      vi.advanceTimersByTime(1)
+      expect(ran).toEqual(upTo(20))
+      vi.advanceTimersByTime(999)
+      expect(ran).toEqual(upTo(20))
+      vi.advanceTimersByTime(1)
+      expect(ran).toEqual(upTo(25))
+      rate.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('lets at most N tasks run at once, queues some, refuses beyond', async () => {

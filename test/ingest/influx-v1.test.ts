@@ -94,9 +94,8 @@ describe('InfluxDB 1.x through /write', () => {
     // Keep writing through the outage, in several batches.
     for (let k = 0; k < 5; k++) {
       send(1000)
-      await new Promise((r) => setTimeout(r, 60))
+      await w.flush()
     }
-    await w.flush()
     await waitFor('spooled during the outage', () => spool.stats().lines > 0 || undefined)
     expect(w.status().state).toBe('down')
     await influx.start()

@@ -127,8 +127,9 @@ describe('rollup flush in slices', () => {
     // total of an earlier flush still waiting to be handed over comes later to overwrite it.
     expect(b.marks).toEqual([...b.marks].sort((x, y) => x - y))
     expect(b.marks.at(-1)).toBe(22 * METERS)
+    // Resolved once nothing is left to hand over (nothing waiting, nothing kept): no older total
+    // can come after it.
     await b.rollups.whenAnnounced()
-    await new Promise((resolve) => setTimeout(resolve, 600))
     for (const [meterId, hour, used] of b.table() as [string, number, number][])
       expect(b.hours.get(`${meterId}|${hour}`)).toBeCloseTo(used, 9)
   })

@@ -20,8 +20,16 @@ const h = history({
 `,
 })
 
-const row = async (month: string, school: string, utility: string) =>
-  (await h.reports.monthly(month, school)).find((r) => r.utility === utility)!
+/** A school's monthly report, made once per month and school (each fits the daily models anew). */
+const reported = new Map<string, ReturnType<typeof h.reports.monthly>>()
+const row = async (month: string, school: string, utility: string) => {
+  let rows = reported.get(`${month} ${school}`)
+  if (!rows) {
+    rows = h.reports.monthly(month, school)
+    reported.set(`${month} ${school}`, rows)
+  }
+  return (await rows).find((r) => r.utility === utility)!
+}
 
 /** Autumn, a year boundary, spring and the summer: every month of the reporting year. */
 const REPORTING = [

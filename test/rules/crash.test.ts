@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GOLDEN_CONFIG, HOUR } from '../helpers/alerting.js'
 import { MON } from '../helpers/golden.js'
 import { freePort, waitFor } from '../helpers/ports.js'
-import { getJson, mqttClient } from '../helpers/service.js'
+import { getJson, metricValue, mqttClient } from '../helpers/service.js'
 
 let hook: Server
 let hookUrl: string
 let hookUp = false
+/** Requests the receiver refused while down. */
+let refused = 0
 const deliveries: { id: number; event: string }[] = []
 
 beforeAll(async () => {
@@ -26,7 +28,10 @@ beforeAll(async () => {
       body += c
     })
     req.on('end', () => {
-      if (!hookUp) return void res.writeHead(503).end()
+      if (!hookUp) {
+        refused++
+        return void res.writeHead(503).end()
+      }
       const b = JSON.parse(body)
       deliveries.push({ id: b.incident.id, event: b.event })
       res.writeHead(200).end()
@@ -106,7 +111,7 @@ describe('crash in the middle of a leak window', () => {
     })
     expect(opened).toHaveLength(1)
     expect(opened[0].openedAt).toBe('2026-11-17T00:00:00.000+08:00')
-    await new Promise((r) => setTimeout(r, 1500)) // a failed attempt or two
+    await waitFor('an attempt the receiver refuses', () => (refused > 0 ? true : undefined))
     expect(deliveries).toEqual([])
     await kill9(proc)
 
@@ -115,7 +120,11 @@ describe('crash in the middle of a leak window', () => {
     proc = await start(env)
     await waitFor('the delivery', () => (deliveries.length ? true : undefined), 30_000)
     await publish(27, 30)
-    await new Promise((r) => setTimeout(r, 1500))
+    // Sent, and nothing else waiting in the outbox once the last readings are in: no second copy.
+    await waitFor('an empty outbox', async () => {
+      const text = await (await fetch(`${api}/metrics`)).text()
+      return metricValue(text, 'schoolmeter_outbox_pending') === 0 ? true : undefined
+    })
     const { body } = await getJson(`${api}/api/v1/alerts?rule=water.continuous_flow`)
     expect(body).toHaveLength(1)
     expect(deliveries).toEqual([{ id: body[0].incident, event: 'incident.opened' }])

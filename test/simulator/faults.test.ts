@@ -13,15 +13,24 @@ const START = '2026-11-23T00:00:00+08:00'
 const t0 = Date.parse(START)
 const at = (h: number, m = 0) => t0 + h * HOUR + m * 60_000
 
+/** The same days without a fault: simulated once per length and schools, when first compared with. */
+const plain = new Map<string, ReturnType<typeof simulate>>()
+
 function run(faults: string, days = 2, schools?: string[]) {
   const scenario = parseScenario(`faults:\n${faults}`)
   const withFault = simulate({ start: START, days, scenario, ...(schools ? { schools } : {}) })
-  const without = simulate({ start: START, days, ...(schools ? { schools } : {}) })
+  const key = `${days} ${schools?.join(',') ?? 'all'}`
+  const without = () => {
+    let w = plain.get(key)
+    if (!w) {
+      w = simulate({ start: START, days, ...(schools ? { schools } : {}) })
+      plain.set(key, w)
+    }
+    return w
+  }
   return {
-    withFault,
-    without,
     f: (id: string) => withFault.byMeter.get(id)!,
-    n: (id: string) => without.byMeter.get(id)!,
+    n: (id: string) => without().byMeter.get(id)!,
   }
 }
 

@@ -10,6 +10,7 @@
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  closeBrowser,
   DESK,
   openBrowser,
   PEOPLE,
@@ -34,6 +35,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(async () => {
   for (const b of browsers) await b.close()
+  await closeBrowser()
   await district?.svc.stop()
 })
 

@@ -6,7 +6,15 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { toolCommandLine } from '../../core/cli.js'
 import { startupLocale } from '../../core/config/load.js'
-import { DESK, openBrowser, PEOPLE, PHONE, signIn, startWebDistrict } from '../helpers/webapp.js'
+import {
+  closeBrowser,
+  DESK,
+  openBrowser,
+  PEOPLE,
+  PHONE,
+  signIn,
+  startWebDistrict,
+} from '../helpers/webapp.js'
 
 toolCommandLine(
   { options: { help: { type: 'boolean', short: 'h' } } },
@@ -47,5 +55,6 @@ try {
   }
   console.log(`screenshots in ${OUT}`)
 } finally {
+  await closeBrowser()
   await svc.stop()
 }
