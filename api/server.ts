@@ -186,6 +186,7 @@ export async function buildApi(deps: ApiDeps) {
       }
     : undefined
   if (live) await app.register(liveRoutes, live)
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin it registers.
   if (live && deps.pages) await app.register(deps.pages(live))
 
   if (deps.reports || deps.readiness)

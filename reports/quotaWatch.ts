@@ -62,7 +62,7 @@ export class QuotaWatch {
   }
 
   stop(): void {
-    for (const t of this.tasks.splice(0)) t.stop()
+    for (const t of this.tasks.splice(0)) void t.stop()
   }
 
   /** The school's main meter of a utility: where its quota incidents stand. */

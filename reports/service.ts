@@ -104,7 +104,7 @@ export class ReportsService {
   stop(): void {
     this.quotaWatch.stop()
     this.platformExport.stop()
-    for (const task of this.schedules.splice(0)) task.stop()
+    for (const task of this.schedules.splice(0)) void task.stop()
     this.roomTemperatures.stop()
     this.rollups.stop()
   }

@@ -66,7 +66,7 @@ export class RulesService {
 
   /** Stops judging; resolves once the alert changes asked for until then are written. */
   async stop(): Promise<void> {
-    this.minutely?.stop()
+    void this.minutely?.stop()
     this.engine.stop()
     await this.alerts.idle()
   }

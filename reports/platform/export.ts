@@ -53,7 +53,7 @@ export class PlatformExport {
   }
 
   stop(): void {
-    this.task?.stop()
+    void this.task?.stop()
     this.task = undefined
   }
 
