@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createMetrics } from '../../core/metrics.js'
 import { Spool } from '../../ingest/influx/spool.js'
 import { type LineTransport, WriteError } from '../../ingest/influx/transport.js'
@@ -130,39 +130,53 @@ describe('InfluxWriter', () => {
   })
 
   it('when the spool is full, keeps every line in memory, signals back-pressure, and a barrier waits', async () => {
-    const { transport, writer, spool } = setup({ maxQueuedLines: 20 }, 1024 * 1024)
-    Object.defineProperty(spool, 'maxBytes', { value: 100 })
-    const pressure: boolean[] = []
-    writer.onPressure((on) => pressure.push(on))
-    transport.up = false
-    for (const l of lines(50)) writer.write(l)
-    let barrierDone = false
-    const barrier = writer.barrier().then(() => {
-      barrierDone = true
+    // The writer's timers (flushes, quick retries, the drain's back-off) run on the test's clock.
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'],
     })
-    await writer.flush()
-    // Nothing is dropped: every line is held, and the writer asks the broker to stop reading.
-    await waitFor('all lines held', () => writer.status().queuedLines === 50 || undefined)
-    expect(spool.stats().lines).toBe(0)
-    expect(writer.underPressure).toBe(true)
-    expect(pressure).toEqual([true])
-    // The drain loop backs off on the memory queue as it does on the spool.
-    const attempts = transport.attempts
-    await new Promise((r) => setTimeout(r, 100))
-    expect(transport.attempts - attempts).toBeLessThan(10)
-    // A checkpoint cannot pass lines that are only in memory.
-    expect(barrierDone).toBe(false)
-    transport.up = true
-    await waitFor(
-      'queue sent',
-      () => (writer.status().queuedLines === 0 && writer.status().state === 'up') || undefined,
-    )
-    await barrier
-    expect(writer.underPressure).toBe(false)
-    expect(pressure).toEqual([true, false])
-    await writer.close()
-    // Batches may go out in another order than written; InfluxDB does not mind.
-    expect([...transport.delivered()].sort()).toEqual([...lines(50)].sort())
+    try {
+      const { transport, writer, spool } = setup({ maxQueuedLines: 20 }, 1024 * 1024)
+      Object.defineProperty(spool, 'maxBytes', { value: 100 })
+      const pressure: boolean[] = []
+      writer.onPressure((on) => pressure.push(on))
+      transport.up = false
+      for (const l of lines(50)) writer.write(l)
+      let barrierDone = false
+      const barrier = writer.barrier().then(() => {
+        barrierDone = true
+      })
+      const flushed = writer.flush()
+      await vi.advanceTimersByTimeAsync(50)
+      await flushed
+      // Nothing is dropped: every line is held, and the writer asks the broker to stop reading.
+      await vi.waitFor(() => expect(writer.status().queuedLines).toBe(50))
+      expect(spool.stats().lines).toBe(0)
+      expect(writer.underPressure).toBe(true)
+      expect(pressure).toEqual([true])
+      // The drain loop backs off on the memory queue as it does on the spool: a second of its
+      // clock at 40 ms at most between tries is some 25 tries, not thousands.
+      const attempts = transport.attempts
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(transport.attempts - attempts).toBeGreaterThan(10)
+      expect(transport.attempts - attempts).toBeLessThanOrEqual(1000 / 30)
+      // A checkpoint cannot pass lines that are only in memory.
+      expect(barrierDone).toBe(false)
+      transport.up = true
+      await vi.waitFor(() => {
+        expect(writer.status().queuedLines).toBe(0)
+        expect(writer.status().state).toBe('up')
+      })
+      await barrier
+      expect(writer.underPressure).toBe(false)
+      expect(pressure).toEqual([true, false])
+      const closed = writer.close()
+      await vi.advanceTimersByTimeAsync(100)
+      await closed
+      // Batches may go out in another order than written; InfluxDB does not mind.
+      expect([...transport.delivered()].sort()).toEqual([...lines(50)].sort())
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a barrier resolves once earlier lines are in InfluxDB or the spool', async () => {
