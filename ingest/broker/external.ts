@@ -68,13 +68,21 @@ export class ExternalBroker implements Broker {
       firstError ??= err
       log.warn({ err: err.message }, `MQTT error from ${this.address}`)
     })
+    // Up to 10 s for the first connection; a refusal (a wrong password, a certificate that does not
+    // verify, nobody listening) ends the wait at once — mqtt.js keeps trying in the background.
     const connected = await new Promise<boolean>((resolve) => {
       if (client.connected) return resolve(true)
-      const timer = setTimeout(() => resolve(false), 10_000)
-      client.once('connect', () => {
+      const settle = (ok: boolean) => {
         clearTimeout(timer)
-        resolve(true)
-      })
+        client.off('connect', onConnect)
+        client.off('error', onError)
+        resolve(ok)
+      }
+      const onConnect = () => settle(true)
+      const onError = () => settle(false)
+      const timer = setTimeout(() => settle(false), 10_000)
+      client.once('connect', onConnect)
+      client.once('error', onError)
     })
     if (!connected) {
       log.warn(
