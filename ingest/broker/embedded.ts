@@ -95,8 +95,8 @@ export class EmbeddedBroker implements Broker {
     }
     const aedes = this.aedes
     const handle = (socket: Socket) => {
-      aedes.handle(socket)
-      security?.watchConnection(socket)
+      const client = aedes.handle(socket)
+      security?.watchConnection(socket, client)
     }
     const server = createServer(handle)
     this.server = server

@@ -545,14 +545,13 @@ export class BrokerSecurity {
     this.sessions.clear()
   }
 
-  /** For each new connection (plain or TLS), after aedes.handle has taken it. */
-  watchConnection(socket: Duplex): void {
+  /** For each new connection (plain or TLS), with the client aedes.handle made of it. */
+  watchConnection(socket: Duplex, client: Client): void {
     watchPacketSize(socket, this.o.limits.maxPacketBytes, (bytes) => {
       this.oversized.add(socket)
       this.o.metrics.mqttDisconnects.inc({ reason: 'packet_too_large' })
-      const client = (socket as Duplex & { client?: Client }).client
       this.o.log.warn(
-        { client: client?.id, remote: (socket as Partial<Socket>).remoteAddress, bytes },
+        { client: client.id, remote: (socket as Partial<Socket>).remoteAddress, bytes },
         `MQTT packet of ${bytes} bytes is over the limit of ${this.o.limits.maxPacketBytes} (MQTT_MAX_PACKET_BYTES); connection closed`,
       )
     })
