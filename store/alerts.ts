@@ -256,7 +256,8 @@ export class AlertRepository {
     return (
       this.sql(
         `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
-           WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?`,
+           WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?
+           ORDER BY a.id`,
       ).all(before) as Raw[]
     ).map(fromRaw)
   }

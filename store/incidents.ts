@@ -266,7 +266,8 @@ export class IncidentRepository {
       this.sql(
         `SELECT i.* FROM incidents i
            WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
-             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?`,
+             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?
+           ORDER BY i.id`,
       ).all(before) as Raw[]
     ).map(fromRaw)
   }
@@ -275,7 +276,7 @@ export class IncidentRepository {
   quiet(school: string, quietBefore: number): Incident[] {
     return (
       this.sql(
-        "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ?",
+        "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ? ORDER BY id",
       ).all(school, quietBefore) as Raw[]
     ).map(fromRaw)
   }

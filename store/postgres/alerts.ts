@@ -72,7 +72,8 @@ export class PostgresAlerts implements AlertStore {
   async toEscalate(before: number): Promise<AlertRow[]> {
     return this.all(
       `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
-         WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?`,
+         WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?
+         ORDER BY a.id`,
       [before],
     )
   }

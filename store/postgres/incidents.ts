@@ -78,7 +78,8 @@ export class PostgresIncidents implements IncidentStore {
     return this.all(
       `SELECT i.* FROM incidents i
          WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
-           AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?`,
+           AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?
+         ORDER BY i.id`,
       [before],
     )
   }
@@ -86,7 +87,7 @@ export class PostgresIncidents implements IncidentStore {
   async quiet(school: string, quietBefore: number): Promise<Incident[]> {
     return this.all(
       `SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL
-         AND quiet_since <= ?`,
+         AND quiet_since <= ? ORDER BY id`,
       [school, quietBefore],
     )
   }

@@ -8,6 +8,10 @@ const COLUMNS = `o.id, o.event_id AS "eventId", o.incident_event_id AS "incident
   o.payload, o.created_at AS "createdAt", o.due_at AS "dueAt", o.attempts, o.priority`
 const PENDING = 'sent_at IS NULL AND failed_at IS NULL'
 
+// A notification already queued is left as it is (SQLite's INSERT OR IGNORE). The NOT EXISTS comes
+// first so that it takes no id from the sequence, as SQLite takes none: ids stay alike on both;
+// ON CONFLICT covers a writer that got there in between.
+
 type Settled = { sentAt: number | null; failedAt: number | null; outcome: OutboxOutcome | null }
 
 /**
@@ -24,16 +28,31 @@ export class PostgresOutbox implements OutboxStore {
   async enqueue(eventId: number, d: Delivery, now = Date.now()): Promise<void> {
     await this.sql.run(
       `INSERT INTO outbox (event_id, channel, target, payload, created_at, due_at, priority)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority],
+         SELECT ?, ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE event_id = ? AND channel = ? AND target = ?)
+         ON CONFLICT DO NOTHING`,
+      [eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority, eventId, d.channel, d.target],
     )
   }
 
   async enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): Promise<void> {
     await this.sql.run(
       `INSERT INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority],
+         SELECT ?, ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident_event_id = ? AND channel = ? AND target = ?)
+         ON CONFLICT DO NOTHING`,
+      [
+        incidentEventId,
+        d.channel,
+        d.target,
+        d.payload,
+        now,
+        d.dueAt,
+        d.priority,
+        incidentEventId,
+        d.channel,
+        d.target,
+      ],
     )
   }
 
@@ -47,8 +66,10 @@ export class PostgresOutbox implements OutboxStore {
   ): Promise<void> {
     await this.sql.run(
       `INSERT INTO outbox (message_key, channel, target, payload, created_at, due_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [key, channel, target, payload, now, dueAt],
+         SELECT ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE message_key = ? AND channel = ? AND target = ?)
+         ON CONFLICT DO NOTHING`,
+      [key, channel, target, payload, now, dueAt, key, channel, target],
     )
   }
 
