@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Incident } from '../../core/alert.js'
-import { SchoolmeterError } from '../../core/errors.js'
+import { readEnv } from '../../core/config/env.js'
+import { ConfigError, SchoolmeterError } from '../../core/errors.js'
 import { openStore, type ServedAppStore } from '../../store/index.js'
 import { MIGRATIONS, openPostgresAppStore } from '../../store/postgres/index.js'
 import { freePort, waitFor } from '../helpers/ports.js'
@@ -254,6 +255,24 @@ describe('the app store in PostgreSQL', () => {
     await query(url, 'GRANT CREATE ON SCHEMA public TO clerk')
     const store = await open(as('clerk:right-one'))
     await store.check()
+  })
+
+  it('takes its address from DATABASE_URL, which must be a PostgreSQL one', async () => {
+    expect(readEnv({ DATABASE_URL: server.url }).DATABASE_URL).toBe(server.url)
+    expect(readEnv({}).DATABASE_URL).toBeUndefined()
+    expect(readEnv({}).DATABASE_POOL_SIZE).toBe(10)
+    const err = (() => {
+      try {
+        readEnv({ DATABASE_URL: 'mysql://db/schoolmeter' })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).text('en')).toContain(
+      'DATABASE_URL: got "mysql://db/schoolmeter"; expected a PostgreSQL address postgres://user:password@host:5432/database',
+    )
+    expect((err as ConfigError).text('zh-CN')).toContain('PostgreSQL 地址')
   })
 
   it('stands behind the Store: app aggregates on the server, the stream’s state in DATA_DIR', async () => {
