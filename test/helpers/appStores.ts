@@ -71,7 +71,7 @@ export function postgresBackend(): AppStoreBackend & { server(): Promise<Postgre
     async stop() {
       const s = server
       server = undefined
-      if (s) await (await s).stop()
+      if (s !== undefined) await (await s).stop()
     },
   }
 }
