@@ -80,8 +80,8 @@ describe('the alert lifecycle with the app store on PostgreSQL', () => {
     await server.query(`CREATE DATABASE ${name}`)
     const got = await story(await openPostgresAppStore(server.url.replace(/\/[^/]*$/, `/${name}`)))
     // The story did something: alerts of both rules, people's transitions, notifications queued.
-    expect(new Set(expected.alerts.map((a) => a.rule))).toEqual(
-      new Set(['water.continuous_flow', 'electricity.high_power_appliance']),
+    expect(expected.alerts.map((a) => a.rule)).toEqual(
+      expect.arrayContaining(['water.continuous_flow', 'electricity.high_power_appliance']),
     )
     expect(expected.alertEvents.flat().map((e) => e.by)).toContain('caretaker Li')
     expect(expected.incidents.length).toBeGreaterThan(0)
