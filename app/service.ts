@@ -50,7 +50,7 @@ import { PlatformExport } from '../reports/platform/export.js'
 import { QuotaWatch } from '../reports/quotaWatch.js'
 import { AlertManager, RuleEngine } from '../rules/index.js'
 import { startDemo } from '../simulator/demo.js'
-import { openStore, type Store } from '../store/index.js'
+import { openConfiguredStore, type Store } from '../store/index.js'
 import { webApp } from '../web/index.js'
 import { webSecret } from '../web/session.js'
 import {
@@ -109,7 +109,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
   const { registry } = config
   const dataDir = resolve(env.DATA_DIR)
-  const store = openStore(dataDir)
+  // The app store on PostgreSQL when DATABASE_URL is set (store/postgres/), else SQLite in DATA_DIR.
+  const store = await openConfiguredStore(env, {
+    onError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
+  })
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()]
   const stopAll = async () => {
     for (const c of cleanups.reverse()) {
