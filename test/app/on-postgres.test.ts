@@ -3,9 +3,11 @@
  * what one writes, the other's API serves and acts on — and a clear refusal to start when the
  * server is not there.
  */
+import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Incident } from '../../core/alert.js'
 import { SchoolmeterError } from '../../core/errors.js'
@@ -13,6 +15,9 @@ import { openPostgresAppStore } from '../../store/index.js'
 import { freePort } from '../helpers/ports.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
 import { getJson, startTestService } from '../helpers/service.js'
+
+const run = promisify(execFile)
+const ROOT = join(import.meta.dirname, '../..')
 
 let server: Postgres
 beforeAll(async () => {
@@ -77,6 +82,29 @@ describe('the service with its app store on PostgreSQL', () => {
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'district' AND application_name = 'schoolmeter'",
     )
     expect(left).toEqual([{ n: 0 }])
+  })
+
+  it('the admin tool makes logins and tokens where the service reads them', async () => {
+    await server.query('CREATE DATABASE tools')
+    const url = server.url.replace(/\/[^/]*$/, '/tools')
+    const env = {
+      ...process.env,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'schoolmeter-pg-tools-')),
+      DATABASE_URL: url,
+      LOCALE: 'en',
+    }
+    const admin = (...args: string[]) => run('npx', ['tsx', 'app/admin.ts', ...args], { cwd: ROOT, env })
+    const made = await admin('token', 'add', '--name', 'ops', '--role', 'admin')
+    expect(made.stdout).toMatch(/smt_[0-9a-f]{12}_/)
+    await admin('user', 'add', 'wang', '--role', 'maintenance', '--password', 'leak-fixer-2030')
+    const store = await openPostgresAppStore(url)
+    try {
+      expect((await store.apiTokens.list()).map((t) => [t.name, t.role])).toEqual([['ops', 'admin']])
+      expect((await store.users.list()).map((u) => u.username)).toEqual(['wang'])
+      expect((await store.audit.list()).map((e) => e.action).sort()).toEqual(['token.create', 'user.create'])
+    } finally {
+      await store.close()
+    }
   })
 
   it('does not start when the database server cannot be reached, and says so', async () => {
