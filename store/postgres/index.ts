@@ -69,8 +69,11 @@ class PostgresAppStore implements AppStore {
 }
 
 class PostgresServedAppStore extends PostgresAppStore implements ServedAppStore {
-  constructor(private readonly pool: pg.Pool) {
-    super(new PoolSql(pool))
+  constructor(
+    private readonly pool: pg.Pool,
+    onError?: (err: Error) => void,
+  ) {
+    super(new PoolSql(pool, onError))
   }
 
   async check(): Promise<void> {
@@ -87,6 +90,12 @@ export interface PostgresOptions {
   poolSize?: number
   /** How long to wait for a connection before giving up, in ms (default 10 s). */
   connectTimeoutMs?: number
+  /**
+   * How long the server lets a transaction of this process wait on it before ending the session
+   * (default 60 s): a worker that hangs or is cut off mid-transaction does not hold the
+   * transaction lock, and every other worker with it, for longer.
+   */
+  transactionIdleTimeoutMs?: number
   /** An idle connection failed (the server restarted, the network dropped it); the next call reconnects. */
   onError?: (err: Error) => void
 }
@@ -105,6 +114,8 @@ export async function openPostgresAppStore(url: string, o: PostgresOptions = {})
     max: o.poolSize ?? 10,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    options: `-c idle_in_transaction_session_timeout=${o.transactionIdleTimeoutMs ?? 60_000}`,
     application_name: 'schoolmeter',
     types: TYPES,
   })
@@ -115,12 +126,15 @@ export async function openPostgresAppStore(url: string, o: PostgresOptions = {})
     await pool.end().catch(() => {})
     throw err instanceof SchoolmeterError ? err : openError(err, url)
   }
-  return new PostgresServedAppStore(pool)
+  return new PostgresServedAppStore(pool, o.onError)
 }
 
 /** Applies the migrations this database lacks, all in one transaction; refuses a newer schema. */
 async function migrate(pool: pg.Pool, url: string): Promise<void> {
   const client = await pool.connect()
+  // A session the server ends meanwhile fails the next statement, which says why.
+  const ignore = () => {}
+  client.on('error', ignore)
   try {
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
@@ -148,6 +162,7 @@ async function migrate(pool: pg.Pool, url: string): Promise<void> {
     await client.query('ROLLBACK').catch(() => {})
     throw err
   } finally {
+    client.off('error', ignore)
     client.release()
   }
 }

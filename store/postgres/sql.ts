@@ -91,7 +91,10 @@ export class ClientSql extends Statements {
 export class PoolSql extends Statements {
   private turn: Promise<unknown> = Promise.resolve()
 
-  constructor(protected readonly on: pg.Pool) {
+  constructor(
+    protected readonly on: pg.Pool,
+    private readonly onError: (err: Error) => void = () => {},
+  ) {
     super()
   }
 
@@ -104,6 +107,13 @@ export class PoolSql extends Statements {
   private async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.on.connect()
     let broken: Error | undefined
+    // The server may end the session while `work` runs (a restart, the idle limit): the next
+    // statement fails and the transaction with it; the connection is not handed out again.
+    const lost = (err: Error) => {
+      broken = err
+      this.onError(err)
+    }
+    client.on('error', lost)
     try {
       // READ COMMITTED whatever the server's default: each statement then sees every transaction
       // committed before this one took the lock.
@@ -115,10 +125,11 @@ export class PoolSql extends Statements {
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackFailed: Error) => {
         // The connection is gone or unusable: the pool must not hand it out again.
-        broken = rollbackFailed
+        broken ??= rollbackFailed
       })
       throw err
     } finally {
+      client.off('error', lost)
       client.release(broken)
     }
   }

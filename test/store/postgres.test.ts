@@ -192,6 +192,35 @@ describe('the app store in PostgreSQL', () => {
     expect(await store.incidents.list()).toHaveLength(1)
   })
 
+  it('a worker stuck in a transaction does not hold the others up past the idle limit', async () => {
+    const url = await database()
+    const stuck = await open(url, { transactionIdleTimeoutMs: 300, onError: () => {} })
+    const other = await open(url)
+    let release!: () => void
+    const never = new Promise<void>((r) => {
+      release = r
+    })
+    let begun!: () => void
+    const holding = new Promise<void>((r) => {
+      begun = r
+    })
+    // A transaction that takes the lock and then waits on something that does not come.
+    const hung = stuck.atomically(async (tx) => {
+      await tx.incidents.insert(incident)
+      begun()
+      await never
+      await tx.incidents.insert(incident)
+    })
+    await holding
+    // The server ends the stuck session; the other worker's transaction goes through.
+    const id = await other.atomically((tx) => tx.incidents.insert(incident))
+    expect((await other.incidents.list()).map((i) => i.id)).toEqual([id])
+    release()
+    await expect(hung).rejects.toThrow()
+    // The stuck worker's store goes on with a new connection.
+    await stuck.check()
+  })
+
   it('a connection the server drops is replaced at the next call', async () => {
     const url = await database()
     const dropped: Error[] = []
