@@ -5,10 +5,47 @@
  * an empty store: a database of its own, migrated from nothing.
  */
 import pg from 'pg'
+import type { Incident } from '../../core/alert.js'
+import type { AlertRow } from '../../store/index.js'
 import { openStore } from '../../store/index.js'
 import { openPostgresAppStore } from '../../store/postgres/index.js'
 import type { AppStore } from '../../store/types.js'
 import { type Postgres, startPostgres } from './postgres.js'
+
+/** An open alert of a rule on a meter, as the alert lifecycle writes it. */
+export const anAlert = (rule: string, meter: string, over: Partial<AlertRow> = {}): Omit<AlertRow, 'id'> => ({
+  key: `${rule}|${meter}`,
+  school: 'a',
+  building: 'b',
+  meter,
+  rule,
+  severity: 'warning',
+  status: 'open',
+  openedAt: 1,
+  lastSeenAt: 1,
+  falsePositive: false,
+  message: 'night flow',
+  evidence: {},
+  ...over,
+})
+
+/** An open incident of a leak, as the alert lifecycle writes it. */
+export const anIncident = (over: Partial<Incident> = {}): Omit<Incident, 'id'> => ({
+  school: 'a',
+  family: 'water_loss',
+  building: 'b',
+  meter: 'W1',
+  rule: 'water.night_flow',
+  severity: 'warning',
+  status: 'open',
+  openedAt: 1,
+  lastSeenAt: 1,
+  falsePositive: false,
+  occurrences: 1,
+  message: 'night flow',
+  evidence: {},
+  ...over,
+})
 
 export interface AppStoreUnderTest {
   store: AppStore

@@ -4,52 +4,17 @@
  * their sentences must not depend on which database answers.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Delivery, Incident } from '../../core/alert.js'
+import type { Delivery } from '../../core/alert.js'
 import type { SchoolmeterError } from '../../core/errors.js'
 import { hashSecret, verifySecret } from '../../core/secrets.js'
-import type { AlertRow } from '../../store/index.js'
 import { TokenError } from '../../store/security.js'
 import type { AppStore } from '../../store/types.js'
 import { sessionId, UserError } from '../../store/users.js'
-import { type AppStoreUnderTest, appStoreBackends } from '../helpers/appStores.js'
+import { type AppStoreUnderTest, anAlert, anIncident, appStoreBackends } from '../helpers/appStores.js'
 import { testRegistry } from '../helpers/registry.js'
 
 const MIN = 60_000
 const LIFE = { idleMs: 10 * MIN, maxMs: 60 * MIN }
-
-/** An open alert of a rule on a meter, as the alert lifecycle writes it. */
-const alert = (rule: string, meter: string, over: Partial<AlertRow> = {}): Omit<AlertRow, 'id'> => ({
-  key: `${rule}|${meter}`,
-  school: 'a',
-  building: 'b',
-  meter,
-  rule,
-  severity: 'warning',
-  status: 'open',
-  openedAt: 1,
-  lastSeenAt: 1,
-  falsePositive: false,
-  message: 'night flow',
-  evidence: {},
-  ...over,
-})
-
-const incident = (over: Partial<Incident> = {}): Omit<Incident, 'id'> => ({
-  school: 'a',
-  family: 'water_loss',
-  building: 'b',
-  meter: 'W1',
-  rule: 'water.night_flow',
-  severity: 'warning',
-  status: 'open',
-  openedAt: 1,
-  lastSeenAt: 1,
-  falsePositive: false,
-  occurrences: 1,
-  message: 'night flow',
-  evidence: {},
-  ...over,
-})
 
 const delivery = (over: Partial<Delivery> = {}): Delivery => ({
   channel: 'webhook',
@@ -90,7 +55,7 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
   describe('alerts', () => {
     it('keeps an alert as written, finds it by key while active, and updates what may change', async () => {
       const id = await store.alerts.insert(
-        alert('water.night_flow', 'W1', {
+        anAlert('water.night_flow', 'W1', {
           space: 'r101',
           text: { key: 'rule.water.night_flow', params: { litres: 12.5 } },
           evidence: { flow: [1, 2.5], note: '夜间' },
@@ -136,7 +101,7 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
       expect(await store.alerts.active('water.night_flow|W1')).toBeUndefined()
       expect((await store.alerts.latest('water.night_flow|W1'))?.id).toBe(id)
       // A second alert of the key: the latest is the newer one.
-      const again = await store.alerts.insert(alert('water.night_flow', 'W1', { openedAt: 5 }))
+      const again = await store.alerts.insert(anAlert('water.night_flow', 'W1', { openedAt: 5 }))
       expect((await store.alerts.latest('water.night_flow|W1'))?.id).toBe(again)
       expect(await store.alerts.get(again + 100)).toBeUndefined()
       await expect(store.alerts.update(id, { key: 'x' } as never)).rejects.toThrow(
@@ -145,9 +110,9 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
     })
 
     it('allows one active alert per key', async () => {
-      await store.alerts.insert(alert('water.night_flow', 'W1'))
-      await expect(store.alerts.insert(alert('water.night_flow', 'W1'))).rejects.toThrow()
-      await store.alerts.insert(alert('water.night_flow', 'W1', { status: 'resolved' }))
+      await store.alerts.insert(anAlert('water.night_flow', 'W1'))
+      await expect(store.alerts.insert(anAlert('water.night_flow', 'W1'))).rejects.toThrow()
+      await store.alerts.insert(anAlert('water.night_flow', 'W1', { status: 'resolved' }))
       expect(await store.alerts.list()).toHaveLength(2)
     })
 
@@ -157,7 +122,7 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
       for (const [i, at] of [10, 20, 20, 20, 30, 40, 40].entries())
         ids.push(
           await store.alerts.insert(
-            alert(i % 2 ? 'water.night_flow' : 'electricity.after_hours', `M${i}`, {
+            anAlert(i % 2 ? 'water.night_flow' : 'electricity.after_hours', `M${i}`, {
               openedAt: at,
               school: i < 5 ? 'a' : 'b',
               severity: i === 3 ? 'critical' : 'warning',
@@ -188,7 +153,7 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
       const first = await store.alerts.page({ limit: 3 })
       expect(first.items.map((a) => a.id)).toEqual(byNewest.slice(0, 3))
       expect(first.next).toBeDefined()
-      await store.alerts.insert(alert('water.burst', 'M9', { openedAt: 50 }))
+      await store.alerts.insert(anAlert('water.burst', 'M9', { openedAt: 50 }))
       const second = await store.alerts.page({ limit: 3, cursor: first.next! })
       expect(second.items.map((a) => a.id)).toEqual(byNewest.slice(3, 6))
       const third = await store.alerts.page({ limit: 3, cursor: second.next! })
@@ -198,9 +163,9 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
     })
 
     it('records transitions, and finds the open critical alerts to escalate', async () => {
-      const a = await store.alerts.insert(alert('water.burst', 'W1', { severity: 'critical' }))
-      const b = await store.alerts.insert(alert('water.burst', 'W2', { severity: 'critical' }))
-      const c = await store.alerts.insert(alert('water.night_flow', 'W3'))
+      const a = await store.alerts.insert(anAlert('water.burst', 'W1', { severity: 'critical' }))
+      const b = await store.alerts.insert(anAlert('water.burst', 'W2', { severity: 'critical' }))
+      const c = await store.alerts.insert(anAlert('water.night_flow', 'W3'))
       const e1 = await store.alerts.addEvent(a, 'opened', 1, undefined, undefined, 1000)
       const e2 = await store.alerts.addEvent(a, 'acknowledged', 2, 'li', 'on my way', 1500)
       await store.alerts.addEvent(b, 'opened', 1, undefined, undefined, 3000)
@@ -220,13 +185,13 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
   describe('incidents', () => {
     it('keeps an incident, its alerts and transitions; finds the active ones of a family near meters', async () => {
       const i1 = await store.incidents.insert(
-        incident({ text: { key: 'rule.water.night_flow', params: { n: 1 } } }),
+        anIncident({ text: { key: 'rule.water.night_flow', params: { n: 1 } } }),
       )
-      const i2 = await store.incidents.insert(incident({ meter: 'W2', openedAt: 2 }))
-      const i3 = await store.incidents.insert(incident({ family: 'appliance', meter: 'E1', openedAt: 3 }))
+      const i2 = await store.incidents.insert(anIncident({ meter: 'W2', openedAt: 2 }))
+      const i3 = await store.incidents.insert(anIncident({ family: 'appliance', meter: 'E1', openedAt: 3 }))
       expect(await store.incidents.get(i1)).toEqual({
         id: i1,
-        ...incident({ text: { key: 'rule.water.night_flow', params: { n: 1 } } }),
+        ...anIncident({ text: { key: 'rule.water.night_flow', params: { n: 1 } } }),
       })
       expect((await store.incidents.active('a', 'water_loss')).map((i) => i.id)).toEqual([i1, i2])
       expect((await store.incidents.active('a', 'water_loss', ['W2', 'W9'])).map((i) => i.id)).toEqual([i2])
@@ -246,9 +211,9 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
         assignedTo: 'wang',
       })
       expect((await store.incidents.active('a', 'water_loss')).map((i) => i.id)).toEqual([i1])
-      const a1 = await store.alerts.insert(alert('water.night_flow', 'W1', { incident: i1 }))
+      const a1 = await store.alerts.insert(anAlert('water.night_flow', 'W1', { incident: i1 }))
       const a2 = await store.alerts.insert(
-        alert('water.continuous_flow', 'W1', { incident: i1, status: 'resolved' }),
+        anAlert('water.continuous_flow', 'W1', { incident: i1, status: 'resolved' }),
       )
       expect((await store.alerts.ofIncident(i1)).map((a) => a.id)).toEqual([a1, a2])
       expect(await store.alerts.membersOf(i1)).toEqual([
@@ -288,7 +253,7 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
       for (let n = 0; n < 5; n++)
         ids.push(
           await store.incidents.insert(
-            incident({
+            anIncident({
               meter: `W${n}`,
               openedAt: 10 * Math.ceil(n / 2),
               severity: n === 1 ? 'critical' : 'warning',
@@ -318,9 +283,9 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
 
   describe('outbox', () => {
     it('queues each notification once, by lane and urgency, and records how it went', async () => {
-      const a = await store.alerts.insert(alert('water.burst', 'W1'))
+      const a = await store.alerts.insert(anAlert('water.burst', 'W1'))
       const ev = await store.alerts.addEvent(a, 'opened', 1)
-      const i = await store.incidents.insert(incident())
+      const i = await store.incidents.insert(anIncident())
       const iev = await store.incidents.addEvent({ incident: i, transition: 'opened', at: 1, recordedAt: 1 })
       await store.outbox.enqueue(ev, delivery({ channel: 'mqtt', target: 'schools/a/alerts' }), 5)
       // The same transition told twice to one target is one row.
@@ -705,7 +670,7 @@ schools:
   describe('transactions', () => {
     it('a transaction that fails leaves nothing behind, and the store goes on', async () => {
       const failed = store.atomically(async (tx) => {
-        const id = await tx.alerts.insert(alert('water.night_flow', 'W1'))
+        const id = await tx.alerts.insert(anAlert('water.night_flow', 'W1'))
         const ev = await tx.alerts.addEvent(id, 'opened', 1)
         await tx.outbox.enqueue(ev, delivery())
         await tx.audit.record({ actor: 'rule', action: 'alert.open' })
@@ -719,7 +684,7 @@ schools:
       expect(await store.outbox.all()).toEqual([])
       expect(await store.audit.list()).toEqual([])
       const id = await store.atomically(async (tx) => {
-        const a = await tx.alerts.insert(alert('water.night_flow', 'W1'))
+        const a = await tx.alerts.insert(anAlert('water.night_flow', 'W1'))
         await tx.alerts.addEvent(a, 'opened', 1)
         return a
       })
@@ -728,13 +693,13 @@ schools:
     })
 
     it('a failed statement inside undoes the whole transaction; a repository’s own checks join it', async () => {
-      await store.alerts.insert(alert('water.night_flow', 'W1'))
+      await store.alerts.insert(anAlert('water.night_flow', 'W1'))
       await expect(
         store.atomically(async (tx) => {
           await tx.users.add({ username: 'li', role: 'viewer', hash: 'x' })
           await tx.apiTokens.add('ops', 'admin')
           // The second active alert of a key breaks the unique index.
-          await tx.alerts.insert(alert('water.night_flow', 'W1'))
+          await tx.alerts.insert(anAlert('water.night_flow', 'W1'))
         }),
       ).rejects.toThrow()
       expect(await store.users.list(true)).toEqual([])
@@ -745,24 +710,24 @@ schools:
     it('tx.atomically joins the transaction under way: its failure undoes the outer work too', async () => {
       await expect(
         store.atomically(async (tx) => {
-          await tx.alerts.insert(alert('water.night_flow', 'W1'))
+          await tx.alerts.insert(anAlert('water.night_flow', 'W1'))
           await tx.atomically(async (inner) => {
             expect(await inner.alerts.list()).toHaveLength(1)
-            await inner.alerts.insert(alert('water.burst', 'W1'))
+            await inner.alerts.insert(anAlert('water.burst', 'W1'))
             throw new Error('inner')
           })
         }),
       ).rejects.toThrow('inner')
       expect(await store.alerts.list()).toEqual([])
       const n = await store.atomically(async (tx) => {
-        await tx.atomically((inner) => inner.alerts.insert(alert('water.burst', 'W1')))
+        await tx.atomically((inner) => inner.alerts.insert(anAlert('water.burst', 'W1')))
         return (await tx.alerts.list()).length
       })
       expect(n).toBe(1)
     })
 
     it('concurrent transactions do not interleave: each reads what the one before it wrote', async () => {
-      const id = await store.incidents.insert(incident())
+      const id = await store.incidents.insert(anIncident())
       // Forty read-modify-writes at once, each yielding between its read and its write.
       await Promise.all(
         Array.from({ length: 40 }, (_, n) =>

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Incident } from '../../core/alert.js'
 import { readEnv } from '../../core/config/env.js'
 import { ConfigError, SchoolmeterError } from '../../core/errors.js'
 import { openStore, type ServedAppStore } from '../../store/index.js'
 import { MIGRATIONS, openPostgresAppStore } from '../../store/postgres/index.js'
+import { anIncident } from '../helpers/appStores.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
 
@@ -66,21 +66,7 @@ async function refusal(url: string): Promise<SchoolmeterError> {
   return err as SchoolmeterError
 }
 
-const incident: Omit<Incident, 'id'> = {
-  school: 'a',
-  family: 'water_loss',
-  building: 'b',
-  meter: 'W1',
-  rule: 'water.night_flow',
-  severity: 'warning',
-  status: 'open',
-  openedAt: 1,
-  lastSeenAt: 1,
-  falsePositive: false,
-  occurrences: 1,
-  message: 'night flow',
-  evidence: {},
-}
+const incident = anIncident()
 
 describe('the app store in PostgreSQL', () => {
   it('migrates an empty database in one go, records the version, and opens it again as it is', async () => {
