@@ -72,6 +72,16 @@ abstract class Statements implements Sql {
   abstract atomically<T>(work: (sql: Sql) => Promise<T>): Promise<T>
 }
 
+/** A transaction PostgreSQL rolled back at COMMIT: a statement inside it had failed. */
+export class TransactionAborted extends Error {
+  constructor() {
+    super(
+      'the transaction was rolled back: a statement inside it failed (its error was caught in the transaction)',
+    )
+    this.name = 'TransactionAborted'
+  }
+}
+
 /** The connection of a transaction under way: `atomically` joins it. */
 export class ClientSql extends Statements {
   constructor(protected readonly on: pg.PoolClient) {
@@ -120,7 +130,9 @@ export class PoolSql extends Statements {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED')
       await client.query('SELECT pg_advisory_xact_lock($1)', [TRANSACTION_LOCK])
       const result = await work(new ClientSql(client))
-      await client.query('COMMIT')
+      // A statement that failed inside dooms the whole transaction, even when `work` caught its
+      // error; PostgreSQL then answers COMMIT by rolling back. Said, never taken for a commit.
+      if ((await client.query('COMMIT')).command === 'ROLLBACK') throw new TransactionAborted()
       return result
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackFailed: Error) => {

@@ -178,6 +178,19 @@ describe('the app store in PostgreSQL', () => {
     expect(await store.incidents.list()).toHaveLength(1)
   })
 
+  it('a transaction whose work caught a failed statement is not taken for committed', async () => {
+    const url = await database()
+    const store = await open(url)
+    const first = await store.incidents.insert(incident)
+    const tried = store.atomically(async (tx) => {
+      await tx.incidents.update(first, { occurrences: 5 })
+      // The work carries on past a statement the database refused.
+      await tx.alerts.addEvent(9999, 'opened', 1).catch(() => undefined)
+    })
+    await expect(tried).rejects.toThrow('the transaction was rolled back: a statement inside it failed')
+    expect((await store.incidents.get(first))!.occurrences).toBe(1)
+  })
+
   it('a worker stuck in a transaction does not hold the others up past the idle limit', async () => {
     const url = await database()
     const stuck = await open(url, { transactionIdleTimeoutMs: 300, onError: () => {} })
