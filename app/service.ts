@@ -27,7 +27,7 @@ import { Notify } from '../notify/index.js'
 import { ReportsService } from '../reports/index.js'
 import { type AlertManager, type RuleEngine, RulesService } from '../rules/index.js'
 import { DemoService } from '../simulator/index.js'
-import { openStore, type Store } from '../store/index.js'
+import { openConfiguredStore, type Store } from '../store/index.js'
 import { webPages } from '../web/index.js'
 import { createLogger } from './log.js'
 import { Parts } from './parts.js'
@@ -70,7 +70,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
   const { registry } = config
   const dataDir = resolve(env.DATA_DIR)
-  const store = openStore(dataDir)
+  // The app store on PostgreSQL when DATABASE_URL is set (store/postgres/), else SQLite in DATA_DIR.
+  const store = await openConfiguredStore(env, {
+    onError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
+  })
   const parts = new Parts(log)
   parts.closing(() => store.close())
   try {

@@ -11,7 +11,7 @@ import { SchoolmeterError } from '../core/errors.js'
 import { formatNumber, isLocale, LOCALES, type Locale, msg, t } from '../core/i18n/index.js'
 import { formatInstant } from '../core/time.js'
 import { lastReceivedFromStore } from '../ingest/index.js'
-import { openStore } from '../store/index.js'
+import { openConfiguredStore } from '../store/index.js'
 import {
   type CsvHeaders,
   MONTHLY_COLUMNS,
@@ -104,7 +104,7 @@ async function main(locale: Locale): Promise<void> {
     refuse(['report.cli.badUtility', { utilities: [...UTILITIES] }])
   if (values.school && !registry.schools.has(values.school))
     refuse(['report.cli.unknownSchool', { school: values.school }])
-  const store = openStore(resolve(env.DATA_DIR))
+  const store = await openConfiguredStore(env)
   try {
     const reports = new MonthlyReports({ registry, store })
     const out = (rows: Record<string, unknown>[], columns: Parameters<typeof toTable>[1]) =>

@@ -18,7 +18,7 @@ import { DEMO_CONFIG_PATH, loadConfigFile, startupLocale } from '../core/config/
 import { SchoolmeterError } from '../core/errors.js'
 import { isLocale, LOCALES, type Locale, type MessageKey, msg, t } from '../core/i18n/index.js'
 import type { Registry } from '../core/registry.js'
-import { openStore, type Store } from '../store/index.js'
+import { openConfiguredStore, type Store } from '../store/index.js'
 import { addDays } from './daily.js'
 import { dossierFacts, renderDossier } from './dossier.js'
 import { heatingColumns, heatingHeadline, heatingWeek, mondayOf } from './heating.js'
@@ -154,7 +154,7 @@ async function main(startLocale: Locale): Promise<void> {
   const env = readEnv()
   const { registry } = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
   const locale = (values.locale as Locale | undefined) ?? env.LOCALE ?? registry.locale
-  const store = openStore(resolve(env.DATA_DIR))
+  const store = await openConfiguredStore(env)
   try {
     await run!({ registry, store, locale, values })
   } finally {

@@ -23,7 +23,8 @@ export interface AlertFilter {
   cursor?: string
 }
 
-interface Raw {
+/** An alert's row as the database has it (SQLite and PostgreSQL alike). */
+export interface Raw {
   id: number
   key: string
   school_id: string
@@ -53,7 +54,7 @@ export function messageOf(key: string | null, params: string | null): Message | 
   return key === null ? undefined : ({ key, params: params ? JSON.parse(params) : {} } as Message)
 }
 
-function fromRaw(r: Raw): AlertRow {
+export function fromRaw(r: Raw): AlertRow {
   return {
     id: r.id,
     key: r.key,
@@ -94,6 +95,64 @@ const COLUMNS: Record<string, string> = {
   message: 'message',
   evidence: 'evidence',
   incident: 'incident_id',
+}
+
+/** The `column = ?` terms of an alert's update and their values, in order. */
+export function alertChanges(changes: Partial<Omit<AlertRow, 'id' | 'key'>>): {
+  sets: string[]
+  values: unknown[]
+} {
+  const sets: string[] = []
+  const values: unknown[] = []
+  for (const [k, v] of Object.entries(changes)) {
+    const col = k === 'text' ? 'message_key' : COLUMNS[k]
+    if (!col) throw new Error(`alerts: cannot update ${k}`)
+    if (k === 'text') continue
+    sets.push(`${col} = ?`)
+    values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
+  }
+  if (changes.text) {
+    sets.push('message_key = ?', 'message_params = ?')
+    values.push(changes.text.key, JSON.stringify(changes.text.params ?? {}))
+  }
+  return { sets, values }
+}
+
+/** The WHERE terms (`?` placeholders) of a filter and page position over alerts, and their values. */
+export function alertFilter(f: AlertFilter): { where: string[]; values: unknown[] } {
+  const where: string[] = []
+  const values: unknown[] = []
+  if (f.status === 'active') where.push("status != 'resolved'")
+  else if (f.status) {
+    where.push('status = ?')
+    values.push(f.status)
+  }
+  for (const [key, col] of [
+    ['school', 'school_id'],
+    ['rule', 'rule'],
+    ['severity', 'severity'],
+    ['meter', 'meter_id'],
+    ['incident', 'incident_id'],
+  ] as const) {
+    if (f[key] !== undefined) {
+      where.push(`${col} = ?`)
+      values.push(f[key])
+    }
+  }
+  if (f.from !== undefined) {
+    where.push('opened_at >= ?')
+    values.push(f.from)
+  }
+  if (f.to !== undefined) {
+    where.push('opened_at < ?')
+    values.push(f.to)
+  }
+  const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
+  if (after.sql) {
+    where.push(after.sql)
+    values.push(...after.values)
+  }
+  return { where, values }
 }
 
 const one = (r: unknown): AlertRow | undefined => (r ? fromRaw(r as Raw) : undefined)
@@ -153,19 +212,7 @@ export class AlertRepository {
   }
 
   update(id: number, changes: Partial<Omit<AlertRow, 'id' | 'key'>>): void {
-    const sets: string[] = []
-    const values: unknown[] = []
-    for (const [k, v] of Object.entries(changes)) {
-      const col = k === 'text' ? 'message_key' : COLUMNS[k]
-      if (!col) throw new Error(`alerts: cannot update ${k}`)
-      if (k === 'text') continue
-      sets.push(`${col} = ?`)
-      values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
-    }
-    if (changes.text) {
-      sets.push('message_key = ?', 'message_params = ?')
-      values.push(changes.text.key, JSON.stringify(changes.text.params ?? {}))
-    }
+    const { sets, values } = alertChanges(changes)
     if (sets.length) this.sql(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
   }
 
@@ -199,38 +246,7 @@ export class AlertRepository {
   }
 
   private select(f: AlertFilter, limit: number): AlertRow[] {
-    const where: string[] = []
-    const values: unknown[] = []
-    if (f.status === 'active') where.push("status != 'resolved'")
-    else if (f.status) {
-      where.push('status = ?')
-      values.push(f.status)
-    }
-    for (const [key, col] of [
-      ['school', 'school_id'],
-      ['rule', 'rule'],
-      ['severity', 'severity'],
-      ['meter', 'meter_id'],
-      ['incident', 'incident_id'],
-    ] as const) {
-      if (f[key] !== undefined) {
-        where.push(`${col} = ?`)
-        values.push(f[key])
-      }
-    }
-    if (f.from !== undefined) {
-      where.push('opened_at >= ?')
-      values.push(f.from)
-    }
-    if (f.to !== undefined) {
-      where.push('opened_at < ?')
-      values.push(f.to)
-    }
-    const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
-    if (after.sql) {
-      where.push(after.sql)
-      values.push(...after.values)
-    }
+    const { where, values } = alertFilter(f)
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
     return (this.sql(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
@@ -240,7 +256,8 @@ export class AlertRepository {
     return (
       this.sql(
         `SELECT a.* FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.transition = 'opened'
-           WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?`,
+           WHERE a.status = 'open' AND a.severity = 'critical' AND a.escalated_at IS NULL AND e.recorded_at <= ?
+           ORDER BY a.id`,
       ).all(before) as Raw[]
     ).map(fromRaw)
   }

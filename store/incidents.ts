@@ -31,7 +31,8 @@ export interface IncidentEvent {
   recordedAt: number
 }
 
-interface Raw {
+/** An incident's row as the database has it (SQLite and PostgreSQL alike). */
+export interface Raw {
   id: number
   school_id: string
   family: IncidentFamily
@@ -59,7 +60,7 @@ interface Raw {
   evidence: string
 }
 
-function fromRaw(r: Raw): Incident {
+export function fromRaw(r: Raw): Incident {
   const text = messageOf(r.message_key, r.message_params)
   return {
     id: r.id,
@@ -109,6 +110,71 @@ const COLUMNS: Record<string, string> = {
   occurrences: 'occurrences',
   message: 'message',
   evidence: 'evidence',
+}
+
+/** The `column = ?` terms of an incident's update and their values, in order. */
+export function incidentChanges(changes: Partial<Omit<Incident, 'id' | 'school' | 'family'>>): {
+  sets: string[]
+  values: unknown[]
+} {
+  const sets: string[] = []
+  const values: unknown[] = []
+  for (const [k, v] of Object.entries(changes)) {
+    if (k === 'text') {
+      const text = v as Incident['text']
+      sets.push('message_key = ?', 'message_params = ?')
+      values.push(text?.key ?? null, text ? JSON.stringify(text.params ?? {}) : null)
+      continue
+    }
+    const col = COLUMNS[k]
+    if (!col) throw new Error(`incidents: cannot update ${k}`)
+    sets.push(`${col} = ?`)
+    values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
+  }
+  return { sets, values }
+}
+
+/** The WHERE terms (`?` placeholders) of a filter and page position over incidents, and their values. */
+export function incidentFilter(f: IncidentFilter): { where: string[]; values: unknown[] } {
+  const where: string[] = []
+  const values: unknown[] = []
+  if (f.status === 'active') where.push("status != 'resolved'")
+  else if (f.status) {
+    where.push('status = ?')
+    values.push(f.status)
+  }
+  for (const [key, col] of [
+    ['school', 'school_id'],
+    ['family', 'family'],
+    ['severity', 'severity'],
+  ] as const) {
+    if (f[key] !== undefined) {
+      where.push(`${col} = ?`)
+      values.push(f[key])
+    }
+  }
+  if (f.rule !== undefined) {
+    where.push('id IN (SELECT incident_id FROM alerts WHERE rule = ? AND incident_id IS NOT NULL)')
+    values.push(f.rule)
+  }
+  if (f.meter !== undefined) {
+    where.push('id IN (SELECT incident_id FROM alerts WHERE meter_id = ? AND incident_id IS NOT NULL)')
+    values.push(f.meter)
+  }
+  if (f.from !== undefined) {
+    where.push('opened_at >= ?')
+    values.push(f.from)
+  }
+  if (f.to !== undefined) {
+    where.push('opened_at < ?')
+    values.push(f.to)
+  }
+  const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
+  if (after.sql) {
+    where.push(after.sql)
+    values.push(...after.values)
+  }
+  return { where, values }
 }
 
 const one = (r: unknown): Incident | undefined => (r ? fromRaw(r as Raw) : undefined)
@@ -174,20 +240,7 @@ export class IncidentRepository {
   }
 
   update(id: number, changes: Partial<Omit<Incident, 'id' | 'school' | 'family'>>): void {
-    const sets: string[] = []
-    const values: unknown[] = []
-    for (const [k, v] of Object.entries(changes)) {
-      if (k === 'text') {
-        const text = v as Incident['text']
-        sets.push('message_key = ?', 'message_params = ?')
-        values.push(text?.key ?? null, text ? JSON.stringify(text.params ?? {}) : null)
-        continue
-      }
-      const col = COLUMNS[k]
-      if (!col) throw new Error(`incidents: cannot update ${k}`)
-      sets.push(`${col} = ?`)
-      values.push(k === 'evidence' ? JSON.stringify(v) : k === 'falsePositive' ? (v ? 1 : 0) : (v ?? null))
-    }
+    const { sets, values } = incidentChanges(changes)
     if (sets.length) this.sql(`UPDATE incidents SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
   }
 
@@ -202,44 +255,7 @@ export class IncidentRepository {
   }
 
   private select(f: IncidentFilter, limit: number): Incident[] {
-    const where: string[] = []
-    const values: unknown[] = []
-    if (f.status === 'active') where.push("status != 'resolved'")
-    else if (f.status) {
-      where.push('status = ?')
-      values.push(f.status)
-    }
-    for (const [key, col] of [
-      ['school', 'school_id'],
-      ['family', 'family'],
-      ['severity', 'severity'],
-    ] as const) {
-      if (f[key] !== undefined) {
-        where.push(`${col} = ?`)
-        values.push(f[key])
-      }
-    }
-    if (f.rule !== undefined) {
-      where.push('id IN (SELECT incident_id FROM alerts WHERE rule = ? AND incident_id IS NOT NULL)')
-      values.push(f.rule)
-    }
-    if (f.meter !== undefined) {
-      where.push('id IN (SELECT incident_id FROM alerts WHERE meter_id = ? AND incident_id IS NOT NULL)')
-      values.push(f.meter)
-    }
-    if (f.from !== undefined) {
-      where.push('opened_at >= ?')
-      values.push(f.from)
-    }
-    if (f.to !== undefined) {
-      where.push('opened_at < ?')
-      values.push(f.to)
-    }
-    const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
-    if (after.sql) {
-      where.push(after.sql)
-      values.push(...after.values)
-    }
+    const { where, values } = incidentFilter(f)
     const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`
     return (this.sql(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
@@ -250,7 +266,8 @@ export class IncidentRepository {
       this.sql(
         `SELECT i.* FROM incidents i
            WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
-             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?`,
+             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?
+           ORDER BY i.id`,
       ).all(before) as Raw[]
     ).map(fromRaw)
   }
@@ -259,7 +276,7 @@ export class IncidentRepository {
   quiet(school: string, quietBefore: number): Incident[] {
     return (
       this.sql(
-        "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ?",
+        "SELECT * FROM incidents WHERE school_id = ? AND status != 'resolved' AND quiet_since IS NOT NULL AND quiet_since <= ? ORDER BY id",
       ).all(school, quietBefore) as Raw[]
     ).map(fromRaw)
   }

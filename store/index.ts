@@ -1,10 +1,12 @@
 /** The store: SQLite in DATA_DIR, behind repositories. Nothing outside `store/` writes SQL. */
+import { resolve } from 'node:path'
 import { AlertRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
 import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
 import { OutboxRepository } from './outbox.js'
+import { openPostgresAppStore, type PostgresOptions } from './postgres/index.js'
 import {
   BaselineModelRepository,
   OutdoorRepository,
@@ -265,4 +267,29 @@ export class Store implements AppStore {
 /** Opens the store in `dataDir` (':memory:' for a throw-away one), with `served` for the app store if given. */
 export function openStore(dataDir: string, served?: ServedAppStore): Store {
   return new Store(openDatabase(dataDir), served)
+}
+
+// The app store on a PostgreSQL server (DATABASE_URL), for the workers of a district to share.
+export { openPostgresAppStore, type PostgresOptions } from './postgres/index.js'
+
+/**
+ * The store of the service and its tools as the environment says: DATA_DIR, with the app store
+ * on the PostgreSQL server DATABASE_URL names when it names one.
+ */
+export async function openConfiguredStore(
+  env: { DATA_DIR: string; DATABASE_URL?: string | undefined; DATABASE_POOL_SIZE?: number | undefined },
+  o: Pick<PostgresOptions, 'onError'> = {},
+): Promise<Store> {
+  const served = env.DATABASE_URL
+    ? await openPostgresAppStore(env.DATABASE_URL, {
+        ...o,
+        ...(env.DATABASE_POOL_SIZE !== undefined ? { poolSize: env.DATABASE_POOL_SIZE } : {}),
+      })
+    : undefined
+  try {
+    return openStore(resolve(env.DATA_DIR), served)
+  } catch (err) {
+    await served?.close()
+    throw err
+  }
 }

@@ -61,7 +61,7 @@ export function checkRole(role: string): Role {
   return role as Role
 }
 
-function checkName(name: string): string {
+export function checkName(name: string): string {
   const n = name.trim()
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (n.length === 0 || n.length > 64 || /[\u0000-\u001f\u007f]/.test(n))
@@ -71,7 +71,8 @@ function checkName(name: string): string {
   return n
 }
 
-interface Raw {
+/** A token's row as the database has it (SQLite and PostgreSQL alike). */
+export interface Raw {
   id: string
   name: string
   role: Role
@@ -81,7 +82,7 @@ interface Raw {
   revoked_at: number | null
 }
 
-function fromRaw(r: Raw): ApiTokenRow {
+export function fromRaw(r: Raw): ApiTokenRow {
   return {
     id: r.id,
     name: r.name,
@@ -91,6 +92,12 @@ function fromRaw(r: Raw): ApiTokenRow {
     ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
     ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   }
+}
+
+/** A new token `smt_<id>_<secret>` (a new id unless given) and the hash to keep of it. */
+export function mintToken(id = randomBytes(6).toString('hex')): { id: string; token: string; hash: string } {
+  const token = `${TOKEN_PREFIX}${id}_${newSecret()}`
+  return { id, token, hash: hashSecret(token) }
 }
 
 /** A token's row without its hash. */
@@ -105,9 +112,7 @@ export class ApiTokenRepository {
   add(name: string, role: string, now = Date.now()): { token: string; row: ApiTokenRow } {
     const n = checkName(name)
     const r = checkRole(role)
-    const id = randomBytes(6).toString('hex')
-    const token = `${TOKEN_PREFIX}${id}_${newSecret()}`
-    const hash = hashSecret(token)
+    const { id, token, hash } = mintToken()
     this.db.transaction(() => {
       if (this.activeByName(n))
         throw new TokenError('TOKEN_NAME_TAKEN', msg('token.error.nameTaken', { name: n }), 409)
@@ -145,8 +150,8 @@ export class ApiTokenRepository {
   rotate(idOrName: string): { token: string; row: ApiTokenRow } {
     const row = this.resolve(idOrName)
     if (row.revokedAt !== undefined) throw revoked(row)
-    const token = `${TOKEN_PREFIX}${row.id}_${newSecret()}`
-    this.db.prepare('UPDATE api_tokens SET hash = ? WHERE id = ?').run(hashSecret(token), row.id)
+    const { token, hash } = mintToken(row.id)
+    this.db.prepare('UPDATE api_tokens SET hash = ? WHERE id = ?').run(hash, row.id)
     return { token, row: this.get(row.id)! }
   }
 
@@ -185,7 +190,7 @@ export class ApiTokenRepository {
   }
 }
 
-function revoked(row: ApiTokenRow): TokenError {
+export function revoked(row: ApiTokenRow): TokenError {
   return new TokenError('TOKEN_REVOKED', msg('token.error.revoked', { id: row.id, name: row.name }), 409)
 }
 
@@ -206,6 +211,27 @@ export interface AuditFilter {
   action?: string
   target?: string
   limit?: number
+}
+
+/** An audit entry's row as the database has it (SQLite and PostgreSQL alike). */
+export interface AuditRaw {
+  id: number
+  at: number
+  actor: string
+  action: string
+  target: string | null
+  detail: string | null
+}
+
+export function auditFromRaw(r: AuditRaw): AuditEntry {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    ...(r.target !== null ? { target: r.target } : {}),
+    ...(r.detail !== null ? { detail: JSON.parse(r.detail) } : {}),
+  }
 }
 
 /** Every write action taken through the API or the admin CLI: who, what, on what. Append-only. */
@@ -232,22 +258,6 @@ export class AuditRepository {
       }
     }
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
-    return (
-      this.db.prepare(sql).all(...values, f.limit ?? 500) as {
-        id: number
-        at: number
-        actor: string
-        action: string
-        target: string | null
-        detail: string | null
-      }[]
-    ).map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      ...(r.target !== null ? { target: r.target } : {}),
-      ...(r.detail !== null ? { detail: JSON.parse(r.detail) } : {}),
-    }))
+    return (this.db.prepare(sql).all(...values, f.limit ?? 500) as AuditRaw[]).map(auditFromRaw)
   }
 }

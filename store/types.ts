@@ -39,7 +39,7 @@ export interface AlertStore {
    * gathers hundreds).
    */
   membersOf(incident: number): Promise<{ rule: string; status: AlertRow['status'] }[]>
-  /** Open critical alerts nobody has acknowledged, opened before `before` (wall clock of the transition), not yet escalated. */
+  /** Open critical alerts nobody has acknowledged, opened before `before` (wall clock of the transition), not yet escalated; oldest first. */
   toEscalate(before: number): Promise<AlertRow[]>
   addEvent(
     alertId: number,
@@ -66,9 +66,9 @@ export interface IncidentStore {
   list(f?: IncidentFilter): Promise<Incident[]>
   /** A page of incidents, newest first, and where the next one starts. */
   page(f?: IncidentFilter): Promise<Page<Incident>>
-  /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated. */
+  /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated; oldest first. */
   toEscalate(before: number): Promise<Incident[]>
-  /** Incidents none of whose alerts has been active since before `quietBefore` (event time). */
+  /** Incidents none of whose alerts has been active since before `quietBefore` (event time), oldest first. */
   quiet(school: string, quietBefore: number): Promise<Incident[]>
   addEvent(e: Omit<IncidentEvent, 'id'>): Promise<number>
   events(incident: number): Promise<IncidentEvent[]>

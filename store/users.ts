@@ -47,7 +47,7 @@ export function checkUsername(username: string): string {
   return u
 }
 
-function checkDisplayName(name: string): string {
+export function checkDisplayName(name: string): string {
   const n = name.trim()
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (n.length === 0 || n.length > 64 || /[\u0000-\u001f\u007f]/.test(n))
@@ -55,7 +55,8 @@ function checkDisplayName(name: string): string {
   return n
 }
 
-interface Raw {
+/** A user's row as the database has it (SQLite and PostgreSQL alike). */
+export interface Raw {
   id: number
   username: string
   name: string | null
@@ -67,7 +68,7 @@ interface Raw {
   disabled_at: number | null
 }
 
-function fromRaw(r: Raw): UserRow {
+export function fromRaw(r: Raw): UserRow {
   return {
     id: r.id,
     username: r.username,
@@ -92,6 +93,34 @@ export interface NewUser {
   schools?: string[]
   /** The scrypt hash of the password (core/secrets.ts). */
   hash: string
+}
+
+/** The `column = ?` terms of a user's update and their values, each value checked, in order. */
+export function userChanges(changes: {
+  name?: string
+  role?: string
+  schools?: string[] | null
+  hash?: string
+}): { sets: string[]; values: unknown[] } {
+  const sets: string[] = []
+  const values: unknown[] = []
+  if (changes.name !== undefined) {
+    sets.push('name = ?')
+    values.push(checkDisplayName(changes.name))
+  }
+  if (changes.role !== undefined) {
+    sets.push('role = ?')
+    values.push(checkRole(changes.role))
+  }
+  if (changes.schools !== undefined) {
+    sets.push('schools = ?')
+    values.push(changes.schools === null ? null : JSON.stringify(changes.schools))
+  }
+  if (changes.hash !== undefined) {
+    sets.push('hash = ?')
+    values.push(changes.hash)
+  }
+  return { sets, values }
 }
 
 export class UserRepository {
@@ -152,24 +181,7 @@ export class UserRepository {
     changes: { name?: string; role?: string; schools?: string[] | null; hash?: string },
   ): UserRow {
     const row = this.resolve(username)
-    const sets: string[] = []
-    const values: unknown[] = []
-    if (changes.name !== undefined) {
-      sets.push('name = ?')
-      values.push(checkDisplayName(changes.name))
-    }
-    if (changes.role !== undefined) {
-      sets.push('role = ?')
-      values.push(checkRole(changes.role))
-    }
-    if (changes.schools !== undefined) {
-      sets.push('schools = ?')
-      values.push(changes.schools === null ? null : JSON.stringify(changes.schools))
-    }
-    if (changes.hash !== undefined) {
-      sets.push('hash = ?')
-      values.push(changes.hash)
-    }
+    const { sets, values } = userChanges(changes)
     if (sets.length)
       this.db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, row.id)
     return this.get(row.id)!
@@ -221,6 +233,26 @@ export function sessionId(token: string): string {
 /** A session touched within this is not written again: one write a minute per person at most. */
 const TOUCH_EVERY_MS = 60_000
 
+/** When a session opened at `now` ends unless it is used. */
+export function openedExpiry(life: SessionLifetime, now: number): number {
+  return Math.min(now + life.idleMs, now + life.maxMs)
+}
+
+/**
+ * A session used at `now`: undefined when it has ended (or its person is disabled), else the
+ * session as it now is and whether its new lifetime is to be written.
+ */
+export function sessionUse(
+  s: Session,
+  life: SessionLifetime,
+  now: number,
+): { session: Session; touched: boolean } | undefined {
+  if (s.expiresAt <= now || s.user.disabledAt !== undefined) return undefined
+  if (now - s.lastSeenAt < TOUCH_EVERY_MS) return { session: s, touched: false }
+  const expires = Math.min(now + life.idleMs, s.createdAt + life.maxMs)
+  return { session: { ...s, lastSeenAt: now, expiresAt: expires }, touched: true }
+}
+
 export class SessionRepository {
   constructor(
     private readonly db: Db,
@@ -231,7 +263,7 @@ export class SessionRepository {
   open(userId: number, life: SessionLifetime, now = Date.now()): { token: string; session: Session } {
     const token = randomBytes(32).toString('base64url')
     const id = sessionId(token)
-    const expires = Math.min(now + life.idleMs, now + life.maxMs)
+    const expires = openedExpiry(life, now)
     this.db
       .prepare(
         'INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
@@ -245,15 +277,13 @@ export class SessionRepository {
   /** The live session of a cookie's token, its lifetime extended; undefined when unknown, expired or its person disabled. */
   find(token: string, life: SessionLifetime, now = Date.now()): Session | undefined {
     const s = this.get(sessionId(token))
-    if (!s || s.expiresAt <= now || s.user.disabledAt !== undefined) return undefined
-    if (now - s.lastSeenAt >= TOUCH_EVERY_MS) {
-      const expires = Math.min(now + life.idleMs, s.createdAt + life.maxMs)
+    const use = s && sessionUse(s, life, now)
+    if (!use) return undefined
+    if (use.touched)
       this.db
         .prepare('UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?')
-        .run(now, expires, s.id)
-      return { ...s, lastSeenAt: now, expiresAt: expires }
-    }
-    return s
+        .run(now, use.session.expiresAt, use.session.id)
+    return use.session
   }
 
   close(token: string): void {

@@ -13,7 +13,7 @@ import { SchoolmeterError } from '../../core/errors.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { hashSecret, newSecret } from '../../core/secrets.js'
 import { clientIdsOverlap } from '../../ingest/index.js'
-import { type GatewayCredential, openStore, type Store } from '../../store/index.js'
+import { type GatewayCredential, openConfiguredStore, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
 import { cliActor } from './tokens.js'
 
@@ -84,7 +84,7 @@ function checkPrefix(store: Store, username: string, prefix: string): void {
 
 async function withStore<T>(fn: (store: Store) => T | Promise<T>): Promise<T> {
   const env = readEnv()
-  const store = openStore(resolve(env.DATA_DIR))
+  const store = await openConfiguredStore(env)
   try {
     return await fn(store)
   } finally {

@@ -4,11 +4,10 @@
  * Every change is recorded in the audit log as `cli:<user>`.
  */
 import { userInfo } from 'node:os'
-import { resolve } from 'node:path'
 import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
-import { type ApiToken, openStore, ROLES, type Store } from '../../store/index.js'
+import { type ApiToken, openConfiguredStore, ROLES, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
 
 function usageError(sentence: Message): UsageError {
@@ -59,7 +58,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
     return
   }
   const env = readEnv()
-  const open = () => openStore(resolve(env.DATA_DIR))
+  const open = () => openConfiguredStore(env)
   const one = () => {
     if (rest.length !== 1) throw usageError(msg('admin.token.oneRef', { command }))
     return rest[0]!
@@ -72,7 +71,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
         if (rest.length) throw usageError(msg('cli.unexpectedArgument', { argument: rest.join(' ') }))
         if (!values.name) throw usageError(msg('admin.token.nameNeeded'))
         if (!values.role) throw usageError(msg('admin.token.roleNeeded', { roles: [...ROLES] }))
-        store = open()
+        store = await open()
         const first = !(await store.apiTokens.hasActive())
         const { token, row } = await store.apiTokens.add(values.name, values.role)
         await store.audit.record({
@@ -87,7 +86,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
       }
       case 'rotate': {
         const ref = one()
-        store = open()
+        store = await open()
         const { token, row } = await store.apiTokens.rotate(ref)
         await store.audit.record({
           actor: cliActor(),
@@ -100,7 +99,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
       }
       case 'revoke': {
         const ref = one()
-        store = open()
+        store = await open()
         const row = await store.apiTokens.revoke(ref)
         await store.audit.record({
           actor: cliActor(),
@@ -114,7 +113,7 @@ async function run(args: string[], locale: Locale): Promise<void> {
       }
       case 'list': {
         if (rest.length) throw usageError(msg('cli.unexpectedArgument', { argument: rest.join(' ') }))
-        store = open()
+        store = await open()
         const tokens = await store.apiTokens.list(values.all === true)
         console.log(tokens.length ? table(locale, tokens) : t(locale, 'admin.token.none'))
         return

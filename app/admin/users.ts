@@ -12,7 +12,7 @@ import { DEMO_CONFIG_PATH, loadConfigFile } from '../../core/config/load.js'
 import { SchoolmeterError } from '../../core/errors.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { hashSecret } from '../../core/secrets.js'
-import { openStore, ROLES, type Store, type User } from '../../store/index.js'
+import { openConfiguredStore, ROLES, type Store, type User } from '../../store/index.js'
 import type { Area } from '../admin.js'
 import { cliActor } from './tokens.js'
 
@@ -84,7 +84,7 @@ function checkSchools(list: string | undefined): string[] | null | undefined {
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const env = readEnv()
-  const store = openStore(resolve(env.DATA_DIR))
+  const store = await openConfiguredStore(env)
   try {
     return await fn(store)
   } finally {

@@ -8,7 +8,7 @@ import Value from 'typebox/value'
 import { ConfigError, ENVIRONMENT } from '../errors.js'
 import { LOCALES, type Locale, t } from '../i18n/index.js'
 import { schemaProblems } from './load.js'
-import { GZIP, HTTP_URL, MQTT_URL, ORIGINS, SMTP_URL } from './patterns.js'
+import { GZIP, HTTP_URL, MQTT_URL, ORIGINS, POSTGRES_URL, SMTP_URL } from './patterns.js'
 
 const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 const Flag = Type.Enum(['0', '1', 'true', 'false'])
@@ -16,6 +16,20 @@ const Flag = Type.Enum(['0', '1', 'true', 'false'])
 export const Env = Type.Object({
   CONFIG: Type.Optional(Type.String({ description: 'registry and calendar file (YAML or JSON)' })),
   DATA_DIR: Type.String({ default: './data', description: 'SQLite database and write spool' }),
+  // The app store on a PostgreSQL server (store/postgres/, docs/store.md); SQLite in DATA_DIR when unset.
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: POSTGRES_URL,
+      description:
+        'PostgreSQL for alerts, incidents, notifications, logins, tokens and the audit log, shared by the workers of a district, e.g. postgres://schoolmeter:…@db:5432/schoolmeter; unset = SQLite in DATA_DIR',
+    }),
+  ),
+  DATABASE_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description: 'connections to DATABASE_URL this process opens at most',
+  }),
   HTTP_PORT: port(8080),
   HTTP_HOST: Type.String({ default: '127.0.0.1', description: 'address the API listens on' }),
   METRICS_PUBLIC: Type.Optional(Flag),

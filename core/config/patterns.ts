@@ -25,6 +25,8 @@ export const GZIP = '^(auto|off|[0-9])$'
 export const TOKEN_ID = '^[0-9a-f]{12}$'
 export const CHANNEL_NAME = '^[a-z][a-z0-9_-]{0,31}$'
 export const PHONE = '^\\+?[0-9][0-9 -]{4,19}$'
+// The app store in PostgreSQL (store/postgres/)
+export const POSTGRES_URL = '^postgres(ql)?://'
 
 // District reporting (core/classification.ts)
 export const BUILDING_CODE = '^\\d{6}[A-H]\\d{3}$'
@@ -52,6 +54,7 @@ export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [TOKEN_ID]: 'config.expected.tokenId',
   [CHANNEL_NAME]: 'config.expected.channelName',
   [PHONE]: 'config.expected.phone',
+  [POSTGRES_URL]: 'postgres.expected.url',
   [BUILDING_CODE]: 'classification.expected.code',
   [DATA_CENTRE_ID]: 'classification.expected.dataCenterId',
 }

@@ -116,6 +116,18 @@ export const en = {
   'startup.schemaNewer':
     'the database in DATA_DIR has schema version {found}, newer than this schoolmeter knows ({known}): it was used by a newer schoolmeter. Upgrade schoolmeter.',
 
+  // ---- The app store in PostgreSQL (store/postgres/, DATABASE_URL) ----
+  'postgres.expected.url': 'a PostgreSQL address postgres://user:password@host:5432/database',
+  'postgres.unreachable':
+    'cannot reach the PostgreSQL server {server} ({detail}). Check that it is running and that DATABASE_URL names its host and port.',
+  'postgres.loginRefused':
+    'the PostgreSQL server {server} refused the login of user "{user}" ({detail}). Check the user and password in DATABASE_URL, and that the server lets this machine in (pg_hba.conf).',
+  'postgres.noDatabase':
+    'the PostgreSQL server {server} has no database "{database}". Create it, owned by the user in DATABASE_URL (createdb -O user {database}), or name another in DATABASE_URL.',
+  'postgres.cannotOpen': 'cannot open the app store in PostgreSQL at {server}: {detail}',
+  'postgres.schemaNewer':
+    'the PostgreSQL database {server} (DATABASE_URL) has schema version {found}, newer than this schoolmeter knows ({known}): it was used by a newer schoolmeter. Upgrade schoolmeter.',
+
   // ---- Command-line tools (core/cli.ts), the admin CLI (app/admin*), token errors (store/security.ts) ----
   'cli.unknownOption': 'unknown option {option}',
   'cli.optionNeedsValue': 'option {option} needs a value',

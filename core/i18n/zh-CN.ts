@@ -105,6 +105,18 @@ export const zhCN: Record<keyof typeof en, string> = {
   'startup.schemaNewer':
     'DATA_DIR 中数据库的结构版本为 {found}，比当前 schoolmeter 支持的版本（{known}）新：它曾由更新版本的 schoolmeter 使用。请升级 schoolmeter。',
 
+  // ---- The app store in PostgreSQL (store/postgres/, DATABASE_URL) ----
+  'postgres.expected.url': 'PostgreSQL 地址，形如 postgres://用户名:密码@主机:5432/数据库',
+  'postgres.unreachable':
+    '无法连接 PostgreSQL 服务器 {server}（{detail}）。请确认数据库服务已启动，并且 DATABASE_URL 中的主机和端口正确。',
+  'postgres.loginRefused':
+    'PostgreSQL 服务器 {server} 拒绝了用户“{user}”的登录（{detail}）。请检查 DATABASE_URL 中的用户名和密码，并确认服务器允许本机连接（pg_hba.conf）。',
+  'postgres.noDatabase':
+    'PostgreSQL 服务器 {server} 上没有数据库“{database}”。请先创建它，属主为 DATABASE_URL 中的用户（createdb -O 用户名 {database}），或在 DATABASE_URL 中改用其他数据库。',
+  'postgres.cannotOpen': '无法在 PostgreSQL（{server}）中打开应用数据库：{detail}',
+  'postgres.schemaNewer':
+    'PostgreSQL 数据库 {server}（DATABASE_URL）的结构版本为 {found}，比当前 schoolmeter 支持的版本（{known}）新：它曾由更新版本的 schoolmeter 使用。请升级 schoolmeter。',
+
   // ---- Command-line tools (core/cli.ts), the admin CLI (app/admin*), token errors (store/security.ts) ----
   'cli.unknownOption': '没有 {option} 这个选项',
   'cli.optionNeedsValue': '选项 {option} 需要一个值',

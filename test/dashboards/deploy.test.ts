@@ -64,14 +64,14 @@ function mount(v: string): { source: string; target: string; mode?: string } {
 const composePlugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0
 
 describe('docker-compose.yml', () => {
-  it.runIf(composePlugin)('is valid for docker compose, with and without the mosquitto profile', () => {
+  it.runIf(composePlugin)('is valid for docker compose, with and without each profile', () => {
     const env = {
       ...process.env,
       INFLUX_TOKEN: 'test-token',
       INFLUX_ADMIN_PASSWORD: 'test-password',
       GRAFANA_ADMIN_PASSWORD: 'test-password',
     }
-    for (const args of [[], ['--profile', 'mosquitto']]) {
+    for (const args of [[], ['--profile', 'mosquitto'], ['--profile', 'postgres']]) {
       const r = spawnSync('docker', ['compose', '--env-file', '.env.example', ...args, 'config', '--quiet'], {
         cwd: ROOT,
         env,
@@ -82,17 +82,19 @@ describe('docker-compose.yml', () => {
     }
   })
 
-  it('runs InfluxDB, its InfluxQL mapping, schoolmeter and Grafana; Mosquitto only in its profile', () => {
+  it('runs InfluxDB, its InfluxQL mapping, schoolmeter and Grafana; Mosquitto and PostgreSQL only in their profiles', () => {
     expect(Object.keys(services).sort()).toEqual([
       'grafana',
       'influxdb',
       'influxdb-dbrp',
       'mosquitto',
+      'postgres',
       'schoolmeter',
     ])
     expect(services.mosquitto!.profiles).toEqual(['mosquitto'])
+    expect(services.postgres!.profiles).toEqual(['postgres'])
     for (const [name, s] of Object.entries(services))
-      if (name !== 'mosquitto') expect(s.profiles, name).toBeUndefined()
+      if (name !== 'mosquitto' && name !== 'postgres') expect(s.profiles, name).toBeUndefined()
   })
 
   it('pins every image to a version, and builds schoolmeter from the Dockerfile', () => {
@@ -101,7 +103,8 @@ describe('docker-compose.yml', () => {
         expect(s.build).toBe('.')
         continue
       }
-      expect(s.image, name).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/)
+      // PostgreSQL numbers its releases major.minor (15.10).
+      expect(s.image, name).toMatch(name === 'postgres' ? /^postgres:\d+\.\d+$/ : /^[\w./-]+:\d+\.\d+\.\d+$/)
     }
     expect(services.influxdb!.image).toMatch(/^influxdb:2\.7\./)
     expect(services['influxdb-dbrp']!.image).toBe(services.influxdb!.image)
@@ -133,6 +136,13 @@ describe('docker-compose.yml', () => {
       condition: 'service_started',
       required: false,
     })
+    // The app store's PostgreSQL of its profile, once it answers.
+    expect(services.postgres!.healthcheck?.test.join(' ')).toContain('pg_isready')
+    expect(services.schoolmeter!.depends_on?.postgres).toEqual({
+      condition: 'service_healthy',
+      required: false,
+    })
+    expect(services.schoolmeter!.environment!.DATABASE_URL).toBe(`\${DATABASE_URL:-}`)
     expect(services.grafana!.depends_on).toEqual({
       'influxdb-dbrp': { condition: 'service_completed_successfully' },
     })

@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from '../../ingest/decode.js'
 import { Ingest } from '../../ingest/pipeline.js'
 import { Router } from '../../notify/index.js'
 import { AlertManager, RuleEngine } from '../../rules/index.js'
-import { openStore } from '../../store/index.js'
+import { openStore, type ServedAppStore } from '../../store/index.js'
 import { testLog } from './log.js'
 
 /** A school with a meter for every golden case. Timezone Asia/Shanghai; November is term time and heating season. */
@@ -49,12 +49,14 @@ export async function alerting(
     email?: boolean
     now?: () => number
     dataDir?: string
+    /** The app store on a database server (PostgreSQL) instead of SQLite; closed with the store. */
+    appStore?: ServedAppStore
     /** Where robots' `urlEnv` and `secretEnv` point. */
     env?: Record<string, string | undefined>
   } = {},
 ) {
   const { registry } = parseConfig(config, 'golden.yaml')
-  const store = openStore(options.dataDir ?? ':memory:')
+  const store = openStore(options.dataDir ?? ':memory:', options.appStore)
   const bus = new Bus()
   const metrics = createMetrics({ defaultMetrics: false })
   const ingest = new Ingest({
