@@ -58,7 +58,9 @@ export class ApiService {
     const { store, dataDir, parts } = this.o
     let storeHealth: PartHealth = {
       ok: true,
-      detail: msg('health.store.ok', { file: join(dataDir, 'schoolmeter.db') }),
+      detail: store.server
+        ? msg('health.store.okServed', { file: join(dataDir, 'schoolmeter.db'), server: store.server })
+        : msg('health.store.ok', { file: join(dataDir, 'schoolmeter.db') }),
     }
     try {
       await store.check()

@@ -174,6 +174,8 @@ export function sqliteAppStore(db: Db): AppStore {
 
 /** An app store on a database server: closed with the store. */
 export interface ServedAppStore extends AppStore {
+  /** Where the server is, for /health and logs, without the login: e.g. `db.example:5432/schoolmeter`. */
+  readonly server: string
   check(): Promise<void>
   close(): Promise<void>
 }
@@ -249,6 +251,11 @@ export class Store implements AppStore {
    */
   inStep<T>(work: () => T): T {
     return this.db.transaction(work)()
+  }
+
+  /** The app store's server (see ServedAppStore.server), when it is not in the SQLite file. */
+  get server(): string | undefined {
+    return this.served?.server
   }
 
   /** Trivial queries: prove the database file (and the app store's server) are open and answering. */

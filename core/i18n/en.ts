@@ -278,7 +278,8 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'health.ingest.disk':
     '{full, select, true {disk full} other {disk refuses writes}}: cannot write {path} ({code}); nothing is acknowledged and publishers are held back until it can',
   'health.store.ok': 'SQLite at {file}',
-  'health.store.failed': 'SQLite fails: {error}',
+  'health.store.okServed': 'SQLite at {file} (the stream\'s state); PostgreSQL at {server} (alerts, incidents, people, reports)',
+  'health.store.failed': 'the store fails: {error}',
   'health.influx.off': 'not configured: readings are not archived',
   'health.influx.up': 'writing to {target}; {lines, plural, one {# line} other {# lines}} in the spool',
   'health.influx.down':

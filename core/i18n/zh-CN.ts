@@ -256,7 +256,8 @@ export const zhCN: Record<keyof typeof en, string> = {
   'health.ingest.disk':
     '{full, select, true {磁盘已满} other {磁盘拒绝写入}}：无法写入 {path}（{code}）；在恢复之前不确认任何数据，发布方被暂缓',
   'health.store.ok': 'SQLite 数据库 {file}',
-  'health.store.failed': 'SQLite 出错：{error}',
+  'health.store.okServed': 'SQLite 数据库 {file}（数据流状态）；PostgreSQL {server}（告警、工单、人员、报表）',
+  'health.store.failed': '存储出错：{error}',
   'health.influx.off': '未配置：读数不归档',
   'health.influx.up': '正在写入 {target}；缓冲区中有 {lines, plural, other {# 行}}',
   'health.influx.down': '无法写入 {target}（{error}）；已有 {lines, plural, other {# 行}}暂存到磁盘',

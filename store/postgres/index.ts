@@ -71,6 +71,7 @@ class PostgresAppStore implements AppStore {
 class PostgresServedAppStore extends PostgresAppStore implements ServedAppStore {
   constructor(
     private readonly pool: pg.Pool,
+    readonly server: string,
     onError?: (err: Error) => void,
   ) {
     super(new PoolSql(pool, onError))
@@ -126,7 +127,7 @@ export async function openPostgresAppStore(url: string, o: PostgresOptions = {})
     await pool.end().catch(() => {})
     throw err instanceof SchoolmeterError ? err : openError(err, url)
   }
-  return new PostgresServedAppStore(pool, o.onError)
+  return new PostgresServedAppStore(pool, serverOf(url), o.onError)
 }
 
 /** Applies the migrations this database lacks, all in one transaction; refuses a newer schema. */
