@@ -21,6 +21,7 @@ import { clientTlsFromEnv, embeddedSecurityFromEnv } from '../ingest/broker/secu
 import {
   alertLine,
   type Broker,
+  claimShard,
   EmbeddedBroker,
   ExternalBroker,
   InfluxWriter,
@@ -102,15 +103,25 @@ export interface StartOptions {
   log?: Logger
   /** Wall clock for the API's offline status (tests). */
   now?: () => number
+  /** A sharded worker lost its shard's lease (SHARD, DATABASE_URL): by default the service stops. */
+  onShardLost?: (reason: 'taken' | 'expired') => void
 }
 
 export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
   const log = options.log ?? createLogger(env)
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
-  const { registry } = config
+  // A sharded worker (SHARD) runs on its schools alone; with DATABASE_URL, only once it holds
+  // the shard's lease — and then its DATA_DIR is the shard's, shared with its standby.
+  const shard = await claimShard({
+    env,
+    registry: config.registry,
+    log,
+    onLost: (reason) => (options.onShardLost ? options.onShardLost(reason) : void stopAll()),
+  })
+  const registry = shard?.registry ?? config.registry
   const dataDir = resolve(env.DATA_DIR)
   const store = openStore(dataDir)
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()]
+  const cleanups: (() => Promise<void> | void)[] = [() => shard?.release(), () => store.close()]
   const stopAll = async () => {
     for (const c of cleanups.reverse()) {
       try {
@@ -305,6 +316,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
 
     const embedded = !env.MQTT_URL
     const onMessage: MessageHandler = (topic, payload, qos) => {
+      // Another shard's school, from a subscription a persistent session kept: its owner has it.
+      if (shard && !shard.owns(topic)) return undefined
       const receivedAt = Date.now()
       if (ingest.handle(topic, payload, receivedAt).decoded === 0) return undefined
       journal.append(topic, payload, receivedAt)
@@ -326,6 +339,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           ...(env.MQTT_USERNAME !== undefined ? { username: env.MQTT_USERNAME } : {}),
           ...(env.MQTT_PASSWORD !== undefined ? { password: env.MQTT_PASSWORD } : {}),
           ...(env.MQTT_CLIENT_ID !== undefined ? { clientId: env.MQTT_CLIENT_ID } : {}),
+          ...(shard ? { clientId: shard.clientId, filters: shard.filters } : {}),
           tls: clientTlsFromEnv(env),
         })
       : new EmbeddedBroker({
@@ -527,7 +541,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const port = typeof address === 'object' && address ? address.port : env.HTTP_PORT
     const httpUrl = `http://${env.HTTP_HOST.includes(':') ? `[${env.HTTP_HOST}]` : env.HTTP_HOST}:${port}`
     log.info(
-      `schoolmeter ${VERSION} ready: web app ${httpUrl}/, API ${httpUrl}/api/v1 (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
+      `schoolmeter ${VERSION} ready: web app ${httpUrl}/, API ${httpUrl}/api/v1 (OpenAPI at ${httpUrl}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}${shard ? ` (shard ${shard.name})` : ''}`,
     )
 
     let stopped: Promise<void> | undefined

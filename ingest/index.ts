@@ -45,4 +45,13 @@ export {
   registerParams,
 } from './registers.js'
 export { type RejectionCount, RejectionTally } from './rejections.js'
+export {
+  type ClaimedShard,
+  claimShard,
+  hashedShard,
+  parseShard,
+  ShardLease,
+  shardOf,
+  shardRegistry,
+} from './shard/index.js'
 export { matchTopic } from './topics.js'

@@ -25,6 +25,9 @@ export const GZIP = '^(auto|off|[0-9])$'
 export const TOKEN_ID = '^[0-9a-f]{12}$'
 export const CHANNEL_NAME = '^[a-z][a-z0-9_-]{0,31}$'
 export const PHONE = '^\\+?[0-9][0-9 -]{4,19}$'
+// Shards (ingest/shard/)
+export const SHARD = '^\\s*[1-9][0-9]{0,3}\\s*/\\s*[1-9][0-9]{0,3}\\s*$'
+export const POSTGRES_URL = '^postgres(ql)?://'
 
 // District reporting (core/classification.ts)
 export const BUILDING_CODE = '^\\d{6}[A-H]\\d{3}$'
@@ -54,4 +57,6 @@ export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [PHONE]: 'config.expected.phone',
   [BUILDING_CODE]: 'classification.expected.code',
   [DATA_CENTRE_ID]: 'classification.expected.dataCenterId',
+  [SHARD]: 'shard.expected.spec',
+  [POSTGRES_URL]: 'shard.expected.databaseUrl',
 }

@@ -1290,4 +1290,15 @@ every page of the web app at 360 px and 1280 px, in zh-CN, to docs/screenshots/.
 options.
 
   -h, --help   this text`,
+
+  // ---- Shards and shard leases (ingest/shard/; SHARD, SHARD_STANDBY, DATABASE_URL) ----
+  'shard.expected.spec': 'k/n with k from 1 to n, e.g. 1/3 (this worker is shard k of n)',
+  'shard.expected.withinCount': 'a shard from 1 to {count} (SHARD={shard} says there are {count})',
+  'shard.expected.externalBroker':
+    'set only together with MQTT_URL: the shards share one external (clustered) broker',
+  'shard.expected.databaseUrl': 'a PostgreSQL address postgres://user:password@host:5432/database',
+  'shard.health.refused':
+    "connected to the broker at {address}, but it refused {count} of {total} subscriptions: those schools' readings are not received (see the log)",
+  'shard.expected.standby':
+    "set only together with SHARD and DATABASE_URL: a standby waits for its shard's lease in PostgreSQL",
 } as const satisfies Record<string, string>

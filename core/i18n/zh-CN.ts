@@ -1228,4 +1228,13 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
 360 像素和 1280 像素宽度下的中文截图写到 docs/screenshots/。不接受选项。
 
   -h, --help   显示本说明`,
+
+  // ---- Shards and shard leases (ingest/shard/; SHARD, SHARD_STANDBY, DATABASE_URL) ----
+  'shard.expected.spec': 'k/n 形式，k 为 1 到 n，例如 1/3（本进程是 n 个分片中的第 k 个）',
+  'shard.expected.withinCount': '1 到 {count} 之间的分片号（SHARD={shard} 表示共有 {count} 个分片）',
+  'shard.expected.externalBroker': '与 MQTT_URL 一同设置：各分片共用一个外部（集群）消息服务器',
+  'shard.expected.databaseUrl': 'PostgreSQL 地址，形如 postgres://用户:密码@主机:5432/数据库',
+  'shard.health.refused':
+    '已连接消息服务器 {address}，但它拒绝了 {total} 个订阅中的 {count} 个：这些学校的读数收不到（详见日志）',
+  'shard.expected.standby': '与 SHARD 和 DATABASE_URL 一同设置：备用进程在 PostgreSQL 中等待接管本分片的租约',
 }
