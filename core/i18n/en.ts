@@ -1299,6 +1299,65 @@ options.
   'shard.expected.databaseUrl': 'a PostgreSQL address postgres://user:password@host:5432/database',
   'shard.health.refused':
     "connected to the broker at {address}, but it refused {count} of {total} subscriptions: those schools' readings are not received (see the log)",
+  'shard.health.subscribing': 'connected to the broker at {address}, subscribing to the topics',
   'shard.expected.standby':
     "set only together with SHARD and DATABASE_URL: a standby waits for its shard's lease in PostgreSQL",
+  // ---- The failover drill (npm run drill, bench/drill.ts) ----
+  'drill.cli.usage': `schoolmeter drill — sharded workers on a clustered broker, killed mid-stream
+
+usage: npm run drill -- [options]
+
+Starts, on this machine and on free ports, a 3-node NATS cluster (MQTT and JetStream), PostgreSQL
+and InfluxDB, then three compiled workers (SHARD=1/3, 2/3, 3/3) and a standby for shard 2 sharing
+its data directory. A simulated district publishes through one gateway per school at QoS 1; a
+third of the way through, worker 2 is killed (-9), and half-way through a NATS node. It reports
+the readings the broker acknowledged, those InfluxDB holds, the lost (must be 0) and those stored
+twice, how long worker 2's schools waited, and whether an incident was opened or notified twice.
+Then the throughput of one and of two workers draining a backlog from the broker into a sink that
+discards lines (docs/scaling.md). It takes several minutes; the figures depend on the machine.
+
+  --schools N    schools in the simulated district (30)
+  --hours N      hours of event time the stream carries (3)
+  --seconds N    wall-clock seconds the stream takes (90)
+  --part P       all, failover or throughput (all)
+  -h, --help     this text`,
+  'drill.step.build': 'Building the service (npm run build)…',
+  'drill.step.services':
+    'Starting a 3-node NATS cluster (MQTT, JetStream), PostgreSQL and InfluxDB on free ports…',
+  'drill.step.workers': 'Starting {workers} workers (SHARD=k/{workers}) and a standby for shard {standby}…',
+  'drill.step.stream':
+    'Publishing {readings} readings of {schools} schools ({hours} h of event time) through {gateways} gateways at QoS 1, over {seconds} s…',
+  'drill.step.killWorker': 'kill -9: the worker of shard {shard} (pid {pid})',
+  'drill.step.killBroker': 'kill -9: NATS node {node} (pid {pid})',
+  'drill.step.drain': 'The stream is over; waiting for InfluxDB to hold every acknowledged reading…',
+  'drill.table.title':
+    'Failover drill (a shared 2-core machine; one worker and one broker node killed mid-stream)',
+  'drill.col.what': 'what',
+  'drill.col.value': 'value',
+  'drill.row.acked': 'readings acknowledged by the broker (PUBACK)',
+  'drill.row.unacked': 'readings never acknowledged (the gateway would send them again)',
+  'drill.row.stored': 'readings stored in InfluxDB',
+  'drill.row.lost': 'lost: acknowledged, not stored (must be 0)',
+  'drill.row.duplicates': 'stored twice',
+  'drill.row.redelivered': 'delivered again to a worker, counted once',
+  'drill.row.takeover': "time until the dead worker's schools were processed again",
+  'drill.row.incidents': 'incidents opened',
+  'drill.row.openedTwice': 'incidents opened twice',
+  'drill.row.notifications': 'notifications sent (webhook)',
+  'drill.row.notifiedTwice': 'notifications sent twice',
+  'drill.value.never': 'not within 2 minutes',
+  'drill.verdict.ok':
+    "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
+  'drill.verdict.failed': 'The drill failed: see the rows above.',
+  'drill.step.throughput':
+    'Throughput: {workers, plural, one {one worker drains} other {# workers drain}} {readings} readings queued on the broker into a sink that discards lines…',
+  'drill.throughput.title':
+    'Throughput (gateway batches of 100 at QoS 1 through the 3-node NATS cluster; no InfluxDB)',
+  'drill.throughput.col.workers': 'workers',
+  'drill.throughput.col.readings': 'readings',
+  'drill.throughput.col.seconds': 'seconds',
+  'drill.throughput.col.rate': 'readings/s',
+  'drill.throughput.col.perWorker': 'per worker',
+  'drill.throughput.note':
+    "Measured on a machine shared with other work, the broker and the workers on the same two cores: the figures are this machine's, not a ceiling.",
 } as const satisfies Record<string, string>

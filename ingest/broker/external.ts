@@ -46,6 +46,9 @@ export class ExternalBroker implements Broker {
   private readonly filters: string[]
   /** Filters the broker refused in its last SUBACK (a NATS session over its max_ack_pending). */
   private refused: string[] = []
+  /** Connected, but the SUBACK has not come yet: readings may not be flowing. */
+  private subscribing = false
+  private onSubscribed: (() => void) | undefined
 
   constructor(private readonly o: ExternalBrokerOptions) {
     const servers = brokerServers(o.url)
@@ -89,7 +92,11 @@ export class ExternalBroker implements Broker {
       // registry, a shard's schools reassigned). A session kept from before sharding loses the
       // whole-district filter, which would bring every school's readings here.
       if (connack.sessionPresent && !this.filters.includes(SUBSCRIPTION)) client.unsubscribe(SUBSCRIPTION)
+      this.subscribing = true
       client.subscribe(this.filters, { qos: 1 }, (err, granted) => {
+        this.subscribing = false
+        this.onSubscribed?.()
+        this.onSubscribed = undefined
         if (err) {
           log.error({ err: err.message }, `cannot subscribe to ${this.describeFilters()}`)
           return
@@ -108,15 +115,18 @@ export class ExternalBroker implements Broker {
       firstError ??= err
       log.warn({ err: err.message }, `MQTT error from ${this.address}`)
     })
+    // Started once subscribed: from then on the broker delivers (and a NATS cluster has made the
+    // session's consumers, which can take seconds for a shard's hundreds of filters).
     const connected = await new Promise<boolean>((resolve) => {
-      if (client.connected) return resolve(true)
       const timer = setTimeout(() => resolve(false), 10_000)
-      client.once('connect', () => {
+      this.onSubscribed = () => {
         clearTimeout(timer)
         resolve(true)
-      })
+      }
     })
-    if (!connected) {
+    if (!connected && client.connected) {
+      log.warn(`connected to ${this.address}, still subscribing; /health reports it`)
+    } else if (!connected) {
       log.warn(
         `cannot reach ${this.address} yet (${firstError?.message ?? 'no answer'}); retrying in the background, /health reports it`,
       )
@@ -137,6 +147,8 @@ export class ExternalBroker implements Broker {
 
   health(): { ok: boolean; detail: Message } {
     const connected = !!this.client?.connected
+    if (connected && this.subscribing)
+      return { ok: false, detail: msg('shard.health.subscribing', { address: this.address }) }
     if (connected && this.refused.length)
       return {
         ok: false,
