@@ -1350,9 +1350,12 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
     "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
   'drill.verdict.failed': 'The drill failed: see the rows above.',
   'drill.step.throughput':
-    'Throughput: {workers, plural, one {one worker drains} other {# workers drain}} {readings} readings queued on the broker into a sink that discards lines…',
+    'Throughput ({broker}): {workers, plural, one {one worker drains} other {# workers drain}} {readings} readings queued on the broker into a sink that discards lines…',
   'drill.throughput.title':
-    'Throughput (gateway batches of 100 at QoS 1 through the 3-node NATS cluster; no InfluxDB)',
+    'Throughput (gateway batches of 100 at QoS 1, drained from the broker; no InfluxDB)',
+  'drill.throughput.col.broker': 'broker',
+  'drill.throughput.broker.cluster': 'NATS, 3 nodes',
+  'drill.throughput.broker.single': 'NATS, 1 node',
   'drill.throughput.col.workers': 'workers',
   'drill.throughput.col.readings': 'readings',
   'drill.throughput.col.seconds': 'seconds',

@@ -1285,8 +1285,11 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
     '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
   'drill.verdict.failed': '演练未通过：请看上表各行。',
   'drill.step.throughput':
-    '吞吐量：{workers} 个工作进程把消息服务器上积压的 {readings} 条读数写入丢弃数据的接收端……',
-  'drill.throughput.title': '吞吐量（经 3 节点 NATS 集群、QoS 1、每批 100 条的网关批量消息；不经 InfluxDB）',
+    '吞吐量（{broker}）：{workers} 个工作进程把消息服务器上积压的 {readings} 条读数写入丢弃数据的接收端……',
+  'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，从消息服务器消化积压；不经 InfluxDB）',
+  'drill.throughput.col.broker': '消息服务器',
+  'drill.throughput.broker.cluster': 'NATS，3 节点',
+  'drill.throughput.broker.single': 'NATS，1 节点',
   'drill.throughput.col.workers': '工作进程',
   'drill.throughput.col.readings': '读数',
   'drill.throughput.col.seconds': '秒',

@@ -52,13 +52,13 @@ const SECRETS: Record<string, string> = {
   INFLUX_TOKEN: 'influx-token',
   INFLUX_ADMIN_PASSWORD: 'influx-password',
 }
-const valueOf = (name: string) => SECRETS[name] ?? documented.get(name) ?? ''
+const settingOf = (name: string) => SECRETS[name] ?? documented.get(name) ?? ''
 /** A value with ${A:-x} and ${A:?msg} resolved from .env.example and the secrets above. */
 function resolve(value: string): string {
   let out = value
   for (let i = 0; i < 5 && out.includes('${'); i++)
     out = out.replace(/\$\{([A-Z0-9_]+)(?::([-?])((?:[^{}]|\{[^{}]*\})*))?\}/g, (_m, name, op, rest) => {
-      const v = valueOf(name)
+      const v = settingOf(name)
       return v === '' && op === '-' ? rest : v
     })
   return out
@@ -113,7 +113,7 @@ describe('deploy/cluster/compose.yml', () => {
 
   it('gives every shard one worker and a standby sharing its volume, on every node, with its lease in PostgreSQL', () => {
     expect(workers.length).toBeGreaterThanOrEqual(3)
-    const count = Number(valueOf('SHARD_COUNT'))
+    const count = Number(settingOf('SHARD_COUNT'))
     expect(workers.length).toBe(count)
     const shards = new Set<number>()
     for (const w of workers) {
