@@ -35,7 +35,14 @@ import { freePort, waitFor } from '../test/helpers/ports.js'
 import { startPostgres } from '../test/helpers/postgres.js'
 import type { LoadResult, LoadSpec } from './lib/loadgen.js'
 import { startNullInflux } from './lib/nullinflux.js'
-import { buildCheckout, metricValue, type ServiceProcess, spawnHelper, startService } from './lib/procs.js'
+import {
+  buildCheckout,
+  metricValue,
+  procStat,
+  type ServiceProcess,
+  spawnHelper,
+  startService,
+} from './lib/procs.js'
 import { firstTs, registryJson, type Workload } from './lib/workload.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -428,14 +435,15 @@ async function waitStored(
 }
 
 /**
- * Throughput: a backlog of gateway batches queued on the broker for the shards' sessions while
- * their workers are down, then drained by 1 or 2 workers into a sink that discards lines. Draining
- * a backlog measures the workers and the broker's delivery, not the publisher's pace.
+ * Throughput: gateway batches published at QoS 1 as fast as the cluster takes them, through 1 or 2
+ * workers into a sink that discards lines. Live, not a backlog: NATS hands a reconnecting session
+ * what it had sent to the dead connection only once `ack_wait` has passed, so a backlog's drain
+ * time is that wait, not the workers' pace.
  */
 async function throughput(): Promise<void> {
   const workload: Workload = { schools: 20, metersPerSchool: 500 }
-  const steps = 20
-  const backlog = workload.schools * workload.metersPerSchool * steps
+  // Enough steps for 20 s at any pace this machine reaches.
+  const steps = 2000
   const rows: string[][] = [
     [
       t(locale, 'drill.throughput.col.broker'),
@@ -444,6 +452,9 @@ async function throughput(): Promise<void> {
       t(locale, 'drill.throughput.col.seconds'),
       t(locale, 'drill.throughput.col.rate'),
       t(locale, 'drill.throughput.col.perWorker'),
+      t(locale, 'drill.throughput.col.workerCpu'),
+      t(locale, 'drill.throughput.col.perCpuSecond'),
+      t(locale, 'drill.throughput.col.brokerCpu'),
     ],
   ]
   // The cluster as deployed (every message replicated to three nodes), and one node beside it:
@@ -454,10 +465,21 @@ async function throughput(): Promise<void> {
       locale,
       nodes === 3 ? 'drill.throughput.broker.cluster' : 'drill.throughput.broker.single',
     )
-    say('drill.step.throughput', { workers: n, readings: count(backlog), broker })
+    say('drill.step.throughput', {
+      workers: n,
+      meters: count(workload.schools * workload.metersPerSchool),
+      broker,
+    })
     const nats = await startNats({ nodes })
     const sink = await startNullInflux()
     const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-drill-tp-'))
+    // Also stopped if the drill is interrupted (Ctrl-C).
+    const cleanup = async () => {
+      await sink.close()
+      await nats.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+    stops.push(cleanup)
     try {
       writeFileSync(join(dir, 'district.json'), registryJson(workload))
       const envs = await Promise.all(
@@ -476,60 +498,74 @@ async function throughput(): Promise<void> {
           }
         }),
       )
-      // First start: the sessions and their subscriptions are made; then the workers go away.
-      let first = await Promise.all(envs.map((env) => startService({ dir: ROOT, env })))
-      await Promise.all(first.map((w) => subscribed(w)))
-      await Promise.all(first.map((w) => w.stop()))
-      first = []
-      const t0 = firstTs(steps)
-      const load = await runLoad({
-        host: '127.0.0.1',
-        port: nats.nodes[0]!.mqttPort,
-        shape: 'batch100',
-        qos: 1,
-        connections: 2,
-        window: 20,
-        workload,
-        t0,
-        maxSteps: steps,
-        seconds: 600,
-        stepsPerMeter: steps,
-      })
-      // Second start: the backlog is delivered. The clock runs from when every worker is up and
-      // subscribed (the process start and the registry are not throughput) to the last reading.
-      const spawned = performance.now()
       const workers = await Promise.all(envs.map((env) => startService({ dir: ROOT, env })))
+      for (const w of workers) stops.push(() => w.stop())
       await Promise.all(workers.map((w) => subscribed(w)))
       const accepted = async () => {
         let sum = 0
         for (const w of workers) sum += metricValue(await w.metrics(), 'schoolmeter_readings_accepted_total')
         return sum
       }
-      let began = performance.now()
-      let before = await accepted()
-      if (before > load.readings / 2) {
-        // Most of it went while the workers were still starting: count from their spawn.
-        began = spawned
-        before = 0
-      }
-      let done = before
+      // CPU seconds of the workers and of the broker's nodes: on a machine shared with other work
+      // the wall clock says little, the readings per CPU-second of a worker what a core of its own gives.
+      const cpu = (pids: (number | undefined)[]) =>
+        pids.reduce<number>((sum, pid) => sum + (pid ? (procStat(pid)?.cpuS ?? 0) : 0), 0)
+      const workerPids = workers.map((w) => w.pid)
+      const nodePids = nats.nodes.map((node) => node.pid())
+      const began = performance.now()
+      const workerCpu0 = cpu(workerPids)
+      const brokerCpu0 = cpu(nodePids)
+      // Live: published at QoS 1 in batches of 100 for 20 s, at most 20,000 readings ahead of what
+      // the workers have accepted (so the broker is not filled faster than they take it); the clock
+      // stops at the last reading accepted.
+      const load = await runLoad(
+        {
+          host: '127.0.0.1',
+          port: nats.nodes[0]!.mqttPort,
+          shape: 'batch100',
+          qos: 1,
+          connections: 2,
+          window: 20,
+          workload,
+          t0: firstTs(steps),
+          maxSteps: steps,
+          seconds: 20,
+          maxLead: 20_000,
+        },
+        accepted,
+      )
+      let done = 0
       let finished = began
+      let workerCpu = 0
+      let brokerCpu = 0
       while (performance.now() < began + 600_000) {
         done = await accepted()
+        workerCpu = cpu(workerPids) - workerCpu0
+        brokerCpu = cpu(nodePids) - brokerCpu0
         if (done >= load.readings) {
           finished = performance.now()
           break
         }
         await sleep(100)
+        finished = performance.now()
       }
       await Promise.all(workers.map((w) => w.stop()))
       const secs = (finished - began) / 1000
-      const rate = (done - before) / secs
-      rows.push([broker, String(n), count(done - before), seconds(secs), count(rate), count(rate / n)])
+      const rate = done / secs
+      rows.push([
+        broker,
+        String(n),
+        count(done),
+        seconds(secs),
+        count(rate),
+        count(rate / n),
+        seconds(workerCpu),
+        count(done / workerCpu),
+        seconds(brokerCpu),
+      ])
     } finally {
-      await sink.close()
-      await nats.stop()
-      rmSync(dir, { recursive: true, force: true })
+      stops.splice(stops.indexOf(cleanup), 1)
+      await cleanup()
     }
   }
   console.log()
@@ -551,9 +587,17 @@ async function subscribed(w: ServiceProcess): Promise<void> {
   )
 }
 
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** The load generator; `accepted` is told every half second how far the workers are, for `maxLead`. */
+function runLoad(spec: LoadSpec, accepted?: () => Promise<number>): Promise<LoadResult> {
   const proc = spawnHelper('loadgen.ts')
   proc.on('error', () => {})
+  const timer = accepted
+    ? setInterval(async () => {
+        const readings = await accepted().catch(() => undefined)
+        if (readings !== undefined && proc.connected) proc.send({ type: 'accepted', readings }, () => {})
+      }, 500)
+    : undefined
+  proc.once('exit', () => clearInterval(timer))
   return new Promise<LoadResult>((resolve, reject) => {
     proc.on('message', (m: { type: string }) => {
       if (m.type === 'result') resolve(m as LoadResult)

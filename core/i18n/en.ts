@@ -1313,7 +1313,7 @@ its data directory. A simulated district publishes through one gateway per schoo
 third of the way through, worker 2 is killed (-9), and half-way through a NATS node. It reports
 the readings the broker acknowledged, those InfluxDB holds, the lost (must be 0) and those stored
 twice, how long worker 2's schools waited, and whether an incident was opened or notified twice.
-Then the throughput of one and of two workers draining a backlog from the broker into a sink that
+Then the throughput of one and of two workers taking readings through the broker into a sink that
 discards lines (docs/scaling.md). It takes several minutes; the figures depend on the machine.
 
   --schools N    schools in the simulated district (30)
@@ -1350,9 +1350,8 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
     "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
   'drill.verdict.failed': 'The drill failed: see the rows above.',
   'drill.step.throughput':
-    'Throughput ({broker}): {workers, plural, one {one worker drains} other {# workers drain}} {readings} readings queued on the broker into a sink that discards lines…',
-  'drill.throughput.title':
-    'Throughput (gateway batches of 100 at QoS 1, drained from the broker; no InfluxDB)',
+    'Throughput ({broker}): {workers, plural, one {one worker takes} other {# workers take}} 20 s of gateway batches for {meters} meters, published as fast as the broker acknowledges them, into a sink that discards lines…',
+  'drill.throughput.title': 'Throughput (gateway batches of 100 at QoS 1 through the broker; no InfluxDB)',
   'drill.throughput.col.broker': 'broker',
   'drill.throughput.broker.cluster': 'NATS, 3 nodes',
   'drill.throughput.broker.single': 'NATS, 1 node',
@@ -1361,6 +1360,9 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
   'drill.throughput.col.seconds': 'seconds',
   'drill.throughput.col.rate': 'readings/s',
   'drill.throughput.col.perWorker': 'per worker',
+  'drill.throughput.col.workerCpu': 'worker CPU s',
+  'drill.throughput.col.perCpuSecond': 'readings per worker CPU-second',
+  'drill.throughput.col.brokerCpu': 'broker CPU s',
   'drill.throughput.note':
     "Measured on a machine shared with other work, the broker and the workers on the same two cores: the figures are this machine's, not a ceiling.",
 } as const satisfies Record<string, string>

@@ -1249,7 +1249,7 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
 模拟学区经每校一个网关以 QoS 1 发布读数；发布到三分之一时强行终止（-9）2 号工作进程，到一半时
 强行终止一个 NATS 节点。随后报告：消息服务器确认的读数、InfluxDB 中存储的读数、丢失的读数
 （必须为 0）、重复存储的读数、2 号分片的学校中断处理多长时间，以及是否有事件被重复开立或重复
-通知。最后测量一个和两个工作进程从消息服务器消化积压读数、写入丢弃数据的接收端时的吞吐量
+通知。最后测量一个和两个工作进程经消息服务器接收读数、写入丢弃数据的接收端时的吞吐量
 （见 docs/scaling.md）。全程需要几分钟，结果取决于机器。
 
   --schools N    模拟学区的学校数（30）
@@ -1285,8 +1285,8 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
     '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
   'drill.verdict.failed': '演练未通过：请看上表各行。',
   'drill.step.throughput':
-    '吞吐量（{broker}）：{workers} 个工作进程把消息服务器上积压的 {readings} 条读数写入丢弃数据的接收端……',
-  'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，从消息服务器消化积压；不经 InfluxDB）',
+    '吞吐量（{broker}）：以消息服务器确认的最快速度发布 {meters} 块表 20 秒的网关批量消息，由 {workers} 个工作进程写入丢弃数据的接收端……',
+  'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，经消息服务器；不经 InfluxDB）',
   'drill.throughput.col.broker': '消息服务器',
   'drill.throughput.broker.cluster': 'NATS，3 节点',
   'drill.throughput.broker.single': 'NATS，1 节点',
@@ -1295,6 +1295,9 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'drill.throughput.col.seconds': '秒',
   'drill.throughput.col.rate': '读数/秒',
   'drill.throughput.col.perWorker': '每进程',
+  'drill.throughput.col.workerCpu': '工作进程 CPU 秒',
+  'drill.throughput.col.perCpuSecond': '每 CPU 秒读数（工作进程）',
+  'drill.throughput.col.brokerCpu': '消息服务器 CPU 秒',
   'drill.throughput.note':
     '测量时机器同时在做其他工作，消息服务器和工作进程共用两个核：数字只代表这台机器，不是上限。',
 }

@@ -89,6 +89,24 @@ describe('workers sharded by school on NATS', () => {
     }
   })
 
+  it('says on /health when the broker refuses some of its subscriptions (a NATS session over its max_ack_pending)', async () => {
+    // 30,000 unacknowledged messages per subscription: two fit in a session's 65,535, the third does not.
+    const tight = await startNats({ maxAckPending: 30_000 })
+    const worker = await startTestService({
+      config: DISTRICT,
+      env: { MQTT_URL: tight.mqttUrls, SHARD: '1/1' },
+    })
+    try {
+      const health = await getJson(`${worker.httpUrl}/health?lang=en`)
+      expect(health.status).toBe(503)
+      expect(health.body.parts.ingest).toMatchObject({ ok: false })
+      expect(health.body.parts.ingest.detail).toMatch(/refused 2 of 4 subscriptions/)
+    } finally {
+      await worker.stop()
+      await tight.stop()
+    }
+  })
+
   it("a standby takes a killed worker's shard and its queued readings through the lease", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-shard-'))
     const config = join(dataDir, 'district.yaml')
