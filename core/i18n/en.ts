@@ -1350,7 +1350,7 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
     "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
   'drill.verdict.failed': 'The drill failed: see the rows above.',
   'drill.step.throughput':
-    'Throughput ({broker}): {workers, plural, one {one worker takes} other {# workers take}} 20 s of gateway batches for {meters} meters, published as fast as the broker acknowledges them, into a sink that discards lines…',
+    'Throughput ({broker}; workers: {workers}): 20 s of gateway batches for {meters} meters, published as fast as the workers take them, into a sink that discards lines…',
   'drill.throughput.title': 'Throughput (gateway batches of 100 at QoS 1 through the broker; no InfluxDB)',
   'drill.throughput.col.broker': 'broker',
   'drill.throughput.broker.cluster': 'NATS, 3 nodes',

@@ -1285,7 +1285,7 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
     '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
   'drill.verdict.failed': '演练未通过：请看上表各行。',
   'drill.step.throughput':
-    '吞吐量（{broker}）：以消息服务器确认的最快速度发布 {meters} 块表 20 秒的网关批量消息，由 {workers} 个工作进程写入丢弃数据的接收端……',
+    '吞吐量（{broker}；工作进程：{workers} 个）：以工作进程能接收的最快速度发布 {meters} 块表 20 秒的网关批量消息，写入丢弃数据的接收端……',
   'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，经消息服务器；不经 InfluxDB）',
   'drill.throughput.col.broker': '消息服务器',
   'drill.throughput.broker.cluster': 'NATS，3 节点',

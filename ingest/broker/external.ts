@@ -6,7 +6,7 @@
  * comma-separated: the client tries them in turn when one goes away.
  */
 import { hostname } from 'node:os'
-import { connect, type MqttClient } from 'mqtt'
+import { connect, ErrorWithSubackPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { type Message, msg } from '../../core/i18n/index.js'
 import type { ClientTlsOptions } from './security.js'
@@ -97,11 +97,15 @@ export class ExternalBroker implements Broker {
         this.subscribing = false
         this.onSubscribed?.()
         this.onSubscribed = undefined
-        if (err) {
+        // mqtt.js reports a SUBACK that refuses some filters (0x80) as an error carrying the packet.
+        const codes = err instanceof ErrorWithSubackPacket ? err.packet.granted : undefined
+        if (err && !codes) {
           log.error({ err: err.message }, `cannot subscribe to ${this.describeFilters()}`)
           return
         }
-        this.refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic)
+        this.refused = codes
+          ? this.filters.filter((_, i) => codes[i] === 128)
+          : (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic)
         if (this.refused.length)
           log.error(
             { refused: this.refused.slice(0, 10), count: this.refused.length },

@@ -30,8 +30,6 @@ export interface LeaseStore {
   close(): Promise<void>
 }
 
-const COLUMNS = 'shard, owner, expires_at, generation'
-
 interface Row {
   shard: string
   owner: string
@@ -101,7 +99,7 @@ export class PostgresLeases implements LeaseStore {
        ON CONFLICT (shard) DO UPDATE
          SET owner = excluded.owner, expires_at = excluded.expires_at, generation = l.generation + 1
          WHERE l.expires_at <= now() OR l.owner = excluded.owner
-       RETURNING ${COLUMNS}`,
+       RETURNING shard, owner, expires_at, generation`,
       [shard, owner, ttlMs],
     )
     return lease(rows[0])
@@ -112,7 +110,7 @@ export class PostgresLeases implements LeaseStore {
     const { rows } = await this.pool.query<Row>(
       `UPDATE shard_leases SET expires_at = now() + $4 * interval '1 millisecond'
        WHERE shard = $1 AND owner = $2 AND generation = $3 AND expires_at > now()
-       RETURNING ${COLUMNS}`,
+       RETURNING shard, owner, expires_at, generation`,
       [held.shard, held.owner, held.generation, ttlMs],
     )
     return lease(rows[0])
@@ -130,7 +128,7 @@ export class PostgresLeases implements LeaseStore {
   /** Who holds (or last held) the shard. */
   async holder(shard: string): Promise<LeaseHolder | undefined> {
     const { rows } = await this.pool.query<Row>(
-      `SELECT ${COLUMNS}, expires_at > now() AS live FROM shard_leases WHERE shard = $1`,
+      `SELECT shard, owner, expires_at, generation, expires_at > now() AS live FROM shard_leases WHERE shard = $1`,
       [shard],
     )
     const row = rows[0]
