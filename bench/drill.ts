@@ -279,6 +279,9 @@ async function failover(o: Options): Promise<boolean> {
   const published = new Set<string>()
   const pending = new Set<Promise<void>>()
   let unacked = 0
+  // The longest stretch in which the broker acknowledged nothing: how long publishing stalled.
+  let lastAck: number | undefined
+  let ackGapMs = 0
   const speed = (end - start) / (o.seconds * 1000)
   const t0 = performance.now()
   const killWorkerAt = (o.seconds * 1000) / 3
@@ -318,6 +321,9 @@ async function failover(o: Options): Promise<boolean> {
       .then(
         () => {
           for (const k of ts) acked.add(k)
+          const now = performance.now()
+          if (lastAck !== undefined) ackGapMs = Math.max(ackGapMs, now - lastAck)
+          lastAck = now
         },
         () => {
           unacked += ts.length
@@ -329,6 +335,8 @@ async function failover(o: Options): Promise<boolean> {
   // What is still unacknowledged gets a while to be (mqtt.js sends it again after a reconnect).
   await Promise.race([Promise.all(pending), sleep(60_000)])
   unacked += total - acked.size - unacked
+  // Readings never acknowledged stall publishing from then to the end of the stream and the wait.
+  if (unacked > 0 && lastAck !== undefined) ackGapMs = Math.max(ackGapMs, performance.now() - lastAck)
 
   say('drill.step.drain')
   const stored = await waitStored(influx, acked)
@@ -357,6 +365,7 @@ async function failover(o: Options): Promise<boolean> {
       [t(locale, 'drill.col.what'), t(locale, 'drill.col.value')],
       [t(locale, 'drill.row.acked'), count(acked.size)],
       [t(locale, 'drill.row.unacked'), count(unacked)],
+      [t(locale, 'drill.row.ackGap'), `${seconds(ackGapMs / 1000)} s`],
       [t(locale, 'drill.row.stored'), count(stored.points)],
       [t(locale, 'drill.row.lost'), count(lost)],
       [t(locale, 'drill.row.duplicates'), count(stored.points - stored.keys.size)],
@@ -371,8 +380,16 @@ async function failover(o: Options): Promise<boolean> {
       [t(locale, 'drill.row.notifiedTwice'), count(notifiedTwice)],
     ]),
   )
-  const ok = lost === 0 && openedTwice === 0 && notifiedTwice === 0 && takeoverMs !== undefined
+  const ok =
+    lost === 0 && unacked === 0 && openedTwice === 0 && notifiedTwice === 0 && takeoverMs !== undefined
   say(ok ? 'drill.verdict.ok' : 'drill.verdict.failed', { lease: LEASE_SECONDS })
+  if (!ok) {
+    // What the broker nodes said, for the post-mortem.
+    const logs = join(ROOT, 'bench', 'results', `drill-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    mkdirSync(logs, { recursive: true })
+    for (const node of nats.nodes) writeFileSync(join(logs, `nats-${node.name}.log`), node.log())
+    say('drill.logsKept', { dir: logs })
+  }
   await stopAll()
   return ok
 }

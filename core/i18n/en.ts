@@ -1336,6 +1336,7 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
   'drill.col.value': 'value',
   'drill.row.acked': 'readings acknowledged by the broker (PUBACK)',
   'drill.row.unacked': 'readings never acknowledged (the gateway would send them again)',
+  'drill.row.ackGap': 'longest time the broker acknowledged nothing',
   'drill.row.stored': 'readings stored in InfluxDB',
   'drill.row.lost': 'lost: acknowledged, not stored (must be 0)',
   'drill.row.duplicates': 'stored twice',
@@ -1348,7 +1349,9 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
   'drill.value.never': 'not within 2 minutes',
   'drill.verdict.ok':
     "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
-  'drill.verdict.failed': 'The drill failed: see the rows above.',
+  'drill.verdict.failed':
+    'The drill failed: a reading acknowledged and not stored, one never acknowledged (the broker stopped taking them), an incident opened or notified twice, or a shard never taken over — see the rows above.',
+  'drill.logsKept': "The NATS nodes' logs are in {dir}.",
   'drill.step.throughput':
     'Throughput ({broker}; workers: {workers}): 20 s of gateway batches for {meters} meters, published as fast as the workers take them, into a sink that discards lines…',
   'drill.throughput.title': 'Throughput (gateway batches of 100 at QoS 1 through the broker; no InfluxDB)',

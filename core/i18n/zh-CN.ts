@@ -1271,6 +1271,7 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'drill.col.value': '数值',
   'drill.row.acked': '消息服务器已确认（PUBACK）的读数',
   'drill.row.unacked': '始终未获确认的读数（网关会重发）',
+  'drill.row.ackGap': '消息服务器最长未确认任何读数的时间',
   'drill.row.stored': 'InfluxDB 中存储的读数',
   'drill.row.lost': '丢失：已确认但未存储（必须为 0）',
   'drill.row.duplicates': '重复存储',
@@ -1283,7 +1284,9 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'drill.value.never': '2 分钟内未恢复',
   'drill.verdict.ok':
     '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
-  'drill.verdict.failed': '演练未通过：请看上表各行。',
+  'drill.verdict.failed':
+    '演练未通过：有已确认却未存储的读数、始终未获确认的读数（消息服务器不再接收）、重复开立或重复通知的事件，或分片未被接管——请看上表各行。',
+  'drill.logsKept': 'NATS 各节点的日志保存在 {dir}。',
   'drill.step.throughput':
     '吞吐量（{broker}；工作进程：{workers} 个）：以工作进程能接收的最快速度发布 {meters} 块表 20 秒的网关批量消息，写入丢弃数据的接收端……',
   'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，经消息服务器；不经 InfluxDB）',

@@ -17,6 +17,8 @@ export interface NatsNode {
   mqttPort: number
   /** mqtt://127.0.0.1:port */
   mqttUrl: string
+  /** What the node has logged since it was first started (its last MiB). */
+  log(): string
   pid(): number | undefined
   running(): boolean
   kill9(): Promise<void>
@@ -51,6 +53,7 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
   )
   const procs: (ChildProcess | undefined)[] = []
   const outputs: string[] = []
+  const logs: string[] = []
   const nodes = ports.map((p, i): NatsNode => {
     const name = `n${i + 1}`
     const conf = join(dir, `${name}.conf`)
@@ -82,6 +85,7 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
       const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
       const keep = (d: Buffer) => {
         outputs[i] = (outputs[i] + d.toString()).slice(-4000)
+        logs[i] = `${logs[i] ?? ''}${d}`.slice(-(2 ** 20))
       }
       proc.stdout?.on('data', keep)
       proc.stderr?.on('data', keep)
@@ -96,6 +100,7 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
       name,
       mqttPort: p.mqtt,
       mqttUrl: `mqtt://127.0.0.1:${p.mqtt}`,
+      log: () => logs[i] ?? '',
       pid: () => (procs[i]?.exitCode === null ? procs[i]?.pid : undefined),
       running: () => procs[i]?.exitCode === null,
       start,
