@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   // A misspelt variable would otherwise be ignored without a word.
   const unknown = unknownVariables()
   if (unknown.length) log.warn({ variables: unknown }, describeUnknownVariables('en', unknown))
-  const service = await startService(env, { log })
+  const service = await startService(env, {
+    log,
+    // A lost shard lease: a standby may take the shard any moment now. Exit at once, as a crash
+    // would (the journal makes that safe); the orchestrator restarts this process as the standby.
+    onShardLost: () => process.exit(3),
+  })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -19,6 +19,7 @@ import {
   Archive,
   type Broker,
   BrokerService,
+  claimShard,
   type InfluxWriter,
   type Ingest,
   IngestService,
@@ -63,21 +64,39 @@ export interface StartOptions {
   log?: Logger
   /** Wall clock for the API's offline status (tests). */
   now?: () => number
+  /** A sharded worker lost its shard's lease (SHARD, DATABASE_URL): by default the service stops. */
+  onShardLost?: (reason: 'taken' | 'expired') => void
 }
 
 export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
   const log = options.log ?? createLogger(env)
   const config = loadConfigFile(env.CONFIG ? resolve(env.CONFIG) : DEMO_CONFIG_PATH)
-  const { registry } = config
-  const dataDir = resolve(env.DATA_DIR)
-  // The app store on PostgreSQL when DATABASE_URL is set (store/postgres/), else SQLite in DATA_DIR.
-  const store = await openConfiguredStore(env, {
-    onError: (err) => log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
-  })
   const parts = new Parts(log)
-  parts.closing(() => store.close())
+  let stopped: Promise<void> | undefined
+  const stop = () => {
+    stopped ??= parts.stop().then(() => log.info('schoolmeter stopped'))
+    return stopped
+  }
+  // A sharded worker (SHARD) runs on its schools alone; with DATABASE_URL, only once it holds
+  // the shard's lease — and then its DATA_DIR is the shard's, shared with its standby.
+  const shard = await claimShard({
+    env,
+    registry: config.registry,
+    log,
+    onLost: (reason) => (options.onShardLost ? options.onShardLost(reason) : void stop()),
+  })
+  if (shard) parts.closing(() => shard.release())
+  const registry = shard?.registry ?? config.registry
+  const dataDir = resolve(env.DATA_DIR)
   try {
-    await store.registry.sync(registry)
+    // The app store on PostgreSQL when DATABASE_URL is set (store/postgres/), else SQLite in DATA_DIR.
+    const store = await openConfiguredStore(env, {
+      onError: (err) =>
+        log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
+    })
+    parts.closing(() => store.close())
+    // The whole district: the store is shared by every shard's worker.
+    await store.registry.sync(config.registry)
     // Before anything listens: an API beyond loopback with no token to ask for refuses to start.
     const security = await apiSecurityFromEnv(env, store.apiTokens)
     const metrics = createMetrics()
@@ -128,7 +147,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     await parts.start(ingest)
     logRestored(log, ingest, rules, performance.now() - restoreStarted)
     // The broker: publishers' messages from here on.
-    const broker = await parts.start(new BrokerService({ ...shared, env, ingest }))
+    const broker = await parts.start(
+      new BrokerService({ ...shared, env, ingest, ...(shard ? { shard } : {}) }),
+    )
     await parts.start(notify)
     // The API and the web app, on one port.
     const api = await parts.start(
@@ -173,10 +194,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         }),
       )
     log.info(
-      `schoolmeter ${VERSION} ready: web app ${api.url}/, API ${api.url}/api/v1 (OpenAPI at ${api.url}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}`,
+      `schoolmeter ${VERSION} ready: web app ${api.url}/, API ${api.url}/api/v1 (OpenAPI at ${api.url}/docs), ${registry.schools.size} school(s), ${registry.meters.size} meter(s) from ${config.source}${shard ? ` (shard ${shard.name})` : ''}`,
     )
 
-    let stopped: Promise<void> | undefined
     return {
       env,
       log,
@@ -194,10 +214,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       demo,
       reportMonth: (month, school) => reports.publishMonthly(month, school),
       flushRollups: () => reports.flushRollups(),
-      stop: () => {
-        stopped ??= parts.stop().then(() => log.info('schoolmeter stopped'))
-        return stopped
-      },
+      stop,
     }
   } catch (err) {
     await parts.stop()

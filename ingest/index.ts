@@ -58,4 +58,13 @@ export {
   type IngestServiceOptions,
   type JournalProgress,
 } from './service.js'
+export {
+  type ClaimedShard,
+  claimShard,
+  hashedShard,
+  parseShard,
+  ShardLease,
+  shardOf,
+  shardRegistry,
+} from './shard/index.js'
 export { matchTopic } from './topics.js'

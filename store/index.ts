@@ -40,6 +40,8 @@ export type { GatewayCredential, GatewayCredentialRepository } from './gateways.
 export type { IncidentEvent, IncidentFilter } from './incidents.js'
 export type { DueRow, OutboxOutcome, OutboxRow } from './outbox.js'
 export { decodeCursor, type Page } from './paging.js'
+// Shard leases (PostgreSQL, DATABASE_URL): which worker owns a shard of schools (ingest/shard/).
+export { type Lease, type LeaseHolder, type LeaseStore, PostgresLeases } from './postgres/leases.js'
 export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'

@@ -196,7 +196,8 @@ export async function startService(o: ServiceStart): Promise<ServiceProcess> {
     healthyAt,
     metrics: async () => (await fetch(`${api}/metrics`)).text(),
     stop: async () => {
-      if (proc.exitCode !== null) return
+      // Gone already: exited, or killed by a signal (a kill -9 leaves exitCode null).
+      if (proc.exitCode !== null || proc.signalCode !== null) return
       const exited = new Promise((r) => proc.once('exit', r))
       proc.kill('SIGTERM')
       const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)

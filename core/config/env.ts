@@ -8,7 +8,7 @@ import Value from 'typebox/value'
 import { ConfigError, ENVIRONMENT } from '../errors.js'
 import { LOCALES, type Locale, t } from '../i18n/index.js'
 import { schemaProblems } from './load.js'
-import { GZIP, HTTP_URL, MQTT_URL, ORIGINS, POSTGRES_URL, SMTP_URL } from './patterns.js'
+import { GZIP, HTTP_URL, MQTT_URL, ORIGINS, POSTGRES_URL, SHARD, SMTP_URL } from './patterns.js'
 
 const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 const Flag = Type.Enum(['0', '1', 'true', 'false'])
@@ -21,7 +21,7 @@ export const Env = Type.Object({
     Type.String({
       pattern: POSTGRES_URL,
       description:
-        'PostgreSQL for alerts, incidents, notifications, logins, tokens and the audit log, shared by the workers of a district, e.g. postgres://schoolmeter:…@db:5432/schoolmeter; unset = SQLite in DATA_DIR',
+        "PostgreSQL for alerts, incidents, notifications, logins, tokens, the audit log and the shards' leases, shared by the workers of a district, e.g. postgres://schoolmeter:…@db:5432/schoolmeter; unset = SQLite in DATA_DIR",
     }),
   ),
   DATABASE_POOL_SIZE: Type.Integer({
@@ -177,6 +177,21 @@ export const Env = Type.Object({
   ),
   FEISHU_ROBOT_SECRET: Type.Optional(Type.String({ description: "the Feishu robot's signing secret" })),
   DEMO: Type.Optional(Flag),
+  // Shards and their leases (ingest/shard/, docs/scaling.md).
+  SHARD: Type.Optional(
+    Type.String({
+      pattern: SHARD,
+      description:
+        "this worker owns shard k of n (k/n, e.g. 1/3): only those schools' readings; needs MQTT_URL",
+    }),
+  ),
+  SHARD_STANDBY: Type.Optional(Flag),
+  SHARD_LEASE_SECONDS: Type.Integer({
+    minimum: 2,
+    maximum: 600,
+    default: 15,
+    description: "how long a shard's lease lasts unrenewed: a dead owner's shard is taken over after it",
+  }),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),
   ),
@@ -205,7 +220,16 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 /** Prefixes only schoolmeter's variables use: anything else under them is a slip. */
-const OUR_PREFIXES = ['MQTT_', 'INFLUX_', 'SMTP_', 'SPOOL_', 'JOURNAL_', 'CHECKPOINT_', 'WATERMARK_']
+const OUR_PREFIXES = [
+  'MQTT_',
+  'INFLUX_',
+  'SMTP_',
+  'SPOOL_',
+  'JOURNAL_',
+  'CHECKPOINT_',
+  'WATERMARK_',
+  'SHARD_',
+]
 
 export interface UnknownVariable {
   name: string

@@ -25,7 +25,8 @@ export const GZIP = '^(auto|off|[0-9])$'
 export const TOKEN_ID = '^[0-9a-f]{12}$'
 export const CHANNEL_NAME = '^[a-z][a-z0-9_-]{0,31}$'
 export const PHONE = '^\\+?[0-9][0-9 -]{4,19}$'
-// The app store in PostgreSQL (store/postgres/)
+// Shards (ingest/shard/) and the app store in PostgreSQL (store/postgres/)
+export const SHARD = '^\\s*[1-9][0-9]{0,3}\\s*/\\s*[1-9][0-9]{0,3}\\s*$'
 export const POSTGRES_URL = '^postgres(ql)?://'
 
 // District reporting (core/classification.ts)
@@ -57,4 +58,5 @@ export const PATTERN_MESSAGES: Record<string, MessageKey> = {
   [POSTGRES_URL]: 'postgres.expected.url',
   [BUILDING_CODE]: 'classification.expected.code',
   [DATA_CENTRE_ID]: 'classification.expected.dataCenterId',
+  [SHARD]: 'shard.expected.spec',
 }

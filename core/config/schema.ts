@@ -499,6 +499,13 @@ export const School = Type.Object(
     quotas: Type.Optional(Quotas),
     buildings: Type.Array(Building, { minItems: 1 }),
     rules: Type.Optional(RuleOverrides),
+    shard: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'the worker shard that owns this school when the district runs sharded (SHARD=k/n); left out, a hash of the id decides (docs/scaling.md)',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

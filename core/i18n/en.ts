@@ -278,7 +278,8 @@ Once a token exists, the API asks every request for one, on loopback too (unless
   'health.ingest.disk':
     '{full, select, true {disk full} other {disk refuses writes}}: cannot write {path} ({code}); nothing is acknowledged and publishers are held back until it can',
   'health.store.ok': 'SQLite at {file}',
-  'health.store.okServed': 'SQLite at {file} (the stream\'s state); PostgreSQL at {server} (alerts, incidents, people, reports)',
+  'health.store.okServed':
+    "SQLite at {file} (the stream's state); PostgreSQL at {server} (alerts, incidents, people, reports)",
   'health.store.failed': 'the store fails: {error}',
   'health.influx.off': 'not configured: readings are not archived',
   'health.influx.up': 'writing to {target}; {lines, plural, one {# line} other {# lines}} in the spool',
@@ -1303,4 +1304,81 @@ every page of the web app at 360 px and 1280 px, in zh-CN, to docs/screenshots/.
 options.
 
   -h, --help   this text`,
+
+  // ---- Shards and shard leases (ingest/shard/; SHARD, SHARD_STANDBY, DATABASE_URL) ----
+  'shard.expected.spec': 'k/n with k from 1 to n, e.g. 1/3 (this worker is shard k of n)',
+  'shard.expected.withinCount': 'a shard from 1 to {count} (SHARD={shard} says there are {count})',
+  'shard.expected.externalBroker':
+    'set only together with MQTT_URL: the shards share one external (clustered) broker',
+  'shard.health.refused':
+    "connected to the broker at {address}, but it refused {count} of {total} subscriptions: those schools' readings are not received (see the log)",
+  'shard.health.subscribing': 'connected to the broker at {address}, subscribing to the topics',
+  'shard.expected.standby':
+    "set only together with SHARD and DATABASE_URL: a standby waits for its shard's lease in PostgreSQL",
+  // ---- The failover drill (npm run drill, bench/drill.ts) ----
+  'drill.cli.usage': `schoolmeter drill — sharded workers on a clustered broker, killed mid-stream
+
+usage: npm run drill -- [options]
+
+Starts, on this machine and on free ports, a 3-node NATS cluster (MQTT and JetStream), PostgreSQL
+and InfluxDB, then three compiled workers (SHARD=1/3, 2/3, 3/3) and a standby for shard 2 sharing
+its data directory. A simulated district publishes through one gateway per school at QoS 1; a
+third of the way through, worker 2 is killed (-9), and half-way through a NATS node. It reports
+the readings the broker acknowledged, those InfluxDB holds, the lost (must be 0) and those stored
+twice, how long worker 2's schools waited, and whether an incident was opened or notified twice.
+Then the throughput of one and of two workers taking readings through the broker into a sink that
+discards lines (docs/scaling.md). It takes several minutes; the figures depend on the machine.
+
+  --schools N    schools in the simulated district (30)
+  --hours N      hours of event time the stream carries (3)
+  --seconds N    wall-clock seconds the stream takes (90)
+  --part P       all, failover or throughput (all)
+  -h, --help     this text`,
+  'drill.step.build': 'Building the service (npm run build)…',
+  'drill.step.services':
+    'Starting a 3-node NATS cluster (MQTT, JetStream), PostgreSQL and InfluxDB on free ports…',
+  'drill.step.workers': 'Starting {workers} workers (SHARD=k/{workers}) and a standby for shard {standby}…',
+  'drill.step.stream':
+    'Publishing {readings} readings of {schools} schools ({hours} h of event time) through {gateways} gateways at QoS 1, over {seconds} s…',
+  'drill.step.killWorker': 'kill -9: the worker of shard {shard} (pid {pid})',
+  'drill.step.killBroker': 'kill -9: NATS node {node} (pid {pid})',
+  'drill.step.drain': 'The stream is over; waiting for InfluxDB to hold every acknowledged reading…',
+  'drill.table.title':
+    'Failover drill (a shared 2-core machine; one worker and one broker node killed mid-stream)',
+  'drill.col.what': 'what',
+  'drill.col.value': 'value',
+  'drill.row.acked': 'readings acknowledged by the broker (PUBACK)',
+  'drill.row.unacked': 'readings never acknowledged (the gateway would send them again)',
+  'drill.row.ackGap': 'longest time the broker acknowledged nothing',
+  'drill.row.stored': 'readings stored in InfluxDB',
+  'drill.row.lost': 'lost: acknowledged, not stored (must be 0)',
+  'drill.row.duplicates': 'stored twice',
+  'drill.row.redelivered': 'delivered again to a worker, counted once',
+  'drill.row.takeover': "time until the dead worker's schools were processed again",
+  'drill.row.incidents': 'incidents opened',
+  'drill.row.openedTwice': 'incidents opened twice',
+  'drill.row.notifications': 'notifications sent (webhook)',
+  'drill.row.notifiedTwice': 'notifications sent twice',
+  'drill.value.never': 'not within 2 minutes',
+  'drill.verdict.ok':
+    "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",
+  'drill.verdict.failed':
+    'The drill failed: a reading acknowledged and not stored, one never acknowledged (the broker stopped taking them), an incident opened or notified twice, or a shard never taken over — see the rows above.',
+  'drill.logsKept': "The NATS nodes' logs are in {dir}.",
+  'drill.step.throughput':
+    'Throughput ({broker}; workers: {workers}): 20 s of gateway batches for {meters} meters, published as fast as the workers take them, into a sink that discards lines…',
+  'drill.throughput.title': 'Throughput (gateway batches of 100 at QoS 1 through the broker; no InfluxDB)',
+  'drill.throughput.col.broker': 'broker',
+  'drill.throughput.broker.cluster': 'NATS, 3 nodes',
+  'drill.throughput.broker.single': 'NATS, 1 node',
+  'drill.throughput.col.workers': 'workers',
+  'drill.throughput.col.readings': 'readings',
+  'drill.throughput.col.seconds': 'seconds',
+  'drill.throughput.col.rate': 'readings/s',
+  'drill.throughput.col.perWorker': 'per worker',
+  'drill.throughput.col.workerCpu': 'worker CPU s',
+  'drill.throughput.col.perCpuSecond': 'readings per worker CPU-second',
+  'drill.throughput.col.brokerCpu': 'broker CPU s',
+  'drill.throughput.note':
+    "Measured on a machine shared with other work, the broker and the workers on the same two cores: the figures are this machine's, not a ceiling.",
 } as const satisfies Record<string, string>

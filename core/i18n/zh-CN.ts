@@ -256,7 +256,8 @@ export const zhCN: Record<keyof typeof en, string> = {
   'health.ingest.disk':
     '{full, select, true {磁盘已满} other {磁盘拒绝写入}}：无法写入 {path}（{code}）；在恢复之前不确认任何数据，发布方被暂缓',
   'health.store.ok': 'SQLite 数据库 {file}',
-  'health.store.okServed': 'SQLite 数据库 {file}（数据流状态）；PostgreSQL {server}（告警、工单、人员、报表）',
+  'health.store.okServed':
+    'SQLite 数据库 {file}（数据流状态）；PostgreSQL {server}（告警、工单、人员、报表）',
   'health.store.failed': '存储出错：{error}',
   'health.influx.off': '未配置：读数不归档',
   'health.influx.up': '正在写入 {target}；缓冲区中有 {lines, plural, other {# 行}}',
@@ -1241,4 +1242,78 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
 360 像素和 1280 像素宽度下的中文截图写到 docs/screenshots/。不接受选项。
 
   -h, --help   显示本说明`,
+
+  // ---- Shards and shard leases (ingest/shard/; SHARD, SHARD_STANDBY, DATABASE_URL) ----
+  'shard.expected.spec': 'k/n 形式，k 为 1 到 n，例如 1/3（本进程是 n 个分片中的第 k 个）',
+  'shard.expected.withinCount': '1 到 {count} 之间的分片号（SHARD={shard} 表示共有 {count} 个分片）',
+  'shard.expected.externalBroker': '与 MQTT_URL 一同设置：各分片共用一个外部（集群）消息服务器',
+  'shard.health.refused':
+    '已连接消息服务器 {address}，但它拒绝了 {total} 个订阅中的 {count} 个：这些学校的读数收不到（详见日志）',
+  'shard.health.subscribing': '已连接消息服务器 {address}，正在订阅主题',
+  'shard.expected.standby': '与 SHARD 和 DATABASE_URL 一同设置：备用进程在 PostgreSQL 中等待接管本分片的租约',
+
+  // ---- The failover drill (npm run drill, bench/drill.ts) ----
+  'drill.cli.usage': `schoolmeter drill——按学校分片的工作进程与集群消息服务器，数据流中途强行终止
+
+用法：npm run drill -- [选项]
+
+在本机空闲端口上启动一个 3 节点的 NATS 集群（MQTT 和 JetStream）、PostgreSQL 和 InfluxDB，
+再启动三个编译后的工作进程（SHARD=1/3、2/3、3/3）以及与 2 号分片共用数据目录的备用进程。
+模拟学区经每校一个网关以 QoS 1 发布读数；发布到三分之一时强行终止（-9）2 号工作进程，到一半时
+强行终止一个 NATS 节点。随后报告：消息服务器确认的读数、InfluxDB 中存储的读数、丢失的读数
+（必须为 0）、重复存储的读数、2 号分片的学校中断处理多长时间，以及是否有事件被重复开立或重复
+通知。最后测量一个和两个工作进程经消息服务器接收读数、写入丢弃数据的接收端时的吞吐量
+（见 docs/scaling.md）。全程需要几分钟，结果取决于机器。
+
+  --schools N    模拟学区的学校数（30）
+  --hours N      数据流覆盖的事件时间小时数（3）
+  --seconds N    数据流持续的实际秒数（90）
+  --part P       all、failover 或 throughput（all）
+  -h, --help     显示本说明`,
+  'drill.step.build': '正在编译服务（npm run build）……',
+  'drill.step.services': '正在空闲端口上启动 3 节点 NATS 集群（MQTT、JetStream）、PostgreSQL 和 InfluxDB……',
+  'drill.step.workers': '正在启动 {workers} 个工作进程（SHARD=k/{workers}）和 {standby} 号分片的备用进程……',
+  'drill.step.stream':
+    '正在经 {gateways} 个网关以 QoS 1 发布 {schools} 所学校的 {readings} 条读数（事件时间 {hours} 小时），历时 {seconds} 秒……',
+  'drill.step.killWorker': 'kill -9：{shard} 号分片的工作进程（pid {pid}）',
+  'drill.step.killBroker': 'kill -9：NATS 节点 {node}（pid {pid}）',
+  'drill.step.drain': '数据流已结束，等待 InfluxDB 存下所有已确认的读数……',
+  'drill.table.title':
+    '故障切换演练（多人共用的 2 核机器；数据流中途强行终止一个工作进程和一个消息服务器节点）',
+  'drill.col.what': '项目',
+  'drill.col.value': '数值',
+  'drill.row.acked': '消息服务器已确认（PUBACK）的读数',
+  'drill.row.unacked': '始终未获确认的读数（网关会重发）',
+  'drill.row.ackGap': '消息服务器最长未确认任何读数的时间',
+  'drill.row.stored': 'InfluxDB 中存储的读数',
+  'drill.row.lost': '丢失：已确认但未存储（必须为 0）',
+  'drill.row.duplicates': '重复存储',
+  'drill.row.redelivered': '再次投递给工作进程、只计一次的读数',
+  'drill.row.takeover': '被终止进程所负责学校恢复处理所用时间',
+  'drill.row.incidents': '开立的事件',
+  'drill.row.openedTwice': '重复开立的事件',
+  'drill.row.notifications': '发出的通知（webhook）',
+  'drill.row.notifiedTwice': '重复发出的通知',
+  'drill.value.never': '2 分钟内未恢复',
+  'drill.verdict.ok':
+    '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
+  'drill.verdict.failed':
+    '演练未通过：有已确认却未存储的读数、始终未获确认的读数（消息服务器不再接收）、重复开立或重复通知的事件，或分片未被接管——请看上表各行。',
+  'drill.logsKept': 'NATS 各节点的日志保存在 {dir}。',
+  'drill.step.throughput':
+    '吞吐量（{broker}；工作进程：{workers} 个）：以工作进程能接收的最快速度发布 {meters} 块表 20 秒的网关批量消息，写入丢弃数据的接收端……',
+  'drill.throughput.title': '吞吐量（QoS 1、每批 100 条的网关批量消息，经消息服务器；不经 InfluxDB）',
+  'drill.throughput.col.broker': '消息服务器',
+  'drill.throughput.broker.cluster': 'NATS，3 节点',
+  'drill.throughput.broker.single': 'NATS，1 节点',
+  'drill.throughput.col.workers': '工作进程',
+  'drill.throughput.col.readings': '读数',
+  'drill.throughput.col.seconds': '秒',
+  'drill.throughput.col.rate': '读数/秒',
+  'drill.throughput.col.perWorker': '每进程',
+  'drill.throughput.col.workerCpu': '工作进程 CPU 秒',
+  'drill.throughput.col.perCpuSecond': '每 CPU 秒读数（工作进程）',
+  'drill.throughput.col.brokerCpu': '消息服务器 CPU 秒',
+  'drill.throughput.note':
+    '测量时机器同时在做其他工作，消息服务器和工作进程共用两个核：数字只代表这台机器，不是上限。',
 }

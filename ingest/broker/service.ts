@@ -13,10 +13,11 @@ import type { Store } from '../../store/index.js'
 import { diskFailureHealth } from '../durability.js'
 import { rejectionMessage } from '../rejections.js'
 import type { IngestService } from '../service.js'
+import type { ClaimedShard } from '../shard/index.js'
 import { EmbeddedBroker } from './embedded.js'
 import { ExternalBroker } from './external.js'
 import { clientTlsFromEnv, embeddedSecurityFromEnv } from './security.js'
-import type { Broker } from './types.js'
+import type { Broker, MessageHandler } from './types.js'
 
 export interface BrokerServiceOptions {
   env: Env
@@ -25,6 +26,8 @@ export interface BrokerServiceOptions {
   metrics: Metrics
   log: Logger
   ingest: IngestService
+  /** A sharded worker's shard (SHARD): its session and its schools' topics, on the external broker. */
+  shard?: ClaimedShard
 }
 
 /** How a client inside the service (the demo simulator) reaches the broker. */
@@ -46,7 +49,7 @@ export class BrokerService {
   }
 
   async start(): Promise<void> {
-    const { env, registry, store, metrics, log, ingest } = this.o
+    const { env, registry, store, metrics, log, ingest, shard } = this.o
     const admission = ingest.admission.wait
     // Embedded: the PUBACK waits for the journal's fdatasync, shared by every message that arrived
     // meanwhile. External: mqtt.js handles one message at a time, so the record is written before
@@ -54,12 +57,13 @@ export class BrokerService {
     const broker: Broker = env.MQTT_URL
       ? new ExternalBroker({
           url: env.MQTT_URL,
-          onMessage: ingest.handler(false),
+          onMessage: shard ? ownedOnly(shard, ingest.handler(false)) : ingest.handler(false),
           admission,
           log,
           ...(env.MQTT_USERNAME !== undefined ? { username: env.MQTT_USERNAME } : {}),
           ...(env.MQTT_PASSWORD !== undefined ? { password: env.MQTT_PASSWORD } : {}),
           ...(env.MQTT_CLIENT_ID !== undefined ? { clientId: env.MQTT_CLIENT_ID } : {}),
+          ...(shard ? { clientId: shard.clientId, filters: shard.filters } : {}),
           tls: clientTlsFromEnv(env),
         })
       : new EmbeddedBroker({
@@ -113,4 +117,9 @@ export class BrokerService {
           : undefined
     return { url, ...login }
   }
+}
+
+/** Another shard's school, from a subscription a persistent session kept: its owner has it. */
+function ownedOnly(shard: ClaimedShard, handle: MessageHandler): MessageHandler {
+  return (topic, payload, qos) => (shard.owns(topic) ? handle(topic, payload, qos) : undefined)
 }

@@ -131,7 +131,7 @@ export async function openPostgresAppStore(url: string, o: PostgresOptions = {})
 }
 
 /** Applies the migrations this database lacks, all in one transaction; refuses a newer schema. */
-async function migrate(pool: pg.Pool, url: string): Promise<void> {
+export async function migrate(pool: pg.Pool, url: string): Promise<void> {
   const client = await pool.connect()
   // A session the server ends meanwhile fails the next statement, which says why.
   const ignore = () => {}

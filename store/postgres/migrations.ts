@@ -5,8 +5,8 @@
  * types — epoch milliseconds and ids as BIGINT, JSON as TEXT (read back exactly as written),
  * flags as 0/1 — so that both implementations map rows through the same functions.
  *
- * Only the app store's aggregates live here: the stream's state (per-meter state, rollups, the
- * spool index, gateway logins, `meta`) stays in SQLite on each worker's disk.
+ * Only the app store's aggregates and the shard leases live here: the stream's state (per-meter
+ * state, rollups, the spool index, gateway logins, `meta`) stays in SQLite on each worker's disk.
  */
 export const MIGRATIONS: readonly string[] = [
   // 1: the app store as of SQLite migration 16: the registry as loaded, register anomalies, alerts
@@ -232,5 +232,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_user ON sessions(user_id);
   CREATE INDEX sessions_expiry ON sessions(expires_at);
+  `,
+  // 2: shard leases (ingest/shard/, docs/scaling.md): which worker runs a shard of schools until when
+  `
+  CREATE TABLE IF NOT EXISTS shard_leases (
+    shard TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    generation BIGINT NOT NULL
+  );
   `,
 ]

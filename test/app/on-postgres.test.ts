@@ -72,7 +72,9 @@ describe('the service with its app store on PostgreSQL', () => {
       })
       expect((await other.incidents.events(id)).map((e) => e.transition)).toEqual(['opened', 'acknowledged'])
       expect((await other.audit.list()).map((e) => e.action)).toContain('incident.acknowledge')
-      const health = await getJson<{ parts: { store: { ok: boolean; detail: string } } }>(`${svc.httpUrl}/health`)
+      const health = await getJson<{ parts: { store: { ok: boolean; detail: string } } }>(
+        `${svc.httpUrl}/health`,
+      )
       expect(health.status).toBe(200)
       // The store line names both: the stream's SQLite file and the shared server, without the login.
       const port = new URL(url).port
