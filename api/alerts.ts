@@ -186,11 +186,10 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, req.body ?? {})
-        const i = await alerts.acknowledgeIncident(req.params.id, who.by, who.note)
-        await record(req.actor, 'incident.acknowledge', i, before, who.stated, req.body?.note)
-        return incidentOut(i, req.locale)
+        const { from, incident } = await alerts.acknowledgeIncident(req.params.id, who.by, who.note)
+        await record(req.actor, 'incident.acknowledge', incident, from, who.stated, req.body?.note)
+        return incidentOut(incident, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
       }
@@ -210,12 +209,18 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     ),
     async (req, reply) => {
       try {
-        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, req.body ?? {})
         const falsePositive = (req.body as { falsePositive?: boolean } | undefined)?.falsePositive === true
-        const i = await alerts.resolveIncident(req.params.id, who.by, who.note, falsePositive)
-        await record(req.actor, 'incident.resolve', i, before, who.stated, req.body?.note, { falsePositive })
-        return incidentOut(i, req.locale)
+        const { from, incident } = await alerts.resolveIncident(
+          req.params.id,
+          who.by,
+          who.note,
+          falsePositive,
+        )
+        await record(req.actor, 'incident.resolve', incident, from, who.stated, req.body?.note, {
+          falsePositive,
+        })
+        return incidentOut(incident, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
       }
@@ -236,13 +241,12 @@ export const alertRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, { alerts
     },
     async (req, reply) => {
       try {
-        const before = (await alerts.getIncident(req.params.id)).status
         const who = attribution(req.actor, { by: req.body.by })
-        const i = await alerts.assignIncident(req.params.id, req.body.to, who.by)
-        await record(req.actor, 'incident.assign', i, before, who.stated, undefined, {
+        const { from, incident } = await alerts.assignIncident(req.params.id, req.body.to, who.by)
+        await record(req.actor, 'incident.assign', incident, from, who.stated, undefined, {
           assignedTo: req.body.to,
         })
-        return incidentOut(i, req.locale)
+        return incidentOut(incident, req.locale)
       } catch (err) {
         return fail(reply, req.locale, err)
       }

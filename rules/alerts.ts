@@ -43,6 +43,12 @@ export class AlertError extends SchoolmeterError {
   }
 }
 
+/** What a person's action did to an incident: its status before (read in the action's own turn) and the incident after. */
+export interface IncidentChange {
+  from: Incident['status']
+  incident: Incident
+}
+
 export interface AlertManagerOptions {
   registry: Registry
   store: AppStore
@@ -273,14 +279,14 @@ export class AlertManager {
   }
 
   /** Someone is on it: the incident and its active alerts are acknowledged. */
-  acknowledgeIncident(id: number, by?: string, note?: string): Promise<Incident> {
+  acknowledgeIncident(id: number, by?: string, note?: string): Promise<IncidentChange> {
     return this.inTurn(() => this.acknowledgeIncidentNow(id, by, note))
   }
 
-  private async acknowledgeIncidentNow(id: number, by?: string, note?: string): Promise<Incident> {
+  private async acknowledgeIncidentNow(id: number, by?: string, note?: string): Promise<IncidentChange> {
     const i = await this.getIncident(id)
     if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
-    if (i.status === 'acknowledged') return i
+    if (i.status === 'acknowledged') return { from: i.status, incident: i }
     const now = this.now()
     const who = by ?? 'anonymous'
     await this.commit(async (tx) => {
@@ -303,11 +309,11 @@ export class AlertManager {
         incident: [{ id, transition: 'acknowledged', at: now, by: who, note }],
       }
     })
-    return this.getIncident(id)
+    return { from: i.status, incident: await this.getIncident(id) }
   }
 
   /** Gives the incident to someone to repair. */
-  assignIncident(id: number, to: string, by?: string): Promise<Incident> {
+  assignIncident(id: number, to: string, by?: string): Promise<IncidentChange> {
     return this.inTurn(async () => {
       const i = await this.getIncident(id)
       if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
@@ -316,12 +322,12 @@ export class AlertManager {
         await tx.incidents.update(id, { assignedTo: to })
         return { incident: [{ id, transition: 'assigned', at: now, by: by ?? 'anonymous', note: to }] }
       })
-      return this.getIncident(id)
+      return { from: i.status, incident: await this.getIncident(id) }
     })
   }
 
   /** A person closes the incident (repaired, or a false alarm kept for tuning), and its active alerts with it. */
-  resolveIncident(id: number, by?: string, note?: string, falsePositive = false): Promise<Incident> {
+  resolveIncident(id: number, by?: string, note?: string, falsePositive = false): Promise<IncidentChange> {
     return this.inTurn(() => this.resolveIncidentNow(id, by, note, falsePositive))
   }
 
@@ -330,7 +336,7 @@ export class AlertManager {
     by?: string,
     note?: string,
     falsePositive = false,
-  ): Promise<Incident> {
+  ): Promise<IncidentChange> {
     const i = await this.getIncident(id)
     if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
     const now = this.now()
@@ -357,7 +363,7 @@ export class AlertManager {
         incident: [{ id, transition: 'resolved', at: now, by: who, note }],
       }
     })
-    return this.getIncident(id)
+    return { from: i.status, incident: await this.getIncident(id) }
   }
 
   /** Acknowledging an alert acknowledges its incident: the fault, not one symptom of it. */

@@ -1,5 +1,5 @@
 /** The rules' public entry: the part (`RulesService`), the engine, the alert lifecycle, the catalogue. */
-export { AlertError, AlertManager } from './alerts.js'
+export { AlertError, AlertManager, type IncidentChange } from './alerts.js'
 export { RULES } from './catalogue.js'
 export { RuleEngine } from './engine.js'
 export { offlineLimitMs } from './meter/offline.js'

@@ -14,7 +14,7 @@ import type { LinkClaims } from '../core/links.js'
 import type { Registry } from '../core/registry.js'
 import { alertView, incidentView } from '../core/views.js'
 import { DossierError, dossierFacts, renderDossier } from '../reports/index.js'
-import { AlertError } from '../rules/index.js'
+import { AlertError, type IncidentChange } from '../rules/index.js'
 import { chartData } from './charts.js'
 import type { RefusalReason, Web } from './index.js'
 import type { PageContext } from './render.js'
@@ -66,24 +66,24 @@ export async function act(
   form: { note?: string; to?: string },
 ): Promise<Incident> {
   const { alerts, store } = web.d
-  const before = (await alerts.getIncident(id)).status
   const note = form.note?.trim() || undefined
-  let after: Incident
+  let change: IncidentChange
   switch (action) {
     case 'ack':
-      after = await alerts.acknowledgeIncident(id, viewer.name, note)
+      change = await alerts.acknowledgeIncident(id, viewer.name, note)
       break
     case 'assign': {
       const to = form.to?.trim()
       if (!to) throw new FormError('assigneeMissing')
-      after = await alerts.assignIncident(id, to.slice(0, 64), viewer.name)
+      change = await alerts.assignIncident(id, to.slice(0, 64), viewer.name)
       break
     }
     case 'resolve':
     case 'false_alarm':
-      after = await alerts.resolveIncident(id, viewer.name, note, action === 'false_alarm')
+      change = await alerts.resolveIncident(id, viewer.name, note, action === 'false_alarm')
       break
   }
+  const { from, incident: after } = change
   await store.audit.record({
     actor: viewer.actor,
     action: `incident.${action === 'ack' ? 'acknowledge' : action === 'false_alarm' ? 'resolve' : action}`,
@@ -92,7 +92,7 @@ export async function act(
       school: after.school,
       meter: after.meter,
       rule: after.rule,
-      from: before,
+      from,
       to: after.status,
       via: viewer.via,
       ...(note ? { note } : {}),

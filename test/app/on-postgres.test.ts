@@ -91,6 +91,41 @@ describe('the service with its app store on PostgreSQL', () => {
     expect(left).toEqual([{ n: 0 }])
   })
 
+  it("two people acting on one incident at once: each audit row's `from` is the status its action found", async () => {
+    await server.query('CREATE DATABASE together')
+    const url = server.url.replace(/\/[^/]*$/, '/together')
+    const svc = await startTestService({ env: { DATABASE_URL: url } })
+    try {
+      const id = await svc.store.atomically(async (tx) => {
+        const i = await tx.incidents.insert(leak)
+        await tx.incidents.addEvent({ incident: i, transition: 'opened', at: leak.openedAt, recordedAt: 1 })
+        return i
+      })
+      const act = (action: string, body: unknown) =>
+        fetch(`${svc.httpUrl}/api/v1/incidents/${id}/${action}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      // Sent together: each request's reads wait on the database while the other's go ahead.
+      const answers = await Promise.all([
+        act('ack', { by: '王师傅' }),
+        act('assign', { to: '赵师傅', by: '王师傅' }),
+      ])
+      expect(answers.map((r) => r.status)).toEqual([200, 200])
+      const rows = (await svc.store.audit.list())
+        .filter((e) => e.target === `incident:${id}`)
+        .sort((a, b) => a.id - b.id)
+      const steps = rows.map((e) => e.detail as { from: string; to: string })
+      expect(steps).toHaveLength(2)
+      // Whatever order they took their turns in, the statuses chain: each starts where the one before ended.
+      expect(steps[0]!.from).toBe('open')
+      expect(steps[1]!.from).toBe(steps[0]!.to)
+    } finally {
+      await svc.stop()
+    }
+  })
+
   it('the admin tool makes logins and tokens where the service reads them', async () => {
     await server.query('CREATE DATABASE tools')
     const url = server.url.replace(/\/[^/]*$/, '/tools')
