@@ -10,6 +10,7 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
 import { Calendars } from '../core/calendar.js'
+import { Jobs } from '../core/jobs.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { type AlertManager, say } from '../rules/index.js'
 import type { Store } from '../store/index.js'
@@ -35,6 +36,7 @@ export class QuotaWatch {
   private readonly projections: QuotaProjections
   private readonly calendars = new Calendars()
   private tasks: ScheduledTask[] = []
+  private readonly jobs = new Jobs()
 
   constructor(private readonly o: QuotaWatchOptions) {
     this.projections = new QuotaProjections({ store: o.store, ...(o.flush ? { flush: o.flush } : {}) })
@@ -47,22 +49,25 @@ export class QuotaWatch {
       this.tasks.push(
         cron.schedule(
           `${mm} ${hh} * * *`,
-          async () => {
-            try {
-              const now = Date.now()
-              await this.check(school, addDays(this.calendars.for(school).local(now).date, -1), now)
-            } catch (err) {
-              this.o.log.error({ err, school: school.id }, 'quota check failed')
-            }
-          },
+          () =>
+            this.jobs.run(async () => {
+              try {
+                const now = Date.now()
+                await this.check(school, addDays(this.calendars.for(school).local(now).date, -1), now)
+              } catch (err) {
+                this.o.log.error({ err, school: school.id }, 'quota check failed')
+              }
+            }),
           { timezone: school.timezone },
         ),
       )
     }
   }
 
-  stop(): void {
+  /** Stops the schedules; resolves once a check under way has ended. */
+  async stop(): Promise<void> {
     for (const t of this.tasks.splice(0)) void t.stop()
+    await this.jobs.settled()
   }
 
   /** The school's main meter of a utility: where its quota incidents stand. */

@@ -9,6 +9,7 @@ import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { SchoolCalendar } from '../core/calendar.js'
+import { Jobs } from '../core/jobs.js'
 import type { Meter, Registry, School } from '../core/registry.js'
 import { formatInstant } from '../core/time.js'
 import type { IngestService } from '../ingest/index.js'
@@ -60,6 +61,7 @@ export class ReportsService {
   private readonly platformExport: PlatformExport
   private readonly quotaWatch: QuotaWatch
   private readonly schedules: ScheduledTask[] = []
+  private readonly jobs = new Jobs()
 
   constructor(private readonly o: ReportsServiceOptions) {
     const { registry, store, bus, log, archive, ingest } = o
@@ -93,18 +95,19 @@ export class ReportsService {
     for (const school of this.o.registry.schools.values()) {
       const clock = { timezone: school.timezone }
       this.schedules.push(
-        cron.schedule('0 2 * * *', () => this.nightly(school), clock),
-        cron.schedule('0 8 * * *', () => this.morning(school), clock),
+        cron.schedule('0 2 * * *', () => this.jobs.run(() => this.nightly(school)), clock),
+        cron.schedule('0 8 * * *', () => this.jobs.run(() => this.morning(school)), clock),
       )
     }
     this.platformExport.start()
     this.quotaWatch.start()
   }
 
-  stop(): void {
-    this.quotaWatch.stop()
-    this.platformExport.stop()
+  /** Stops the schedules, then waits for a job under way (a report, a checklist, a quota check) to end. */
+  async stop(): Promise<void> {
     for (const task of this.schedules.splice(0)) void task.stop()
+    this.platformExport.stop()
+    await Promise.all([this.quotaWatch.stop(), this.jobs.settled()])
     this.roomTemperatures.stop()
     this.rollups.stop()
   }

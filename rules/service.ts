@@ -8,6 +8,7 @@ import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
 import type { DeliveryPlanner } from '../core/alert.js'
 import type { Bus } from '../core/bus.js'
+import { Jobs } from '../core/jobs.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Registry } from '../core/registry.js'
 import type { Store } from '../store/index.js'
@@ -34,6 +35,7 @@ export class RulesService {
   /** Rule states restored at start. */
   restored = 0
   private minutely: ScheduledTask | undefined
+  private readonly jobs = new Jobs()
 
   constructor(private readonly o: RulesServiceOptions) {
     const { registry, store, bus, log, metrics } = o
@@ -54,19 +56,22 @@ export class RulesService {
 
   async start(): Promise<void> {
     this.restored = (await this.engine.start()).restored
-    this.minutely = cron.schedule('* * * * *', async () => {
-      try {
-        this.engine.checkOffline()
-        await this.alerts.escalateDue()
-      } catch (err) {
-        this.o.log.error({ err }, 'minutely alert checks failed')
-      }
-    })
+    this.minutely = cron.schedule('* * * * *', () =>
+      this.jobs.run(async () => {
+        try {
+          this.engine.checkOffline()
+          await this.alerts.escalateDue()
+        } catch (err) {
+          this.o.log.error({ err }, 'minutely alert checks failed')
+        }
+      }),
+    )
   }
 
-  /** Stops judging; resolves once the alert changes asked for until then are written. */
+  /** Stops judging; resolves once a check under way has ended and the alert changes asked for until then are written. */
   async stop(): Promise<void> {
     void this.minutely?.stop()
+    await this.jobs.settled()
     this.engine.stop()
     await this.alerts.idle()
   }
