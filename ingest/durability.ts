@@ -154,7 +154,15 @@ export class Checkpoints {
       )
       return
     }
-    const generation = store.meterState.next()
+    let generation: number
+    try {
+      generation = store.meterState.next()
+    } catch (err) {
+      // SQLite locked or failing before anything was written: nothing to keep, the journal has it all.
+      metrics.checkpoints.inc({ result: 'failed' })
+      log.error({ err, seq }, 'cannot start a checkpoint; the journal keeps everything until the next one')
+      return
+    }
     const captures = this.o.parts.map((p) => ({ part: p.part, capture: p.capture() }))
     try {
       // What an earlier checkpoint could not write goes first.

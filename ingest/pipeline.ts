@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { Bus } from '../core/bus.js'
 import { Changes, type Checkpointed, type StateCapture, type StateRow } from '../core/checkpoint.js'
 import { msg, render } from '../core/i18n/index.js'
+import { Jobs } from '../core/jobs.js'
 import { KINDS } from '../core/kinds.js'
 import type { Metrics } from '../core/metrics.js'
 import type { NotCounted, Reading, Rejection } from '../core/reading.js'
@@ -111,6 +112,8 @@ export class Ingest implements Checkpointed {
   private readonly warned = new Map<string, number>()
   private snapshotTimer: NodeJS.Timeout | undefined
   private publishRejected: ((r: Rejection | NotCounted) => void) | undefined
+  /** Register anomalies being written to the app store (a checkpoint waits for them). */
+  private readonly anomalyWrites = new Jobs()
 
   constructor(private readonly o: IngestOptions) {
     for (const meter of o.registry.meters.values()) {
@@ -280,20 +283,28 @@ export class Ingest implements Checkpointed {
     this.changes.add(state)
   }
 
+  /** Resolves once the register anomalies found so far are written (or have failed, which is logged). */
+  written(): Promise<void> {
+    return this.anomalyWrites.settled()
+  }
+
   private anomaly(state: MeterState, a: Anomaly, perRegisterUnit: number): void {
     const counted = Math.round(a.counted * perRegisterUnit * 1e6) / 1e6
     this.o.metrics.registerAnomalies.inc({ type: a.type })
     // Kept for people to look into; the reading goes on through the pipeline meanwhile.
-    this.o.store.anomalies
-      .insert({
-        meterId: state.meter.id,
-        ts: a.ts,
-        type: a.type,
-        previous: a.previous,
-        current: a.current,
-        counted,
-        recordedAt: Date.now(),
-      })
+    // Written without holding the reading up; a checkpoint counts only once it is (`written()`).
+    void this.anomalyWrites
+      .run(() =>
+        this.o.store.anomalies.insert({
+          meterId: state.meter.id,
+          ts: a.ts,
+          type: a.type,
+          previous: a.previous,
+          current: a.current,
+          counted,
+          recordedAt: Date.now(),
+        }),
+      )
       .catch((err) => this.o.log.error({ err, meter: state.meter.id }, 'cannot record a register anomaly'))
     this.o.log.info(
       { meter: state.meter.id, type: a.type, previous: a.previous, current: a.current, counted },

@@ -112,7 +112,11 @@ export class IngestService {
       journal: this.journal,
       ...(writer ? { writer } : {}),
       parts: [this.pipeline, ...o.checkpointed],
-      ...(o.settled ? { settled: o.settled } : {}),
+      // What the pipeline and the other parts handed on (anomalies, alert changes) is written first.
+      settled: async () => {
+        await this.pipeline.written()
+        await o.settled?.()
+      },
       metrics,
       log,
       intervalMs: env.CHECKPOINT_SECONDS * 1000,

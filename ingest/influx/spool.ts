@@ -90,7 +90,11 @@ export class Spool {
   oldest(): { segment: SpoolSegment; lines: string[] } | undefined {
     for (;;) {
       const segment = this.store.spool.oldest()
-      if (!segment) return undefined
+      if (!segment) {
+        // Nothing indexed: the running totals must say so too, or the drain would wait on nothing.
+        this.totals = this.store.spool.totals()
+        return undefined
+      }
       try {
         const text = readFileSync(join(this.dir, basename(segment.file)), 'utf8')
         return { segment, lines: text ? text.split('\n') : [] }

@@ -334,7 +334,12 @@ export class InfluxWriter {
       if (this.stop.signal.aborted) return
       const fromSpool = this.spool.oldest()
       const queued = fromSpool ? undefined : this.queue.shift()
-      if (!fromSpool && !queued) continue
+      if (!fromSpool && !queued) {
+        // Nothing to send after all (the totals were behind the index): look again on the next turn,
+        // never in a loop that holds the event loop.
+        await new Promise((resolve) => setImmediate(resolve))
+        continue
+      }
       if (queued) this.queuedLines -= queued.length
       const batch = fromSpool ? fromSpool.lines : queued!
       const started = performance.now()
