@@ -25,7 +25,8 @@ export const SYSTEM_TESTS = [
 export default defineConfig({
   test: {
     // The web app's scripts, bundled as `npm start` and `npm run build` do.
-    globalSetup: ['test/helpers/build-web.ts'],
+    // One temporary directory for the run, removed at its end (test/helpers/tmp.ts).
+    globalSetup: ['test/helpers/tmp.ts', 'test/helpers/build-web.ts'],
     // Two files at once on two cores: most files wait on influxd, a broker, Chromium or a child
     // process much of the time (vitest's default would be one file at a time here).
     maxWorkers: 2,
