@@ -72,14 +72,14 @@ abstract class Statements implements Sql {
   abstract atomically<T>(work: (sql: Sql) => Promise<T>): Promise<T>
 }
 
-/** A transaction PostgreSQL rolled back at COMMIT: a statement inside it had failed. */
-export class TransactionAborted extends Error {
-  constructor() {
-    super(
+/** A transaction PostgreSQL rolled back at COMMIT: a statement inside it had failed. For the log. */
+function transactionAborted(): Error {
+  return Object.assign(
+    new Error(
       'the transaction was rolled back: a statement inside it failed (its error was caught in the transaction)',
-    )
-    this.name = 'TransactionAborted'
-  }
+    ),
+    { name: 'TransactionAborted' },
+  )
 }
 
 /** The connection of a transaction under way: `atomically` joins it. */
@@ -132,7 +132,7 @@ export class PoolSql extends Statements {
       const result = await work(new ClientSql(client))
       // A statement that failed inside dooms the whole transaction, even when `work` caught its
       // error; PostgreSQL then answers COMMIT by rolling back. Said, never taken for a commit.
-      if ((await client.query('COMMIT')).command === 'ROLLBACK') throw new TransactionAborted()
+      if ((await client.query('COMMIT')).command === 'ROLLBACK') throw transactionAborted()
       return result
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackFailed: Error) => {

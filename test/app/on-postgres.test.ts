@@ -79,7 +79,7 @@ describe('the service with its app store on PostgreSQL', () => {
       // The store line names both: the stream's SQLite file and the shared server, without the login.
       const port = new URL(url).port
       expect(health.body.parts.store).toMatchObject({ ok: true })
-      expect(health.body.parts.store.detail).toContain(`PostgreSQL at 127.0.0.1:${port}/district`)
+      expect(health.body.parts.store.detail).toContain(`PostgreSQL 127.0.0.1:${port}/district`)
       expect(health.body.parts.store.detail).toContain('schoolmeter.db')
     } finally {
       await svc.stop()
