@@ -47,20 +47,7 @@ export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'
 export { type ApiTokenRepository, parseToken, ROLES, TokenError, tokenView } from './security.js'
 export { STATE_GENERATION_KEY } from './state.js'
-export type {
-  AlertStore,
-  AnomalyStore,
-  ApiTokenStore,
-  AppStore,
-  AuditStore,
-  BaselineStore,
-  IncidentStore,
-  OutboxStore,
-  ReadinessStore,
-  RegistryStore,
-  SessionStore,
-  UserStore,
-} from './types.js'
+export type * from './types.js'
 export type { Session, SessionLifetime, User, UserRow } from './users.js'
 
 /** A synchronous repository's methods as the app store's interface has them: answering later. */
