@@ -40,6 +40,11 @@ export interface DemoOptions {
   seed?: string
   /** Wall clock (tests). */
   now?: number
+  /**
+   * The history is in (every reading of it acknowledged): the service writes what it counted for
+   * reports, so that last month's savings are there as soon as the log says "now live".
+   */
+  historyIn?: () => Promise<void>
 }
 
 export interface Demo {
@@ -141,6 +146,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR, onProgress })
     await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR, onProgress })
     if (stop.signal.aborted) return
+    await o.historyIn?.()
     o.log.info(
       `demo: published ${((now - start) / (24 * HOUR)).toFixed(0)} days of ${sim.meterCount} simulated meters (${stats.readings} readings; quarter-hourly before the last ${detailed / HOUR} h) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
         .groundTruth()
@@ -167,6 +173,8 @@ export interface DemoServiceOptions {
   broker: () => { url: string; username?: string; password?: string }
   /** When the service last heard of each meter (event time): a restarted demo continues from there. */
   lastReadingAt: (meterId: string) => number | undefined
+  /** The history is in: the service writes what it counted for reports (see DemoOptions.historyIn). */
+  historyIn?: () => Promise<void>
 }
 
 /**
@@ -190,6 +198,7 @@ export class DemoService {
       log,
       ...this.o.broker(),
       ...(held.length > 0 ? { resumeFrom: Math.min(...held) } : {}),
+      ...(this.o.historyIn ? { historyIn: this.o.historyIn } : {}),
     })
     log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')
   }
