@@ -129,7 +129,7 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
       const events = await db.query<{ incident_id: string; transition: string }>(
         "SELECT incident_id, transition FROM incident_events WHERE transition = 'escalated' ORDER BY incident_id",
       )
-      expect(events.map((e) => e.incident_id)).toEqual(incidents.map((i) => i.id))
+      expect(events.map((e) => e.incident_id).sort()).toEqual(incidents.map((i) => i.id).sort())
       await waitFor(
         'both escalations told',
         async () => (told.filter((t) => t.event === 'incident.escalated').length >= 2 ? true : undefined),
