@@ -47,7 +47,10 @@ export function liveState(meter: Meter, status: MeterStatus | undefined, now: nu
 }
 
 export interface LiveDeps {
+  /** The schools this service runs (a sharded worker's shard): meters' live state, series, reports. */
   registry: Registry
+  /** The whole district when `registry` is one shard of it: incidents are shown for every school. */
+  district?: Registry
   store: Store
   meterStatus(meterId: string): MeterStatus | undefined
   now: () => number

@@ -44,7 +44,13 @@ export interface ServiceHealth {
 }
 
 export interface ApiDeps {
+  /** The schools this service runs: their meters' live state and reports (a sharded worker's shard). */
   registry: Registry
+  /**
+   * The whole district, when `registry` is one shard of it (SHARD): incidents and alerts live in
+   * the store every worker shares, and are served for every school (docs/scaling.md).
+   */
+  district?: Registry
   metrics: Metrics
   log: Logger
   version: string
@@ -162,7 +168,11 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(registryRoutes, { registry: deps.registry, meterStatus: deps.meterStatus, now })
 
   if (deps.alerts && deps.store)
-    await app.register(alertRoutes, { alerts: deps.alerts, store: deps.store, registry: deps.registry })
+    await app.register(alertRoutes, {
+      alerts: deps.alerts,
+      store: deps.store,
+      registry: deps.district ?? deps.registry,
+    })
 
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
   if (deps.store)
@@ -176,6 +186,7 @@ export async function buildApi(deps: ApiDeps) {
   const live = deps.store
     ? {
         registry: deps.registry,
+        ...(deps.district ? { district: deps.district } : {}),
         store: deps.store,
         meterStatus: deps.meterStatus,
         now,

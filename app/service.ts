@@ -86,7 +86,11 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     onLost: (reason) => (options.onShardLost ? options.onShardLost(reason) : void stop()),
   })
   if (shard) parts.closing(() => shard.release())
+  // The parts that judge readings and keep the stream's state run on the shard's schools; what
+  // reads the shared app store on a schedule (escalations, the notification outbox) is scoped to
+  // them, so that each school's work is done once, by its shard's owner.
   const registry = shard?.registry ?? config.registry
+  const schools = shard ? { schools: [...shard.registry.schools.keys()] } : {}
   const dataDir = resolve(env.DATA_DIR)
   try {
     // The app store on PostgreSQL when DATABASE_URL is set (store/postgres/), else SQLite in DATA_DIR.
@@ -111,13 +115,16 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     // Notifications: who hears of each transition, and delivery. Started once the broker runs
     // (MQTT is one of the channels); nothing is sent before.
     const publish = async (topic: string, payload: string): Promise<void> => broker.publish(topic, payload)
-    const notify = new Notify({ ...shared, env, links, publish })
+    // Any worker plans the notifications of any school's transitions (people act on incidents
+    // through whichever worker serves them); each school's shard owner sends them.
+    const notify = new Notify({ ...shared, registry: config.registry, ...schools, env, links, publish })
     // Rules and alerts, on ingest's readings; silent meters and escalations every minute.
     const restoreStarted = performance.now()
     const rules = await parts.start(
       new RulesService({
         ...shared,
         router: notify.router,
+        ...schools,
         onTransition: () => notify.wake(),
         lastReceivedAt: (id): number | undefined => ingest.status(id)?.lastReceivedAt,
       }),
@@ -155,6 +162,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const api = await parts.start(
       new ApiService({
         registry,
+        // Incidents and alerts are in the store every worker shares: any worker shows every school's.
+        ...(shard ? { district: config.registry } : {}),
         store,
         metrics,
         log,

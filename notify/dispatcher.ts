@@ -57,6 +57,12 @@ export interface DispatcherOptions {
   settleMs?: number
   /** Rows read into a queue at a time. */
   batch?: number
+  /**
+   * The schools whose notifications this service sends (a sharded worker's, SHARD): the outbox is
+   * shared by every worker of the district, and each row goes out once, from its school's owner.
+   * Every row when undefined.
+   */
+  schools?: readonly string[]
 }
 
 interface Entry {
@@ -203,7 +209,8 @@ export class Dispatcher {
       const now = this.clock.now()
       const store = this.o.store
       const events = new Map<number, IncidentEvent[]>()
-      for (const lane of await store.outbox.lanesDue(now)) {
+      const schools = this.o.schools
+      for (const lane of await store.outbox.lanesDue(now, schools)) {
         const channel = this.channels.get(lane.channel)
         if (!channel) {
           if (!this.unknownChannels.has(lane.channel)) {
@@ -217,7 +224,13 @@ export class Dispatcher {
         }
         const q = this.queue(channel, lane.target)
         if (q.entries.size >= (this.o.batch ?? 100)) continue
-        for (const row of await store.outbox.dueIn(lane.channel, lane.target, now, this.o.batch ?? 100)) {
+        for (const row of await store.outbox.dueIn(
+          lane.channel,
+          lane.target,
+          now,
+          this.o.batch ?? 100,
+          schools,
+        )) {
           if (q.knows(row.id) || this.settled.has(row.id)) continue
           const entry = await this.admit(q, row, now, events)
           if (!entry) continue
@@ -231,7 +244,7 @@ export class Dispatcher {
         }
         this.pump(q)
       }
-      this.o.metrics?.outboxPending.set(await store.outbox.pending())
+      this.o.metrics?.outboxPending.set(await store.outbox.pending(schools))
     } catch (err) {
       this.o.log.error({ err }, 'reading the notification outbox failed; trying again')
     }

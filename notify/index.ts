@@ -64,6 +64,12 @@ export interface NotifyOptions {
   channels?: Channel[]
   /** Signs the links in messages (default: with `linkSecret(env, store.meta)`); the web app verifies them. */
   links?: LinkSigner
+  /**
+   * The schools whose notifications this service sends (a sharded worker's), of the district in
+   * `registry`: any worker plans the notifications of any school's transitions (a person acts on
+   * an incident through whichever worker serves them), the school's owner sends them.
+   */
+  schools?: readonly string[]
 }
 
 export class Notify {
@@ -102,6 +108,7 @@ export class Notify {
       ...(o.metrics ? { metrics: o.metrics } : {}),
       ...(link ? { link } : {}),
       ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.schools ? { schools: o.schools } : {}),
     })
     this.describe(targets)
   }

@@ -287,16 +287,18 @@ export function notifyReadiness(
         JSON.stringify(report),
         now,
         now,
+        school.id,
       )
     const body = JSON.stringify({ event: 'readiness', school: school.id, report })
-    for (const w of n.webhooks ?? []) await tx.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now)
+    for (const w of n.webhooks ?? [])
+      await tx.outbox.enqueueMessage(key, 'webhook', w.url, body, now, now, school.id)
     if (email) {
       const mail = JSON.stringify(renderReadiness(report, school.locale, school.timezone))
       // A contact is an address, or a person who may have one.
       const contacts = [...(n.contacts?.facilities ?? []), ...(n.contacts?.maintenance ?? [])]
       const addresses = contacts.map((c) => (typeof c === 'string' ? c : c.email))
       for (const to of new Set(addresses.filter((a): a is string => a !== undefined))) {
-        await tx.outbox.enqueueMessage(key, 'email', to, mail, now, now)
+        await tx.outbox.enqueueMessage(key, 'email', to, mail, now, now, school.id)
       }
     }
   })

@@ -62,6 +62,12 @@ export interface AlertManagerOptions {
   escalateAfterMs?: number
   /** Persist lastSeenAt of an unchanged alert at most this often. */
   touchEveryMs?: number
+  /**
+   * The schools whose incidents this manager escalates (a sharded worker's, SHARD): the store is
+   * shared by every worker of the district, and each school's owner escalates its incidents.
+   * Every school's when undefined.
+   */
+  schools?: readonly string[]
 }
 
 type Active = Extract<Verdict, { active: true }>
@@ -396,7 +402,8 @@ export class AlertManager {
       const now = this.now()
       const store = this.o.store
       const escalated: Incident[] = []
-      for (const i of await store.incidents.toEscalate(now - (this.o.escalateAfterMs ?? 15 * 60_000))) {
+      const before = now - (this.o.escalateAfterMs ?? 15 * 60_000)
+      for (const i of await store.incidents.toEscalate(before, this.o.schools)) {
         await this.commit(async (tx) => {
           await tx.incidents.update(i.id, { escalatedAt: now })
           return {

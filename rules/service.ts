@@ -27,6 +27,8 @@ export interface RulesServiceOptions {
   onTransition: () => void
   /** When each meter was last heard from (ingest), for meter.offline. */
   lastReceivedAt: (meterId: string) => number | undefined
+  /** The schools whose incidents are escalated here (a sharded worker's); every school's when undefined. */
+  schools?: readonly string[]
 }
 
 export class RulesService {
@@ -39,7 +41,15 @@ export class RulesService {
 
   constructor(private readonly o: RulesServiceOptions) {
     const { registry, store, bus, log, metrics } = o
-    this.alerts = new AlertManager({ registry, store, router: o.router, bus, log, metrics })
+    this.alerts = new AlertManager({
+      registry,
+      store,
+      router: o.router,
+      bus,
+      log,
+      metrics,
+      ...(o.schools ? { schools: o.schools } : {}),
+    })
     this.alerts.onTransition = o.onTransition
     this.engine = new RuleEngine({
       registry,

@@ -260,15 +260,16 @@ export class IncidentRepository {
     return (this.sql(sql).all(...values, limit) as Raw[]).map(fromRaw)
   }
 
-  /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated. */
-  toEscalate(before: number): Incident[] {
+  /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated; with `schools`, of theirs. */
+  toEscalate(before: number, schools?: readonly string[]): Incident[] {
+    const only = schools === undefined ? '' : ' AND i.school_id IN (SELECT value FROM json_each(?))'
     return (
       this.sql(
         `SELECT i.* FROM incidents i
            WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
-             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?
+             AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?${only}
            ORDER BY i.id`,
-      ).all(before) as Raw[]
+      ).all(before, ...(schools === undefined ? [] : [JSON.stringify(schools)])) as Raw[]
     ).map(fromRaw)
   }
 

@@ -453,4 +453,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX alerts_key ON alerts(key, id);
   CREATE INDEX incidents_active_meter ON incidents(school_id, family, meter_id) WHERE status != 'resolved';
   `,
+  // 17: the school each notification is about, so that a sharded worker sends its own schools'
+  // (docs/scaling.md): the alert's or incident's school, a readiness checklist's from its key
+  `
+  ALTER TABLE outbox ADD COLUMN school_id TEXT;
+  UPDATE outbox SET school_id = (SELECT a.school_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id
+    WHERE e.id = outbox.event_id) WHERE event_id IS NOT NULL;
+  UPDATE outbox SET school_id = (SELECT i.school_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id
+    WHERE e.id = outbox.incident_event_id) WHERE incident_event_id IS NOT NULL;
+  UPDATE outbox SET school_id = substr(message_key, 11, instr(substr(message_key, 11), '|') - 1)
+    WHERE message_key LIKE 'readiness|%|%';
+  `,
 ]

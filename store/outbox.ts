@@ -36,46 +36,52 @@ export interface DueRow extends OutboxRow {
 
 const COLUMNS = `o.id, o.event_id AS eventId, o.incident_event_id AS incidentEventId, o.channel, o.target, o.payload,
   o.created_at AS createdAt, o.due_at AS dueAt, o.attempts, o.priority`
+// The school a row is about: the one of the alert or incident whose transition it announces.
+const SCHOOL_OF_ALERT_EVENT =
+  '(SELECT a.school_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE e.id = ?)'
+const SCHOOL_OF_INCIDENT_EVENT =
+  '(SELECT i.school_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.id = ?)'
 const PENDING = 'sent_at IS NULL AND failed_at IS NULL'
 
+/**
+ * Rows of these schools only (a sharded worker sends its own schools' notifications), or every
+ * row when `schools` is undefined: the condition on `column` and its parameters.
+ */
+function scope(column: string, schools: readonly string[] | undefined): [string, unknown[]] {
+  return schools === undefined
+    ? ['', []]
+    : [` AND ${column} IN (SELECT value FROM json_each(?))`, [JSON.stringify(schools)]]
+}
+
 export class OutboxRepository {
-  private readonly lanes
-  private readonly lane
   private readonly markSent
 
   private readonly sql: (sql: string) => Statement
 
   constructor(db: Db) {
     this.sql = statements(db)
-    this.lanes = db.prepare(
-      `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ? GROUP BY channel, target`,
-    )
-    this.lane = db.prepare(
-      `SELECT ${COLUMNS}, e.incident_id AS incident, e.transition AS transition
-       FROM outbox o LEFT JOIN incident_events e ON e.id = o.incident_event_id
-       WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.channel = ? AND o.target = ? AND o.due_at <= ?
-       ORDER BY o.priority DESC, o.id LIMIT ?`,
-    )
     this.markSent = db.prepare(
       'UPDATE outbox SET sent_at = ?, attempts = attempts + ?, last_error = NULL, outcome = ? WHERE id = ?',
     )
   }
 
-  /** A notification of an alert transition (rules/alerts.ts). */
+  /** A notification of an alert transition (rules/alerts.ts), for the school of the alert. */
   enqueue(eventId: number, d: Delivery, now = Date.now()): void {
     this.sql(
-      'INSERT OR IGNORE INTO outbox (event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+      `INSERT OR IGNORE INTO outbox (event_id, school_id, channel, target, payload, created_at, due_at, priority)
+         VALUES (?, ${SCHOOL_OF_ALERT_EVENT}, ?, ?, ?, ?, ?, ?)`,
+    ).run(eventId, eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
   }
 
-  /** A notification of an incident transition (rules/alerts.ts). */
+  /** A notification of an incident transition (rules/alerts.ts), for the school of the incident. */
   enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): void {
     this.sql(
-      'INSERT OR IGNORE INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
+      `INSERT OR IGNORE INTO outbox (incident_event_id, school_id, channel, target, payload, created_at, due_at, priority)
+         VALUES (?, ${SCHOOL_OF_INCIDENT_EVENT}, ?, ?, ?, ?, ?, ?)`,
+    ).run(incidentEventId, incidentEventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority)
   }
 
-  /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
+  /** A message that is not an alert transition (a readiness checklist), identified by `key`, about `school`. */
   enqueueMessage(
     key: string,
     channel: string,
@@ -83,21 +89,32 @@ export class OutboxRepository {
     payload: string,
     dueAt: number,
     now = Date.now(),
+    school?: string,
   ): void {
     this.sql(
-      'INSERT OR IGNORE INTO outbox (message_key, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(key, channel, target, payload, now, dueAt)
+      'INSERT OR IGNORE INTO outbox (message_key, school_id, channel, target, payload, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(key, school ?? null, channel, target, payload, now, dueAt)
   }
 
-  /** The queues (channel and target) with something due by `now`. */
-  lanesDue(now: number): { channel: string; target: string }[] {
-    return this.lanes.all(now) as { channel: string; target: string }[]
+  /** The queues (channel and target) with something due by `now`; with `schools`, of their rows only. */
+  lanesDue(now: number, schools?: readonly string[]): { channel: string; target: string }[] {
+    const [only, params] = scope('school_id', schools)
+    return this.sql(
+      `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ?${only}
+         GROUP BY channel, target ORDER BY channel, target`,
+    ).all(now, ...params) as { channel: string; target: string }[]
   }
 
-  /** What one queue has due by `now`, most urgent first, then oldest. */
-  dueIn(channel: string, target: string, now: number, limit = 100): DueRow[] {
+  /** What one queue has due by `now`, most urgent first, then oldest; with `schools`, of their rows only. */
+  dueIn(channel: string, target: string, now: number, limit = 100, schools?: readonly string[]): DueRow[] {
+    const [only, params] = scope('o.school_id', schools)
     return (
-      this.lane.all(channel, target, now, limit) as (DueRow & {
+      this.sql(
+        `SELECT ${COLUMNS}, e.incident_id AS incident, e.transition AS transition
+           FROM outbox o LEFT JOIN incident_events e ON e.id = o.incident_event_id
+           WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.channel = ? AND o.target = ? AND o.due_at <= ?${only}
+           ORDER BY o.priority DESC, o.id LIMIT ?`,
+      ).all(channel, target, now, ...params, limit) as (DueRow & {
         incident: number | null
         transition: string | null
       })[]
@@ -108,8 +125,10 @@ export class OutboxRepository {
     }))
   }
 
-  nextDue(): number | undefined {
-    const r = this.sql(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}`).get() as {
+  /** When the next row falls due; with `schools`, the next of theirs. */
+  nextDue(schools?: readonly string[]): number | undefined {
+    const [only, params] = scope('school_id', schools)
+    const r = this.sql(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}${only}`).get(...params) as {
       d: number | null
     }
     return r.d ?? undefined
@@ -203,7 +222,11 @@ export class OutboxRepository {
     }))
   }
 
-  pending(): number {
-    return (this.sql(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`).get() as { n: number }).n
+  /** How many rows wait; with `schools`, how many of theirs. */
+  pending(schools?: readonly string[]): number {
+    const [only, params] = scope('school_id', schools)
+    return (
+      this.sql(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}${only}`).get(...params) as { n: number }
+    ).n
   }
 }

@@ -66,8 +66,11 @@ export interface IncidentStore {
   list(f?: IncidentFilter): Promise<Incident[]>
   /** A page of incidents, newest first, and where the next one starts. */
   page(f?: IncidentFilter): Promise<Page<Incident>>
-  /** Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`, not yet escalated; oldest first. */
-  toEscalate(before: number): Promise<Incident[]>
+  /**
+   * Critical incidents nobody acknowledged, opened (wall clock of the transition) before `before`,
+   * not yet escalated; oldest first. With `schools`, of those schools only (a sharded worker's).
+   */
+  toEscalate(before: number, schools?: readonly string[]): Promise<Incident[]>
   /** Incidents none of whose alerts has been active since before `quietBefore` (event time), oldest first. */
   quiet(school: string, quietBefore: number): Promise<Incident[]>
   addEvent(e: Omit<IncidentEvent, 'id'>): Promise<number>
@@ -79,7 +82,7 @@ export interface OutboxStore {
   enqueue(eventId: number, d: Delivery, now?: number): Promise<void>
   /** A notification of an incident transition (rules/alerts.ts). */
   enqueueIncident(incidentEventId: number, d: Delivery, now?: number): Promise<void>
-  /** A message that is not an alert transition (a readiness checklist), identified by `key`. */
+  /** A message that is not an alert transition (a readiness checklist), identified by `key`, about `school`. */
   enqueueMessage(
     key: string,
     channel: string,
@@ -87,12 +90,21 @@ export interface OutboxStore {
     payload: string,
     dueAt: number,
     now?: number,
+    school?: string,
   ): Promise<void>
+  // Every row is about a school (the alert's, the incident's, the message's): with `schools`, the
+  // next three and `pending` answer for those schools' rows only — a sharded worker sends its own.
   /** The queues (channel and target) with something due by `now`. */
-  lanesDue(now: number): Promise<{ channel: string; target: string }[]>
+  lanesDue(now: number, schools?: readonly string[]): Promise<{ channel: string; target: string }[]>
   /** What one queue has due by `now`, most urgent first, then oldest. */
-  dueIn(channel: string, target: string, now: number, limit?: number): Promise<DueRow[]>
-  nextDue(): Promise<number | undefined>
+  dueIn(
+    channel: string,
+    target: string,
+    now: number,
+    limit?: number,
+    schools?: readonly string[],
+  ): Promise<DueRow[]>
+  nextDue(schools?: readonly string[]): Promise<number | undefined>
   /** Sent (alone or in a summary), or settled without sending; each counts as an attempt but a skip. */
   sent(id: number, now?: number, outcome?: OutboxOutcome): Promise<void>
   retry(id: number, dueAt: number, error: string): Promise<void>
@@ -115,7 +127,7 @@ export interface OutboxStore {
    * (the leak dossier: who was told what, and when it went out).
    */
   ofIncident(incident: number): Promise<(OutboxRow & { transition: string; at: number })[]>
-  pending(): Promise<number>
+  pending(schools?: readonly string[]): Promise<number>
 }
 
 export interface UserStore {

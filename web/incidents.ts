@@ -54,7 +54,7 @@ export function placeOf(
 
 /** The sentence of an incident for a reader. */
 function sentenceOf(web: Web, i: Incident, locale: Locale): string {
-  return incidentView(i, web.d.registry, locale).message
+  return incidentView(i, web.d.district ?? web.d.registry, locale).message
 }
 
 /** Acts on an incident for a viewer, as the API does, and records it in the audit log. */
@@ -119,7 +119,8 @@ async function incidentPage(
   i: Incident,
   o: { base: string; canAct: boolean; link?: LinkClaims; done?: string; failed?: string },
 ) {
-  const { registry, store } = web.d
+  const { store } = web.d
+  const registry = web.d.district ?? web.d.registry
   const place = placeOf(registry, i)
   const meter = registry.meters.get(i.meter)
   const newest = web.d.recent?.newest(i.meter) ?? web.d.meterStatus(i.meter)?.lastTs ?? ctx.now
@@ -172,7 +173,9 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
     const viewer = req.viewer!
     const q = queryOf(req)
     const mine = viewer.schools
-    const schools = [...d.registry.schools.values()].filter((s) => !mine || mine.includes(s.id))
+    const schools = [...(d.district ?? d.registry).schools.values()].filter(
+      (s) => !mine || mine.includes(s.id),
+    )
     const school = q.school && schools.some((s) => s.id === q.school) ? q.school : undefined
     const incidents = (
       await d.store.incidents.list({ status: 'active', ...(school ? { school } : {}), limit: 1000 })
@@ -188,7 +191,7 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
       incidents: incidents.map((i) => ({
         incident: i,
         message: sentenceOf(web, i, ctx.locale),
-        place: placeOf(d.registry, i),
+        place: placeOf(d.district ?? d.registry, i),
         assignedToMe: i.assignedTo !== undefined && i.assignedTo === viewer.name,
       })),
     })
@@ -213,7 +216,12 @@ export function incidentPages(app: FastifyInstance, web: Web): void {
     let pdf: Buffer
     try {
       pdf = await renderDossier(
-        await dossierFacts({ registry: d.registry, store: d.store, incident: id, locale: ctx.locale }),
+        await dossierFacts({
+          registry: d.district ?? d.registry,
+          store: d.store,
+          incident: id,
+          locale: ctx.locale,
+        }),
       )
     } catch (err) {
       if (err instanceof DossierError) return web.refuse(req, reply, 404, 'notFound')

@@ -74,13 +74,14 @@ export class PostgresIncidents implements IncidentStore {
     return toPage(await this.select(f, limit + 1), limit, (i): Cursor => ({ at: i.openedAt, id: i.id }))
   }
 
-  async toEscalate(before: number): Promise<Incident[]> {
+  async toEscalate(before: number, schools?: readonly string[]): Promise<Incident[]> {
+    const only = schools === undefined ? '' : ' AND i.school_id = ANY(?::text[])'
     return this.all(
       `SELECT i.* FROM incidents i
          WHERE i.status = 'open' AND i.severity = 'critical' AND i.escalated_at IS NULL
-           AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?
+           AND (SELECT min(e.recorded_at) FROM incident_events e WHERE e.incident_id = i.id) <= ?${only}
          ORDER BY i.id`,
-      [before],
+      schools === undefined ? [before] : [before, schools],
     )
   }
 

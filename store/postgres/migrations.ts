@@ -7,6 +7,7 @@
  *
  * Only the app store's aggregates and the shard leases live here: the stream's state (per-meter
  * state, rollups, the spool index, gateway logins, `meta`) stays in SQLite on each worker's disk.
+ * Migration 3 onwards mirror the SQLite migration named beside them.
  */
 export const MIGRATIONS: readonly string[] = [
   // 1: the app store as of SQLite migration 16: the registry as loaded, register anomalies, alerts
@@ -241,5 +242,15 @@ export const MIGRATIONS: readonly string[] = [
     expires_at TIMESTAMPTZ NOT NULL,
     generation BIGINT NOT NULL
   );
+  `,
+  // 3 (SQLite 17): the school each notification is about, so that a sharded worker sends its own
+  // schools' (docs/scaling.md): the alert's or incident's school, a readiness checklist's from its key
+  `
+  ALTER TABLE outbox ADD COLUMN school_id TEXT;
+  UPDATE outbox o SET school_id = a.school_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id
+    WHERE e.id = o.event_id;
+  UPDATE outbox o SET school_id = i.school_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id
+    WHERE e.id = o.incident_event_id;
+  UPDATE outbox SET school_id = split_part(message_key, '|', 2) WHERE message_key LIKE 'readiness|%|%';
   `,
 ]

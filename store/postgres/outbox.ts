@@ -7,6 +7,16 @@ import { limitOf, type Sql } from './sql.js'
 const COLUMNS = `o.id, o.event_id AS "eventId", o.incident_event_id AS "incidentEventId", o.channel, o.target,
   o.payload, o.created_at AS "createdAt", o.due_at AS "dueAt", o.attempts, o.priority`
 const PENDING = 'sent_at IS NULL AND failed_at IS NULL'
+// The school a row is about: the one of the alert or incident whose transition it announces.
+const SCHOOL_OF_ALERT_EVENT =
+  '(SELECT a.school_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE e.id = ?)'
+const SCHOOL_OF_INCIDENT_EVENT =
+  '(SELECT i.school_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.id = ?)'
+
+/** Rows of these schools only, or every row when `schools` is undefined (as in store/outbox.ts). */
+function scope(column: string, schools: readonly string[] | undefined): [string, unknown[]] {
+  return schools === undefined ? ['', []] : [` AND ${column} = ANY(?::text[])`, [schools]]
+}
 
 // A notification already queued is left as it is (SQLite's INSERT OR IGNORE). The NOT EXISTS comes
 // first so that it takes no id from the sequence, as SQLite takes none: ids stay alike on both;
@@ -27,21 +37,34 @@ export class PostgresOutbox implements OutboxStore {
 
   async enqueue(eventId: number, d: Delivery, now = Date.now()): Promise<void> {
     await this.sql.run(
-      `INSERT INTO outbox (event_id, channel, target, payload, created_at, due_at, priority)
-         SELECT ?, ?, ?, ?, ?, ?, ?
+      `INSERT INTO outbox (event_id, school_id, channel, target, payload, created_at, due_at, priority)
+         SELECT ?, ${SCHOOL_OF_ALERT_EVENT}, ?, ?, ?, ?, ?, ?
          WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE event_id = ? AND channel = ? AND target = ?)
          ON CONFLICT DO NOTHING`,
-      [eventId, d.channel, d.target, d.payload, now, d.dueAt, d.priority, eventId, d.channel, d.target],
+      [
+        eventId,
+        eventId,
+        d.channel,
+        d.target,
+        d.payload,
+        now,
+        d.dueAt,
+        d.priority,
+        eventId,
+        d.channel,
+        d.target,
+      ],
     )
   }
 
   async enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): Promise<void> {
     await this.sql.run(
-      `INSERT INTO outbox (incident_event_id, channel, target, payload, created_at, due_at, priority)
-         SELECT ?, ?, ?, ?, ?, ?, ?
+      `INSERT INTO outbox (incident_event_id, school_id, channel, target, payload, created_at, due_at, priority)
+         SELECT ?, ${SCHOOL_OF_INCIDENT_EVENT}, ?, ?, ?, ?, ?, ?
          WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident_event_id = ? AND channel = ? AND target = ?)
          ON CONFLICT DO NOTHING`,
       [
+        incidentEventId,
         incidentEventId,
         d.channel,
         d.target,
@@ -63,32 +86,41 @@ export class PostgresOutbox implements OutboxStore {
     payload: string,
     dueAt: number,
     now = Date.now(),
+    school?: string,
   ): Promise<void> {
     await this.sql.run(
-      `INSERT INTO outbox (message_key, channel, target, payload, created_at, due_at)
-         SELECT ?, ?, ?, ?, ?, ?
+      `INSERT INTO outbox (message_key, school_id, channel, target, payload, created_at, due_at)
+         SELECT ?, ?, ?, ?, ?, ?, ?
          WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE message_key = ? AND channel = ? AND target = ?)
          ON CONFLICT DO NOTHING`,
-      [key, channel, target, payload, now, dueAt, key, channel, target],
+      [key, school ?? null, channel, target, payload, now, dueAt, key, channel, target],
     )
   }
 
-  async lanesDue(now: number): Promise<{ channel: string; target: string }[]> {
-    // In the order of SQLite's answer, which walks its queue index: by channel, then target, bytewise.
+  async lanesDue(now: number, schools?: readonly string[]): Promise<{ channel: string; target: string }[]> {
+    const [only, params] = scope('school_id', schools)
+    // In SQLite's order: by channel, then target, bytewise.
     return this.sql.rows(
-      `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ? GROUP BY channel, target
+      `SELECT channel, target FROM outbox WHERE ${PENDING} AND due_at <= ?${only} GROUP BY channel, target
          ORDER BY channel COLLATE "C", target COLLATE "C"`,
-      [now],
+      [now, ...params],
     )
   }
 
-  async dueIn(channel: string, target: string, now: number, limit = 100): Promise<DueRow[]> {
+  async dueIn(
+    channel: string,
+    target: string,
+    now: number,
+    limit = 100,
+    schools?: readonly string[],
+  ): Promise<DueRow[]> {
+    const [only, params] = scope('o.school_id', schools)
     const rows = await this.sql.rows<DueRow & { incident: number | null; transition: string | null }>(
       `SELECT ${COLUMNS}, e.incident_id AS incident, e.transition AS transition
          FROM outbox o LEFT JOIN incident_events e ON e.id = o.incident_event_id
-         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.channel = ? AND o.target = ? AND o.due_at <= ?
+         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.channel = ? AND o.target = ? AND o.due_at <= ?${only}
          ORDER BY o.priority DESC, o.id LIMIT ?`,
-      [channel, target, now, limitOf(limit)],
+      [channel, target, now, ...params, limitOf(limit)],
     )
     return rows.map(({ incident, transition, ...r }) => ({
       ...r,
@@ -97,8 +129,12 @@ export class PostgresOutbox implements OutboxStore {
     }))
   }
 
-  async nextDue(): Promise<number | undefined> {
-    const r = await this.sql.one<{ d: number | null }>(`SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}`)
+  async nextDue(schools?: readonly string[]): Promise<number | undefined> {
+    const [only, params] = scope('school_id', schools)
+    const r = await this.sql.one<{ d: number | null }>(
+      `SELECT min(due_at) AS d FROM outbox WHERE ${PENDING}${only}`,
+      params,
+    )
     return r?.d ?? undefined
   }
 
@@ -172,7 +208,11 @@ export class PostgresOutbox implements OutboxStore {
     }))
   }
 
-  async pending(): Promise<number> {
-    return (await this.sql.one<{ n: number }>(`SELECT count(*) AS n FROM outbox WHERE ${PENDING}`))!.n
+  async pending(schools?: readonly string[]): Promise<number> {
+    const [only, params] = scope('school_id', schools)
+    return (await this.sql.one<{ n: number }>(
+      `SELECT count(*) AS n FROM outbox WHERE ${PENDING}${only}`,
+      params,
+    ))!.n
   }
 }

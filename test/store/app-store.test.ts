@@ -279,6 +279,19 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
       expect((await store.incidents.quiet('a', 200)).map((i) => i.id)).toEqual([ids[2]])
       expect(await store.incidents.quiet('b', 200)).toEqual([])
     })
+
+    it("escalates a sharded worker's own schools' incidents only", async () => {
+      const ids: number[] = []
+      for (const school of ['a', 'b', 'c']) {
+        const id = await store.incidents.insert(anIncident({ school, severity: 'critical' }))
+        await store.incidents.addEvent({ incident: id, transition: 'opened', at: 10, recordedAt: 100 })
+        ids.push(id)
+      }
+      expect((await store.incidents.toEscalate(100)).map((i) => i.id)).toEqual(ids)
+      expect((await store.incidents.toEscalate(100, ['c', 'a'])).map((i) => i.id)).toEqual([ids[0], ids[2]])
+      expect(await store.incidents.toEscalate(100, ['z'])).toEqual([])
+      expect(await store.incidents.toEscalate(100, [])).toEqual([])
+    })
   })
 
   describe('outbox', () => {
@@ -395,6 +408,64 @@ describe.each(appStoreBackends())('the app store on $name', (backend) => {
         [hook, 'opened', 1, 80, 'digest'],
       ])
       expect(told[0]).not.toHaveProperty('lastError')
+    })
+
+    it("keeps the school each row is about, and answers a sharded worker for its own schools' rows", async () => {
+      const alertAt = async (school: string) =>
+        store.alerts.addEvent(
+          await store.alerts.insert(anAlert('water.burst', `W-${school}`, { school })),
+          'opened',
+          1,
+        )
+      const incidentAt = async (school: string) =>
+        store.incidents.addEvent({
+          incident: await store.incidents.insert(anIncident({ school })),
+          transition: 'opened',
+          at: 1,
+          recordedAt: 1,
+        })
+      const hook = { channel: 'webhook', target: 'https://district.example/hook' }
+      // One target for schools of different shards (a district-wide robot), and a queue of one school.
+      await store.outbox.enqueueIncident(await incidentAt('a'), delivery({ ...hook, dueAt: 10 }), 1)
+      await store.outbox.enqueueIncident(await incidentAt('b'), delivery({ ...hook, dueAt: 20 }), 1)
+      await store.outbox.enqueue(
+        await alertAt('b'),
+        delivery({ channel: 'mqtt', target: 'schools/b/alerts' }),
+        1,
+      )
+      await store.outbox.enqueueMessage(
+        'readiness|c|2030-09-01',
+        'email',
+        'c@school.example',
+        '{}',
+        30,
+        1,
+        'c',
+      )
+      const ofSchools = async (schools: string[]) => ({
+        lanes: await store.outbox.lanesDue(100, schools),
+        due: (await store.outbox.dueIn(hook.channel, hook.target, 100, 10, schools)).map((r) => r.dueAt),
+        next: await store.outbox.nextDue(schools),
+        pending: await store.outbox.pending(schools),
+      })
+      expect(await ofSchools(['a'])).toEqual({ lanes: [hook], due: [10], next: 10, pending: 1 })
+      expect(await ofSchools(['b'])).toEqual({
+        lanes: [{ channel: 'mqtt', target: 'schools/b/alerts' }, hook],
+        due: [20],
+        next: 10,
+        pending: 2,
+      })
+      expect(await ofSchools(['c', 'z'])).toEqual({
+        lanes: [{ channel: 'email', target: 'c@school.example' }],
+        due: [],
+        next: 30,
+        pending: 1,
+      })
+      expect(await ofSchools([])).toEqual({ lanes: [], due: [], next: undefined, pending: 0 })
+      // Without schools: every row, as an unsharded worker sends them.
+      expect(await store.outbox.pending()).toBe(4)
+      expect((await store.outbox.dueIn(hook.channel, hook.target, 100)).map((r) => r.dueAt)).toEqual([10, 20])
+      expect(await store.outbox.lanesDue(100)).toHaveLength(3)
     })
   })
 

@@ -1,0 +1,163 @@
+/**
+ * Two sharded workers on one shared PostgreSQL app store and a real NATS broker: each school's
+ * incident is opened once and told once — by its shard's owner, even to a webhook both schools
+ * share that answers slowly —, escalated once when both workers look for what to escalate at the
+ * same moment, and either worker's API lists both shards' incidents, in each school's time zone.
+ */
+import { createServer, type Server } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type NatsCluster, startNats } from '../helpers/nats.js'
+import { waitFor } from '../helpers/ports.js'
+import { type Postgres, startPostgres } from '../helpers/postgres.js'
+import { getJson, metricValue, mqttClient, startTestService } from '../helpers/service.js'
+
+const T0 = Date.parse('2026-11-02T09:00:00+08:00')
+const MINUTE = 60_000
+const SCHOOLS = ['north', 'south']
+
+let nats: NatsCluster
+let db: Postgres
+let hook: Server
+let hookUrl: string
+/** What the webhook was told: the event header and the incident's school and id, in order. */
+const told: { event: string; school: string; incident: number }[] = []
+
+beforeAll(async () => {
+  ;[nats, db] = await Promise.all([startNats(), startPostgres()])
+  hook = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => {
+      body += c
+    })
+    req.on('end', () => {
+      const { incident } = JSON.parse(body) as { incident: { id: number; school: string } }
+      told.push({
+        event: String(req.headers['x-schoolmeter-event']),
+        school: incident.school,
+        incident: incident.id,
+      })
+      // A receiver that takes its time (a platform under load): the row is still waiting meanwhile.
+      setTimeout(() => res.writeHead(204).end(), 1500)
+    })
+  })
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
+  hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`
+})
+afterAll(async () => {
+  hook?.closeAllConnections()
+  await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()))
+  await Promise.all([nats?.stop(), db?.stop()])
+})
+
+/** Two schools, one per shard, and one district-wide webhook both report to. */
+const district = () => `
+schools:
+${SCHOOLS.map(
+  (id, i) => `  - id: ${id}
+    name: ${id}
+    timezone: Asia/Shanghai
+    shard: ${i + 1}
+    notifications:
+      webhooks: [{ url: "${hookUrl}" }]
+    buildings:
+      - id: main
+        use: teaching
+        meters:
+          - { id: W-${id}, kind: water, nominalFlowM3h: 4 }`,
+).join('\n')}
+`
+
+/** Forty minutes of 20 L/min without a break: a burst (critical) once it has run for 30. */
+function burst(school: string): [string, string][] {
+  let register = 50
+  return Array.from({ length: 40 }, (_, k) => [
+    `schools/${school}/meters/W-${school}`,
+    JSON.stringify({
+      ts: T0 + k * MINUTE,
+      volume_m3: Math.round((register += 0.02) * 1e5) / 1e5,
+      flow_lpm: 20,
+    }),
+  ])
+}
+
+describe('sharded workers sharing one PostgreSQL app store', () => {
+  it("open, tell and escalate each school's incident once, by its owner; either API lists both", async () => {
+    const env = (shard: string) => ({
+      MQTT_URL: nats.mqttUrls,
+      SHARD: shard,
+      DATABASE_URL: db.url,
+      LOCALE: 'en',
+    })
+    const workers = []
+    for (const s of ['1/2', '2/2']) workers.push(await startTestService({ config: district(), env: env(s) }))
+    const gateway = await mqttClient(nats.nodes[0]!.mqttUrl)
+    try {
+      for (const school of SCHOOLS)
+        for (const [topic, payload] of burst(school)) await gateway.publishAsync(topic, payload, { qos: 1 })
+      await waitFor(
+        'both incidents told',
+        async () => (told.filter((t) => t.event === 'incident.opened').length >= 2 ? true : undefined),
+        30_000,
+      )
+      // Both workers have read the outbox many times over while the receiver was answering.
+      await new Promise((r) => setTimeout(r, 3000))
+      for (const w of workers) await w.alerts.idle()
+      const byKind = (school: string) =>
+        told
+          .filter((t) => t.school === school)
+          .map((t) => t.event)
+          .sort()
+      // Each school told once, however many workers read the outbox.
+      for (const school of SCHOOLS) expect(byKind(school), school).toEqual(['incident.opened'])
+
+      const incidents = await db.query<{ id: string; school_id: string }>(
+        'SELECT id, school_id FROM incidents ORDER BY school_id',
+      )
+      expect(incidents.map((i) => i.school_id)).toEqual(SCHOOLS)
+      const opened = await db.query<{ n: string }>(
+        "SELECT count(*) AS n FROM incident_events WHERE transition = 'opened'",
+      )
+      expect(Number(opened[0]!.n)).toBe(2)
+
+      // Opened twenty minutes ago, nobody acknowledged: both workers look at the same moment.
+      await db.query(
+        "UPDATE incident_events SET recorded_at = recorded_at - 20 * 60000 WHERE transition = 'opened'",
+      )
+      const escalated = await Promise.all(workers.map((w) => w.alerts.escalateDue()))
+      // Each worker escalated its own school's incident.
+      expect(escalated.map((e) => e.map((i) => i.school))).toEqual([['north'], ['south']])
+      const events = await db.query<{ incident_id: string; transition: string }>(
+        "SELECT incident_id, transition FROM incident_events WHERE transition = 'escalated' ORDER BY incident_id",
+      )
+      expect(events.map((e) => e.incident_id).sort()).toEqual(incidents.map((i) => i.id).sort())
+      await waitFor(
+        'both escalations told',
+        async () => (told.filter((t) => t.event === 'incident.escalated').length >= 2 ? true : undefined),
+        30_000,
+      )
+      await new Promise((r) => setTimeout(r, 3000))
+
+      // Each school told once of each transition.
+      for (const school of SCHOOLS)
+        expect(byKind(school), school).toEqual(['incident.escalated', 'incident.opened'])
+      // By the shard's owner: each worker sent its own school's two messages.
+      for (const w of workers) {
+        const m = await (await fetch(`${w.httpUrl}/metrics`)).text()
+        expect(metricValue(m, 'schoolmeter_notifications_total{channel="webhook",result="sent"}')).toBe(2)
+      }
+
+      // Either worker's API lists both shards' incidents, each in its school's time zone.
+      for (const w of workers) {
+        const listed = await getJson<{ school: string; openedAt: string; status: string }[]>(
+          `${w.httpUrl}/api/v1/incidents`,
+        )
+        expect(listed.status).toBe(200)
+        expect(listed.body.map((i) => i.school).sort()).toEqual(SCHOOLS)
+        for (const i of listed.body) expect(i.openedAt, i.school).toMatch(/\+08:00$/)
+      }
+    } finally {
+      await gateway.endAsync()
+      for (const w of workers) await w.stop()
+    }
+  }, 120_000)
+})
