@@ -46,6 +46,8 @@ export interface Service {
   ingest: Ingest
   engine: RuleEngine
   alerts: AlertManager
+  /** Notifications: the outbox's dispatcher (tests read the outbox now with `notify.dispatcher.readNow()`). */
+  notify: Notify
   broker: Broker
   writer?: InfluxWriter
   /** The API's address, e.g. http://127.0.0.1:8080. */
@@ -217,6 +219,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       ingest: ingest.pipeline,
       engine: rules.engine,
       alerts: rules.alerts,
+      notify,
       broker: broker.broker,
       ...(archive.writer ? { writer: archive.writer } : {}),
       httpUrl: api.url,

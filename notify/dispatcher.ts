@@ -159,6 +159,11 @@ export class Dispatcher {
     })
   }
 
+  /** Reads the outbox now and sets what is due going; resolves once it is read, not once sent. */
+  readNow(): Promise<void> {
+    return this.poll()
+  }
+
   /** Reads what is due now and sends what may go; resolves when nothing is in flight (tests). */
   async drain(): Promise<void> {
     await this.poll()

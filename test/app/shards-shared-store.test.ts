@@ -1,11 +1,12 @@
 /**
  * Two sharded workers on one shared PostgreSQL app store and a real NATS broker: each school's
  * incident is opened once and told once — by its shard's owner, even to a webhook both schools
- * share that answers slowly —, escalated once when both workers look for what to escalate at the
+ * share that answers only once both workers have read the outbox again —, escalated once when both workers look for what to escalate at the
  * same moment, and either worker's API lists both shards' incidents, in each school's time zone.
  */
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Service } from '../../app/service.js'
 import { type NatsCluster, startNats } from '../helpers/nats.js'
 import { waitFor } from '../helpers/ports.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
@@ -22,6 +23,17 @@ let hookUrl: string
 /** What the webhook was told: the event header and the incident's school and id, in order. */
 const told: { event: string; school: string; incident: number }[] = []
 
+/** Holds the receiver's answers until released; a new one is made for each hold. */
+let held = gate()
+
+function gate() {
+  let release!: () => void
+  const promise = new Promise<void>((r) => {
+    release = r
+  })
+  return { promise, release }
+}
+
 beforeAll(async () => {
   ;[nats, db] = await Promise.all([startNats(), startPostgres()])
   hook = createServer((req, res) => {
@@ -36,8 +48,9 @@ beforeAll(async () => {
         school: incident.school,
         incident: incident.id,
       })
-      // A receiver that takes its time (a platform under load): the row is still waiting meanwhile.
-      setTimeout(() => res.writeHead(204).end(), 1500)
+      // A receiver that takes its time (a platform under load): it answers when the test lets it,
+      // and the row stays waiting in the outbox meanwhile.
+      void held.promise.then(() => res.writeHead(204).end())
     })
   })
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
@@ -80,6 +93,18 @@ function burst(school: string): [string, string][] {
   ])
 }
 
+/**
+ * While the receiver holds its answers, every worker reads the outbox once more; then the
+ * receiver answers and the workers finish sending whatever they started.
+ */
+async function tellEverything(workers: Service[]): Promise<void> {
+  for (const w of workers) await w.alerts.idle()
+  for (const w of workers) await w.notify.dispatcher.readNow()
+  held.release()
+  for (const w of workers) await w.notify.dispatcher.idle()
+  held = gate()
+}
+
 describe('sharded workers sharing one PostgreSQL app store', () => {
   it("open, tell and escalate each school's incident once, by its owner; either API lists both", async () => {
     const env = (shard: string) => ({
@@ -99,9 +124,9 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
         async () => (told.filter((t) => t.event === 'incident.opened').length >= 2 ? true : undefined),
         30_000,
       )
-      // Both workers have read the outbox many times over while the receiver was answering.
-      await new Promise((r) => setTimeout(r, 3000))
-      for (const w of workers) await w.alerts.idle()
+      // Both rows still wait in the outbox (the receiver has not answered): each worker reads it
+      // now. One that took the other shard's row would send it again here.
+      await tellEverything(workers)
       const byKind = (school: string) =>
         told
           .filter((t) => t.school === school)
@@ -135,7 +160,7 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
         async () => (told.filter((t) => t.event === 'incident.escalated').length >= 2 ? true : undefined),
         30_000,
       )
-      await new Promise((r) => setTimeout(r, 3000))
+      await tellEverything(workers)
 
       // Each school told once of each transition.
       for (const school of SCHOOLS)
