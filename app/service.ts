@@ -189,6 +189,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           log,
           links,
           ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+          ...(env.LINK_SECRET ? { linkSecret: env.LINK_SECRET } : {}),
           security,
         }),
         ...(options.now ? { now: options.now } : {}),

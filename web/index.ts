@@ -64,19 +64,21 @@ export interface WebPagesOptions {
   links: LinkSigner
   publicUrl?: string
   security?: SecurityOptions
+  /** LINK_SECRET, when set: the form key is derived from it (the same on every worker). */
+  linkSecret?: string
 }
 
 /**
  * The web app as the API serves it, beside its routes on the same port (api's `pages`): with the
- * live data the API reads. Its CSRF key is made once and kept in the store.
+ * live data the API reads. Its CSRF key is derived from LINK_SECRET, else made once and kept in the store.
  */
 export function webPages(o: WebPagesOptions): (live: LiveDeps) => FastifyPluginAsync {
-  const { store, publicUrl, ...rest } = o
+  const { store, publicUrl, linkSecret, ...rest } = o
   return (live) => async (app) => {
     await app.register(webApp, {
       ...live,
       ...rest,
-      secret: webSecret(store.meta),
+      secret: webSecret({ LINK_SECRET: linkSecret }, store.meta),
       ...(publicUrl ? { publicUrl } : {}),
     })
   }

@@ -5,7 +5,7 @@
  * loopback demo, ALLOW_ANONYMOUS=1) and nobody has a login, pages open without signing in, as the
  * API does. A signed link from a notification is a third way in, for one incident (web/incidents.ts).
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { allows, authRequired, type SecurityOptions } from '../api/index.js'
 import { hashSecret, newSecret, verifySecret } from '../core/secrets.js'
@@ -163,10 +163,20 @@ export class LoginBackoff {
 /** The store's key of the CSRF tokens' HMAC key, made at the first start. */
 export const WEB_SECRET_KEY = 'web_csrf_secret'
 
-export function webSecret(kept: {
-  get(key: string): string | undefined
-  set(key: string, value: string): void
-}): Buffer {
+/**
+ * The key of the web app's form protection (CSRF). With `LINK_SECRET` set it is derived from it,
+ * so that every worker of a district has the same one (a form loaded from one worker may be posted
+ * to another); otherwise it is made at the first start and kept in `kept` (the worker's DATA_DIR).
+ */
+export function webSecret(
+  env: { LINK_SECRET?: string | undefined },
+  kept: {
+    get(key: string): string | undefined
+    set(key: string, value: string): void
+  },
+): Buffer {
+  if (env.LINK_SECRET)
+    return createHmac('sha256', env.LINK_SECRET).update('schoolmeter web form key').digest()
   let secret = kept.get(WEB_SECRET_KEY)
   if (!secret) {
     secret = randomBytes(32).toString('base64url')

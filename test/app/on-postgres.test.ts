@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Incident } from '../../core/alert.js'
 import { SchoolmeterError } from '../../core/errors.js'
+import { hashSecret } from '../../core/secrets.js'
 import { openPostgresAppStore } from '../../store/index.js'
 import { freePort } from '../helpers/ports.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
@@ -123,6 +124,48 @@ describe('the service with its app store on PostgreSQL', () => {
       expect(steps[1]!.from).toBe(steps[0]!.to)
     } finally {
       await svc.stop()
+    }
+  })
+
+  it('a sign-in form from one worker is taken by another when both have the same LINK_SECRET', async () => {
+    await server.query('CREATE DATABASE forms')
+    const url = server.url.replace(/\/[^/]*$/, '/forms')
+    const shared = { DATABASE_URL: url, LINK_SECRET: 'a district secret of thirty-two chars or more' }
+    const [a, b, other] = [
+      await startTestService({ env: shared }),
+      await startTestService({ env: shared }),
+      await startTestService({ env: { DATABASE_URL: url } }),
+    ]
+    try {
+      await a.store.users.add({
+        username: 'wang',
+        role: 'maintenance',
+        hash: hashSecret('leak-fixer-2030'),
+      })
+      const form = await fetch(`${a.httpUrl}/login`)
+      const cookie = form.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ')
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!
+      const signIn = (on: string) =>
+        fetch(`${on}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+          body: new URLSearchParams({
+            _csrf: csrf,
+            username: 'wang',
+            password: 'leak-fixer-2030',
+          }).toString(),
+        })
+      // A worker with its own key (no LINK_SECRET) refuses the form; one with the district's takes it.
+      expect((await signIn(other.httpUrl)).status).toBe(403)
+      const taken = await signIn(b.httpUrl)
+      expect(taken.status).toBe(303)
+      expect(taken.headers.getSetCookie().some((c) => c.startsWith('smt_session='))).toBe(true)
+    } finally {
+      for (const s of [a, b, other]) await s.stop()
     }
   })
 
