@@ -290,12 +290,14 @@ export class AlertManager {
   }
 
   private async acknowledgeIncidentNow(id: number, by?: string, note?: string): Promise<IncidentChange> {
-    const i = await this.getIncident(id)
-    if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
-    if (i.status === 'acknowledged') return { from: i.status, incident: i }
     const now = this.now()
     const who = by ?? 'anonymous'
+    let from: Incident['status'] = 'open'
     await this.commit(async (tx) => {
+      // Read in the transaction: another worker of a sharded district may change it meanwhile.
+      from = (await this.incidentIn(tx, id)).status
+      if (from === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
+      if (from === 'acknowledged') return {}
       await tx.incidents.update(id, {
         status: 'acknowledged',
         acknowledgedAt: now,
@@ -315,20 +317,21 @@ export class AlertManager {
         incident: [{ id, transition: 'acknowledged', at: now, by: who, note }],
       }
     })
-    return { from: i.status, incident: await this.getIncident(id) }
+    return { from, incident: await this.getIncident(id) }
   }
 
   /** Gives the incident to someone to repair. */
   assignIncident(id: number, to: string, by?: string): Promise<IncidentChange> {
     return this.inTurn(async () => {
-      const i = await this.getIncident(id)
-      if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
       const now = this.now()
+      let from: Incident['status'] = 'open'
       await this.commit(async (tx) => {
+        from = (await this.incidentIn(tx, id)).status
+        if (from === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
         await tx.incidents.update(id, { assignedTo: to })
         return { incident: [{ id, transition: 'assigned', at: now, by: by ?? 'anonymous', note: to }] }
       })
-      return { from: i.status, incident: await this.getIncident(id) }
+      return { from, incident: await this.getIncident(id) }
     })
   }
 
@@ -343,11 +346,12 @@ export class AlertManager {
     note?: string,
     falsePositive = false,
   ): Promise<IncidentChange> {
-    const i = await this.getIncident(id)
-    if (i.status === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
     const now = this.now()
     const who = by ?? 'anonymous'
+    let from: Incident['status'] = 'open'
     await this.commit(async (tx) => {
+      from = (await this.incidentIn(tx, id)).status
+      if (from === 'resolved') throw new AlertError('INCIDENT_RESOLVED', id, 409)
       await tx.incidents.update(id, {
         status: 'resolved',
         resolvedAt: now,
@@ -369,7 +373,7 @@ export class AlertManager {
         incident: [{ id, transition: 'resolved', at: now, by: who, note }],
       }
     })
-    return { from: i.status, incident: await this.getIncident(id) }
+    return { from, incident: await this.getIncident(id) }
   }
 
   /** Acknowledging an alert acknowledges its incident: the fault, not one symptom of it. */
@@ -425,7 +429,11 @@ export class AlertManager {
   }
 
   async getIncident(id: number): Promise<Incident> {
-    const i = await this.o.store.incidents.get(id)
+    return this.incidentIn(this.o.store, id)
+  }
+
+  private async incidentIn(store: AppStore, id: number): Promise<Incident> {
+    const i = await store.incidents.get(id)
     if (!i) throw new AlertError('INCIDENT_NOT_FOUND', id, 404)
     return i
   }

@@ -9,13 +9,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export default function setup(): () => void {
+  // Each vitest project runs the global setup: the first one's directory serves them all.
+  if (process.env.SCHOOLMETER_TEST_TMP) return () => {}
   const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-test-'))
+  process.env.SCHOOLMETER_TEST_TMP = dir
   // Services started as another user (PostgreSQL, as `postgres` when the tests run as root) make
   // their own directories beneath it.
   chmodSync(dir, 0o755)
   const previous = process.env.TMPDIR
   process.env.TMPDIR = dir
   return () => {
+    delete process.env.SCHOOLMETER_TEST_TMP
     if (previous === undefined) delete process.env.TMPDIR
     else process.env.TMPDIR = previous
     if (process.env.KEEP_TEST_TMP === '1') console.log(`test files kept in ${dir}`)
