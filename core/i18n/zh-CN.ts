@@ -1343,7 +1343,7 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
 已有应用数据的数据库会被拒绝；--replace 会先清除其中已有的数据。`,
   'admin.store.column': '{column, select, table {数据表} rows {复制行数} other {{column}}}',
   'admin.store.copied':
-    '已在一个事务中从 {file} 向 {server} 复制 {tables} 张表、共 {rows} 行；新增记录的编号将排在已复制记录之后。',
+    '已在一个事务中从 {file} 向 {server} 复制 {tables, plural, other {# 张表}}、共 {rows, plural, other {# 行}}；新增记录的编号将排在已复制记录之后。',
   'admin.store.kept': 'SQLite 文件保持原样。数据流状态仍保存在其中，即本机磁盘上：{tables}。',
   'admin.store.next': '现在请设置 DATABASE_URL 指向该数据库，再启动服务。',
 }
