@@ -1,8 +1,8 @@
 /**
  * `npm run admin -- <area> <command> …`: manage who may publish (gateway credentials), who may
- * act through the API (tokens) and who signs in to the web app (users). Works on the SQLite store
- * in DATA_DIR; a running service sees changes at once (it reads the store on every connection and
- * request). Speaks the district's language, or LOCALE's.
+ * act through the API (tokens) and who signs in to the web app (users), and move the app store to
+ * PostgreSQL (store). Works on the store in DATA_DIR (its app store in DATABASE_URL when set); a
+ * running service sees changes at once (it reads the store on every connection and request). Speaks the district's language, or LOCALE's.
  */
 import { UsageError } from '../core/cli.js'
 import { describeUnknownVariables, unknownVariables } from '../core/config/env.js'
@@ -16,6 +16,7 @@ export interface Area {
 
 const AREAS: Record<string, () => Promise<Area>> = {
   gateway: async () => (await import('./admin/gateways.js')).gatewayArea,
+  store: async () => (await import('./admin/store.js')).storeArea,
   token: async () => (await import('./admin/tokens.js')).tokenArea,
   user: async () => (await import('./admin/users.js')).userArea,
 }

@@ -28,7 +28,7 @@ export function openDatabase(dataDir: string): Db {
   let file = ':memory:'
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true })
-    file = join(dataDir, 'schoolmeter.db')
+    file = databaseFile(dataDir)
   }
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
@@ -38,6 +38,38 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('busy_timeout = 5000')
   migrate(db)
   return db
+}
+
+/** The app database's file in `dataDir`. */
+export function databaseFile(dataDir: string): string {
+  return join(dataDir, 'schoolmeter.db')
+}
+
+/**
+ * Opens the existing app database in `dataDir` for this process alone, migrated as
+ * `openDatabase` does, for a tool that must not run beside the service: refused while another
+ * process has it open (a service keeps it open as long as it runs), and every other process is
+ * kept out until it is closed. SQLite's exclusive locking mode takes the file's lock, which any
+ * open connection in WAL mode holds shared, and keeps it.
+ */
+export function openDatabaseAlone(dataDir: string): Db {
+  const file = databaseFile(dataDir)
+  const db = new Database(file, { fileMustExist: true })
+  try {
+    db.pragma('busy_timeout = 0')
+    db.pragma('locking_mode = EXCLUSIVE')
+    db.exec('BEGIN EXCLUSIVE')
+    db.exec('COMMIT')
+    db.pragma('journal_mode = WAL')
+    db.pragma('foreign_keys = ON')
+    migrate(db)
+    return db
+  } catch (err) {
+    db.close()
+    if ((err as { code?: string }).code === 'SQLITE_BUSY')
+      throw new SchoolmeterError('DATA_DIR_IN_USE', msg('store.inUse', { file }))
+    throw err
+  }
 }
 
 export function migrate(db: Db): void {

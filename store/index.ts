@@ -266,6 +266,8 @@ export function openStore(dataDir: string, served?: ServedAppStore): Store {
 }
 
 // The app store on a PostgreSQL server (DATABASE_URL), for the workers of a district to share.
+// Moving an app store from SQLite in DATA_DIR to PostgreSQL (npm run admin -- store copy-to-postgres).
+export { type CopyOptions, type CopyReport, copyToPostgres } from './postgres/copy.js'
 export { openPostgresAppStore, type PostgresOptions } from './postgres/index.js'
 
 /**

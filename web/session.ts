@@ -175,8 +175,7 @@ export function webSecret(
     set(key: string, value: string): void
   },
 ): Buffer {
-  if (env.LINK_SECRET)
-    return createHmac('sha256', env.LINK_SECRET).update('schoolmeter web form key').digest()
+  if (env.LINK_SECRET) return createHmac('sha256', env.LINK_SECRET).update(WEB_SECRET_KEY).digest()
   let secret = kept.get(WEB_SECRET_KEY)
   if (!secret) {
     secret = randomBytes(32).toString('base64url')

@@ -142,6 +142,7 @@ areas:
   gateway   MQTT credentials of gateways (add, set, rotate, revoke, list)
   token     API bearer tokens (add, rotate, revoke, list)
   user      people who sign in to the web app (add, passwd, set, disable, enable, list)
+  store     the app store: copy it from SQLite to PostgreSQL (copy-to-postgres)
 
 Run \`npm run admin -- <area> --help\` for the commands of an area.
 The store is DATA_DIR (default ./data), as for the service.
@@ -1381,4 +1382,37 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
   'drill.throughput.col.brokerCpu': 'broker CPU s',
   'drill.throughput.note':
     "Measured on a machine shared with other work, the broker and the workers on the same two cores: the figures are this machine's, not a ceiling.",
+  // ---- Moving the app store from SQLite to PostgreSQL (npm run admin -- store, store/postgres/copy.ts, store/db.ts) ----
+  'store.inUse':
+    'the database {file} is open in another process: a schoolmeter service running on this DATA_DIR. Stop the service first, then run this again.',
+  'store.copy.noSource':
+    'there is no app store to copy: {file} does not exist. Set DATA_DIR to the data directory the service used.',
+  'store.copy.noDatabaseUrl':
+    'DATABASE_URL is not set: name the PostgreSQL database to copy to, e.g. DATABASE_URL=postgres://schoolmeter:…@db.example:5432/schoolmeter',
+  'store.copy.notEmpty':
+    'the PostgreSQL database {server} already holds app data: {tables}. Nothing was copied. Name an empty database, or add --replace to discard what it holds and copy the SQLite app store in its place.',
+  'store.copy.schemaMismatch':
+    'the two schemas differ, so nothing was copied: {columns} are not in both. Use the same schoolmeter version for the service and for this command.',
+  'store.copy.failed':
+    'copying the app store to {server} failed{table, select, none {} other { at table {table}}}, and nothing was written: {detail}',
+  'admin.store.usage': `usage: npm run admin -- store <command> [options]
+
+commands:
+  copy-to-postgres [--replace]   copy the app store from SQLite in DATA_DIR to the PostgreSQL
+                                 database DATABASE_URL names, in one transaction, ids kept
+
+What is copied: alerts and incidents with their history, the outbox, people and their sessions,
+API tokens, the audit log, readiness reports, kept baselines, the registry as loaded and register
+anomalies. The SQLite file is left as it was; the stream's state (per-meter state, journal
+positions, rollups, the spool index, gateway logins) stays in it, on the worker's disk.
+
+Stop the service first (the command refuses while it runs on this DATA_DIR), copy, then start the
+service with DATABASE_URL set. A database that already holds app data is refused;
+--replace discards what it holds first.`,
+  'admin.store.column': '{column, select, table {table} rows {rows copied} other {{column}}}',
+  'admin.store.copied':
+    'Copied {rows, plural, one {# row} other {# rows}} of {tables, plural, one {# table} other {# tables}} from {file} to {server}, in one transaction; new rows take ids above those copied.',
+  'admin.store.kept':
+    "The SQLite file is left as it was. The stream's state stays there, on this machine's disk: {tables}.",
+  'admin.store.next': 'Now start the service with DATABASE_URL set to this database.',
 } as const satisfies Record<string, string>

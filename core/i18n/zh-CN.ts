@@ -131,6 +131,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   gateway   网关的 MQTT 账号（add 添加、set 设置客户端编号、rotate 更换密码、revoke 注销、list 列出）
   token     API 令牌（add 添加、rotate 更换、revoke 注销、list 列出）
   user      网页端登录账号（add 添加、passwd 改密码、set 修改、disable 停用、enable 启用、list 列出）
+  store     应用数据：从 SQLite 复制到 PostgreSQL（copy-to-postgres）
 
 运行 \`npm run admin -- <类别> --help\` 查看该类别的命令。
 数据存放在 DATA_DIR（默认 ./data），与服务相同。
@@ -1316,4 +1317,33 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'drill.throughput.col.brokerCpu': '消息服务器 CPU 秒',
   'drill.throughput.note':
     '测量时机器同时在做其他工作，消息服务器和工作进程共用两个核：数字只代表这台机器，不是上限。',
+  // ---- Moving the app store from SQLite to PostgreSQL (npm run admin -- store, store/postgres/copy.ts, store/db.ts) ----
+  'store.inUse':
+    '数据库 {file} 正被另一个进程打开：有 schoolmeter 服务正在使用这个 DATA_DIR。请先停止服务，再运行本命令。',
+  'store.copy.noSource': '没有可复制的应用数据：{file} 不存在。请把 DATA_DIR 设为服务所用的数据目录。',
+  'store.copy.noDatabaseUrl':
+    '未设置 DATABASE_URL：请指定要复制到的 PostgreSQL 数据库，例如 DATABASE_URL=postgres://schoolmeter:…@db.example:5432/schoolmeter',
+  'store.copy.notEmpty':
+    'PostgreSQL 数据库 {server} 中已有应用数据：{tables}。未复制任何数据。请指定一个空数据库，或加上 --replace 清除其中已有的数据，改用 SQLite 中的应用数据。',
+  'store.copy.schemaMismatch':
+    '两边的数据表结构不一致，未复制任何数据：{columns} 只在一边存在。服务和本命令请使用同一版本的 schoolmeter。',
+  'store.copy.failed':
+    '向 {server} 复制应用数据{table, select, none {} other {（数据表 {table}）}}失败，未写入任何数据：{detail}',
+  'admin.store.usage': `用法：npm run admin -- store <命令> [选项]
+
+命令：
+  copy-to-postgres [--replace]   把 DATA_DIR 中 SQLite 的应用数据复制到 DATABASE_URL 指定的
+                                 PostgreSQL 数据库，在一个事务中完成，编号保持不变
+
+复制的内容：告警和事件及其处理记录、通知队列、登录账号及其会话、API 令牌、操作日志、开学检查报告、
+已保存的基准模型、载入的学区台账和表计读数异常。SQLite 文件保持原样；数据流状态（各表计状态、
+日志位置、汇总数据、写入缓冲索引、网关账号）仍留在其中，即本机磁盘上。
+
+先停止服务（服务仍在使用这个 DATA_DIR 时，本命令拒绝执行），再复制，然后设置 DATABASE_URL 启动服务。
+已有应用数据的数据库会被拒绝；--replace 会先清除其中已有的数据。`,
+  'admin.store.column': '{column, select, table {数据表} rows {复制行数} other {{column}}}',
+  'admin.store.copied':
+    '已在一个事务中从 {file} 向 {server} 复制 {tables, plural, other {# 张表}}、共 {rows, plural, other {# 行}}；新增记录的编号将排在已复制记录之后。',
+  'admin.store.kept': 'SQLite 文件保持原样。数据流状态仍保存在其中，即本机磁盘上：{tables}。',
+  'admin.store.next': '现在请设置 DATABASE_URL 指向该数据库，再启动服务。',
 }

@@ -110,6 +110,14 @@ const MIGRATION_LOCK = 0x736d_6d67 // 'smmg'
  * when the server cannot be reached, refuses the login or has no such database.
  */
 export async function openPostgresAppStore(url: string, o: PostgresOptions = {}): Promise<ServedAppStore> {
+  return new PostgresServedAppStore(await openMigratedPool(url, o), serverOf(url), o.onError)
+}
+
+/**
+ * A pool of connections to the database at `url`, its app-store tables migrated, for the store and
+ * the tools that move data into it (store/postgres/copy.ts); refusals as `openPostgresAppStore`'s.
+ */
+export async function openMigratedPool(url: string, o: PostgresOptions = {}): Promise<pg.Pool> {
   const pool = new pg.Pool({
     connectionString: url,
     max: o.poolSize ?? 10,
@@ -127,7 +135,7 @@ export async function openPostgresAppStore(url: string, o: PostgresOptions = {})
     await pool.end().catch(() => {})
     throw err instanceof SchoolmeterError ? err : openError(err, url)
   }
-  return new PostgresServedAppStore(pool, serverOf(url), o.onError)
+  return pool
 }
 
 /** Applies the migrations this database lacks, all in one transaction; refuses a newer schema. */
@@ -169,7 +177,7 @@ export async function migrate(pool: pg.Pool, url: string): Promise<void> {
 }
 
 /** host:port/database of a connection string, without the login. */
-function serverOf(url: string): string {
+export function serverOf(url: string): string {
   try {
     const u = new URL(url)
     return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`
