@@ -24,9 +24,12 @@ export const SYSTEM_TESTS = [
 
 export default defineConfig({
   test: {
-    // The web app's scripts, bundled as `npm start` and `npm run build` do.
-    // One temporary directory for the run, removed at its end (test/helpers/tmp.ts).
-    globalSetup: ['test/helpers/tmp.ts', 'test/helpers/build-web.ts'],
+    // One temporary directory for the run, removed at its end (test/helpers/tmp.ts). The web app's
+    // scripts, bundled as `npm start` and `npm run build` do. With TEST_APP_STORE=postgres
+    // (`npm run test:postgres`), one PostgreSQL for the run that holds every service's app store.
+    globalSetup: ['test/helpers/tmp.ts', 'test/helpers/build-web.ts', 'test/helpers/app-store-server.ts'],
+    // With TEST_APP_STORE=postgres: the databases a test file made are dropped at its end.
+    setupFiles: ['test/helpers/app-store-files.ts'],
     // Two files at once on two cores: most files wait on influxd, a broker, Chromium or a child
     // process much of the time (vitest's default would be one file at a time here).
     maxWorkers: 2,

@@ -25,6 +25,8 @@ const BIN = '/usr/lib/postgresql/15/bin'
 export interface PostgresOptions {
   /** fsync and full-page writes off: faster, for tests that never crash the database (default true). */
   fast?: boolean
+  /** The server's max_connections (default 50). */
+  maxConnections?: number
 }
 
 export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> {
@@ -53,7 +55,7 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> 
     `listen_addresses=127.0.0.1`,
     `port=${port}`,
     `unix_socket_directories=${dir}`,
-    'max_connections=50',
+    `max_connections=${o.maxConnections ?? 50}`,
     ...(o.fast === false ? [] : ['fsync=off', 'full_page_writes=off', 'synchronous_commit=off']),
   ]
   let output = ''
