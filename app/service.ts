@@ -191,6 +191,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           log,
           broker: () => broker.connection(),
           lastReadingAt: (id) => ingest.status(id)?.lastTs,
+          settled: () => rules.alerts.idle(),
         }),
       )
     log.info(

@@ -40,6 +40,12 @@ export interface DemoOptions {
   seed?: string
   /** Wall clock (tests). */
   now?: number
+  /**
+   * Resolves once the alerts of what the service took so far are recorded: "now live" waits for
+   * it, so that the history's alerts are there to be read when the log says it is in (with the app
+   * store on a database server they are written some time after the readings were taken).
+   */
+  settled?: () => Promise<void>
 }
 
 export interface Demo {
@@ -140,6 +146,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     // A day of quarter-hourly history per round, then an hour at a time at full resolution.
     await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR, onProgress })
     await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR, onProgress })
+    await o.settled?.()
     if (stop.signal.aborted) return
     o.log.info(
       `demo: published ${((now - start) / (24 * HOUR)).toFixed(0)} days of ${sim.meterCount} simulated meters (${stats.readings} readings; quarter-hourly before the last ${detailed / HOUR} h) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
@@ -167,6 +174,8 @@ export interface DemoServiceOptions {
   broker: () => { url: string; username?: string; password?: string }
   /** When the service last heard of each meter (event time): a restarted demo continues from there. */
   lastReadingAt: (meterId: string) => number | undefined
+  /** Resolves once the alerts of the readings taken so far are recorded (DemoOptions.settled). */
+  settled?: () => Promise<void>
 }
 
 /**
@@ -190,6 +199,7 @@ export class DemoService {
       log,
       ...this.o.broker(),
       ...(held.length > 0 ? { resumeFrom: Math.min(...held) } : {}),
+      ...(this.o.settled ? { settled: this.o.settled } : {}),
     })
     log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')
   }
