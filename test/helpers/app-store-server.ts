@@ -7,7 +7,8 @@ import { ON_POSTGRES, SERVER_ENV } from './app-store.js'
 import { startPostgres } from './postgres.js'
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
-  if (!ON_POSTGRES) return undefined
+  // Once for the run, however many projects (suite, system) run in it.
+  if (!ON_POSTGRES || process.env[SERVER_ENV] !== undefined) return undefined
   // Room for two test files at once, each with a few services of up to 10 connections.
   const server = await startPostgres({ maxConnections: 300 })
   process.env[SERVER_ENV] = server.url.replace(/\/[^/]*$/, '/postgres')

@@ -54,7 +54,8 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> 
   const settings = [
     `listen_addresses=127.0.0.1`,
     `port=${port}`,
-    `unix_socket_directories=${dir}`,
+    // TCP only: a socket's path under a deep temporary directory can pass the 107 bytes allowed.
+    'unix_socket_directories=',
     `max_connections=${o.maxConnections ?? 50}`,
     ...(o.fast === false ? [] : ['fsync=off', 'full_page_writes=off', 'synchronous_commit=off']),
   ]
