@@ -22,11 +22,29 @@ export const SYSTEM_TESTS = [
   'test/web/admin-users.test.ts',
 ]
 
+/**
+ * `npm run test:postgres` (TEST_APP_STORE=postgres) runs the suite and these system tests with the
+ * app store on PostgreSQL: those whose services and tools keep alerts, logins and tokens. The
+ * others test what stays on each worker's disk or never reaches the app store — the journal and
+ * SQLite under a full disk and a lock (disk, durability), the broker's port (fuzz, garbage), the
+ * tools' command lines (cli, evaluate-cli, simulator/cli) — and run once, in `npm run test:system`.
+ */
+export const SYSTEM_TESTS_ON_POSTGRES = [
+  'test/app/readme.test.ts',
+  'test/app/startup.test.ts',
+  'test/faults/journal-crash.test.ts',
+  'test/rules/crash.test.ts',
+  'test/web/admin-users.test.ts',
+]
+
 export default defineConfig({
   test: {
-    // The web app's scripts, bundled as `npm start` and `npm run build` do.
-    // One temporary directory for the run, removed at its end (test/helpers/tmp.ts).
-    globalSetup: ['test/helpers/tmp.ts', 'test/helpers/build-web.ts'],
+    // One temporary directory for the run, removed at its end (test/helpers/tmp.ts). The web app's
+    // scripts, bundled as `npm start` and `npm run build` do. With TEST_APP_STORE=postgres
+    // (`npm run test:postgres`), one PostgreSQL for the run that holds every service's app store.
+    globalSetup: ['test/helpers/tmp.ts', 'test/helpers/build-web.ts', 'test/helpers/app-store-server.ts'],
+    // With TEST_APP_STORE=postgres: the databases a test file made are dropped at its end.
+    setupFiles: ['test/helpers/app-store-files.ts'],
     // Two files at once on two cores: most files wait on influxd, a broker, Chromium or a child
     // process much of the time (vitest's default would be one file at a time here).
     maxWorkers: 2,
@@ -39,7 +57,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: SYSTEM_TESTS } },
-      { extends: true, test: { name: 'system', include: SYSTEM_TESTS } },
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          include: process.env.TEST_APP_STORE === 'postgres' ? SYSTEM_TESTS_ON_POSTGRES : SYSTEM_TESTS,
+        },
+      },
     ],
   },
 })

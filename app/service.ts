@@ -203,6 +203,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           log,
           broker: () => broker.connection(),
           lastReadingAt: (id) => ingest.status(id)?.lastTs,
+          settled: () => rules.alerts.idle(),
           historyIn: () => reports.flushRollups(),
         }),
       )

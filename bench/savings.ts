@@ -25,7 +25,7 @@ const n = (v: number | undefined, digits = 0) =>
 
 async function main(): Promise<void> {
   const began = performance.now()
-  const { reports } = referenceReports()
+  const { reports } = await referenceReports()
   const months = [
     ...Array.from({ length: 12 }, (_, i) => `2017-${String(i + 1).padStart(2, '0')}`),
     '2018-01',

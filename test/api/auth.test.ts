@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { bearer, isLoopback, TokenVerifier } from '../../api/auth.js'
 import { verifySecret } from '../../core/secrets.js'
-import { openStore } from '../../store/index.js'
 import { parseToken } from '../../store/security.js'
+import { openTestStore } from '../helpers/app-store.js'
 
 describe('addresses and headers', () => {
   it('knows loopback addresses from the rest', () => {
@@ -37,7 +37,7 @@ describe('addresses and headers', () => {
 
 describe('TokenVerifier', () => {
   it('runs scrypt once per token a minute, and still sees a revoke or rotation at once', async () => {
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     let clock = 1_000_000
     let checks = 0
     const verifier = new TokenVerifier(store.apiTokens, {
@@ -76,7 +76,7 @@ describe('TokenVerifier', () => {
   })
 
   it('an unknown or revoked id costs the same scrypt as a wrong secret: the timing tells nothing', async () => {
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     const checked: string[] = []
     const verifier = new TokenVerifier(store.apiTokens, {
       check: (secret, hash) => {
@@ -103,7 +103,7 @@ describe('TokenVerifier', () => {
   })
 
   it('names are checked: empty, reserved and duplicate names are refused with a sentence', async () => {
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     await expect(store.apiTokens.add('  ', 'viewer')).rejects.toThrow(/1 to 64 printable characters/)
     await expect(store.apiTokens.add('anonymous', 'viewer')).rejects.toThrow(/reserved/)
     await expect(store.apiTokens.add('ops', 'root')).rejects.toThrow(/unknown role "root"/)

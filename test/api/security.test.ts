@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Service } from '../../app/service.js'
 import { say } from '../../rules/types.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore, withDatabase } from '../helpers/app-store.js'
 import { startTestService } from '../helpers/service.js'
 
 const run = promisify(execFile)
@@ -26,7 +26,7 @@ async function adminIn(locale: string | undefined, dataDir: string, ...args: str
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'app/admin.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, LOCALE: locale },
+      env: await withDatabase({ ...process.env, DATA_DIR: dataDir, LOCALE: locale }),
     })
     return { code: 0, stdout, stderr }
   } catch (err) {
@@ -494,7 +494,7 @@ describe('configured by the environment', () => {
     }
 
     const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-sec-'))
-    const store = openStore(dataDir)
+    const store = await openTestStore(dataDir)
     const { token } = await store.apiTokens.add('ops', 'admin')
     await store.close()
     const guarded = await startTestService({ dataDir, env: { HTTP_HOST: '0.0.0.0' } })

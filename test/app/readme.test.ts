@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
+import { withDatabase } from '../helpers/app-store.js'
 import { requireBinary } from '../helpers/binaries.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { getJson } from '../helpers/service.js'
@@ -218,13 +219,14 @@ describe('README.md, quick start', () => {
       // npm start, as a new user runs it (npm install is what made node_modules here), on free
       // ports with a fresh ./data; JSON logs so that the test can read them.
       const ports: Ports = { http: await freePort(), mqtt: await freePort() }
-      const env: NodeJS.ProcessEnv = {
+      // (With `npm run test:postgres`, the app store on the suite's PostgreSQL, as DATABASE_URL says.)
+      const env: NodeJS.ProcessEnv = await withDatabase({
         ...process.env,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'schoolmeter-readme-')),
         HTTP_PORT: String(ports.http),
         MQTT_PORT: String(ports.mqtt),
         LOG_FORMAT: 'json',
-      }
+      })
       for (const v of ['CONFIG', 'DEMO', 'LOCALE', 'INFLUX_URL', 'CI_SKIP']) delete env[v]
       const service = background(install!.trim().replace(/^npm install && /, ''), env)
       const log = () => logLines(service.output())
@@ -446,7 +448,7 @@ describe('README.md, production', () => {
       CONFIG: '/config/district.yaml',
     })
     expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toContain('CMD ["node", "dist/app/main.js"]')
-    const container = {
+    const container = await withDatabase({
       ...process.env,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'schoolmeter-production-')),
       // The demo district, as DISTRICT_CONFIG is until .env names another.
@@ -458,7 +460,7 @@ describe('README.md, production', () => {
       DEMO: '0',
       LOCALE: 'en',
       LOG_FORMAT: 'json',
-    }
+    })
     const service = () =>
       run(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
         cwd: ROOT,

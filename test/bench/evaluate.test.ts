@@ -16,7 +16,7 @@ import { Router } from '../../notify/index.js'
 import { AlertManager } from '../../rules/index.js'
 import { say } from '../../rules/types.js'
 import type { GroundTruth } from '../../simulator/index.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore } from '../helpers/app-store.js'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -177,7 +177,7 @@ schools:
           - { id: E1, kind: electricity, space: r1 }
 `
     const { registry: reg } = parseConfig(config, 'test')
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     let now = T0
     const alerts = new AlertManager({
       registry: reg,

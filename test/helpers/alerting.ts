@@ -9,7 +9,8 @@ import { DEFAULT_LIMITS } from '../../ingest/decode.js'
 import { Ingest } from '../../ingest/pipeline.js'
 import { Router } from '../../notify/index.js'
 import { AlertManager, RuleEngine } from '../../rules/index.js'
-import { openStore, type ServedAppStore } from '../../store/index.js'
+import { openPostgresAppStore, openStore, type ServedAppStore } from '../../store/index.js'
+import { databaseFor } from './app-store.js'
 import { testLog } from './log.js'
 
 /** A school with a meter for every golden case. Timezone Asia/Shanghai; November is term time and heating season. */
@@ -49,14 +50,22 @@ export async function alerting(
     email?: boolean
     now?: () => number
     dataDir?: string
-    /** The app store on a database server (PostgreSQL) instead of SQLite; closed with the store. */
+    /**
+     * The app store on a database server (PostgreSQL) instead of SQLite; closed with the store.
+     * By default the suite's (test/helpers/app-store.ts).
+     */
     appStore?: ServedAppStore
     /** Where robots' `urlEnv` and `secretEnv` point. */
     env?: Record<string, string | undefined>
   } = {},
 ) {
   const { registry } = parseConfig(config, 'golden.yaml')
-  const store = openStore(options.dataDir ?? ':memory:', options.appStore)
+  const dataDir = options.dataDir ?? ':memory:'
+  const database = options.appStore === undefined ? await databaseFor(dataDir) : undefined
+  const appStore =
+    options.appStore ??
+    (database === undefined ? undefined : await openPostgresAppStore(database, { poolSize: 4 }))
+  const store = openStore(dataDir, appStore)
   const bus = new Bus()
   const metrics = createMetrics({ defaultMetrics: false })
   const ingest = new Ingest({

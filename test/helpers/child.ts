@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { MqttClient } from 'mqtt'
+import { withDatabase } from './app-store.js'
 import { waitFor } from './ports.js'
 
 export interface Child {
@@ -20,7 +21,9 @@ export function killChildren(): void {
   running.clear()
 }
 
-export async function startChild(env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
+/** The service with `env`; its app store on the suite's PostgreSQL when the suite runs on it (test/helpers/app-store.ts). */
+export async function startChild(given: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
+  const env = await withDatabase(given)
   let out = ''
   const proc = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },

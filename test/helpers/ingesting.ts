@@ -4,11 +4,12 @@ import { createMetrics } from '../../core/metrics.js'
 import type { Registry } from '../../core/registry.js'
 import { DEFAULT_LIMITS } from '../../ingest/decode.js'
 import { Ingest, type IngestOptions } from '../../ingest/pipeline.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore } from './app-store.js'
 import { testLog } from './log.js'
 
-export function ingesting(registry: Registry, options: Partial<IngestOptions> = {}) {
-  const store = openStore(':memory:')
+/** Its app store on the suite's PostgreSQL when the suite runs on it (test/helpers/app-store.ts). */
+export async function ingesting(registry: Registry, options: Partial<IngestOptions> = {}) {
+  const store = await openTestStore()
   const bus = new Bus()
   const ingest = new Ingest({
     registry,

@@ -25,6 +25,8 @@ const BIN = '/usr/lib/postgresql/15/bin'
 export interface PostgresOptions {
   /** fsync and full-page writes off: faster, for tests that never crash the database (default true). */
   fast?: boolean
+  /** The server's max_connections (default 50). */
+  maxConnections?: number
 }
 
 export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> {
@@ -52,9 +54,9 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> 
   const settings = [
     `listen_addresses=127.0.0.1`,
     `port=${port}`,
-    // TCP only: a socket's path under a deep temporary directory can pass the 107-byte limit.
+    // TCP only: a socket's path under a deep temporary directory can pass the 107 bytes allowed.
     'unix_socket_directories=',
-    'max_connections=50',
+    `max_connections=${o.maxConnections ?? 50}`,
     ...(o.fast === false ? [] : ['fsync=off', 'full_page_writes=off', 'synchronous_commit=off']),
   ]
   let output = ''

@@ -69,9 +69,9 @@ export function referenceConfig(): string {
 }
 
 /** Feeds both series and the temperature; `now` is the end of the data. */
-export function referenceReports() {
+export async function referenceReports() {
   const { registry } = parseConfig(referenceConfig(), 'reference.yaml')
-  const { store, bus, ingest } = ingesting(registry)
+  const { store, bus, ingest } = await ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   rollups.start()
   const electricity = csv('il-electricity-cdd-hdd-hourly.csv.gz')

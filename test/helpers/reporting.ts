@@ -46,9 +46,15 @@ export function twoSchools(): string {
   })
 }
 
-export function history(o: { config: string; from: string; to: string; scenario?: string; seed?: string }) {
+export async function history(o: {
+  config: string
+  from: string
+  to: string
+  scenario?: string
+  seed?: string
+}) {
   const { registry } = parseConfig(o.config, 'reports.yaml')
-  const { store, bus, ingest } = ingesting(registry)
+  const { store, bus, ingest } = await ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   rollups.start()
   const start = Date.parse(o.from)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { type Service, type StartOptions, startService } from '../../app/service.js'
 import { readEnv } from '../../core/config/env.js'
+import { databaseFor } from './app-store.js'
 import { testLog } from './log.js'
 import { TEST_CONFIG } from './registry.js'
 
@@ -13,11 +14,15 @@ export interface TestServiceOptions extends StartOptions {
   dataDir?: string
 }
 
-/** The whole service in-process on free ports, with a temp DATA_DIR and a test registry. */
+/**
+ * The whole service in-process on free ports, with a temp DATA_DIR and a test registry; its app
+ * store on the suite's PostgreSQL when the suite runs on it (test/helpers/app-store.ts).
+ */
 export async function startTestService(o: TestServiceOptions = {}): Promise<Service & { dataDir: string }> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'schoolmeter-svc-'))
   const configFile = join(dataDir, 'district.yaml')
   writeFileSync(configFile, o.config ?? TEST_CONFIG)
+  const database = o.env?.DATABASE_URL === undefined ? await databaseFor(dataDir) : undefined
   const env = readEnv({
     CONFIG: configFile,
     DATA_DIR: dataDir,
@@ -25,6 +30,7 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Serv
     MQTT_PORT: '0',
     DEMO: '0',
     INFLUX_FLUSH_MS: '50',
+    ...(database === undefined ? {} : { DATABASE_URL: database }),
     ...o.env,
   })
   const service = await startService(env, { log: o.log ?? testLog, ...(o.now ? { now: o.now } : {}) })

@@ -17,6 +17,7 @@ import { ConfigError } from '../../core/errors.js'
 import { hashSecret } from '../../core/secrets.js'
 import type { EmbeddedBroker } from '../../ingest/index.js'
 import { openStore } from '../../store/index.js'
+import { withDatabase } from '../helpers/app-store.js'
 import { makeCerts, type TestCerts } from '../helpers/certs.js'
 import { waitFor } from '../helpers/ports.js'
 import { connackCode, connectPacket, publishPacket, rawSocket } from '../helpers/rawMqtt.js'
@@ -437,19 +438,23 @@ describe('limits', () => {
 })
 
 describe('npm run admin -- gateway (a real child process)', () => {
-  const admin = (dataDir: string, args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+  const admin = async (dataDir: string, args: string[]) => {
+    const env = await withDatabase({
+      ...process.env,
+      DATA_DIR: dataDir,
+      CONFIG: join(dataDir, 'district.yaml'),
+      LOCALE: 'en',
+    })
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
         ['--import', 'tsx', 'app/admin.ts', 'gateway', ...args],
-        {
-          cwd: ROOT,
-          env: { ...process.env, DATA_DIR: dataDir, CONFIG: join(dataDir, 'district.yaml'), LOCALE: 'en' },
-        },
+        { cwd: ROOT, env },
         (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       )
     })
+  }
 
   it('adds a login that a running service accepts at once, and revokes it', async () => {
     const svc = await startTestService()

@@ -16,6 +16,7 @@ import type { Verdict } from '../../rules/index.js'
 import { alerting } from '../helpers/alerting.js'
 import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
+import { waitFor } from '../helpers/ports.js'
 import { linksIn, type Platform, type RobotHit, RobotPlatforms } from '../helpers/robots.js'
 
 /** A Wednesday, 09:00 in Shanghai. */
@@ -407,10 +408,12 @@ describe('group robots', () => {
     // After 10 s without an answer the webhook's send fails and is retried later; nothing was lost.
     // (Its queue then sends the second incident, which hangs in turn: nothing waits for it here.)
     await clock.advance(8001)
-    await new Promise((resolve) => setImmediate(resolve))
-    const hook = (await h.store.outbox.all()).find(
-      (x) => x.channel === 'webhook' && x.incidentEventId !== null,
-    )!
+    // The failure is recorded in the outbox as soon as the store has written it.
+    const hook = await waitFor('the webhook failure recorded', async () =>
+      (await h.store.outbox.all()).find(
+        (x) => x.channel === 'webhook' && x.incidentEventId !== null && x.attempts > 0,
+      ),
+    )
     expect(hook).toMatchObject({ attempts: 1, lastError: 'no answer within 10 s' })
     expect(hook.sentAt).toBeUndefined()
     expect(first.incident).toBeDefined()

@@ -23,9 +23,10 @@ import { testLog } from '../helpers/log.js'
 const dir = mkdtempSync(join(tmpdir(), 'heating-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+const { registry } = parseConfig(readFileSync(DEMO_CONFIG_PATH, 'utf8'))
+const { store, bus, ingest } = await ingesting(registry)
+
 describe('heating compliance', () => {
-  const { registry } = parseConfig(readFileSync(DEMO_CONFIG_PATH, 'utf8'))
-  const { store, bus, ingest } = ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   const rooms = new RoomTemperatures({ store, bus, log: testLog, flushIntervalMs: 0 })
   rollups.start()

@@ -40,9 +40,13 @@ function records(xml: string, element: string): Record<string, string>[] {
   return out
 }
 
-describe('the platform data package', () => {
+describe('the platform data package', async () => {
   const demo = readFileSync(DEMO_CONFIG_PATH, 'utf8')
-  const h = history({ config: demo, from: '2026-10-11T00:00:00+08:00', to: '2026-10-13T00:00:00+08:00' })
+  const h = await history({
+    config: demo,
+    from: '2026-10-11T00:00:00+08:00',
+    to: '2026-10-13T00:00:00+08:00',
+  })
   const pkg = buildPackage({ registry: h.registry, store: h.store, date: '2026-10-12' })
 
   it('is named by data-centre id and date, one folder with Build.xml and Energy.xml, zipped', () => {

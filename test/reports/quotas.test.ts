@@ -27,8 +27,8 @@ const DAY = 86_400_000
 const TERM = { from: '2026-09-01', to: '2027-01-22' }
 const UTILITIES = ['water', 'electricity', 'heat'] as const
 
-describe('quotas paced by the school calendar', () => {
-  const h = history({
+describe('quotas paced by the school calendar', async () => {
+  const h = await history({
     config: twoSchools(),
     from: '2025-08-01T00:00:00+08:00',
     to: '2027-01-23T00:00:00+08:00',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../core/config/load.js'
 import { Dispatcher, defaultChannels, type Email } from '../../notify/index.js'
 import { notifyReadiness, Readiness, renderReadiness } from '../../reports/index.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore } from '../helpers/app-store.js'
 import { ManualClock } from '../helpers/clock.js'
 import { testLog } from '../helpers/log.js'
 
@@ -28,7 +28,7 @@ describe('start-of-term readiness', () => {
   const now = Date.parse('2027-02-15T08:00:00+08:00')
 
   it('checks meters reporting, open critical alerts and heating circuits reaching setpoint', async () => {
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     store.supply.addMany([
       ['N-H', '2027-02-15', 66],
       ['N-H2', '2027-02-14', 48],
@@ -89,7 +89,7 @@ describe('start-of-term readiness', () => {
   })
 
   it('is sent once per school and term, through the outbox', async () => {
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     const r = (await new Readiness({ registry, store, lastReceivedAt: () => now }).check(school, now))!
     expect(await store.readiness.save('north', r.term.start, r)).toBe(true)
     expect(await store.readiness.save('north', r.term.start, r)).toBe(false)

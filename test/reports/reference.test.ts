@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import type { MonthlyRow } from '../../reports/index.js'
 import { referenceReports } from '../helpers/reference.js'
 
-const h = referenceReports()
+const h = await referenceReports()
 const rows = (month: string) => h.reports.monthly(month)
 const row = async (month: string, utility: string) => (await rows(month)).find((r) => r.utility === utility)!
 const MONTHS_2017 = Array.from({ length: 12 }, (_, i) => `2017-${String(i + 1).padStart(2, '0')}`)

@@ -39,8 +39,8 @@ const { registry } = parseConfig(
   'slices.json',
 )
 
-function pipeline() {
-  const { store, bus, ingest } = ingesting(registry, { snapshotIntervalMs: 0 })
+async function pipeline() {
+  const { store, bus, ingest } = await ingesting(registry, { snapshotIntervalMs: 0 })
   ingest.start()
   let seq = 0
   const marks: number[] = []
@@ -84,8 +84,8 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 describe('rollup flush in slices', () => {
   it('equals flushing at once, with readings arriving meanwhile and a report flushing midway', async () => {
-    const a = pipeline()
-    const b = pipeline()
+    const a = await pipeline()
+    const b = await pipeline()
     for (let k = 0; k <= 8; k++) {
       a.step(k)
       b.step(k)
@@ -135,7 +135,7 @@ describe('rollup flush in slices', () => {
   })
 
   it('totals not handed over at stop are kept, and the next start hands them over', async () => {
-    const p = pipeline()
+    const p = await pipeline()
     for (let k = 0; k <= 12; k++) p.step(k)
     p.rollups.flush()
     // Stopped before the paced hand-over got far.
@@ -164,7 +164,7 @@ describe('rollup flush in slices', () => {
   })
 
   it('a flush cut short counts for nothing: its staged increments are dropped', async () => {
-    const p = pipeline()
+    const p = await pipeline()
     for (let k = 0; k <= 4; k++) p.step(k)
     p.rollups.flush()
     const before = p.table()

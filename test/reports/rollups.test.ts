@@ -6,9 +6,9 @@ import { GOLDEN_CONFIG } from '../helpers/alerting.js'
 import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 
-function pipeline() {
+async function pipeline() {
   const { registry } = parseConfig(GOLDEN_CONFIG)
-  const { store, bus, ingest } = ingesting(registry)
+  const { store, bus, ingest } = await ingesting(registry)
   const rollups = new Rollups({ registry, store, bus, log: testLog })
   rollups.start()
   const send = (meter: string, ts: string, values: Record<string, number | boolean>) =>
@@ -28,7 +28,7 @@ function pipeline() {
 
 describe('rollups', () => {
   it('bucket by local date: 23:30 on 31 October belongs to October, 00:10 on 1 November to November', async () => {
-    const p = pipeline()
+    const p = await pipeline()
     p.send('W-HOURLY', '2026-10-31T22:30:00+08:00', { volume_m3: 10 })
     p.send('W-HOURLY', '2026-10-31T23:30:00+08:00', { volume_m3: 10.1 })
     p.send('W-HOURLY', '2026-11-01T00:10:00+08:00', { volume_m3: 10.3 })
@@ -40,8 +40,8 @@ describe('rollups', () => {
     expect(nov.actual * 1000).toBeCloseTo(50, 6)
   })
 
-  it('splits use while the school is empty, and marks a gap estimated', () => {
-    const p = pipeline()
+  it('splits use while the school is empty, and marks a gap estimated', async () => {
+    const p = await pipeline()
     // Monday 16 November: 06:00 and 08:00 (the school opens at 07:00), then silence until 14:00.
     p.send('W-HOURLY', '2026-11-16T06:00:00+08:00', { volume_m3: 10 })
     p.send('W-HOURLY', '2026-11-16T08:00:00+08:00', { volume_m3: 10.2 })
@@ -56,9 +56,9 @@ describe('rollups', () => {
     expect(t.coveredMs).toBe(3 * 3_600_000)
   })
 
-  it('an out-of-order reading inside the watermark leaves the totals as in order', () => {
-    const a = pipeline()
-    const b = pipeline()
+  it('an out-of-order reading inside the watermark leaves the totals as in order', async () => {
+    const a = await pipeline()
+    const b = await pipeline()
     const readings: [string, number][] = [
       ['2026-11-16T10:00:00+08:00', 50],
       ['2026-11-16T10:01:00+08:00', 50.01],

@@ -48,7 +48,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
 
 const platform = join(DOCS, 'platform')
 mkdirSync(platform, { recursive: true })
-const h = history({
+const h = await history({
   config: readFileSync(DEMO_CONFIG_PATH, 'utf8'),
   from: '2026-10-11T00:00:00+08:00',
   to: '2026-10-13T00:00:00+08:00',

@@ -10,7 +10,7 @@ import { t } from '../../core/i18n/index.js'
 import { MonthlyReports, rankingView } from '../../reports/index.js'
 import { history, twoSchools } from '../helpers/reporting.js'
 
-const h = history({
+const h = await history({
   config: twoSchools(),
   from: '2025-08-01T00:00:00+08:00',
   to: '2027-08-01T00:00:00+08:00',
@@ -160,12 +160,12 @@ describe('monthly savings against a fixed baseline', () => {
   })
 })
 
-describe('before a baseline model is possible', () => {
+describe('before a baseline model is possible', async () => {
   // One school whose electricity meter was silent for two months of its first year: that baseline
   // lacks data, so its savings fall back to last year's month, labelled indicative.
   const config = parse(twoSchools()) as { schools: { id: string }[] }
   config.schools = config.schools.filter((s) => s.id === 'north-primary')
-  const short = history({
+  const short = await history({
     config: stringify(config),
     from: '2025-08-01T00:00:00+08:00',
     to: '2026-11-01T00:00:00+08:00',

@@ -12,7 +12,7 @@ import { DEMO_CONFIG_PATH, parseConfig } from '../../core/config/load.js'
 import type { DistrictConfig } from '../../core/config/schema.js'
 import { ConfigError } from '../../core/errors.js'
 import { SubItemReports } from '../../reports/subitems.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore } from '../helpers/app-store.js'
 import { history } from '../helpers/reporting.js'
 
 const demoText = readFileSync(DEMO_CONFIG_PATH, 'utf8')
@@ -72,7 +72,7 @@ describe('classification in the registry', () => {
 describe('per sub-item, counting every meter once', () => {
   it('gives each meter its own use: its consumption less its sub-meters’, under the nearest sub-item', async () => {
     const { registry } = parseConfig(demoText)
-    const store = openStore(':memory:')
+    const store = await openTestStore(':memory:')
     const hour = Date.parse('2026-10-12T10:00:00+08:00')
     // kWh: the dormitory board under the incomer, three rooms under the board (unclassified
     // themselves: they count as the board's lighting and sockets), the canteen's kitchen.
@@ -123,7 +123,7 @@ describe('per sub-item, counting every meter once', () => {
   })
 
   it('adds up on a week of the demo district: parts make the whole the monthly report counts', async () => {
-    const h = history({
+    const h = await history({
       config: demoText,
       from: '2026-10-12T00:00:00+08:00',
       to: '2026-10-19T00:00:00+08:00',

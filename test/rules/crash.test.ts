@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GOLDEN_CONFIG, HOUR } from '../helpers/alerting.js'
+import { withDatabase } from '../helpers/app-store.js'
 import { MON } from '../helpers/golden.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { getJson, metricValue, mqttClient } from '../helpers/service.js'
@@ -44,7 +45,7 @@ afterAll(() => new Promise<void>((r) => hook.close(() => r())))
 
 async function start(env: Record<string, string>): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    env: await withDatabase({ ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }),
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await waitFor(

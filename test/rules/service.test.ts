@@ -39,6 +39,8 @@ describe('golden cases over MQTT and HTTP', () => {
         }
         const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text()
         expect(metrics).toMatch(new RegExp(`^schoolmeter_readings_accepted_total ${readings.length}$`, 'm'))
+        // The rules judged every reading; their alerts are in the store once it has written them.
+        await svc.alerts.idle()
         const { body } = await getJson(`${svc.httpUrl}/api/v1/alerts?rule=${rule}`)
         if (alert) {
           expect(body).toHaveLength(1)
@@ -72,6 +74,7 @@ describe('the alert API', () => {
           qos: 1,
         })
       }
+      await svc.alerts.idle()
       const open = await getJson(`${svc.httpUrl}/api/v1/alerts?status=active&severity=critical`)
       // The burst cleared itself 10 minutes after the flow stopped; resolved alerts are not active.
       expect(open.body).toEqual([])

@@ -6,13 +6,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { verifySecret } from '../../core/secrets.js'
-import { openStore } from '../../store/index.js'
+import { openTestStore, withDatabase } from '../helpers/app-store.js'
 
 const run = promisify(execFile)
 const dataDir = mkdtempSync(join(tmpdir(), 'schoolmeter-users-'))
-const admin = (...args: string[]) =>
+const admin = async (...args: string[]) =>
   run(process.execPath, ['--import', 'tsx', 'app/admin.ts', 'user', ...args], {
-    env: { ...process.env, DATA_DIR: dataDir, LOCALE: 'en' },
+    env: await withDatabase({ ...process.env, DATA_DIR: dataDir, LOCALE: 'en' }),
   })
 
 describe('npm run admin -- user', () => {
@@ -30,7 +30,7 @@ describe('npm run admin -- user', () => {
     expect(added.stdout).toContain('login wang made for 王师傅: role maintenance, schools: sunshine-primary')
     const password = /password \(shown only now, hand it over in person\): (\S+)/.exec(added.stdout)![1]!
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/)
-    let store = openStore(dataDir)
+    let store = await openTestStore(dataDir)
     expect(await verifySecret(password, (await store.users.byUsername('wang'))!.hash)).toBe(true)
     await store.close()
 
@@ -45,7 +45,7 @@ describe('npm run admin -- user', () => {
     await admin('disable', 'wang')
     const listed = await admin('list', '--all')
     expect(listed.stdout).toMatch(/wang\s+王师傅\s+viewer\s+all schools/)
-    store = openStore(dataDir)
+    store = await openTestStore(dataDir)
     expect(await verifySecret('a-new-password-1', (await store.users.byUsername('wang'))!.hash)).toBe(true)
     expect((await store.users.byUsername('wang'))!.disabledAt).toBeDefined()
     expect((await store.audit.list({ target: 'user:wang' })).map((e) => e.action)).toEqual([
