@@ -413,7 +413,9 @@ describe('README.md, quick start', () => {
       // Ctrl-C (SIGINT to the foreground process group: npm and the service): a clean stop. npm's
       // own exit status on a signal is npm's business; the service says it stopped.
       await stopGroup(service.proc, 'SIGINT')
-      expect(log().at(-1)!.msg).toBe('schoolmeter stopped')
+      expect(log().at(-1)!.msg, `the service's last output:\n${service.output().slice(-4000)}`).toBe(
+        'schoolmeter stopped',
+      )
     },
     30 * MINUTE,
   )
