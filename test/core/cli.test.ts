@@ -19,7 +19,7 @@ const scripts = (
 /** `npm run x` scripts that are our own TypeScript programs (not npm's pre-hooks, not vitest, tsc or biome). */
 const tools = Object.entries(scripts)
   .filter(([name]) => !name.startsWith('pre') && !name.startsWith('post'))
-  .map(([name, command]) => [name, /^tsx (\S+\.ts)$/.exec(command)?.[1]] as const)
+  .map(([name, command]) => [name, /^(?:tsx|node --import tsx) (\S+\.ts)$/.exec(command)?.[1]] as const)
   .filter((t): t is readonly [string, string] => t[1] !== undefined)
 
 function tool(file: string, ...args: string[]) {
