@@ -55,13 +55,16 @@ export async function alerting(
      * By default the suite's (test/helpers/app-store.ts).
      */
     appStore?: ServedAppStore
+    /** The app store in SQLite whatever the suite's backend (a test that reads the SQLite file itself). */
+    onSqlite?: boolean
     /** Where robots' `urlEnv` and `secretEnv` point. */
     env?: Record<string, string | undefined>
   } = {},
 ) {
   const { registry } = parseConfig(config, 'golden.yaml')
   const dataDir = options.dataDir ?? ':memory:'
-  const database = options.appStore === undefined ? await databaseFor(dataDir) : undefined
+  const database =
+    options.appStore === undefined && !options.onSqlite ? await databaseFor(dataDir) : undefined
   const appStore =
     options.appStore ??
     (database === undefined ? undefined : await openPostgresAppStore(database, { poolSize: 4 }))

@@ -36,9 +36,12 @@ export function demoWithContacts(): string {
   return stringify(demo)
 }
 
-export async function leakStory() {
+export async function leakStory(o: { onSqlite?: boolean } = {}) {
   let clock = LEAK.from
-  const a = await alerting(demoWithContacts(), { now: () => clock })
+  const a = await alerting(demoWithContacts(), {
+    now: () => clock,
+    ...(o.onSqlite ? { onSqlite: true } : {}),
+  })
   const rollups = new Rollups({ registry: a.registry, store: a.store, bus: a.bus, log: testLog })
   rollups.start()
   const sim = createSimulation({

@@ -89,7 +89,8 @@ interface Seeded {
  * sent, a kept baseline, a register anomaly, a notification that failed with an endpoint's NUL.
  */
 async function seed(): Promise<Seeded> {
-  const story = await leakStory()
+  // The story in SQLite whatever the suite's backend: it is the copy's source file.
+  const story = await leakStory({ onSqlite: true })
   const dataDir = tempDir()
   await story.alerts.idle()
   story.store.db.exec(`VACUUM INTO '${join(dataDir, 'schoolmeter.db')}'`)
