@@ -28,9 +28,12 @@ export const SYSTEM_TESTS = [
  * others test what stays on each worker's disk or never reaches the app store — the journal and
  * SQLite under a full disk and a lock (disk, durability), the broker's port (fuzz, garbage), the
  * tools' command lines (cli, evaluate-cli, simulator/cli) — and run once, in `npm run test:system`.
+ * So does the README's quick start (readme): `npm start` runs on the embedded defaults, the app
+ * store in SQLite; the same service on PostgreSQL, from the admin tool's first login to a leak's
+ * incident acted on from two workers, is test/app/on-postgres.test.ts and
+ * test/app/shards-shared-store.test.ts, in the suite.
  */
 export const SYSTEM_TESTS_ON_POSTGRES = [
-  'test/app/readme.test.ts',
   'test/app/startup.test.ts',
   'test/faults/journal-crash.test.ts',
   'test/rules/crash.test.ts',

@@ -3,19 +3,15 @@
  * and roles, 401 vs 403, who a write is recorded under, the audit log, token management by API
  * and by the real admin CLI, security headers, CORS, the rate limit and the safe default.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Service } from '../../app/service.js'
 import { say } from '../../rules/types.js'
-import { openTestStore, withDatabase } from '../helpers/app-store.js'
+import { runAdmin } from '../helpers/admin-cli.js'
+import { openTestStore } from '../helpers/app-store.js'
 import { startTestService } from '../helpers/service.js'
-
-const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '../..')
 
 /** The admin CLI as an operator runs it, on the service's DATA_DIR; in English unless told. */
 async function admin(dataDir: string, ...args: string[]) {
@@ -23,16 +19,7 @@ async function admin(dataDir: string, ...args: string[]) {
 }
 
 async function adminIn(locale: string | undefined, dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'app/admin.ts', ...args], {
-      cwd: ROOT,
-      env: await withDatabase({ ...process.env, DATA_DIR: dataDir, LOCALE: locale }),
-    })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return runAdmin(args, { DATA_DIR: dataDir, LOCALE: locale })
 }
 
 function call(url: string, token?: string, init: RequestInit & { json?: unknown } = {}) {

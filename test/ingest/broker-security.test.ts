@@ -4,12 +4,10 @@
  * certificates), the limits (packet size, CONNECT rate, message rate by back-pressure) and the
  * admin CLI as a real child process.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { connect as tcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { connectAsync, type IClientOptions, MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Service } from '../../app/service.js'
@@ -17,13 +15,12 @@ import { ConfigError } from '../../core/errors.js'
 import { hashSecret } from '../../core/secrets.js'
 import type { EmbeddedBroker } from '../../ingest/index.js'
 import { openStore } from '../../store/index.js'
-import { withDatabase } from '../helpers/app-store.js'
+import { runAdmin } from '../helpers/admin-cli.js'
 import { makeCerts, type TestCerts } from '../helpers/certs.js'
 import { waitFor } from '../helpers/ports.js'
 import { connackCode, connectPacket, publishPacket, rawSocket } from '../helpers/rawMqtt.js'
 import { getJson, metricValue, startTestService } from '../helpers/service.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const T0 = Date.parse('2026-11-02T08:00:00+08:00')
 const PASSWORD = 'correct horse battery staple'
 const OTHER_PASSWORD = 'a different password, long enough'
@@ -438,23 +435,12 @@ describe('limits', () => {
 })
 
 describe('npm run admin -- gateway (a real child process)', () => {
-  const admin = async (dataDir: string, args: string[]) => {
-    const env = await withDatabase({
-      ...process.env,
+  const admin = (dataDir: string, args: string[]) =>
+    runAdmin(['gateway', ...args], {
       DATA_DIR: dataDir,
       CONFIG: join(dataDir, 'district.yaml'),
       LOCALE: 'en',
     })
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'app/admin.ts', 'gateway', ...args],
-        { cwd: ROOT, env },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      )
-    })
-  }
 
   it('adds a login that a running service accepts at once, and revokes it', async () => {
     const svc = await startTestService()
@@ -493,7 +479,7 @@ describe('npm run admin -- gateway (a real child process)', () => {
     } finally {
       await svc.stop()
     }
-  }, 60_000)
+  }, 180_000)
 })
 
 describe('holes found by probing', () => {
