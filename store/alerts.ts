@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3'
 import type { Alert, AlertStatus, Severity } from '../core/alert.js'
 import type { Message } from '../core/i18n/index.js'
 import { type Db, statements } from './db.js'
-import { afterCursor, type Cursor, decodeCursor, type Page, toPage } from './paging.js'
+import { type Cursor, listFilter, type Page, toPage } from './paging.js'
 
 export type { AlertStatus, Severity } from '../core/alert.js'
 export type AlertRow = Alert
@@ -120,39 +120,13 @@ export function alertChanges(changes: Partial<Omit<AlertRow, 'id' | 'key'>>): {
 
 /** The WHERE terms (`?` placeholders) of a filter and page position over alerts, and their values. */
 export function alertFilter(f: AlertFilter): { where: string[]; values: unknown[] } {
-  const where: string[] = []
-  const values: unknown[] = []
-  if (f.status === 'active') where.push("status != 'resolved'")
-  else if (f.status) {
-    where.push('status = ?')
-    values.push(f.status)
-  }
-  for (const [key, col] of [
+  return listFilter(f, [
     ['school', 'school_id'],
     ['rule', 'rule'],
     ['severity', 'severity'],
     ['meter', 'meter_id'],
     ['incident', 'incident_id'],
-  ] as const) {
-    if (f[key] !== undefined) {
-      where.push(`${col} = ?`)
-      values.push(f[key])
-    }
-  }
-  if (f.from !== undefined) {
-    where.push('opened_at >= ?')
-    values.push(f.from)
-  }
-  if (f.to !== undefined) {
-    where.push('opened_at < ?')
-    values.push(f.to)
-  }
-  const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
-  if (after.sql) {
-    where.push(after.sql)
-    values.push(...after.values)
-  }
-  return { where, values }
+  ])
 }
 
 const one = (r: unknown): AlertRow | undefined => (r ? fromRaw(r as Raw) : undefined)

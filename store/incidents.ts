@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3'
 import type { AlertStatus, Incident, IncidentFamily, Severity } from '../core/alert.js'
 import { messageOf } from './alerts.js'
 import { type Db, statements } from './db.js'
-import { afterCursor, type Cursor, decodeCursor, type Page, toPage } from './paging.js'
+import { type Cursor, listFilter, type Page, toPage } from './paging.js'
 
 export interface IncidentFilter {
   status?: AlertStatus | 'active'
@@ -136,45 +136,18 @@ export function incidentChanges(changes: Partial<Omit<Incident, 'id' | 'school' 
 
 /** The WHERE terms (`?` placeholders) of a filter and page position over incidents, and their values. */
 export function incidentFilter(f: IncidentFilter): { where: string[]; values: unknown[] } {
-  const where: string[] = []
-  const values: unknown[] = []
-  if (f.status === 'active') where.push("status != 'resolved'")
-  else if (f.status) {
-    where.push('status = ?')
-    values.push(f.status)
-  }
-  for (const [key, col] of [
-    ['school', 'school_id'],
-    ['family', 'family'],
-    ['severity', 'severity'],
-  ] as const) {
-    if (f[key] !== undefined) {
-      where.push(`${col} = ?`)
-      values.push(f[key])
-    }
-  }
-  if (f.rule !== undefined) {
-    where.push('id IN (SELECT incident_id FROM alerts WHERE rule = ? AND incident_id IS NOT NULL)')
-    values.push(f.rule)
-  }
-  if (f.meter !== undefined) {
-    where.push('id IN (SELECT incident_id FROM alerts WHERE meter_id = ? AND incident_id IS NOT NULL)')
-    values.push(f.meter)
-  }
-  if (f.from !== undefined) {
-    where.push('opened_at >= ?')
-    values.push(f.from)
-  }
-  if (f.to !== undefined) {
-    where.push('opened_at < ?')
-    values.push(f.to)
-  }
-  const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
-  if (after.sql) {
-    where.push(after.sql)
-    values.push(...after.values)
-  }
-  return { where, values }
+  return listFilter(
+    f,
+    [
+      ['school', 'school_id'],
+      ['family', 'family'],
+      ['severity', 'severity'],
+    ],
+    [
+      ['rule', 'id IN (SELECT incident_id FROM alerts WHERE rule = ? AND incident_id IS NOT NULL)'],
+      ['meter', 'id IN (SELECT incident_id FROM alerts WHERE meter_id = ? AND incident_id IS NOT NULL)'],
+    ],
+  )
 }
 
 const one = (r: unknown): Incident | undefined => (r ? fromRaw(r as Raw) : undefined)

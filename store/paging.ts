@@ -43,3 +43,39 @@ export function toPage<T>(rows: T[], limit: number, key: (row: T) => Cursor): Pa
   const items = rows.slice(0, limit)
   return { items, next: encodeCursor(key(items[items.length - 1]!)) }
 }
+
+/** What every list filter has: a status ('active': not resolved), an opened-at range and a page position. */
+export interface ListFilter {
+  status?: string
+  /** Opened at or after / before (epoch ms). */
+  from?: number
+  to?: number
+  cursor?: string
+}
+
+/**
+ * The WHERE terms (`?` placeholders) of a list's filter and page position, and their values: its
+ * status, each of `equal`'s keys that is set as `column = value`, each of `terms` whose value is
+ * set, the opened-at range and the position after the cursor (`ORDER BY opened_at DESC, id DESC`).
+ */
+export function listFilter<F extends ListFilter>(
+  f: F,
+  equal: readonly (readonly [key: keyof F & string, column: string])[],
+  terms: readonly (readonly [key: keyof F & string, sql: string])[] = [],
+): { where: string[]; values: unknown[] } {
+  const where: string[] = []
+  const values: unknown[] = []
+  const add = (sql: string, ...v: unknown[]) => {
+    where.push(sql)
+    values.push(...v)
+  }
+  if (f.status === 'active') add("status != 'resolved'")
+  else if (f.status) add('status = ?', f.status)
+  for (const [key, column] of equal) if (f[key] !== undefined) add(`${column} = ?`, f[key])
+  for (const [key, sql] of terms) if (f[key] !== undefined) add(sql, f[key])
+  if (f.from !== undefined) add('opened_at >= ?', f.from)
+  if (f.to !== undefined) add('opened_at < ?', f.to)
+  const after = afterCursor('opened_at', f.cursor !== undefined ? decodeCursor(f.cursor) : undefined)
+  if (after.sql) add(after.sql, ...after.values)
+  return { where, values }
+}

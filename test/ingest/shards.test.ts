@@ -119,7 +119,8 @@ describe('workers sharded by school on NATS', () => {
       MQTT_URL: nats.mqttUrls,
       SHARD: '1/2',
       DATABASE_URL: db.url,
-      SHARD_LEASE_SECONDS: '2',
+      // Long enough that an owner slowed by a busy machine keeps it: the standby waits it out.
+      SHARD_LEASE_SECONDS: '5',
     }
     const ownerPort = String(await freePort())
     const standbyPort = String(await freePort())
