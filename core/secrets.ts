@@ -2,8 +2,12 @@
  * Secrets at rest: gateway passwords and API tokens are stored as scrypt hashes
  * (`scrypt$N$r$p$salt$hash`, base64url), never in clear. Verification is constant-time.
  * Node's built-in scrypt is used, so no native dependency is needed.
+ *
+ * A gateway password is kept as a bcrypt hash too: the one form of hashed password a NATS
+ * cluster's users take (ingest/broker/nats-users.ts), and scrypt cannot be turned into it.
  */
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
+import { hashSync as bcryptHashSync } from 'bcryptjs'
 
 const N = 16384
 const R = 8
@@ -42,4 +46,21 @@ export function verifySecret(secret: string, stored: string): Promise<boolean> {
 /** A new random secret (passwords, API tokens): 32 bytes, base64url. */
 export function newSecret(prefix = ''): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`
+}
+
+/**
+ * bcrypt's cost: NATS checks the hash at every CONNECT, so after a broker node dies all its
+ * gateways pay it at once; 10 (2^10 rounds) keeps that in tens of milliseconds a login, and a
+ * generated password (32 random bytes) is beyond guessing whatever the cost.
+ */
+const BCRYPT_COST = 10
+
+/** bcrypt reads no more than the first 72 bytes of a secret: a longer one is refused, not cut. */
+export const BCRYPT_MAX_BYTES = 72
+
+/** A secret's bcrypt hash (`$2b$10$…`), for a NATS cluster's users. */
+export function bcryptHashSecret(secret: string): string {
+  if (Buffer.byteLength(secret) > BCRYPT_MAX_BYTES)
+    throw new RangeError(`bcrypt reads at most ${BCRYPT_MAX_BYTES} bytes of a secret`)
+  return bcryptHashSync(secret, BCRYPT_COST)
 }

@@ -10,6 +10,11 @@ export interface GatewayCredential {
   schoolId: string
   /** scrypt hash of the password; never the password. */
   hash: string
+  /**
+   * bcrypt hash of the same password, for a NATS cluster's users (ingest/broker/nats-users.ts);
+   * missing for logins made or rotated before it was kept.
+   */
+  bcryptHash?: string
   /** May subscribe to `schools/{school}/alerts` (its own `rejected` topic is always allowed). */
   maySubscribeAlerts: boolean
   createdAt: number
@@ -24,6 +29,7 @@ interface Row {
   username: string
   school_id: string
   hash: string
+  bcrypt_hash: string | null
   may_subscribe_alerts: number
   created_at: number
   rotated_at: number | null
@@ -37,6 +43,7 @@ function fromRow(r: Row): GatewayCredential {
     username: r.username,
     schoolId: r.school_id,
     hash: r.hash,
+    ...(r.bcrypt_hash !== null ? { bcryptHash: r.bcrypt_hash } : {}),
     maySubscribeAlerts: r.may_subscribe_alerts === 1,
     createdAt: r.created_at,
     ...(r.rotated_at !== null ? { rotatedAt: r.rotated_at } : {}),
@@ -79,6 +86,7 @@ export class GatewayCredentialRepository {
       username: string
       schoolId: string
       hash: string
+      bcryptHash?: string
       maySubscribeAlerts: boolean
       note?: string
       clientIdPrefix?: string
@@ -87,9 +95,10 @@ export class GatewayCredentialRepository {
   ): boolean {
     const r = this.db
       .prepare(
-        `INSERT INTO gateway_credentials (username, school_id, hash, may_subscribe_alerts, created_at, note, client_id_prefix)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO gateway_credentials (username, school_id, hash, bcrypt_hash, may_subscribe_alerts, created_at, note, client_id_prefix)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(username) DO UPDATE SET school_id = excluded.school_id, hash = excluded.hash,
+           bcrypt_hash = excluded.bcrypt_hash,
            may_subscribe_alerts = excluded.may_subscribe_alerts, created_at = excluded.created_at,
            rotated_at = NULL, revoked_at = NULL, note = excluded.note, client_id_prefix = excluded.client_id_prefix
          WHERE gateway_credentials.revoked_at IS NOT NULL`,
@@ -98,6 +107,7 @@ export class GatewayCredentialRepository {
         c.username,
         c.schoolId,
         c.hash,
+        c.bcryptHash ?? null,
         c.maySubscribeAlerts ? 1 : 0,
         now,
         c.note ?? null,
@@ -126,14 +136,14 @@ export class GatewayCredentialRepository {
     ).map(fromRow)
   }
 
-  /** Replaces the password hash of an active credential; false when there is none. */
-  rotate(username: string, hash: string, now = Date.now()): boolean {
+  /** Replaces the password hashes of an active credential; false when there is none. */
+  rotate(username: string, hashes: { hash: string; bcryptHash?: string }, now = Date.now()): boolean {
     return (
       this.db
         .prepare(
-          'UPDATE gateway_credentials SET hash = ?, rotated_at = ? WHERE username = ? AND revoked_at IS NULL',
+          'UPDATE gateway_credentials SET hash = ?, bcrypt_hash = ?, rotated_at = ? WHERE username = ? AND revoked_at IS NULL',
         )
-        .run(hash, now, username).changes === 1
+        .run(hashes.hash, hashes.bcryptHash ?? null, now, username).changes === 1
     )
   }
 

@@ -464,4 +464,10 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET school_id = substr(message_key, 11, instr(substr(message_key, 11), '|') - 1)
     WHERE message_key LIKE 'readiness|%|%';
   `,
+  // 18: a gateway login's password also as a bcrypt hash, the form a NATS cluster's users take
+  // (`npm run admin -- gateway nats-users`, docs/scaling.md); NULL for logins made before it,
+  // which need `gateway rotate` before they can log in to NATS
+  `
+  ALTER TABLE gateway_credentials ADD COLUMN bcrypt_hash TEXT;
+  `,
 ]

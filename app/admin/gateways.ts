@@ -3,15 +3,21 @@
  * bound to one school of the registry; its password is stored as a scrypt hash and shown only
  * when it is made. A running service reads the store on every CONNECT and re-checks live
  * sessions every 10 s, so a revoked or rotated login stops working without a restart.
+ *
+ * On a NATS cluster the logins are the broker's: `gateway nats-users` writes them as NATS users
+ * (ingest/broker/nats-users.ts), each password as the bcrypt hash `add` and `rotate` keep beside
+ * the scrypt one, for the nodes to reload (docs/scaling.md).
  */
-import { resolve } from 'node:path'
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../../core/config/load.js'
 import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
-import { hashSecret, newSecret } from '../../core/secrets.js'
+import { BCRYPT_MAX_BYTES, bcryptHashSecret, hashSecret, newSecret } from '../../core/secrets.js'
+import { natsUsers } from '../../ingest/broker/nats-users.js'
 import { clientIdsOverlap } from '../../ingest/index.js'
 import { type GatewayCredential, openConfiguredStore, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
@@ -38,6 +44,7 @@ function parse(args: string[]) {
         alerts: { type: 'boolean' },
         note: { type: 'string' },
         'client-id-prefix': { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -59,7 +66,20 @@ function checkPassword(password: string | undefined): string {
     throw usageError(
       msg('admin.gateway.passwordShort', { length: password.length, minimum: MIN_PASSWORD_LENGTH }),
     )
+  // bcrypt (the hash a NATS cluster checks) reads no further; a longer password would be cut there.
+  if (Buffer.byteLength(password) > BCRYPT_MAX_BYTES)
+    throw usageError(
+      msg('admin.gateway.nats.passwordLong', {
+        bytes: Buffer.byteLength(password),
+        maximum: BCRYPT_MAX_BYTES,
+      }),
+    )
   return password
+}
+
+/** Both hashes of a password: scrypt for the embedded broker, bcrypt for a NATS cluster. */
+function hashes(password: string): { hash: string; bcryptHash: string } {
+  return { hash: hashSecret(password), bcryptHash: bcryptHashSecret(password) }
 }
 
 /**
@@ -139,7 +159,7 @@ async function add(
     const added = store.gatewayCredentials.add({
       username,
       schoolId: o.school!,
-      hash: hashSecret(password),
+      ...hashes(password),
       maySubscribeAlerts: !!o.alerts,
       ...(o.note !== undefined ? { note: o.note } : {}),
       ...(prefix !== undefined ? { clientIdPrefix: prefix } : {}),
@@ -170,8 +190,7 @@ async function add(
 async function rotate(locale: Locale, username: string, o: { password?: string }) {
   const password = checkPassword(o.password)
   await withStore(async (store) => {
-    if (!store.gatewayCredentials.rotate(username, hashSecret(password)))
-      throw notActive(locale, store, username)
+    if (!store.gatewayCredentials.rotate(username, hashes(password))) throw notActive(locale, store, username)
     await store.audit.record({ actor: cliActor(), action: 'gateway.rotate', target: `gateway:${username}` })
   })
   console.log(t(locale, 'admin.gateway.rotated', { username }))
@@ -238,6 +257,77 @@ async function list(locale: Locale) {
   console.log(formatTable([header, ...rows.map(cells)]))
 }
 
+/**
+ * Writes `text` to `file` so that a reader (a NATS node reloading) sees the old file or the new
+ * one, never half of one: a temporary file beside it, flushed, then renamed over it. The file
+ * keeps the mode of the one it replaces (the broker may run as another user); a new one is 0640.
+ */
+function writeAtomically(file: string, text: string): void {
+  const mode = (() => {
+    try {
+      return statSync(file).mode & 0o777
+    } catch {
+      return 0o640
+    }
+  })()
+  const temporary = resolve(dirname(file), `.${process.pid}.${Date.now()}.tmp`)
+  try {
+    const fd = openSync(temporary, 'wx', mode)
+    try {
+      writeSync(fd, text)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, file)
+  } catch (err) {
+    try {
+      unlinkSync(temporary)
+    } catch {}
+    const code = (err as NodeJS.ErrnoException).code ?? String(err)
+    throw new SchoolmeterError('CANNOT_WRITE', msg('admin.gateway.nats.cannotWrite', { file, code }))
+  }
+}
+
+/**
+ * The NATS users of the active gateway logins (and the workers'), to `--out` or standard output;
+ * who was left out, and why, on standard error. Passwords are never written, only bcrypt hashes.
+ */
+async function writeNatsUsers(locale: Locale, o: { out?: string }) {
+  const env = readEnv()
+  const credentials = await withStore((store) => store.gatewayCredentials.list())
+  const users = natsUsers(credentials, {
+    header: t(locale, 'admin.gateway.nats.header').split('\n'),
+    ...(env.MQTT_USERNAME !== undefined ? { workerUsername: env.MQTT_USERNAME } : {}),
+  })
+  const out = o.out ? resolve(o.out) : undefined
+  if (out) writeAtomically(out, users.text)
+  else process.stdout.write(users.text)
+  if (users.needRotation.length)
+    console.error(
+      t(locale, 'admin.gateway.nats.needRotation', {
+        count: users.needRotation.length,
+        usernames: users.needRotation.join(', '),
+      }),
+    )
+  if (users.unsafe.length)
+    console.error(
+      t(locale, 'admin.gateway.nats.unsafe', {
+        count: users.unsafe.length,
+        // Quoted as JSON: a username outside the pattern may hold anything.
+        usernames: users.unsafe.map((u) => JSON.stringify(u)).join(', '),
+      }),
+    )
+  const summary = t(locale, 'admin.gateway.nats.written', {
+    count: users.gateways.length,
+    out: out !== undefined,
+    file: out ?? '',
+  })
+  // Without --out, standard output is the file itself.
+  if (out) console.log(summary)
+  else console.error(summary)
+}
+
 export const gatewayArea: Area = {
   async run(args: string[], locale: Locale): Promise<void> {
     const { values, positionals } = parse(args)
@@ -265,6 +355,10 @@ export const gatewayArea: Area = {
       case 'revoke':
         only([])
         return revoke(locale, checkUsername(username))
+      case 'nats-users':
+        only(['out'])
+        if (username) throw usageError(msg('cli.unexpectedArgument', { argument: username }))
+        return writeNatsUsers(locale, values)
       case 'list':
         only([])
         if (username) throw usageError(msg('cli.unexpectedArgument', { argument: username }))

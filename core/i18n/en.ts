@@ -164,6 +164,9 @@ commands:
         the login stops working, live sessions with it are closed (within 10 s)
   list
         every login with its school, alerts right and dates (never a password)
+  nats-users [--out <file>]
+        the users of a NATS cluster (docs/scaling.md): the workers' and one per active gateway,
+        held to its school, with bcrypt password hashes; written atomically to <file>
 
 A gateway publishes only under schools/<id>/ and logs in with MQTT username and password.
 Its MQTT client id must be its username, <username>/<anything>, or start with its prefix;
@@ -1415,4 +1418,18 @@ service with DATABASE_URL set. A database that already holds app data is refused
   'admin.store.kept':
     "The SQLite file is left as it was. The stream's state stays there, on this machine's disk: {tables}.",
   'admin.store.next': 'Now start the service with DATABASE_URL set to this database.',
+  // ---- Gateway logins as a NATS cluster's users (npm run admin -- gateway nats-users, ingest/broker/nats-users.ts) ----
+  'admin.gateway.nats.header': `The users of the NATS cluster: the workers' login and one per active gateway, each held to its school.
+Written by \`npm run admin -- gateway nats-users\`; edits here are lost when it runs again.
+After a gateway is added, rotated or revoked, run it again and reload every node (nats-server --signal reload, or SIGHUP).`,
+  'admin.gateway.nats.needRotation':
+    '{count, plural, one {# gateway login was} other {# gateway logins were}} left out: {usernames}. Their passwords were set before the NATS form of the password was kept, so they cannot log in to the NATS cluster. Give each a new password with `npm run admin -- gateway rotate <username>`, put it in the gateway, and run nats-users again.',
+  'admin.gateway.nats.unsafe':
+    "{count, plural, one {# gateway login was} other {# gateway logins were}} left out: {usernames}. The username or school id cannot be written into the NATS configuration (characters a login may not have, or the workers' own NATS username). Revoke each and add it again under a plain username.",
+  'admin.gateway.nats.written':
+    "Wrote the workers' login and {count, plural, =0 {no gateway} one {# gateway} other {# gateways}} to {out, select, true {{file}} other {standard output}}. Reload every NATS node to apply it: nats-server --signal reload (or SIGHUP); live sessions stay connected.",
+  'admin.gateway.nats.cannotWrite':
+    'Cannot write {file} ({code}). Check that its folder exists and that this user may write there.',
+  'admin.gateway.nats.passwordLong':
+    '--password is too long ({bytes} bytes; at most {maximum}): the NATS cluster checks no further. Leave it out to get a generated one.',
 } as const satisfies Record<string, string>

@@ -153,6 +153,9 @@ export const zhCN: Record<keyof typeof en, string> = {
         注销账号；该账号不能再登录，现有连接在 10 秒内断开
   list
         列出全部账号及其学校、告警订阅权限和日期（不显示密码）
+  nats-users [--out <文件>]
+        生成 NATS 集群的用户配置（见 docs/scaling.md）：工作进程账号和每台有效网关各一个账号，
+        网关只能收发本校主题，密码以 bcrypt 哈希保存；以原子方式写入 <文件>
 
 网关只能在 schools/<学校编号>/ 下发布数据，用 MQTT 用户名和密码登录。
 它的 MQTT 客户端编号必须是用户名、<用户名>/<任意内容>，或以它的前缀开头；
@@ -1346,4 +1349,17 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
     '已在一个事务中从 {file} 向 {server} 复制 {tables, plural, other {# 张表}}、共 {rows, plural, other {# 行}}；新增记录的编号将排在已复制记录之后。',
   'admin.store.kept': 'SQLite 文件保持原样。数据流状态仍保存在其中，即本机磁盘上：{tables}。',
   'admin.store.next': '现在请设置 DATABASE_URL 指向该数据库，再启动服务。',
+  // ---- Gateway logins as a NATS cluster's users (npm run admin -- gateway nats-users, ingest/broker/nats-users.ts) ----
+  'admin.gateway.nats.header': `NATS 集群的登录账号：工作进程的账号，以及每台有效网关各一个账号，每台网关只能收发本校的主题。
+本文件由 \`npm run admin -- gateway nats-users\` 生成，手工修改会在下次生成时被覆盖。
+新增、更换密码或注销网关账号后，请重新生成本文件，并让每个节点重新加载配置（nats-server --signal reload 或发送 SIGHUP）。`,
+  'admin.gateway.nats.needRotation':
+    '有 {count, plural, other {# 个}}网关账号未写入：{usernames}。这些账号的密码设置于系统开始保存 NATS 所需的密码格式之前，因此无法登录 NATS 集群。请用 `npm run admin -- gateway rotate <用户名>` 逐个更换密码，把新密码填入网关，然后重新运行 nats-users。',
+  'admin.gateway.nats.unsafe':
+    '有 {count, plural, other {# 个}}网关账号未写入：{usernames}。其用户名或学校编号无法写入 NATS 配置（含有账号不允许的字符，或与工作进程的 NATS 用户名相同）。请注销这些账号，再用普通的用户名重新添加。',
+  'admin.gateway.nats.written':
+    '已将工作进程账号和{count, plural, =0 {（没有网关账号）} other { # 个网关账号}}写入{out, select, true {{file}} other {标准输出}}。请让每个 NATS 节点重新加载配置后生效：nats-server --signal reload（或发送 SIGHUP），现有连接不会断开。',
+  'admin.gateway.nats.cannotWrite': '无法写入 {file}（{code}）。请确认所在文件夹存在，且当前用户有写入权限。',
+  'admin.gateway.nats.passwordLong':
+    '--password 过长（{bytes} 字节，最多 {maximum} 字节）：NATS 集群只校验到这里。不加该选项即可自动生成密码。',
 }
