@@ -17,7 +17,7 @@ import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { BCRYPT_MAX_BYTES, bcryptHashSecret, hashSecret, newSecret } from '../../core/secrets.js'
-import { natsUsers } from '../../ingest/broker/nats-users.js'
+import { isWorkerUsername, natsUsers } from '../../ingest/broker/nats-users.js'
 import { clientIdsOverlap } from '../../ingest/index.js'
 import { type GatewayCredential, openConfiguredStore, type Store } from '../../store/index.js'
 import type { Area } from '../admin.js'
@@ -295,10 +295,24 @@ function writeAtomically(file: string, text: string): void {
  */
 async function writeNatsUsers(locale: Locale, o: { out?: string }) {
   const env = readEnv()
+  // The workers' login on the cluster is theirs (MQTT_USERNAME, MQTT_PASSWORD), as the tool runs
+  // beside a worker.
+  const username = env.MQTT_USERNAME
+  const password = env.MQTT_PASSWORD
+  if (
+    username === undefined ||
+    !isWorkerUsername(username) ||
+    password === undefined ||
+    password.length < MIN_PASSWORD_LENGTH ||
+    Buffer.byteLength(password) > BCRYPT_MAX_BYTES
+  )
+    throw usageError(
+      msg('admin.gateway.nats.workerNeeded', { minimum: MIN_PASSWORD_LENGTH, maximum: BCRYPT_MAX_BYTES }),
+    )
   const credentials = await withStore((store) => store.gatewayCredentials.list())
   const users = natsUsers(credentials, {
+    worker: { username, bcryptHash: bcryptHashSecret(password) },
     header: t(locale, 'admin.gateway.nats.header').split('\n'),
-    ...(env.MQTT_USERNAME !== undefined ? { workerUsername: env.MQTT_USERNAME } : {}),
   })
   const out = o.out ? resolve(o.out) : undefined
   if (out) writeAtomically(out, users.text)

@@ -1430,6 +1430,8 @@ After a gateway is added, rotated or revoked, run it again and reload every node
     "Wrote the workers' login and {count, plural, =0 {no gateway} one {# gateway} other {# gateways}} to {out, select, true {{file}} other {standard output}}. Reload every NATS node to apply it: nats-server --signal reload (or SIGHUP); live sessions stay connected.",
   'admin.gateway.nats.cannotWrite':
     'Cannot write {file} ({code}). Check that its folder exists and that this user may write there.',
+  'admin.gateway.nats.workerNeeded':
+    "nats-users writes the workers' login too: run it where MQTT_USERNAME (letters, digits, _ . -) and MQTT_PASSWORD ({minimum} characters to {maximum} bytes) are set as for the workers, e.g. in a worker's container",
   'admin.gateway.nats.passwordLong':
     '--password is too long ({bytes} bytes; at most {maximum}): the NATS cluster checks no further. Leave it out to get a generated one.',
 } as const satisfies Record<string, string>

@@ -1360,6 +1360,8 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'admin.gateway.nats.written':
     '已将工作进程账号和{count, plural, =0 {（没有网关账号）} other { # 个网关账号}}写入{out, select, true {{file}} other {标准输出}}。请让每个 NATS 节点重新加载配置后生效：nats-server --signal reload（或发送 SIGHUP），现有连接不会断开。',
   'admin.gateway.nats.cannotWrite': '无法写入 {file}（{code}）。请确认所在文件夹存在，且当前用户有写入权限。',
+  'admin.gateway.nats.workerNeeded':
+    'nats-users 也会写入工作进程的登录账号：请在设置了 MQTT_USERNAME（字母、数字和 _ . -）和 MQTT_PASSWORD（至少 {minimum} 个字符，最多 {maximum} 字节）的环境中运行，与工作进程相同，例如在工作进程的容器里',
   'admin.gateway.nats.passwordLong':
     '--password 过长（{bytes} 字节，最多 {maximum} 字节）：NATS 集群只校验到这里。不加该选项即可自动生成密码。',
 }

@@ -5,8 +5,9 @@
  * workers' user. Nobody else can log in. On a cluster the broker is the only one that knows which
  * gateway sent a message, so it is where a gateway is held to its school.
  *
- * NATS sees the MQTT topic `schools/a/meters/m` as the subject `schools.a.meters.m` (a `.` in a
- * topic level becomes `//`, still one token). A QoS 1 subscription is delivered through a
+ * NATS sees the MQTT topic `schools/a/meters/m` as the subject `schools.a.meters.m` (NATS 2.9
+ * refuses a `.` in a topic and closes the connection; later versions carry it as `//`, within one
+ * token, so a school's `>` still covers it). A QoS 1 subscription is delivered through a
  * JetStream consumer to `$MQTT.sub.<id>`, which the subscriber must be allowed to subscribe to;
  * NATS refuses MQTT subscriptions to `$MQTT/…` itself, and these users may log in over MQTT only
  * (`allowed_connection_types`), so that right reaches no other session's messages.
@@ -18,10 +19,6 @@
  */
 import { DEVICE_ID, SCHOOL_ID } from '../../core/config/patterns.js'
 import type { GatewayCredential } from '../../store/index.js'
-
-/** The environment variables each NATS node reads the workers' login from (deploy/cluster/compose.yml). */
-export const WORKER_USER_VARIABLE = 'NATS_WORKER_USER'
-export const WORKER_PASSWORD_VARIABLE = 'NATS_WORKER_PASSWORD'
 
 /** Where NATS delivers a QoS 1 subscription's messages to an MQTT session. */
 const MQTT_DELIVERY = '$MQTT.sub.>'
@@ -80,18 +77,13 @@ export interface NatsUsers {
   unsafe: string[]
 }
 
-/** A NATS config value: a variable reference, written as it is. */
-class Variable {
-  constructor(readonly name: string) {}
-}
-type Value = string | Variable | Value[] | { [key: string]: Value | undefined }
+type Value = string | Value[] | { [key: string]: Value | undefined }
 
 /**
  * A value in NATS' configuration syntax. Strings are quoted and never carry a quote, a backslash
  * or a control character (the inputs are checked before; this is the last guard).
  */
 function write(value: Value): string {
-  if (value instanceof Variable) return `$${value.name}`
   if (typeof value === 'string') {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
     if (/["\\\u0000-\u001f\u007f]/.test(value)) throw new Error(`cannot quote ${JSON.stringify(value)}`)
@@ -112,20 +104,31 @@ function user(login: Value, password: Value, permissions: NatsPermissions): stri
 }
 
 export interface NatsUsersOptions {
+  /**
+   * The workers' login (their MQTT_USERNAME, and MQTT_PASSWORD's bcrypt hash). Written as a hash
+   * rather than read by each node from its environment: NATS parses a variable's value as
+   * configuration, so a random password such as `3e5a…` or one with a space would not load.
+   */
+  worker: { username: string; bcryptHash: string }
   /** Comment lines at the top, in the operator's language. */
   header?: string[]
-  /** The workers' NATS username where it is known: a gateway of that name would clash with it. */
-  workerUsername?: string
+}
+
+/** Whether a username can be the workers' NATS user: written as it is, so from a closed alphabet. */
+export function isWorkerUsername(username: string): boolean {
+  return usernamePattern.test(username)
 }
 
 /** The NATS users for these gateway logins; revoked ones are left out. */
-export function natsUsers(credentials: readonly GatewayCredential[], o: NatsUsersOptions = {}): NatsUsers {
+export function natsUsers(credentials: readonly GatewayCredential[], o: NatsUsersOptions): NatsUsers {
+  if (!isWorkerUsername(o.worker.username) || !BCRYPT_HASH.test(o.worker.bcryptHash))
+    throw new Error("the workers' NATS username or password hash cannot be written")
   const out: NatsUsers = { text: '', gateways: [], needRotation: [], unsafe: [] }
   const lines = [
     ...(o.header ?? []).map((h) => `# ${h.replace(/[\r\n]+/g, ' ')}`),
     'authorization {',
     '  users: [',
-    `    ${user(new Variable(WORKER_USER_VARIABLE), new Variable(WORKER_PASSWORD_VARIABLE), WORKER_PERMISSIONS)}`,
+    `    ${user(o.worker.username, o.worker.bcryptHash, WORKER_PERMISSIONS)}`,
   ]
   const active = credentials
     .filter((c) => c.revokedAt === undefined)
@@ -134,7 +137,7 @@ export function natsUsers(credentials: readonly GatewayCredential[], o: NatsUser
     if (
       !usernamePattern.test(c.username) ||
       !schoolPattern.test(c.schoolId) ||
-      c.username === o.workerUsername
+      c.username === o.worker.username
     ) {
       out.unsafe.push(c.username)
     } else if (c.bcryptHash === undefined || !BCRYPT_HASH.test(c.bcryptHash)) {

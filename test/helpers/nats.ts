@@ -2,19 +2,22 @@
  * Real NATS servers (Debian's `nats-server`) with MQTT and JetStream on free ports in a temp dir:
  * one node, or a cluster of three, each with its `server_name`, routes to the others and its own
  * JetStream store. MQTT sessions, their subscriptions and unacknowledged QoS 1 messages live in
- * JetStream, replicated across the cluster. A node can be killed (-9) and started again.
+ * JetStream, replicated across the cluster. A node can be killed (-9) and started again, or told
+ * to reload its configuration (SIGHUP), as an operator does after changing its users.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { requireBinary } from './binaries.js'
 import { freePort, waitFor } from './ports.js'
 
 export interface NatsNode {
   name: string
   mqttPort: number
+  /** The NATS protocol's port (not MQTT). */
+  clientPort: number
   /** mqtt://127.0.0.1:port */
   mqttUrl: string
   /** What the node has logged since it was first started (its last MiB). */
@@ -23,6 +26,8 @@ export interface NatsNode {
   running(): boolean
   kill9(): Promise<void>
   start(): Promise<void>
+  /** SIGHUP; resolves once the node has logged that it reloaded, rejects with what it logged if it could not. */
+  reload(): Promise<void>
 }
 
 export interface NatsCluster {
@@ -38,6 +43,10 @@ export interface NatsOptions {
   ackWaitSeconds?: number
   /** QoS 1 messages in flight per subscription (NATS' default is 1024). */
   maxAckPending?: number
+  /** A file every node includes (e.g. the users `npm run admin -- gateway nats-users` writes). */
+  include?: string
+  /** Environment of the servers, for the `$VARIABLE`s of an included file. */
+  env?: Record<string, string>
 }
 
 export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
@@ -67,6 +76,8 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
       ...(o.ackWaitSeconds ? [`  ack_wait: "${o.ackWaitSeconds}s"`] : []),
       ...(o.maxAckPending ? [`  max_ack_pending: ${o.maxAckPending}`] : []),
       '}',
+      // NATS takes an include's path relative to the including file, even one starting with /.
+      ...(o.include ? [`include "${relative(dir, o.include)}"`] : []),
     ]
     if (count > 1)
       lines.push(
@@ -82,7 +93,10 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
     writeFileSync(conf, `${lines.join('\n')}\n`)
     const start = async () => {
       outputs[i] = ''
-      const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const proc = spawn(bin, ['-c', conf], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...o.env },
+      })
       const keep = (d: Buffer) => {
         outputs[i] = (outputs[i] + d.toString()).slice(-4000)
         logs[i] = `${logs[i] ?? ''}${d}`.slice(-(2 ** 20))
@@ -99,11 +113,24 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
     return {
       name,
       mqttPort: p.mqtt,
+      clientPort: p.client,
       mqttUrl: `mqtt://127.0.0.1:${p.mqtt}`,
       log: () => logs[i] ?? '',
       pid: () => (procs[i]?.exitCode === null ? procs[i]?.pid : undefined),
       running: () => procs[i]?.exitCode === null,
       start,
+      reload: async () => {
+        const proc = procs[i]
+        if (!proc || proc.exitCode !== null) throw new Error(`nats-server ${name} is not running`)
+        const from = logs[i]?.length ?? 0
+        proc.kill('SIGHUP')
+        const outcome = await waitFor(`nats-server ${name} to reload its configuration`, () => {
+          const since = (logs[i] ?? '').slice(from)
+          if (/Reloaded server configuration/.test(since)) return { ok: true, since }
+          return /Failed to reload/i.test(since) ? { ok: false, since } : undefined
+        })
+        if (!outcome.ok) throw new Error(`nats-server ${name} did not reload: ${outcome.since}`)
+      },
       kill9: async () => {
         const proc = procs[i]
         if (!proc || proc.exitCode !== null) return
