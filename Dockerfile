@@ -34,7 +34,9 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends fonts-noto-cjk \
   && rm -rf /var/lib/apt/lists/*
 # The node image's unprivileged user owns the data directory (SQLite and the write spool).
-RUN mkdir -p /data && chown node:node /data
+# /nats-auth: where `gateway nats-users` writes a NATS cluster's users (deploy/cluster/); a volume
+# mounted there starts out owned by node, as /data does.
+RUN mkdir -p /data /nats-auth && chown node:node /data /nats-auth
 USER node
 VOLUME ["/data"]
 EXPOSE 8080 1883

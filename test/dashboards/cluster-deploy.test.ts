@@ -7,11 +7,14 @@
  * health checks and their order of start, and every ${VARIABLE} documented in .env.example.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { readEnv } from '../../core/index.js'
+import { bcryptHashSecret } from '../../core/secrets.js'
+import { natsUsers } from '../../ingest/broker/nats-users.js'
 import { parseShard } from '../../ingest/shard/index.js'
 import { requireBinary } from '../helpers/binaries.js'
 import { ROOT } from './load.js'
@@ -21,6 +24,7 @@ interface Service {
   build?: unknown
   restart?: string
   command?: string[]
+  user?: string
   environment?: Record<string, string>
   volumes?: string[]
   depends_on?: Record<string, { condition: string }>
@@ -47,7 +51,6 @@ const documented = new Map(
 /** Secrets .env.example leaves empty, as an operator fills them in. */
 const SECRETS: Record<string, string> = {
   NATS_WORKER_PASSWORD: 'worker-secret',
-  NATS_GATEWAY_PASSWORD: 'gateway-secret',
   POSTGRES_PASSWORD: 'pg-secret',
   INFLUX_TOKEN: 'influx-token',
   INFLUX_ADMIN_PASSWORD: 'influx-password',
@@ -91,21 +94,39 @@ describe('deploy/cluster/compose.yml', () => {
     expect(new Set(names).size).toBe(3)
     const volumes = natsNodes.map((n) => services[n]!.volumes!.find((v) => v.endsWith(':/data'))!)
     expect(new Set(volumes).size).toBe(3)
-    for (const n of natsNodes) {
-      expect(services[n]!.image).toMatch(/^nats:2\.\d+\.\d+/)
-      expect(services[n]!.volumes).toContain('./nats.conf:/etc/nats/nats.conf:ro')
-      expect(services[n]!.healthcheck?.test.join(' ')).toContain('/healthz?js-enabled-only=true')
-      // The real server checks the file with this node's environment.
-      const r = spawnSync(requireBinary('nats-server', 'nats-server'), ['-t', '-c', join(DIR, 'nats.conf')], {
-        env: { ...process.env, ...env(services[n]!) },
-        encoding: 'utf8',
-      })
-      expect(`${r.stdout}${r.stderr}`).toContain('is valid')
-      expect(r.status).toBe(0)
+    // The real server checks the file with this node's environment, beside the users
+    // `gateway nats-users` writes where the node mounts them.
+    const dir = mkdtempSync(join(tmpdir(), 'schoolmeter-cluster-conf-'))
+    try {
+      copyFileSync(join(DIR, 'nats.conf'), join(dir, 'nats.conf'))
+      mkdirSync(join(dir, 'auth'))
+      const worker = { username: 'schoolmeter', bcryptHash: bcryptHashSecret(SECRETS.NATS_WORKER_PASSWORD!) }
+      writeFileSync(join(dir, 'auth', 'users.conf'), natsUsers([], { worker }).text)
+      for (const n of natsNodes) {
+        expect(services[n]!.image).toMatch(/^nats:2\.\d+\.\d+/)
+        expect(services[n]!.volumes).toContain('./nats.conf:/etc/nats/nats.conf:ro')
+        expect(services[n]!.volumes).toContain('nats-auth:/etc/nats/auth:ro')
+        expect(services[n]!.healthcheck?.test.join(' ')).toContain('/healthz?js-enabled-only=true')
+        const r = spawnSync(
+          requireBinary('nats-server', 'nats-server'),
+          ['-t', '-c', join(dir, 'nats.conf')],
+          {
+            env: { ...process.env, ...env(services[n]!) },
+            encoding: 'utf8',
+          },
+        )
+        expect(`${r.stdout}${r.stderr}`).toContain('is valid')
+        expect(r.status).toBe(0)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
     expect(natsConf).toMatch(/^server_name: \$NATS_SERVER_NAME$/m)
     expect(natsConf).toMatch(/^jetstream \{/m)
     for (const n of natsNodes) expect(natsConf).toContain(`nats-route://${n}:6222`)
+    // Nobody logs in but the users written from the gateway logins: no shared login of its own.
+    expect(natsConf).toMatch(/^include "auth\/users\.conf"$/m)
+    expect(natsConf).not.toMatch(/\b(users|user|password)\s*:/)
     // A shard's session: one subscription per school, 65535 unacknowledged messages in all.
     const maxAckPending = Number(/max_ack_pending: (\d+)/.exec(natsConf)?.[1])
     expect(Math.floor(65535 / maxAckPending)).toBeGreaterThanOrEqual(1000)
@@ -140,10 +161,39 @@ describe('deploy/cluster/compose.yml', () => {
     expect(new Set(shardVolumes).size).toBe(workers.length)
   })
 
+  it('writes the NATS users from the gateway logins before a node starts, into the volume every node includes', () => {
+    const tool = services['gateway-logins']!
+    expect(tool.build).toBe('../..')
+    expect(tool.user).toBeUndefined()
+    expect(tool.command).toEqual([
+      'node',
+      'dist/app/admin.js',
+      'gateway',
+      'nats-users',
+      '--out',
+      '/nats-auth/users.conf',
+    ])
+    expect(tool.volumes).toContain('nats-auth:/nats-auth')
+    expect(tool.volumes!.some((v) => v.endsWith(':/data') && !v.startsWith('shard-'))).toBe(true)
+    for (const n of natsNodes)
+      expect(services[n]!.depends_on).toEqual({
+        'gateway-logins': { condition: 'service_completed_successfully' },
+      })
+    // It writes the workers' login as the workers use it.
+    const e = env(tool)
+    expect(() => readEnv(e)).not.toThrow()
+    for (const w of workers) {
+      expect(e.MQTT_USERNAME).toBe(env(services[w]!).MQTT_USERNAME)
+      expect(e.MQTT_PASSWORD).toBe(env(services[w]!).MQTT_PASSWORD)
+    }
+    expect(e.CONFIG).toBe(env(services[workers[0]!]!).CONFIG)
+  })
+
   it('restarts what dies and starts the workers once the brokers, PostgreSQL and InfluxDB are healthy', () => {
-    for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe('unless-stopped')
+    for (const [name, s] of Object.entries(services))
+      expect(s.restart, name).toBe(name === 'gateway-logins' ? 'no' : 'unless-stopped')
     for (const name of [...natsNodes, 'postgres', 'influxdb'])
-      expect(services[name]!.healthcheck, name).toBeDefined()
+      expect(services[name]!.healthcheck?.test, name).toBeDefined()
     for (const w of [...workers, ...standbys]) {
       expect(services[w]!.depends_on).toEqual(
         Object.fromEntries(
