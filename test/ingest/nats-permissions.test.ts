@@ -254,21 +254,28 @@ describe('NATS users from the gateway logins (gateway nats-users)', () => {
     )
   })
 
-  it('a revoked gateway cannot log in once the users are written again and the nodes reload; other sessions stay', async () => {
+  it('a revoked or rotated login stops working once the users are written again and the nodes reload; other sessions stay', async () => {
     const b2 = await gateway(nats.mqttUrls, 'gw-b2', PASSWORDS['gw-b2'])
+    const b = await gateway(nats.mqttUrls, 'gw-b', PASSWORDS['gw-b'])
     const a = await gateway(nats.mqttUrls, 'gw-a', PASSWORDS['gw-a'])
     let aClosed = false
     a.on('close', () => {
       aClosed = true
     })
+    const rotated = 'the new password of gateway b, 34'
     try {
       await runAdminOk(['gateway', 'revoke', 'gw-b2'], env())
+      await runAdminOk(['gateway', 'rotate', 'gw-b', '--password', rotated], env())
       await runAdminOk(['gateway', 'nats-users', '--out', usersFile], env())
-      const b2Closed = new Promise<void>((resolve) => b2.once('close', () => resolve()))
+      const closed = (c: MqttClient) => new Promise<void>((resolve) => c.once('close', () => resolve()))
+      const b2Closed = closed(b2)
+      const bClosed = closed(b)
       await Promise.all(nats.nodes.map((n) => n.reload()))
-      // NATS closes the live session of a user it no longer has.
-      await b2Closed
+      // NATS closes the live sessions of a user it no longer has, and of a password it no longer takes.
+      await Promise.all([b2Closed, bClosed])
       expect(await refusedCode(nats.mqttUrls, 'gw-b2', PASSWORDS['gw-b2'])).toBe(5)
+      expect(await refusedCode(nats.mqttUrls, 'gw-b', PASSWORDS['gw-b'])).toBe(5)
+      expect(await refusedCode(nats.mqttUrls, 'gw-b', rotated)).toBeUndefined()
       // The other gateway and the worker kept their sessions through the reload.
       await a.publishAsync(`schools/${A}/meters/after-reload`, 'after reload', { qos: 1 })
       await worker.inbox.next(`schools/${A}/meters/after-reload`, 'after reload')
@@ -276,6 +283,7 @@ describe('NATS users from the gateway logins (gateway nats-users)', () => {
       expect(worker.logged.filter((l) => l.includes('reconnecting'))).toEqual([])
     } finally {
       b2.end(true)
+      b.end(true)
       await a.endAsync()
     }
   })
