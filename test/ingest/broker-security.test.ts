@@ -213,7 +213,9 @@ describe('gateway logins on the embedded broker', () => {
     const revoking = await connect(url(svc), { username: 'gw-revoke', password: PASSWORD })
     const bystander = await connect(url(svc), { username: 'gw-a', password: PASSWORD })
     try {
-      expect(svc.store.gatewayCredentials.rotate('gw-rotate', { hash: hashSecret(OTHER_PASSWORD) })).toBe(true)
+      expect(svc.store.gatewayCredentials.rotate('gw-rotate', { hash: hashSecret(OTHER_PASSWORD) })).toBe(
+        true,
+      )
       expect(svc.store.gatewayCredentials.revoke('gw-revoke')).toBe(true)
       const rotatedGone = closed(rotating)
       const revokedGone = closed(revoking)

@@ -5,7 +5,7 @@
  * clients. The same probe against the shared gateway login of before shows that it would catch a
  * gateway publishing as another school.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +16,7 @@ import { t } from '../../core/i18n/index.js'
 import { hashSecret } from '../../core/secrets.js'
 import { ExternalBroker } from '../../ingest/broker/external.js'
 import { openStore } from '../../store/index.js'
-import { runAdminOk } from '../helpers/admin-cli.js'
+import { runAdmin, runAdminOk } from '../helpers/admin-cli.js'
 import { type NatsCluster, startNats } from '../helpers/nats.js'
 
 const A = 'sunshine-primary'
@@ -180,6 +180,24 @@ describe('NATS users from the gateway logins (gateway nats-users)', () => {
     expect(zh.stdout).toMatch(/user: "gw-a", password: "\$2b\$10\$/)
     expect(zh.stdout).not.toContain('"gw-old"')
     expect(statSync(usersFile).mode & 0o777).toBe(0o640)
+    // Written again, the file keeps the mode it was given, and nothing is left beside it.
+    chmodSync(usersFile, 0o604)
+    await runAdminOk(['gateway', 'nats-users', '--out', usersFile], env())
+    expect(statSync(usersFile).mode & 0o777).toBe(0o604)
+    expect(readdirSync(join(dir, 'auth'))).toEqual(['users.conf'])
+  })
+
+  it("refuses to write without the workers' login, and a password bcrypt would cut", async () => {
+    const noWorker = await runAdmin(['gateway', 'nats-users'], { ...env(), MQTT_PASSWORD: '' })
+    expect(noWorker.code).not.toBe(0)
+    expect(noWorker.stderr).toContain(
+      t('en', 'admin.gateway.nats.workerNeeded', { minimum: 16, maximum: 72 }),
+    )
+    expect(noWorker.stdout).toBe('')
+    const long = 'x'.repeat(73)
+    const tooLong = await runAdmin(['gateway', 'add', 'gw-long', '--school', A, '--password', long], env())
+    expect(tooLong.code).not.toBe(0)
+    expect(tooLong.stderr).toContain(t('en', 'admin.gateway.nats.passwordLong', { bytes: 73, maximum: 72 }))
   })
 
   it('a gateway publishes at QoS 1 under its school and the worker receives it', async () => {
