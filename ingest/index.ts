@@ -4,6 +4,13 @@
  */
 export { EmbeddedBroker } from './broker/embedded.js'
 export { ExternalBroker } from './broker/external.js'
+export {
+  gatewayPermissions,
+  isWorkerUsername,
+  type NatsUsers,
+  natsUsers,
+  WORKER_PERMISSIONS,
+} from './broker/nats-users.js'
 export { clientIdsOverlap } from './broker/security.js'
 export { type BrokerConnection, BrokerService, type BrokerServiceOptions } from './broker/service.js'
 export type { Admission, Broker, MessageHandler } from './broker/types.js'

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { readEnv } from '../../core/index.js'
 import { bcryptHashSecret } from '../../core/secrets.js'
-import { natsUsers } from '../../ingest/broker/nats-users.js'
+import { natsUsers } from '../../ingest/index.js'
 import { parseShard } from '../../ingest/shard/index.js'
 import { requireBinary } from '../helpers/binaries.js'
 import { ROOT } from './load.js'
@@ -187,6 +187,9 @@ describe('deploy/cluster/compose.yml', () => {
       expect(e.MQTT_PASSWORD).toBe(env(services[w]!).MQTT_PASSWORD)
     }
     expect(e.CONFIG).toBe(env(services[workers[0]!]!).CONFIG)
+    // Its audit records join the workers' in PostgreSQL.
+    expect(e.DATABASE_URL).toBe(env(services[workers[0]!]!).DATABASE_URL)
+    expect(tool.depends_on).toEqual({ postgres: { condition: 'service_healthy' } })
   })
 
   it('restarts what dies and starts the workers once the brokers, PostgreSQL and InfluxDB are healthy', () => {

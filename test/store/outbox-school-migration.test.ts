@@ -45,6 +45,9 @@ describe('outbox rows get their school when the migration runs on a database hol
     // Back to how the database was before migration 17.
     expect(SQLITE_MIGRATIONS[16]).toContain('ALTER TABLE outbox ADD COLUMN school_id')
     store.db.exec('ALTER TABLE outbox DROP COLUMN school_id')
+    // …and before the migrations after it, which run again too.
+    expect(SQLITE_MIGRATIONS[17]).toContain('ALTER TABLE gateway_credentials ADD COLUMN bcrypt_hash')
+    store.db.exec('ALTER TABLE gateway_credentials DROP COLUMN bcrypt_hash')
     store.db.pragma('user_version = 16')
     await store.close()
     const again = openStore(dir)
