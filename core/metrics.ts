@@ -100,7 +100,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     alertUpdatesMerged: new Counter({
       name: 'schoolmeter_alert_updates_merged_total',
-      help: 'Verdicts on an active alert that took the place of one still waiting to be written (the store was behind)',
+      help: "Verdicts on an active alert, and minutes of a school's event time, that took the place of one still waiting to be written (the store was behind)",
       registers,
     }),
     notifications: new Counter({

@@ -122,21 +122,24 @@ export class AlertManager {
   }
 
   /**
-   * Updates asked for and not yet started, by alert key, since any other change was asked for. A
-   * rule whose condition holds sends a verdict on every reading; when the store falls behind (a
-   * gateway's backlog, the demo's history), a newer verdict of the same severity takes the place of
-   * the one waiting, rather than queueing one more round of reads and writes. Any other change
-   * but the closing of quiet incidents (which never touches an incident with an active alert)
-   * empties it, so nothing moves ahead of what was asked for before it.
+   * Changes asked for and not yet started that a newer one of the same kind can stand in for, since
+   * any other change was asked for: updates of an active alert (by alert key) and closings of quiet
+   * incidents (by school). A rule whose condition holds sends a verdict on every reading, and a
+   * school's event time ticks every minute; when the store falls behind (a gateway's backlog, the
+   * demo's history), the newer verdict of the same severity, or the later time, takes the place of
+   * the one waiting rather than queueing one more round of reads and writes. The two kinds never
+   * touch the same rows (a quiet incident has no active alert), so they may pass each other; any
+   * other change empties both, so nothing moves ahead of what was asked for before it.
    */
-  private readonly waitingUpdates = new Map<
-    string,
-    { v: Active; ts: number; done?: Promise<Alert | undefined> }
-  >()
+  private readonly waitingUpdates = new Map<string, WaitingUpdate>()
+  private readonly waitingCloses = new Map<string, { eventNow: number; done?: Promise<Incident[]> }>()
 
   /** Runs `change` once every change asked for before it is done; its result or error is the caller's. */
-  private inTurn<T>(change: () => Promise<T>, keepWaitingUpdates = false): Promise<T> {
-    if (!keepWaitingUpdates) this.waitingUpdates.clear()
+  private inTurn<T>(change: () => Promise<T>, mayBeOvertaken = false): Promise<T> {
+    if (!mayBeOvertaken) {
+      this.waitingUpdates.clear()
+      this.waitingCloses.clear()
+    }
     const run = this.tail.then(change)
     this.tail = run.catch(() => undefined)
     return run
@@ -251,7 +254,7 @@ export class AlertManager {
   update(rule: string, meter: Meter, v: Active, ts: number): Promise<Alert | undefined> {
     const key = `${rule}|${meter.id}`
     const waiting = this.waitingUpdates.get(key)
-    if (waiting?.done && waiting.v.severity === v.severity) {
+    if (waiting?.done !== undefined && waiting.v.severity === v.severity) {
       waiting.v = v
       waiting.ts = ts
       this.o.metrics?.alertUpdatesMerged.inc()
@@ -298,7 +301,17 @@ export class AlertManager {
    * newest event time seen at the school): the fault did not come back.
    */
   closeQuiet(school: string, eventNow: number): Promise<Incident[]> {
-    return this.inTurn(async () => {
+    const waiting = this.waitingCloses.get(school)
+    if (waiting?.done !== undefined) {
+      waiting.eventNow = Math.max(waiting.eventNow, eventNow)
+      this.o.metrics?.alertUpdatesMerged.inc()
+      return waiting.done
+    }
+    const entry: { eventNow: number; done?: Promise<Incident[]> } = { eventNow }
+    this.waitingCloses.set(school, entry)
+    entry.done = this.inTurn(async () => {
+      if (this.waitingCloses.get(school) === entry) this.waitingCloses.delete(school)
+      const eventNow = entry.eventNow
       const store = this.o.store
       const minHoldOff = Math.min(...Object.values(HOLD_OFF_MS))
       const closed: Incident[] = []
@@ -316,6 +329,7 @@ export class AlertManager {
       }
       return closed
     }, true)
+    return entry.done
   }
 
   /** Someone is on it: the incident and its active alerts are acknowledged. */

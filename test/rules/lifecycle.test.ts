@@ -34,13 +34,14 @@ describe('alert lifecycle', () => {
     await h.stop()
   })
 
-  it('verdicts that pile up behind the store are written once each, the newest; a worsening is not lost', async () => {
+  it('verdicts and minutes that pile up behind the store are written once each, the newest; a worsening is not lost', async () => {
     const [[meter, points]] = g.heater() as [
       [string, Parameters<Awaited<ReturnType<typeof alerting>>['feed']>[1]],
     ]
     const outcome = async (chunk: number) => {
       const h = await alerting()
       const reads = vi.spyOn(h.store.alerts, 'active')
+      const quietLookups = vi.spyOn(h.store.incidents, 'quiet')
       // All at once, as a gateway's backlog arrives (every verdict is asked for before the first
       // is written), or a minute at a time with the store keeping up.
       for (let i = 0; i < points.length; i += chunk) {
@@ -49,22 +50,34 @@ describe('alert lifecycle', () => {
       }
       const [a] = await h.list('electricity.high_power_appliance')
       const events = (await h.store.alerts.events(a!.id)).map((e) => [e.transition, e.at])
+      const incidents = await h.store.incidents.list()
       const merged = (
         await h.metrics.registry.getSingleMetric('schoolmeter_alert_updates_merged_total')?.get()
       )?.values[0]?.value
       await h.stop()
       const { id: _id, ...alert } = a!
-      return { alert, events, reads: reads.mock.calls.length, merged: merged ?? 0 }
+      return {
+        alert,
+        events,
+        incidents,
+        reads: reads.mock.calls.length,
+        quietLookups: quietLookups.mock.calls.length,
+        merged: merged ?? 0,
+      }
     }
     const backlog = await outcome(points.length)
     const keptUp = await outcome(6)
     expect(backlog.events.map(([t]) => t)).toEqual(['opened', 'escalated', 'resolved'])
     expect(backlog.events).toEqual(keptUp.events)
     expect(backlog.alert).toEqual(keptUp.alert)
+    expect(backlog.incidents).toEqual(keptUp.incidents)
     // 2,500 verdicts on the active alert: a handful of reads rather than one each.
     expect(backlog.merged).toBeGreaterThan(2000)
     expect(backlog.reads).toBeLessThan(10)
     expect(keptUp.reads).toBeGreaterThan(300)
+    // The school's minutes of event time: its quiet incidents looked up a few times, not once a minute.
+    expect(backlog.quietLookups).toBeLessThan(10)
+    expect(keptUp.quietLookups).toBeGreaterThan(300)
   })
 
   it('an alert the store refuses to write is raised by the next verdict that finds the condition', async () => {
