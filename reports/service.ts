@@ -106,8 +106,7 @@ export class ReportsService {
   /** Stops the schedules, then waits for a job under way (a report, a checklist, a quota check) to end. */
   async stop(): Promise<void> {
     for (const task of this.schedules.splice(0)) void task.stop()
-    this.platformExport.stop()
-    await Promise.all([this.quotaWatch.stop(), this.jobs.settled()])
+    await Promise.all([this.platformExport.stop(), this.quotaWatch.stop(), this.jobs.settled()])
     this.roomTemperatures.stop()
     this.rollups.stop()
   }
