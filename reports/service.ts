@@ -91,6 +91,8 @@ export class ReportsService {
     this.o.store.rollups.discardStaged()
     this.rollups.start()
     this.roomTemperatures.start()
+    // With the app store on PostgreSQL: the history's mirror catches up, then follows every flush.
+    this.o.store.mirror?.start()
     // Each school's reports on its own clock.
     for (const school of this.o.registry.schools.values()) {
       const clock = { timezone: school.timezone }
@@ -109,6 +111,8 @@ export class ReportsService {
     await Promise.all([this.platformExport.stop(), this.quotaWatch.stop(), this.jobs.settled()])
     this.roomTemperatures.stop()
     this.rollups.stop()
+    // What the last flushes wrote, mirrored before the store closes (store/mirror.ts).
+    await this.o.store.mirror?.stop()
   }
 
   /** Computes a month's rows (as the nightly schedule does) and, with InfluxDB, archives them; returns how many. */
@@ -125,10 +129,14 @@ export class ReportsService {
     return rows.length
   }
 
-  /** Writes the rollups still in memory; resolves once their totals are handed to the archive. */
-  flushRollups(): Promise<void> {
+  /**
+   * Writes the rollups still in memory; resolves once their totals are handed to the archive and,
+   * with the app store on PostgreSQL, mirrored there.
+   */
+  async flushRollups(): Promise<void> {
     this.rollups.flush()
-    return this.rollups.whenAnnounced()
+    this.roomTemperatures.flush()
+    await Promise.all([this.rollups.whenAnnounced(), this.o.store.mirror?.synced()])
   }
 
   /** 02:00 at the school: its month to date, and on the 1st the month just finished. */
