@@ -151,6 +151,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const reports = await parts.start(
       new ReportsService({
         ...shared,
+        ...(shard ? { district: config.registry } : {}),
         archive,
         alerts: rules.alerts,
         ingest,

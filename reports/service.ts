@@ -31,6 +31,11 @@ export interface ReportArchive {
 
 export interface ReportsServiceOptions {
   registry: Registry
+  /**
+   * The whole district, when `registry` is one shard of it (SHARD): the monthly reports and the
+   * ranking read every school's history, mirrored to PostgreSQL by each worker (store/mirror.ts).
+   */
+  district?: Registry
   store: Store
   bus: Bus
   log: Logger
@@ -75,7 +80,7 @@ export class ReportsService {
       ...ingest.progress(ROLLUPS_KEY),
       ...(archive.on ? { onHour: (m: Meter, r: HourRollup) => archive.usageHour(m, r) } : {}),
     })
-    this.monthly = new MonthlyReports({ registry, store, flush })
+    this.monthly = new MonthlyReports({ registry: o.district ?? registry, store, flush })
     const lastReceivedAt = (id: string) => ingest.status(id)?.lastReceivedAt
     this.readiness = new Readiness({ registry, store, lastReceivedAt })
     // Classroom temperatures per hour, for the heating compliance report.
