@@ -122,12 +122,12 @@ const TYPE: Record<string, string> = {
   covered_ms: 'bigint',
   n: 'bigint',
   stamp: 'bigint',
-  used: 'double precision',
-  used_unoccupied: 'double precision',
-  used_estimated: 'double precision',
-  sum_c: 'double precision',
-  min_c: 'double precision',
-  max_supply_c: 'double precision',
+  used: 'float8',
+  used_unoccupied: 'float8',
+  used_estimated: 'float8',
+  sum_c: 'float8',
+  min_c: 'float8',
+  max_supply_c: 'float8',
 }
 
 /** Where the mirror (store/mirror.ts) writes: rows as their source holds them, and how far it got. */

@@ -259,12 +259,12 @@ export const MIGRATIONS: readonly string[] = [
   // how far each source has been mirrored. Reports add the sources up (a school that moved shard
   // has hours in both).
   `
-  CREATE TABLE history_sources (
+  CREATE TABLE IF NOT EXISTS history_sources (
     source TEXT PRIMARY KEY,
     watermark BIGINT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
   );
-  CREATE TABLE history_rollup_hourly (
+  CREATE TABLE IF NOT EXISTS history_rollup_hourly (
     meter_id TEXT NOT NULL,
     hour BIGINT NOT NULL,
     source TEXT NOT NULL,
@@ -275,7 +275,7 @@ export const MIGRATIONS: readonly string[] = [
     stamp BIGINT NOT NULL,
     PRIMARY KEY (meter_id, hour, source)
   );
-  CREATE TABLE history_outdoor_daily (
+  CREATE TABLE IF NOT EXISTS history_outdoor_daily (
     school_id TEXT NOT NULL,
     date TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -284,7 +284,7 @@ export const MIGRATIONS: readonly string[] = [
     stamp BIGINT NOT NULL,
     PRIMARY KEY (school_id, date, source)
   );
-  CREATE TABLE history_outdoor_hourly (
+  CREATE TABLE IF NOT EXISTS history_outdoor_hourly (
     school_id TEXT NOT NULL,
     hour BIGINT NOT NULL,
     source TEXT NOT NULL,
@@ -293,7 +293,7 @@ export const MIGRATIONS: readonly string[] = [
     stamp BIGINT NOT NULL,
     PRIMARY KEY (school_id, hour, source)
   );
-  CREATE TABLE history_supply_daily (
+  CREATE TABLE IF NOT EXISTS history_supply_daily (
     meter_id TEXT NOT NULL,
     date TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -301,7 +301,7 @@ export const MIGRATIONS: readonly string[] = [
     stamp BIGINT NOT NULL,
     PRIMARY KEY (meter_id, date, source)
   );
-  CREATE TABLE history_room_temp_hourly (
+  CREATE TABLE IF NOT EXISTS history_room_temp_hourly (
     meter_id TEXT NOT NULL,
     hour BIGINT NOT NULL,
     source TEXT NOT NULL,
