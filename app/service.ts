@@ -99,6 +99,13 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const store = await openConfiguredStore(env, {
       onError: (err) =>
         log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
+      mirror: {
+        onError: (err, retryInMs) =>
+          log.warn(
+            { err, retryInMs },
+            'cannot mirror report history to PostgreSQL; nothing is lost, retrying',
+          ),
+      },
     })
     parts.closing(() => store.close())
     // The whole district: the store is shared by every shard's worker.
@@ -144,6 +151,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const reports = await parts.start(
       new ReportsService({
         ...shared,
+        ...(shard ? { district: config.registry } : {}),
         archive,
         alerts: rules.alerts,
         ingest,

@@ -31,6 +31,11 @@ export interface ReportArchive {
 
 export interface ReportsServiceOptions {
   registry: Registry
+  /**
+   * The whole district, when `registry` is one shard of it (SHARD): the monthly reports and the
+   * ranking read every school's history, mirrored to PostgreSQL by each worker (store/mirror.ts).
+   */
+  district?: Registry
   store: Store
   bus: Bus
   log: Logger
@@ -75,7 +80,7 @@ export class ReportsService {
       ...ingest.progress(ROLLUPS_KEY),
       ...(archive.on ? { onHour: (m: Meter, r: HourRollup) => archive.usageHour(m, r) } : {}),
     })
-    this.monthly = new MonthlyReports({ registry, store, flush })
+    this.monthly = new MonthlyReports({ registry: o.district ?? registry, store, flush })
     const lastReceivedAt = (id: string) => ingest.status(id)?.lastReceivedAt
     this.readiness = new Readiness({ registry, store, lastReceivedAt })
     // Classroom temperatures per hour, for the heating compliance report.
@@ -91,6 +96,8 @@ export class ReportsService {
     this.o.store.rollups.discardStaged()
     this.rollups.start()
     this.roomTemperatures.start()
+    // With the app store on PostgreSQL: the history's mirror catches up, then follows every flush.
+    this.o.store.mirror?.start()
     // Each school's reports on its own clock.
     for (const school of this.o.registry.schools.values()) {
       const clock = { timezone: school.timezone }
@@ -106,10 +113,11 @@ export class ReportsService {
   /** Stops the schedules, then waits for a job under way (a report, a checklist, a quota check) to end. */
   async stop(): Promise<void> {
     for (const task of this.schedules.splice(0)) void task.stop()
-    this.platformExport.stop()
-    await Promise.all([this.quotaWatch.stop(), this.jobs.settled()])
+    await Promise.all([this.platformExport.stop(), this.quotaWatch.stop(), this.jobs.settled()])
     this.roomTemperatures.stop()
     this.rollups.stop()
+    // What the last flushes wrote, mirrored before the store closes (store/mirror.ts).
+    await this.o.store.mirror?.stop()
   }
 
   /** Computes a month's rows (as the nightly schedule does) and, with InfluxDB, archives them; returns how many. */
@@ -126,10 +134,14 @@ export class ReportsService {
     return rows.length
   }
 
-  /** Writes the rollups still in memory; resolves once their totals are handed to the archive. */
-  flushRollups(): Promise<void> {
+  /**
+   * Writes the rollups still in memory; resolves once their totals are handed to the archive and,
+   * with the app store on PostgreSQL, mirrored there.
+   */
+  async flushRollups(): Promise<void> {
     this.rollups.flush()
-    return this.rollups.whenAnnounced()
+    this.roomTemperatures.flush()
+    await Promise.all([this.rollups.whenAnnounced(), this.o.store.mirror?.synced()])
   }
 
   /** 02:00 at the school: its month to date, and on the 1st the month just finished. */

@@ -45,6 +45,9 @@ describe('outbox rows get their school when the migration runs on a database hol
     // Back to how the database was before migration 17.
     expect(SQLITE_MIGRATIONS[16]).toContain('ALTER TABLE outbox ADD COLUMN school_id')
     store.db.exec('ALTER TABLE outbox DROP COLUMN school_id')
+    // And before migration 18 (the history's stamps), which is run again with it.
+    for (const t of ['rollup_hourly', 'outdoor_daily', 'outdoor_hourly', 'supply_daily', 'room_temp_hourly'])
+      store.db.exec(`DROP INDEX ${t}_stamp; ALTER TABLE ${t} DROP COLUMN stamp`)
     store.db.pragma('user_version = 16')
     await store.close()
     const again = openStore(dir)
