@@ -151,7 +151,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const reports = await parts.start(
       new ReportsService({
         ...shared,
-        ...(shard ? { district: config.registry } : {}),
+        // A shard's worker reports on the whole district from the history every worker mirrors to
+        // PostgreSQL; the first shard's writes the platform's daily package, once for all.
+        ...(shard ? { district: config.registry, writesPlatformPackage: shard.spec.index === 1 } : {}),
         archive,
         alerts: rules.alerts,
         ingest,

@@ -36,6 +36,11 @@ export interface ReportsServiceOptions {
    * ranking read every school's history, mirrored to PostgreSQL by each worker (store/mirror.ts).
    */
   district?: Registry
+  /**
+   * Whether this worker writes the provincial platform's daily package (of `district` when given):
+   * with shards, one worker does it for the whole district. Default true.
+   */
+  writesPlatformPackage?: boolean
   store: Store
   bus: Bus
   log: Logger
@@ -86,7 +91,13 @@ export class ReportsService {
     // Classroom temperatures per hour, for the heating compliance report.
     this.roomTemperatures = new RoomTemperatures({ store, bus, log, skip: () => ingest.replaying })
     // The day's package for the provincial energy platform, written every night (reports/platform).
-    this.platformExport = new PlatformExport({ registry, store, dir: o.platformDir, log, flush })
+    this.platformExport = new PlatformExport({
+      registry: o.district ?? registry,
+      store,
+      dir: o.platformDir,
+      log,
+      flush,
+    })
     // Quotas projected to the end of term every night; an incident when a school is on track to exceed.
     this.quotaWatch = new QuotaWatch({ registry, store, alerts: o.alerts, log, flush })
   }
@@ -106,7 +117,7 @@ export class ReportsService {
         cron.schedule('0 8 * * *', () => this.jobs.run(() => this.morning(school)), clock),
       )
     }
-    this.platformExport.start()
+    if (this.o.writesPlatformPackage !== false) this.platformExport.start()
     this.quotaWatch.start()
   }
 
@@ -122,7 +133,9 @@ export class ReportsService {
 
   /** Computes a month's rows (as the nightly schedule does) and, with InfluxDB, archives them; returns how many. */
   async publishMonthly(month: string, schoolId?: string): Promise<number> {
-    const { registry, archive, log } = this.o
+    const { archive, log } = this.o
+    // On a shard's worker, asked for the whole district: every school's rows, as the ranking has them.
+    const registry = this.o.district ?? this.o.registry
     const rows = await this.monthly.monthly(month, schoolId)
     if (archive.on) {
       for (const r of rows) {
