@@ -213,8 +213,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           log,
           broker: () => broker.connection(),
           lastReadingAt: (id) => ingest.status(id)?.lastTs,
-          settled: () => rules.alerts.idle(),
-          historyIn: () => reports.flushRollups(),
+          historyIn: async () => {
+            await rules.alerts.idle()
+            await reports.flushRollups()
+          },
         }),
       )
     log.info(
