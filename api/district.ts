@@ -89,7 +89,7 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
     async (req, reply) => {
       const { period, school, byBuilding = false, format } = req.query
       if (school && !o.registry.schools.has(school)) return unknownSchool(reply, req.locale, school)
-      const rows = subItems.report(period, { ...(school ? { school } : {}), byBuilding })
+      const rows = await subItems.report(period, { ...(school ? { school } : {}), byBuilding })
       if (format === 'csv' || (format === undefined && /text\/csv/.test(req.headers.accept ?? '')))
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
@@ -114,9 +114,9 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
     },
     async (req, reply) => {
       o.flushRollups?.()
-      let pkg: ReturnType<typeof buildPackage>
+      let pkg: Awaited<ReturnType<typeof buildPackage>>
       try {
-        pkg = buildPackage({
+        pkg = await buildPackage({
           registry: o.registry,
           store: o.store,
           date: req.params.date,
@@ -201,9 +201,12 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
       const { school, asOf, format } = req.query
       if (school && !o.registry.schools.has(school)) return unknownSchool(reply, req.locale, school)
       const now = (o.now ?? Date.now)()
-      const rows = [...o.registry.schools.values()]
-        .filter((s) => !school || s.id === school)
-        .flatMap((s) => projections.forSchool(s, asOf ?? addDays(calendars.for(s).local(now).date, -1)))
+      const rows = []
+      for (const s of o.registry.schools.values())
+        if (!school || s.id === school)
+          rows.push(
+            ...(await projections.forSchool(s, asOf ?? addDays(calendars.for(s).local(now).date, -1))),
+          )
       if (format === 'csv' || (format === undefined && /text\/csv/.test(req.headers.accept ?? '')))
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
@@ -232,9 +235,10 @@ export const districtRoutes: FastifyPluginAsyncTypebox<DistrictRouteOptions> = a
       const { school, format } = req.query
       if (school && !o.registry.schools.has(school)) return unknownSchool(reply, req.locale, school)
       const week = mondayOf(req.query.week)
-      const weeks = [...o.registry.schools.values()]
-        .filter((s) => !school || s.id === school)
-        .map((s) => heatingWeek({ registry: o.registry, store: o.store, school: s, week }))
+      const weeks = []
+      for (const s of o.registry.schools.values())
+        if (!school || s.id === school)
+          weeks.push(await heatingWeek({ registry: o.registry, store: o.store, school: s, week }))
       if (format === 'pdf') {
         try {
           const pdf = await renderHeatingPdf(o.registry, weeks, req.locale)

@@ -127,7 +127,11 @@ export interface MeterSeries {
  * A meter's series over `hours` ending at `to` (default: its newest reading, event time): the
  * rate from memory (the last 48 hours) and, for meters with a register, hourly use from the store.
  */
-export function meterSeries(d: LiveDeps, meter: Meter, o: { to?: number; hours?: number } = {}): MeterSeries {
+export async function meterSeries(
+  d: LiveDeps,
+  meter: Meter,
+  o: { to?: number; hours?: number } = {},
+): Promise<MeterSeries> {
   const hours = o.hours ?? RECENT_HOURS
   const newest = d.recent?.newest(meter.id) ?? d.meterStatus(meter.id)?.lastTs
   const to =
@@ -138,7 +142,7 @@ export function meterSeries(d: LiveDeps, meter: Meter, o: { to?: number; hours?:
   let use: MeterSeries['use']
   if (used) {
     d.flushRollups?.()
-    use = { unit: used.unit, points: d.store.rollups.hours([meter.id], from, to) }
+    use = { unit: used.unit, points: await d.store.history.hours([meter.id], from, to) }
   }
   return {
     meter,
@@ -150,10 +154,15 @@ export function meterSeries(d: LiveDeps, meter: Meter, o: { to?: number; hours?:
 }
 
 /** Hourly use of many meters at once (sparklines of a school page), by meter id. */
-export function hourlyUse(d: LiveDeps, meters: Meter[], from: number, to: number): Map<string, HourRollup[]> {
+export async function hourlyUse(
+  d: LiveDeps,
+  meters: Meter[],
+  from: number,
+  to: number,
+): Promise<Map<string, HourRollup[]>> {
   d.flushRollups?.()
   const out = new Map<string, HourRollup[]>()
-  for (const r of d.store.rollups.hours(
+  for (const r of await d.store.history.hours(
     meters.map((m) => m.id),
     from,
     to,
@@ -364,7 +373,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveDeps> = async (app, d) =>
             .code(400)
             .send({ error: 'bad_query', message: t(req.locale, 'api.error.badInstant', { name: 'to' }) })
       }
-      const s = meterSeries(d, meter, {
+      const s = await meterSeries(d, meter, {
         ...(to !== undefined ? { to } : {}),
         hours: req.query.hours ?? RECENT_HOURS,
       })

@@ -177,7 +177,9 @@ export async function buildApi(deps: ApiDeps) {
   if (deps.store) await app.register(tokenRoutes, { store: deps.store })
   if (deps.store)
     await app.register(districtRoutes, {
-      registry: deps.registry,
+      // The report history is read from the store, every worker's mirrored there with DATABASE_URL
+      // (store/mirror.ts): district reports cover the whole district on any worker.
+      registry: deps.district ?? deps.registry,
       store: deps.store,
       ...(deps.flushRollups ? { flushRollups: deps.flushRollups } : {}),
       ...(deps.now ? { now: deps.now } : {}),
@@ -202,7 +204,7 @@ export async function buildApi(deps: ApiDeps) {
 
   if (deps.reports || deps.readiness)
     await app.register(reportRoutes, {
-      registry: deps.registry,
+      registry: deps.district ?? deps.registry,
       now,
       ...(deps.reports ? { reports: deps.reports } : {}),
       ...(deps.readiness ? { readiness: deps.readiness } : {}),

@@ -99,6 +99,13 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const store = await openConfiguredStore(env, {
       onError: (err) =>
         log.warn({ err }, 'PostgreSQL closed an idle connection; the next call opens another'),
+      mirror: {
+        onError: (err, retryInMs) =>
+          log.warn(
+            { err, retryInMs },
+            'cannot mirror report history to PostgreSQL; nothing is lost, retrying',
+          ),
+      },
     })
     parts.closing(() => store.close())
     // The whole district: the store is shared by every shard's worker.
@@ -144,6 +151,9 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     const reports = await parts.start(
       new ReportsService({
         ...shared,
+        // A shard's worker reports on the whole district from the history every worker mirrors to
+        // PostgreSQL; the first shard's writes the platform's daily package, once for all.
+        ...(shard ? { district: config.registry, writesPlatformPackage: shard.spec.index === 1 } : {}),
         archive,
         alerts: rules.alerts,
         ingest,
@@ -203,8 +213,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
           log,
           broker: () => broker.connection(),
           lastReadingAt: (id) => ingest.status(id)?.lastTs,
-          settled: () => rules.alerts.idle(),
-          historyIn: () => reports.flushRollups(),
+          historyIn: async () => {
+            await rules.alerts.idle()
+            await reports.flushRollups()
+          },
         }),
       )
     log.info(

@@ -98,6 +98,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['rule', 'transition'] as const,
       registers,
     }),
+    alertUpdatesMerged: new Counter({
+      name: 'schoolmeter_alert_updates_merged_total',
+      help: "Verdicts on an active alert, and minutes of a school's event time, that took the place of one still waiting to be written (the store was behind)",
+      registers,
+    }),
     notifications: new Counter({
       name: 'schoolmeter_notifications_total',
       help: 'Notifications by channel and result: sent (alone), digest (in a summary), skipped (no news), retry, failed',

@@ -54,7 +54,7 @@ export interface DailyOptions {
   blackouts: readonly { from: string; to: string }[]
 }
 
-export function dailySeries(o: DailyOptions): SchoolDay[] {
+export async function dailySeries(o: DailyOptions): Promise<SchoolDay[]> {
   const dates = datesBetween(o.from, o.to)
   if (dates.length === 0) return []
   const starts = [...dates, addDays(o.to, 1)].map((d) => o.cal.startOfDay(d))
@@ -66,13 +66,13 @@ export function dailySeries(o: DailyOptions): SchoolDay[] {
     const offset = Date.parse(`${dates[i]}T00:00:00Z`) - starts[i]!
     let j = i + 1
     while (j < dates.length && Date.parse(`${dates[j]}T00:00:00Z`) - starts[j]! === offset) j++
-    for (const r of o.store.rollups.dailyTotals(o.meters, starts[i]!, starts[j]!, offset))
+    for (const r of await o.store.history.dailyTotals(o.meters, starts[i]!, starts[j]!, offset))
       totals.set(r.day, { used: r.used, coveredMs: r.coveredMs })
     i = j
   }
-  const means = o.store.outdoor.means(o.school.id, o.from, o.to)
+  const means = await o.store.history.outdoorMeans(o.school.id, o.from, o.to)
   const hourly = new Map<string, number[]>()
-  for (const h of o.store.outdoor.hourlyMeans(o.school.id, starts[0]!, starts[dates.length]!)) {
+  for (const h of await o.store.history.outdoorHourlyMeans(o.school.id, starts[0]!, starts[dates.length]!)) {
     const date = o.cal.local(h.hour).date
     let list = hourly.get(date)
     if (!list) {

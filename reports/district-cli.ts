@@ -42,13 +42,13 @@ const refuse = (...sentence: Parameters<typeof msg>): never => {
 }
 
 const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
-  subitems({ registry, store, locale, values }) {
+  async subitems({ registry, store, locale, values }) {
     const period = (values.month ?? values.date) as string | undefined
     if (!period || !/^\d{4}-\d{2}(-\d{2})?$/.test(period)) refuse('district.cli.needsPeriod')
     const school = values.school as string | undefined
     if (school && !registry.schools.has(school)) refuse('report.cli.unknownSchool', { school })
     const byBuilding = values['by-building'] === true
-    const rows = new SubItemReports({ registry, store }).report(period!, {
+    const rows = await new SubItemReports({ registry, store }).report(period!, {
       ...(school ? { school } : {}),
       byBuilding,
     })
@@ -57,10 +57,10 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
     else console.log(sheetTable(rows, columns, locale))
   },
 
-  package({ registry, store, locale, values }) {
+  async package({ registry, store, locale, values }) {
     const date = values.date as string | undefined
     if (!date) refuse('district.cli.needsDate')
-    const pkg = buildPackage({ registry, store, date: date!, locale })
+    const pkg = await buildPackage({ registry, store, date: date!, locale })
     const file = join(resolve((values.out as string | undefined) ?? '.'), `${pkg.name}.zip`)
     writeFileSync(file, pkg.zip())
     if (pkg.uncoded.length > 0)
@@ -73,18 +73,17 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
     console.log(t(locale, 'district.cli.written', { file }))
   },
 
-  quotas({ registry, store, locale, values }) {
+  async quotas({ registry, store, locale, values }) {
     const only = values.school as string | undefined
     if (only && !registry.schools.has(only)) refuse('report.cli.unknownSchool', { school: only })
     const projections = new QuotaProjections({ store })
     const calendars = new Calendars()
-    const rows = [...registry.schools.values()]
-      .filter((s) => !only || s.id === only)
-      .flatMap((s) => {
-        const asOf =
-          (values.date as string | undefined) ?? addDays(calendars.for(s).local(Date.now()).date, -1)
-        return projections.forSchool(s, asOf)
-      })
+    const rows = []
+    for (const s of registry.schools.values()) {
+      if (only && s.id !== only) continue
+      const asOf = (values.date as string | undefined) ?? addDays(calendars.for(s).local(Date.now()).date, -1)
+      rows.push(...(await projections.forSchool(s, asOf)))
+    }
     if (rows.length === 0) return void console.log(t(locale, 'quota.none'))
     const columns = quotaColumns(registry)
     if (values.csv) process.stdout.write(sheetCsv(rows, columns, locale))
@@ -98,7 +97,8 @@ const COMMANDS: Record<string, (c: Context) => void | Promise<void>> = {
     if (only && !registry.schools.has(only)) refuse('report.cli.unknownSchool', { school: only })
     const week = mondayOf(day!)
     const schools = [...registry.schools.values()].filter((s) => !only || s.id === only)
-    const weeks = schools.map((school) => heatingWeek({ registry, store, school, week }))
+    const weeks = []
+    for (const school of schools) weeks.push(await heatingWeek({ registry, store, school, week }))
     if (values.out) {
       const file = resolve(values.out as string)
       writeFileSync(file, await renderHeatingPdf(registry, weeks, locale))

@@ -142,7 +142,7 @@ export async function dossierFacts(o: {
 
   // The meter's hourly use around the fault: the evidence, and where the leak began.
   const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR
-  const rows = store.rollups.hours(
+  const rows = await store.history.hours(
     [incident.meter],
     hourOf(firstAlert - LOOK_BACK_MS),
     hourOf(stoppedAt) + 25 * HOUR,

@@ -79,7 +79,8 @@ export class RoomTemperatures {
     const rows = [...this.pending.values()]
     this.pending = new Map()
     try {
-      this.o.store.roomTemperatures.addMany(rows)
+      const { store } = this.o
+      store.inStep(() => store.roomTemperatures.addMany(rows, store.stamps.next()))
     } catch (err) {
       this.o.log.error({ err }, 'room temperatures not written')
     }
@@ -138,19 +139,21 @@ export function mondayOf(date: string): string {
 }
 
 /** The week starting on a Monday (YYYY-MM-DD) of a school's classrooms. */
-export function heatingWeek(o: {
+export async function heatingWeek(o: {
   registry: Registry
   store: Store
   school: School
   week: string
-}): HeatingWeek {
+}): Promise<HeatingWeek> {
   const { store, school, week } = o
   const cal = new Calendars().for(school)
   const from = cal.startOfDay(week)
   const to = cal.startOfDay(addDays(week, 7))
   const sensors = [...school.meters.values()].filter(isClassroomSensor)
-  const outdoor = new Map(store.outdoor.hourlyMeans(school.id, from, to).map((h) => [h.hour, h.mean]))
-  const readings = store.roomTemperatures.hours(
+  const outdoor = new Map(
+    (await store.history.outdoorHourlyMeans(school.id, from, to)).map((h) => [h.hour, h.mean]),
+  )
+  const readings = await store.history.roomHours(
     sensors.map((m) => m.id),
     from,
     to,

@@ -249,12 +249,12 @@ export class MonthlyReports {
   }
 
   /** Days and school days of [from, to), and heating degree days (base 18 °C, heat: in the heating season). */
-  features(
+  async features(
     school: School,
     from: number,
     to: number,
     heatOnly: boolean,
-  ): { days: number; schoolDays: number; hdd: number; hddKnown: boolean } {
+  ): Promise<{ days: number; schoolDays: number; hdd: number; hddKnown: boolean }> {
     const cal = this.calendars.for(school)
     const dates: string[] = []
     for (let t = from; t < to; t += DAY) {
@@ -265,7 +265,11 @@ export class MonthlyReports {
     }
     const fraction = (to - from) / (dates.length * DAY || 1)
     const schoolDays = dates.filter((d) => cal.dayType(d) === 'school_day').length
-    const means = this.ctx.store.outdoor.means(school.id, dates[0] ?? '', dates[dates.length - 1] ?? '')
+    const means = await this.ctx.store.history.outdoorMeans(
+      school.id,
+      dates[0] ?? '',
+      dates[dates.length - 1] ?? '',
+    )
     let hdd = 0
     let known = 0
     for (const d of dates) {
@@ -290,11 +294,11 @@ export class MonthlyReports {
     const scale = utility === 'water' ? 1 / 1000 : 1
     const [from, to] = this.span(cal, month)
     if (to <= from) return undefined
-    const now = this.ctx.store.rollups.totals(meters, from, to)
+    const now = await this.ctx.store.history.totals(meters, from, to)
     const coverage = Math.min(1, now.coveredMs / (meters.length * (to - from)))
     const [lastFrom, lastTo] = this.span(cal, shiftMonth(month, -12))
-    const last = lastTo > lastFrom ? this.ctx.store.rollups.totals(meters, lastFrom, lastTo) : undefined
-    const f = this.features(school, from, to, utility === 'heat')
+    const last = lastTo > lastFrom ? await this.ctx.store.history.totals(meters, lastFrom, lastTo) : undefined
+    const f = await this.features(school, from, to, utility === 'heat')
     const actual = now.used * scale
     const row: MonthlyRow = {
       school: school.id,
@@ -325,7 +329,7 @@ export class MonthlyReports {
     meters: string[],
     cal: SchoolCalendar,
   ): Promise<void> {
-    const firstHour = this.ctx.store.rollups.firstHour(meters)
+    const firstHour = await this.ctx.store.history.firstHour(meters)
     if (firstHour === undefined) return
     const now = this.now()
     const monthFirst = `${row.month}-01`
@@ -339,7 +343,7 @@ export class MonthlyReports {
     const baselineEnd = configured?.to ?? addDays(`${shiftMonth(firstDate.slice(0, 7), 13)}-01`, -1)
     const today = cal.local(now).date
     const seriesTo = [monthLast, [baselineEnd, today].sort()[0]!].sort().at(-1)!
-    const days = dailySeries({
+    const days = await dailySeries({
       store: this.ctx.store,
       school,
       cal,

@@ -77,7 +77,7 @@ export class QuotaWatch {
 
   /** Projects a school's quotas from the days up to `asOf`; raises, updates or clears at `ts`. */
   async check(school: School, asOf: string, ts: number): Promise<Projection[]> {
-    const projections = this.projections.forSchool(school, asOf)
+    const projections = await this.projections.forSchool(school, asOf)
     for (const p of projections) {
       const meter = this.meterOf(school, p)
       if (!meter) continue

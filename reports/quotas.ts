@@ -231,7 +231,7 @@ export class QuotaProjections {
    * Every quota of a school in force on the day after `asOf`, projected from the days up to
    * `asOf` (a local date whose day is over).
    */
-  forSchool(school: School, asOf: string): Projection[] {
+  async forSchool(school: School, asOf: string): Promise<Projection[]> {
     this.o.flush?.()
     const cal = this.calendars.for(school)
     const out: Projection[] = []
@@ -246,7 +246,7 @@ export class QuotaProjections {
         const windowFrom = addDays(asOf, -(utility === 'heat' ? HEAT_LOOK_BACK_DAYS : WINDOW_DAYS - 1))
         // Dates as YYYY-MM-DD compare as text.
         const [from] = [period.from, windowFrom].sort() as [string, string]
-        const known = dailySeries({
+        const known = await dailySeries({
           store: this.o.store,
           school,
           cal,
@@ -258,7 +258,7 @@ export class QuotaProjections {
           blackouts: [],
         })
         const byDate = new Map(known.map((d) => [d.date, d]))
-        const normal = this.normalWeather(school, cal, asOf, period.to, known)
+        const normal = await this.normalWeather(school, cal, asOf, period.to, known)
         const day = (date: string): QuotaDay => {
           const k = byDate.get(date)
           const heating = cal.heatingSeason(date)
@@ -320,13 +320,13 @@ export class QuotaProjections {
    * The normal mean temperature of each day after `asOf` up to `to`: the same days of earlier
    * years the store holds (± 3 days), else the mean of the last two weeks known.
    */
-  private normalWeather(
+  private async normalWeather(
     school: School,
     _cal: SchoolCalendar,
     asOf: string,
     to: string,
     known: readonly SchoolDay[],
-  ): Map<string, number> {
+  ): Promise<Map<string, number>> {
     const recent = known.slice(-14).flatMap((d) => (d.meanC !== undefined ? [d.meanC] : []))
     const fallback = recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined
     const out = new Map<string, number>()
@@ -336,7 +336,7 @@ export class QuotaProjections {
     for (let back = 1; back <= 3; back++) {
       const shift = (d: string) => sameDayYearsBefore(d, back)
       years.push(
-        this.o.store.outdoor.means(
+        await this.o.store.history.outdoorMeans(
           school.id,
           addDays(shift(future[0]!), -NORMAL_SPAN_DAYS),
           addDays(shift(future.at(-1)!), NORMAL_SPAN_DAYS),

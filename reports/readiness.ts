@@ -125,16 +125,17 @@ export class Readiness {
     if (circuits.length > 0) {
       const since = cal.local(now - DAY).date
       const tol = this.ctx.setpointToleranceK ?? 5
-      const results = circuits.map((m) => {
-        const max = this.ctx.store.supply.maxSince(m.id, since)
-        return {
+      const results = []
+      for (const m of circuits) {
+        const max = await this.ctx.store.history.supplyMaxSince(m.id, since)
+        results.push({
           meter: m.id,
           building: m.building.id,
           setpointC: m.config.supplySetpointC!,
           highestSupplyC: max ?? null,
           ok: max !== undefined && max >= m.config.supplySetpointC! - tol,
-        }
-      })
+        })
+      }
       const failing = results.filter((x) => !x.ok)
       checks.push(
         termInSeason

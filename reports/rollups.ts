@@ -319,10 +319,14 @@ export class Rollups {
   private commitInFlight(t: Taken): void {
     const { store } = this.o
     store.inStep(() => {
-      if (t.rows.length > 0) store.rollups.mergeStaged()
-      store.outdoor.addMany(t.outdoor)
-      store.outdoor.addHourly(t.outdoorHourly)
-      store.supply.addMany(t.supply)
+      // The rows this flush changes take its stamp: the history's mirror copies them (store/mirror.ts).
+      if (t.rows.length + t.outdoor.length + t.outdoorHourly.length + t.supply.length > 0) {
+        const stamp = store.stamps.next()
+        if (t.rows.length > 0) store.rollups.mergeStaged(stamp)
+        store.outdoor.addMany(t.outdoor, stamp)
+        store.outdoor.addHourly(t.outdoorHourly, stamp)
+        store.supply.addMany(t.supply, stamp)
+      }
       t.mark?.()
     })
     this.inFlight = undefined

@@ -31,6 +31,16 @@ export interface ReportArchive {
 
 export interface ReportsServiceOptions {
   registry: Registry
+  /**
+   * The whole district, when `registry` is one shard of it (SHARD): the monthly reports and the
+   * ranking read every school's history, mirrored to PostgreSQL by each worker (store/mirror.ts).
+   */
+  district?: Registry
+  /**
+   * Whether this worker writes the provincial platform's daily package (of `district` when given):
+   * with shards, one worker does it for the whole district. Default true.
+   */
+  writesPlatformPackage?: boolean
   store: Store
   bus: Bus
   log: Logger
@@ -75,13 +85,19 @@ export class ReportsService {
       ...ingest.progress(ROLLUPS_KEY),
       ...(archive.on ? { onHour: (m: Meter, r: HourRollup) => archive.usageHour(m, r) } : {}),
     })
-    this.monthly = new MonthlyReports({ registry, store, flush })
+    this.monthly = new MonthlyReports({ registry: o.district ?? registry, store, flush })
     const lastReceivedAt = (id: string) => ingest.status(id)?.lastReceivedAt
     this.readiness = new Readiness({ registry, store, lastReceivedAt })
     // Classroom temperatures per hour, for the heating compliance report.
     this.roomTemperatures = new RoomTemperatures({ store, bus, log, skip: () => ingest.replaying })
     // The day's package for the provincial energy platform, written every night (reports/platform).
-    this.platformExport = new PlatformExport({ registry, store, dir: o.platformDir, log, flush })
+    this.platformExport = new PlatformExport({
+      registry: o.district ?? registry,
+      store,
+      dir: o.platformDir,
+      log,
+      flush,
+    })
     // Quotas projected to the end of term every night; an incident when a school is on track to exceed.
     this.quotaWatch = new QuotaWatch({ registry, store, alerts: o.alerts, log, flush })
   }
@@ -91,6 +107,8 @@ export class ReportsService {
     this.o.store.rollups.discardStaged()
     this.rollups.start()
     this.roomTemperatures.start()
+    // With the app store on PostgreSQL: the history's mirror catches up, then follows every flush.
+    this.o.store.mirror?.start()
     // Each school's reports on its own clock.
     for (const school of this.o.registry.schools.values()) {
       const clock = { timezone: school.timezone }
@@ -99,22 +117,25 @@ export class ReportsService {
         cron.schedule('0 8 * * *', () => this.jobs.run(() => this.morning(school)), clock),
       )
     }
-    this.platformExport.start()
+    if (this.o.writesPlatformPackage !== false) this.platformExport.start()
     this.quotaWatch.start()
   }
 
   /** Stops the schedules, then waits for a job under way (a report, a checklist, a quota check) to end. */
   async stop(): Promise<void> {
     for (const task of this.schedules.splice(0)) void task.stop()
-    this.platformExport.stop()
-    await Promise.all([this.quotaWatch.stop(), this.jobs.settled()])
+    await Promise.all([this.platformExport.stop(), this.quotaWatch.stop(), this.jobs.settled()])
     this.roomTemperatures.stop()
     this.rollups.stop()
+    // What the last flushes wrote, mirrored before the store closes (store/mirror.ts).
+    await this.o.store.mirror?.stop()
   }
 
   /** Computes a month's rows (as the nightly schedule does) and, with InfluxDB, archives them; returns how many. */
   async publishMonthly(month: string, schoolId?: string): Promise<number> {
-    const { registry, archive, log } = this.o
+    const { archive, log } = this.o
+    // On a shard's worker, asked for the whole district: every school's rows, as the ranking has them.
+    const registry = this.o.district ?? this.o.registry
     const rows = await this.monthly.monthly(month, schoolId)
     if (archive.on) {
       for (const r of rows) {
@@ -126,10 +147,14 @@ export class ReportsService {
     return rows.length
   }
 
-  /** Writes the rollups still in memory; resolves once their totals are handed to the archive. */
-  flushRollups(): Promise<void> {
+  /**
+   * Writes the rollups still in memory; resolves once their totals are handed to the archive and,
+   * with the app store on PostgreSQL, mirrored there.
+   */
+  async flushRollups(): Promise<void> {
     this.rollups.flush()
-    return this.rollups.whenAnnounced()
+    this.roomTemperatures.flush()
+    await Promise.all([this.rollups.whenAnnounced(), this.o.store.mirror?.synced()])
   }
 
   /** 02:00 at the school: its month to date, and on the 1st the month just finished. */

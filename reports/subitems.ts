@@ -196,14 +196,14 @@ export class SubItemReports {
    * Per school (or per building with `byBuilding`), for a day or a month: the total of each
    * category and its parts.
    */
-  report(period: string, o: { school?: string; byBuilding?: boolean } = {}): SubItemRow[] {
+  async report(period: string, o: { school?: string; byBuilding?: boolean } = {}): Promise<SubItemRow[]> {
     this.o.flush?.()
     const rows: SubItemRow[] = []
     for (const school of this.o.registry.schools.values()) {
       if (o.school && school.id !== o.school) continue
       const [from, to] = periodSpan(school, period)
       const meters = this.meters(school)
-      const totals = this.o.store.rollups.totalsByMeter(
+      const totals = await this.o.store.history.totalsByMeter(
         meters.map((m) => m.id),
         from,
         to,

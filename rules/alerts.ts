@@ -72,6 +72,14 @@ export interface AlertManagerOptions {
 
 type Active = Extract<Verdict, { active: true }>
 
+/** An update waiting for its turn: the newest verdict, and when the first it stands for came. */
+interface WaitingUpdate {
+  v: Active
+  ts: number
+  since: number
+  done?: Promise<Alert | undefined>
+}
+
 /** What one committed change did: the alert and incident transitions to record and announce. */
 interface Change {
   alert?: { id: number; transition: AlertTransition; at: number; by?: string; note?: string }[]
@@ -113,8 +121,25 @@ export class AlertManager {
     this.now = o.now ?? Date.now
   }
 
+  /**
+   * Changes asked for and not yet started that a newer one of the same kind can stand in for, since
+   * any other change was asked for: updates of an active alert (by alert key) and closings of quiet
+   * incidents (by school). A rule whose condition holds sends a verdict on every reading, and a
+   * school's event time ticks every minute; when the store falls behind (a gateway's backlog, the
+   * demo's history), the newer verdict of the same severity, or the later time, takes the place of
+   * the one waiting rather than queueing one more round of reads and writes. The two kinds never
+   * touch the same rows (a quiet incident has no active alert), so they may pass each other; any
+   * other change empties both, so nothing moves ahead of what was asked for before it.
+   */
+  private readonly waitingUpdates = new Map<string, WaitingUpdate>()
+  private readonly waitingCloses = new Map<string, { eventNow: number; done?: Promise<Incident[]> }>()
+
   /** Runs `change` once every change asked for before it is done; its result or error is the caller's. */
-  private inTurn<T>(change: () => Promise<T>): Promise<T> {
+  private inTurn<T>(change: () => Promise<T>, mayBeOvertaken = false): Promise<T> {
+    if (!mayBeOvertaken) {
+      this.waitingUpdates.clear()
+      this.waitingCloses.clear()
+    }
     const run = this.tail.then(change)
     this.tail = run.catch(() => undefined)
     return run
@@ -227,10 +252,22 @@ export class AlertManager {
 
   /** The condition still holds: update the active alert, if a person has not resolved it. */
   update(rule: string, meter: Meter, v: Active, ts: number): Promise<Alert | undefined> {
-    return this.inTurn(async () => {
-      const existing = await this.o.store.alerts.active(`${rule}|${meter.id}`)
-      return existing && this.refresh(existing, v, ts)
-    })
+    const key = `${rule}|${meter.id}`
+    const waiting = this.waitingUpdates.get(key)
+    if (waiting?.done !== undefined && waiting.v.severity === v.severity) {
+      waiting.v = v
+      waiting.ts = ts
+      this.o.metrics?.alertUpdatesMerged.inc()
+      return waiting.done
+    }
+    const entry: WaitingUpdate = { v, ts, since: ts }
+    this.waitingUpdates.set(key, entry)
+    entry.done = this.inTurn(async () => {
+      if (this.waitingUpdates.get(key) === entry) this.waitingUpdates.delete(key)
+      const existing = await this.o.store.alerts.active(key)
+      return existing && this.refresh(existing, entry.v, entry.ts, entry.since)
+    }, true)
+    return entry.done
   }
 
   /** The rule's clearing condition held: resolve the active alert; its incident goes quiet when it was the last. */
@@ -264,7 +301,17 @@ export class AlertManager {
    * newest event time seen at the school): the fault did not come back.
    */
   closeQuiet(school: string, eventNow: number): Promise<Incident[]> {
-    return this.inTurn(async () => {
+    const waiting = this.waitingCloses.get(school)
+    if (waiting?.done !== undefined) {
+      waiting.eventNow = Math.max(waiting.eventNow, eventNow)
+      this.o.metrics?.alertUpdatesMerged.inc()
+      return waiting.done
+    }
+    const entry: { eventNow: number; done?: Promise<Incident[]> } = { eventNow }
+    this.waitingCloses.set(school, entry)
+    entry.done = this.inTurn(async () => {
+      if (this.waitingCloses.get(school) === entry) this.waitingCloses.delete(school)
+      const eventNow = entry.eventNow
       const store = this.o.store
       const minHoldOff = Math.min(...Object.values(HOLD_OFF_MS))
       const closed: Incident[] = []
@@ -281,7 +328,8 @@ export class AlertManager {
         closed.push((await store.incidents.get(i.id))!)
       }
       return closed
-    })
+    }, true)
+    return entry.done
   }
 
   /** Someone is on it: the incident and its active alerts are acknowledged. */
@@ -467,7 +515,8 @@ export class AlertManager {
     return (await tx.alerts.membersOf(incident)).some((a) => a.status !== 'resolved')
   }
 
-  private async refresh(a: Alert, v: Active, ts: number): Promise<Alert> {
+  /** Refreshes an active alert with the verdict `v` of `ts`; one that worsens it does so as of `since`, the first verdict of its severity. */
+  private async refresh(a: Alert, v: Active, ts: number, since = ts): Promise<Alert> {
     const store = this.o.store
     const upgrade = SEVERITY_RANK[v.severity] > SEVERITY_RANK[a.severity]
     const evidence = { ...a.evidence, ...v.evidence }
@@ -479,7 +528,13 @@ export class AlertManager {
         await tx.alerts.update(a.id, { severity: v.severity, message, text: v.message, evidence, lastSeenAt })
         const change: Change = {
           alert: [
-            { id: a.id, transition: 'escalated', at: ts, by: 'rule', note: `${a.severity} → ${v.severity}` },
+            {
+              id: a.id,
+              transition: 'escalated',
+              at: since,
+              by: 'rule',
+              note: `${a.severity} → ${v.severity}`,
+            },
           ],
         }
         const i = a.incident !== undefined ? await tx.incidents.get(a.incident) : undefined
@@ -496,7 +551,7 @@ export class AlertManager {
               {
                 id: i.id,
                 transition: 'worsened',
-                at: ts,
+                at: since,
                 by: 'rule',
                 note: `${i.severity} → ${severity}`,
                 alert: a.id,

@@ -41,14 +41,10 @@ export interface DemoOptions {
   /** Wall clock (tests). */
   now?: number
   /**
-   * Resolves once the alerts of what the service took so far are recorded: "now live" waits for
-   * it, so that the history's alerts are there to be read when the log says it is in (with the app
-   * store on a database server they are written some time after the readings were taken).
-   */
-  settled?: () => Promise<void>
-  /**
-   * The history is in (every reading of it acknowledged): the service writes what it counted for
-   * reports, so that last month's savings are there as soon as the log says "now live".
+   * The history is in (every reading of it acknowledged): the service records what it made of it —
+   * the alerts (with the app store on a database server, written some time after the readings were
+   * taken) and what it counted for reports. "now live" waits for it, so that the history's alerts
+   * and last month's savings are there to be read as soon as the log says it is in.
    */
   historyIn?: () => Promise<void>
 }
@@ -151,9 +147,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     // A day of quarter-hourly history per round, then an hour at a time at full resolution.
     await backfill(sim, o.registry, publisher, now - detailed, { ...options, chunkMs: 24 * HOUR, onProgress })
     await backfill(sim, o.registry, publisher, Date.now(), { ...options, chunkMs: HOUR, onProgress })
-    await o.settled?.()
     if (stop.signal.aborted) return
     await o.historyIn?.()
+    if (stop.signal.aborted) return
     o.log.info(
       `demo: published ${((now - start) / (24 * HOUR)).toFixed(0)} days of ${sim.meterCount} simulated meters (${stats.readings} readings; quarter-hourly before the last ${detailed / HOUR} h) in ${((performance.now() - began) / 1000).toFixed(1)} s; now live. Faults: ${sim
         .groundTruth()
@@ -180,9 +176,7 @@ export interface DemoServiceOptions {
   broker: () => { url: string; username?: string; password?: string }
   /** When the service last heard of each meter (event time): a restarted demo continues from there. */
   lastReadingAt: (meterId: string) => number | undefined
-  /** Resolves once the alerts of the readings taken so far are recorded (DemoOptions.settled). */
-  settled?: () => Promise<void>
-  /** The history is in: the service writes what it counted for reports (see DemoOptions.historyIn). */
+  /** The history is in: the service records its alerts and what it counted (see DemoOptions.historyIn). */
   historyIn?: () => Promise<void>
 }
 
@@ -207,7 +201,6 @@ export class DemoService {
       log,
       ...this.o.broker(),
       ...(held.length > 0 ? { resumeFrom: Math.min(...held) } : {}),
-      ...(this.o.settled ? { settled: this.o.settled } : {}),
       ...(this.o.historyIn ? { historyIn: this.o.historyIn } : {}),
     })
     log.info('demo: simulating the demo district (DEMO=0 or a CONFIG of your own turns this off)')

@@ -3,8 +3,10 @@ import { resolve } from 'node:path'
 import { AlertRepository } from './alerts.js'
 import { type Db, openDatabase } from './db.js'
 import { GatewayCredentialRepository } from './gateways.js'
+import { HistoryStamps, type HistoryStore, SqliteHistory } from './history.js'
 import { IncidentRepository } from './incidents.js'
 import { MetaRepository } from './meta.js'
+import { HistoryMirror, MirroredHistory, type MirrorOptions, type MirrorTarget } from './mirror.js'
 import { OutboxRepository } from './outbox.js'
 import { openPostgresAppStore, type PostgresOptions } from './postgres/index.js'
 import {
@@ -37,7 +39,9 @@ import { SessionRepository, UserRepository } from './users.js'
 export type { AlertFilter, AlertRow, AlertStatus, Severity } from './alerts.js'
 export type { Db } from './db.js'
 export type { GatewayCredential, GatewayCredentialRepository } from './gateways.js'
+export type { DayTotals, HistoryStore, RoomHour } from './history.js'
 export type { IncidentEvent, IncidentFilter } from './incidents.js'
+export type { HistoryMirror, MirrorOptions } from './mirror.js'
 export type { DueRow, OutboxOutcome, OutboxRow } from './outbox.js'
 export { decodeCursor, type Page } from './paging.js'
 // Shard leases (PostgreSQL, DATABASE_URL): which worker owns a shard of schools (ingest/shard/).
@@ -165,9 +169,16 @@ export function sqliteAppStore(db: Db): AppStore {
 export interface ServedAppStore extends AppStore {
   /** Where the server is, for /health and logs, without the login: e.g. `db.example:5432/schoolmeter`. */
   readonly server: string
+  /** The report history every worker mirrored there (store/postgres/history.ts). */
+  readonly history: HistoryStore
+  /** Where this worker's history is mirrored to. */
+  readonly historyTarget: MirrorTarget
   check(): Promise<void>
   close(): Promise<void>
 }
+
+/** How the history's mirror to the app store's server runs (store/mirror.ts). */
+export type StoreOptions = { mirror?: Omit<MirrorOptions, 'stamps' | 'target'> }
 
 /**
  * The store in DATA_DIR: the app store's aggregates behind their asynchronous interface
@@ -192,11 +203,21 @@ export class Store implements AppStore {
   readonly meta: MetaRepository
   /** Index of the InfluxDB write spool's files. */
   readonly spool: SpoolRepository
+  /** The history's writers (reports/rollups.ts, reports/heating.ts); reports read `history`. */
   readonly rollups: RollupRepository
   readonly outdoor: OutdoorRepository
   readonly supply: SupplyRepository
   /** Classroom temperatures per hour (heating compliance). */
   readonly roomTemperatures: RoomTemperatureRepository
+  /** The stamps of the history's writes (store/history.ts): every write takes `stamps.next()`. */
+  readonly stamps: HistoryStamps
+  /**
+   * What reports read of the history: this file's, or with the app store on a server, every
+   * worker's as mirrored there (this worker's own writes mirrored first).
+   */
+  readonly history: HistoryStore
+  /** With the app store on a server: the mirror of this file's history to it (started by the reports part). */
+  readonly mirror: HistoryMirror | undefined
   /** MQTT logins of gateways, read on every CONNECT. */
   readonly gatewayCredentials: GatewayCredentialRepository
   private readonly app: AppStore
@@ -205,6 +226,7 @@ export class Store implements AppStore {
   constructor(
     readonly db: Db,
     served?: ServedAppStore,
+    o: StoreOptions = {},
   ) {
     const app = served ?? sqliteAppStore(db)
     this.app = app
@@ -227,6 +249,11 @@ export class Store implements AppStore {
     this.outdoor = new OutdoorRepository(db)
     this.supply = new SupplyRepository(db)
     this.roomTemperatures = new RoomTemperatureRepository(db)
+    this.stamps = new HistoryStamps(db, this.meta, () => this.mirror?.wake())
+    this.mirror = served
+      ? new HistoryMirror({ ...o.mirror, stamps: this.stamps, target: served.historyTarget })
+      : undefined
+    this.history = this.mirror ? new MirroredHistory(this.mirror, served!.history) : new SqliteHistory(this)
     this.gatewayCredentials = new GatewayCredentialRepository(db)
   }
 
@@ -253,16 +280,20 @@ export class Store implements AppStore {
     await this.served?.check()
   }
 
-  /** Closes the database file at once, then the app store's server connections. */
+  /**
+   * Closes the database file — once the history's mirror has stopped (see HistoryMirror.stop) —
+   * then the app store's server connections.
+   */
   async close(): Promise<void> {
+    await this.mirror?.stop()
     if (this.db.open) this.db.close()
     await this.served?.close()
   }
 }
 
 /** Opens the store in `dataDir` (':memory:' for a throw-away one), with `served` for the app store if given. */
-export function openStore(dataDir: string, served?: ServedAppStore): Store {
-  return new Store(openDatabase(dataDir), served)
+export function openStore(dataDir: string, served?: ServedAppStore, o: StoreOptions = {}): Store {
+  return new Store(openDatabase(dataDir), served, o)
 }
 
 // The app store on a PostgreSQL server (DATABASE_URL), for the workers of a district to share.
@@ -276,7 +307,7 @@ export { openPostgresAppStore, type PostgresOptions } from './postgres/index.js'
  */
 export async function openConfiguredStore(
   env: { DATA_DIR: string; DATABASE_URL?: string | undefined; DATABASE_POOL_SIZE?: number | undefined },
-  o: Pick<PostgresOptions, 'onError'> = {},
+  o: Pick<PostgresOptions, 'onError'> & StoreOptions = {},
 ): Promise<Store> {
   const served = env.DATABASE_URL
     ? await openPostgresAppStore(env.DATABASE_URL, {
@@ -285,7 +316,7 @@ export async function openConfiguredStore(
       })
     : undefined
   try {
-    return openStore(resolve(env.DATA_DIR), served)
+    return openStore(resolve(env.DATA_DIR), served, o.mirror ? { mirror: o.mirror } : {})
   } catch (err) {
     await served?.close()
     throw err

@@ -464,7 +464,23 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET school_id = substr(message_key, 11, instr(substr(message_key, 11), '|') - 1)
     WHERE message_key LIKE 'readiness|%|%';
   `,
-  // 18: a gateway login's password also as a bcrypt hash, the form a NATS cluster's users take
+  // 18: a change stamp on every row of report history (rollup_hourly, outdoor_daily,
+  // outdoor_hourly, supply_daily, room_temp_hourly): the number of the write that last changed it
+  // (meta 'history_stamp'), so that what changed since a stamp can be mirrored to PostgreSQL
+  // (store/mirror.ts); the rows written so far take stamp 1
+  `
+  ALTER TABLE rollup_hourly ADD COLUMN stamp INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX rollup_hourly_stamp ON rollup_hourly (stamp, hour, meter_id);
+  ALTER TABLE outdoor_daily ADD COLUMN stamp INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX outdoor_daily_stamp ON outdoor_daily (stamp, school_id, date);
+  ALTER TABLE outdoor_hourly ADD COLUMN stamp INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX outdoor_hourly_stamp ON outdoor_hourly (stamp, school_id, hour);
+  ALTER TABLE supply_daily ADD COLUMN stamp INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX supply_daily_stamp ON supply_daily (stamp, meter_id, date);
+  ALTER TABLE room_temp_hourly ADD COLUMN stamp INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX room_temp_hourly_stamp ON room_temp_hourly (stamp, meter_id, hour);
+  `,
+  // 19: a gateway login's password also as a bcrypt hash, the form a NATS cluster's users take
   // (`npm run admin -- gateway nats-users`, docs/scaling.md); NULL for logins made before it,
   // which need `gateway rotate` before they can log in to NATS
   `

@@ -33,10 +33,11 @@ export class RollupRepository {
     )
     // Increments accumulate: several flushes of the same hour add up.
     this.merge = db.prepare(
-      `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms)
-       SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms FROM rollup_stage WHERE true
+      `INSERT INTO rollup_hourly (meter_id, hour, used, used_unoccupied, used_estimated, covered_ms, stamp)
+       SELECT meter_id, hour, used, used_unoccupied, used_estimated, covered_ms, ? FROM rollup_stage WHERE true
        ON CONFLICT(meter_id, hour) DO UPDATE SET used = used + excluded.used, used_unoccupied = used_unoccupied + excluded.used_unoccupied,
-         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms)`,
+         used_estimated = used_estimated + excluded.used_estimated, covered_ms = min(3600000, covered_ms + excluded.covered_ms),
+         stamp = excluded.stamp`,
     )
     this.clear = db.prepare('DELETE FROM rollup_stage')
   }
@@ -56,9 +57,12 @@ export class RollupRepository {
     })()
   }
 
-  /** Adds every staged increment to the hourly rollups and empties the stage, one statement each. */
-  mergeStaged(): void {
-    this.merge.run()
+  /**
+   * Adds every staged increment to the hourly rollups and empties the stage, one statement each;
+   * the rows changed take `stamp` (store/history.ts).
+   */
+  mergeStaged(stamp: number): void {
+    this.merge.run(stamp)
     this.clear.run()
   }
 
@@ -186,25 +190,28 @@ export class OutdoorRepository {
   private readonly addHour
   constructor(private readonly db: Db) {
     this.add = db.prepare(
-      `INSERT INTO outdoor_daily (school_id, date, sum_c, n) VALUES (?, ?, ?, ?)
-       ON CONFLICT(school_id, date) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n`,
+      `INSERT INTO outdoor_daily (school_id, date, sum_c, n, stamp) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(school_id, date) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n,
+         stamp = excluded.stamp`,
     )
     this.addHour = db.prepare(
-      `INSERT INTO outdoor_hourly (school_id, hour, sum_c, n) VALUES (?, ?, ?, ?)
-       ON CONFLICT(school_id, hour) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n`,
+      `INSERT INTO outdoor_hourly (school_id, hour, sum_c, n, stamp) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(school_id, hour) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n,
+         stamp = excluded.stamp`,
     )
   }
 
-  addMany(rows: Iterable<[school: string, date: string, sumC: number, n: number]>): void {
+  /** Daily sums; the rows changed take `stamp` (store/history.ts). */
+  addMany(rows: Iterable<[school: string, date: string, sumC: number, n: number]>, stamp: number): void {
     this.db.transaction(() => {
-      for (const [s, d, sum, n] of rows) this.add.run(s, d, sum, n)
+      for (const [s, d, sum, n] of rows) this.add.run(s, d, sum, n, stamp)
     })()
   }
 
   /** Hourly sums: `hour` is the epoch ms of the start of a local hour. */
-  addHourly(rows: Iterable<[school: string, hour: number, sumC: number, n: number]>): void {
+  addHourly(rows: Iterable<[school: string, hour: number, sumC: number, n: number]>, stamp: number): void {
     this.db.transaction(() => {
-      for (const [s, h, sum, n] of rows) this.addHour.run(s, h, sum, n)
+      for (const [s, h, sum, n] of rows) this.addHour.run(s, h, sum, n, stamp)
     })()
   }
 
@@ -232,14 +239,16 @@ export class SupplyRepository {
   private readonly max
   constructor(private readonly db: Db) {
     this.max = db.prepare(
-      `INSERT INTO supply_daily (meter_id, date, max_supply_c) VALUES (?, ?, ?)
-       ON CONFLICT(meter_id, date) DO UPDATE SET max_supply_c = max(max_supply_c, excluded.max_supply_c)`,
+      `INSERT INTO supply_daily (meter_id, date, max_supply_c, stamp) VALUES (?, ?, ?, ?)
+       ON CONFLICT(meter_id, date) DO UPDATE SET max_supply_c = max(max_supply_c, excluded.max_supply_c),
+         stamp = excluded.stamp`,
     )
   }
 
-  addMany(rows: Iterable<[meter: string, date: string, maxC: number]>): void {
+  /** Each circuit's highest supply per local date; the rows changed take `stamp` (store/history.ts). */
+  addMany(rows: Iterable<[meter: string, date: string, maxC: number]>, stamp: number): void {
     this.db.transaction(() => {
-      for (const [m, d, c] of rows) this.max.run(m, d, c)
+      for (const [m, d, c] of rows) this.max.run(m, d, c, stamp)
     })()
   }
 
@@ -315,16 +324,22 @@ export class RoomTemperatureRepository {
   private readonly add
   constructor(private readonly db: Db) {
     this.add = db.prepare(
-      `INSERT INTO room_temp_hourly (meter_id, hour, sum_c, n, min_c) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO room_temp_hourly (meter_id, hour, sum_c, n, min_c, stamp) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(meter_id, hour) DO UPDATE SET sum_c = sum_c + excluded.sum_c, n = n + excluded.n,
-         min_c = min(min_c, excluded.min_c)`,
+         min_c = min(min_c, excluded.min_c), stamp = excluded.stamp`,
     )
   }
 
-  /** Adds readings' sums, counts and minimum per meter and hour (epoch ms of a local hour's start). */
-  addMany(rows: Iterable<[meter: string, hour: number, sumC: number, n: number, minC: number]>): void {
+  /**
+   * Adds readings' sums, counts and minimum per meter and hour (epoch ms of a local hour's start);
+   * the rows changed take `stamp` (store/history.ts).
+   */
+  addMany(
+    rows: Iterable<[meter: string, hour: number, sumC: number, n: number, minC: number]>,
+    stamp: number,
+  ): void {
     this.db.transaction(() => {
-      for (const [m, h, sum, n, min] of rows) this.add.run(m, h, sum, n, min)
+      for (const [m, h, sum, n, min] of rows) this.add.run(m, h, sum, n, min, stamp)
     })()
   }
 

@@ -68,7 +68,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
     const to = Math.ceil(d.now() / HOUR) * HOUR
     const newestTs = Math.max(0, ...meters.map((m) => d.meterStatus(m.id)?.lastTs ?? 0))
     const end = newestTs ? Math.ceil(newestTs / HOUR) * HOUR : to
-    const use = hourlyUse(d, meters, end - 24 * HOUR, end)
+    const use = await hourlyUse(d, meters, end - 24 * HOUR, end)
     const status = await schoolStatus(d, school)
     const incidents = (
       await d.store.incidents.list({ school: school.id, status: 'active', limit: 1000 })
@@ -91,7 +91,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
     if (!meter) return web.refuse(req, reply, 404, 'notFound')
     const ctx = await web.context(req, reply)
     const status = d.meterStatus(meter.id)
-    const series = meterSeries(d, meter)
+    const series = await meterSeries(d, meter)
     const chart = chartData(ctx.locale, meter.school.timezone, series)
     const incidents = await d.store.incidents.list({ meter: meter.id, limit: 20 })
     return views.page(reply, ctx, 'meter', {

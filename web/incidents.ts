@@ -126,7 +126,7 @@ async function incidentPage(
   const newest = web.d.recent?.newest(i.meter) ?? web.d.meterStatus(i.meter)?.lastTs ?? ctx.now
   // A resolved incident is shown as it ended; an open one up to its meter's newest reading.
   const end = i.resolvedAt !== undefined ? Math.min(newest, i.resolvedAt + 12 * HOUR) : newest
-  const series = meter ? meterSeries(web.d, meter, { to: Math.ceil(end / HOUR) * HOUR }) : undefined
+  const series = meter ? await meterSeries(web.d, meter, { to: Math.ceil(end / HOUR) * HOUR }) : undefined
   const faultTo = i.resolvedAt ?? Math.max(i.lastSeenAt, i.openedAt)
   const chart = series && chartData(ctx.locale, place.zone, series, { from: i.openedAt, to: faultTo })
   return web.views.page(reply, ctx, 'incident', {

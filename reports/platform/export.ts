@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { DateTime } from 'luxon'
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
+import { Jobs } from '../../core/jobs.js'
 import type { Registry } from '../../core/registry.js'
 import type { Store } from '../../store/index.js'
 import { buildPackage } from './package.js'
@@ -27,6 +28,7 @@ export const DEFAULT_EXPORT_AT = '01:30'
 
 export class PlatformExport {
   private task: ScheduledTask | undefined
+  private readonly jobs = new Jobs()
 
   constructor(private readonly o: PlatformExportOptions) {}
 
@@ -41,26 +43,29 @@ export class PlatformExport {
     const [hh, mm] = (platform.at ?? DEFAULT_EXPORT_AT).split(':').map(Number)
     this.task = cron.schedule(
       `${mm} ${hh} * * *`,
-      () => {
-        try {
-          this.write(DateTime.now().setZone(this.zone).minus({ days: 1 }).toISODate()!)
-        } catch (err) {
-          this.o.log.error({ err }, 'platform package failed')
-        }
-      },
+      () =>
+        this.jobs.run(async () => {
+          try {
+            await this.write(DateTime.now().setZone(this.zone).minus({ days: 1 }).toISODate()!)
+          } catch (err) {
+            this.o.log.error({ err }, 'platform package failed')
+          }
+        }),
       { timezone: this.zone },
     )
   }
 
-  stop(): void {
+  /** Stops the schedule, then waits for a package being written. */
+  async stop(): Promise<void> {
     void this.task?.stop()
     this.task = undefined
+    await this.jobs.settled()
   }
 
   /** Writes one day's package; returns its file. */
-  write(date: string): string {
+  async write(date: string): Promise<string> {
     this.o.flush?.()
-    const pkg = buildPackage({ registry: this.o.registry, store: this.o.store, date })
+    const pkg = await buildPackage({ registry: this.o.registry, store: this.o.store, date })
     mkdirSync(this.o.dir, { recursive: true })
     const file = join(this.o.dir, `${pkg.name}.zip`)
     writeFileSync(`${file}.part`, pkg.zip())

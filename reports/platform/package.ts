@@ -86,12 +86,12 @@ function complete(meters: readonly Meter[], covered: ReadonlyMap<string, number>
 }
 
 /** The package of one local date (YYYY-MM-DD) of the district. */
-export function buildPackage(o: {
+export async function buildPackage(o: {
   registry: Registry
   store: Store
   date: string
   locale?: Locale
-}): PlatformPackage {
+}): Promise<PlatformPackage> {
   const { registry, store, date } = o
   const platform = registry.district?.platform
   if (!platform) throw new PlatformError('PLATFORM_NOT_CONFIGURED', msg('platform.error.notConfigured'))
@@ -154,7 +154,7 @@ export function buildPackage(o: {
     if (mine.length === 0) continue
     const [from, to] = periodSpan(school, date)
     const meters = [...school.meters.values()].filter((m) => categoryOf(m) !== undefined)
-    const hours = store.rollups.hours(
+    const hours = await store.history.hours(
       meters.map((m) => m.id),
       from,
       to,

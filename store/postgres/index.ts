@@ -7,6 +7,7 @@
 import pg from 'pg'
 import { SchoolmeterError } from '../../core/errors.js'
 import { msg } from '../../core/i18n/index.js'
+import type { HistoryStore } from '../history.js'
 import type { ServedAppStore } from '../index.js'
 import type {
   AlertStore,
@@ -23,6 +24,7 @@ import type {
   UserStore,
 } from '../types.js'
 import { PostgresAlerts } from './alerts.js'
+import { PostgresHistory, PostgresHistoryMirror } from './history.js'
 import { PostgresIncidents } from './incidents.js'
 import { MIGRATIONS } from './migrations.js'
 import { PostgresOutbox } from './outbox.js'
@@ -69,12 +71,18 @@ class PostgresAppStore implements AppStore {
 }
 
 class PostgresServedAppStore extends PostgresAppStore implements ServedAppStore {
+  readonly history: HistoryStore
+  readonly historyTarget: PostgresHistoryMirror
+
   constructor(
     private readonly pool: pg.Pool,
     readonly server: string,
     onError?: (err: Error) => void,
   ) {
-    super(new PoolSql(pool, onError))
+    const sql = new PoolSql(pool, onError)
+    super(sql)
+    this.history = new PostgresHistory(sql)
+    this.historyTarget = new PostgresHistoryMirror(sql)
   }
 
   async check(): Promise<void> {

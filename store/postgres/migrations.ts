@@ -5,8 +5,9 @@
  * types — epoch milliseconds and ids as BIGINT, JSON as TEXT (read back exactly as written),
  * flags as 0/1 — so that both implementations map rows through the same functions.
  *
- * Only the app store's aggregates and the shard leases live here: the stream's state (per-meter
- * state, rollups, the spool index, gateway logins, `meta`) stays in SQLite on each worker's disk.
+ * Only the app store's aggregates, the shard leases and a mirror of the report history live here:
+ * the stream's state (per-meter state, rollups as written, the spool index, gateway logins, `meta`)
+ * stays in SQLite on each worker's disk.
  * Migration 3 onwards mirror the SQLite migration named beside them.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -252,5 +253,63 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox o SET school_id = i.school_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id
     WHERE e.id = o.incident_event_id;
   UPDATE outbox SET school_id = split_part(message_key, '|', 2) WHERE message_key LIKE 'readiness|%|%';
+  `,
+  // 4 (SQLite 18): report history mirrored from every worker's SQLite file (store/mirror.ts):
+  // each row as its source (a worker's DATA_DIR) last wrote it, with the stamp of that write, and
+  // how far each source has been mirrored. Reports add the sources up (a school that moved shard
+  // has hours in both).
+  `
+  CREATE TABLE IF NOT EXISTS history_sources (
+    source TEXT PRIMARY KEY,
+    watermark BIGINT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  CREATE TABLE IF NOT EXISTS history_rollup_hourly (
+    meter_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    used DOUBLE PRECISION NOT NULL,
+    used_unoccupied DOUBLE PRECISION NOT NULL,
+    used_estimated DOUBLE PRECISION NOT NULL,
+    covered_ms BIGINT NOT NULL,
+    stamp BIGINT NOT NULL,
+    PRIMARY KEY (meter_id, hour, source)
+  );
+  CREATE TABLE IF NOT EXISTS history_outdoor_daily (
+    school_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sum_c DOUBLE PRECISION NOT NULL,
+    n BIGINT NOT NULL,
+    stamp BIGINT NOT NULL,
+    PRIMARY KEY (school_id, date, source)
+  );
+  CREATE TABLE IF NOT EXISTS history_outdoor_hourly (
+    school_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    sum_c DOUBLE PRECISION NOT NULL,
+    n BIGINT NOT NULL,
+    stamp BIGINT NOT NULL,
+    PRIMARY KEY (school_id, hour, source)
+  );
+  CREATE TABLE IF NOT EXISTS history_supply_daily (
+    meter_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    source TEXT NOT NULL,
+    max_supply_c DOUBLE PRECISION NOT NULL,
+    stamp BIGINT NOT NULL,
+    PRIMARY KEY (meter_id, date, source)
+  );
+  CREATE TABLE IF NOT EXISTS history_room_temp_hourly (
+    meter_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    sum_c DOUBLE PRECISION NOT NULL,
+    n BIGINT NOT NULL,
+    min_c DOUBLE PRECISION NOT NULL,
+    stamp BIGINT NOT NULL,
+    PRIMARY KEY (meter_id, hour, source)
+  );
   `,
 ]

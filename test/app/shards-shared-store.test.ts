@@ -2,7 +2,8 @@
  * Two sharded workers on one shared PostgreSQL app store and a real NATS broker: each school's
  * incident is opened once and told once — by its shard's owner, even to a webhook both schools
  * share that answers only once both workers have read the outbox again —, escalated once when both workers look for what to escalate at the
- * same moment, and either worker's API lists both shards' incidents, in each school's time zone.
+ * same moment, and either worker's API lists both shards' incidents, in each school's time zone,
+ * and both shards' schools in its district reports.
  */
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -179,6 +180,20 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
         expect(listed.status).toBe(200)
         expect(listed.body.map((i) => i.school).sort()).toEqual(SCHOOLS)
         for (const i of listed.body) expect(i.openedAt, i.school).toMatch(/\+08:00$/)
+      }
+
+      // The report history each worker keeps is mirrored to PostgreSQL: either worker's sub-item
+      // report of the day has both shards' schools, each school's water as its owner counted it
+      // (39 minutes of 20 L).
+      for (const w of workers) await w.flushRollups()
+      for (const w of workers) {
+        const rows = await getJson<{ school: string; category: string; item: string; used: number }[]>(
+          `${w.httpUrl}/api/v1/reports/subitems?period=2026-11-02`,
+        )
+        expect(rows.status).toBe(200)
+        const water = rows.body.filter((r) => r.category === 'water' && r.item === 'total')
+        expect(water.map((r) => r.school).sort()).toEqual(SCHOOLS)
+        for (const r of water) expect(r.used, r.school).toBeCloseTo(0.78, 6)
       }
     } finally {
       await gateway.endAsync()

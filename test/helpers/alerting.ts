@@ -110,6 +110,7 @@ export async function alerting(
     ingest,
     engine,
     alerts,
+    metrics,
     /** Feeds readings of one meter through the real decoder and registers, in order. */
     feed(meter: string, points: Point[]) {
       for (let i = 0; i < points.length; i += 500) {

@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../api/server.js'
 import { DEMO_CONFIG_PATH, parseConfig } from '../../core/config/load.js'
 import { createMetrics } from '../../core/metrics.js'
-import { heatingWeek, mondayOf, RoomTemperatures } from '../../reports/heating.js'
+import { type HeatingWeek, heatingWeek, mondayOf, RoomTemperatures } from '../../reports/heating.js'
 import { Rollups } from '../../reports/index.js'
 import { calendarsOf, createSimulation, encode, parseScenario } from '../../simulator/index.js'
 import { ingesting } from '../helpers/ingesting.js'
@@ -49,7 +49,10 @@ describe('heating compliance', () => {
   rollups.stop()
   rooms.stop()
   const school = registry.schools.get('sunshine-primary')!
-  const week = heatingWeek({ registry, store, school, week: mondayOf('2026-12-09') })
+  let week: HeatingWeek
+  beforeAll(async () => {
+    week = await heatingWeek({ registry, store, school, week: mondayOf('2026-12-09') })
+  })
 
   it('finds the classrooms that were cold while occupied, on the days the boiler was down', () => {
     expect(week.week).toBe('2026-12-07')
@@ -75,10 +78,10 @@ describe('heating compliance', () => {
     }
   })
 
-  it('a week with working heating has no cold hours; a week out of season is said to be', () => {
-    const before = heatingWeek({ registry, store, school, week: '2026-11-30' })
+  it('a week with working heating has no cold hours; a week out of season is said to be', async () => {
+    const before = await heatingWeek({ registry, store, school, week: '2026-11-30' })
     expect(before.coldHours).toBe(0)
-    const spring = heatingWeek({ registry, store, school, week: '2026-04-06' })
+    const spring = await heatingWeek({ registry, store, school, week: '2026-04-06' })
     expect(spring.outOfSeason).toBe(true)
   })
 

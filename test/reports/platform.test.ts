@@ -47,7 +47,7 @@ describe('the platform data package', async () => {
     from: '2026-10-11T00:00:00+08:00',
     to: '2026-10-13T00:00:00+08:00',
   })
-  const pkg = buildPackage({ registry: h.registry, store: h.store, date: '2026-10-12' })
+  const pkg = await buildPackage({ registry: h.registry, store: h.store, date: '2026-10-12' })
 
   it('is named by data-centre id and date, one folder with Build.xml and Energy.xml, zipped', () => {
     expect(pkg.name).toBe('22010020261012')
@@ -85,7 +85,7 @@ describe('the platform data package', async () => {
     ).toBeDefined()
   })
 
-  it('carries the sub-item report: hours add up to the day, buildings to the school', () => {
+  it('carries the sub-item report: hours add up to the day, buildings to the school', async () => {
     const hours = records(pkg.energy.xml, 'EnergyItemHourResult')
     const days = records(pkg.energy.xml, 'EnergyItemDayResult')
     expect(hours.length).toBeGreaterThan(24 * 9)
@@ -99,7 +99,7 @@ describe('the platform data package', async () => {
     expect(hoursOf).toHaveLength(24)
     expect(hoursOf[0]).toMatchObject({ F_StartHour: '2026-10-12 00:00:00', F_EndHour: '2026-10-12 01:00:00' })
 
-    const report = new SubItemReports({ registry: h.registry, store: h.store }).report('2026-10-12')
+    const report = await new SubItemReports({ registry: h.registry, store: h.store }).report('2026-10-12')
     for (const school of h.registry.schools.values()) {
       const codes = new Set([...school.buildings.values()].map((b) => b.config.code!))
       for (const [category, code] of [
@@ -119,11 +119,14 @@ describe('the platform data package', async () => {
     expect(days.find((d) => d.F_EnergyItemCode === '02000')!.F_DayEquValue).toBeUndefined()
   })
 
-  it('is written for the platform as the nightly schedule does: whole, under its name', () => {
+  it('is written for the platform as the nightly schedule does: whole, under its name', async () => {
     const out = join(dir, 'packages')
-    const file = new PlatformExport({ registry: h.registry, store: h.store, dir: out, log: testLog }).write(
-      '2026-10-12',
-    )
+    const file = await new PlatformExport({
+      registry: h.registry,
+      store: h.store,
+      dir: out,
+      log: testLog,
+    }).write('2026-10-12')
     expect(file).toBe(join(out, '22010020261012.zip'))
     expect(readdirSync(out)).toEqual(['22010020261012.zip'])
     expect(strFromU8(unzipSync(readFileSync(file))['22010020261012/22010020261012Energy.xml']!)).toBe(
@@ -131,13 +134,13 @@ describe('the platform data package', async () => {
     )
   })
 
-  it('says what is missing: no data-centre id, a date that is not one', () => {
+  it('says what is missing: no data-centre id, a date that is not one', async () => {
     const { district, ...rest } = h.registry
     const noPlatform = { ...rest, district: { ...district!, platform: undefined } }
-    expect(() => buildPackage({ registry: noPlatform, store: h.store, date: '2026-10-12' })).toThrow(
+    await expect(buildPackage({ registry: noPlatform, store: h.store, date: '2026-10-12' })).rejects.toThrow(
       /district\.platform\.dataCenterId/,
     )
-    expect(() => buildPackage({ registry: h.registry, store: h.store, date: '2026-02-30' })).toThrow(
+    await expect(buildPackage({ registry: h.registry, store: h.store, date: '2026-02-30' })).rejects.toThrow(
       /2026-02-30/,
     )
   })
@@ -168,7 +171,7 @@ describe('the platform data package', async () => {
       })
       expect(rows.statusCode).toBe(200)
       expect(rows.json()).toEqual(
-        new SubItemReports({ registry: h.registry, store: h.store }).report('2026-10-12', {
+        await new SubItemReports({ registry: h.registry, store: h.store }).report('2026-10-12', {
           school: 'sunshine-primary',
         }),
       )

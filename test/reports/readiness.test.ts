@@ -29,10 +29,13 @@ describe('start-of-term readiness', () => {
 
   it('checks meters reporting, open critical alerts and heating circuits reaching setpoint', async () => {
     const store = await openTestStore(':memory:')
-    store.supply.addMany([
-      ['N-H', '2027-02-15', 66],
-      ['N-H2', '2027-02-14', 48],
-    ])
+    store.supply.addMany(
+      [
+        ['N-H', '2027-02-15', 66],
+        ['N-H2', '2027-02-14', 48],
+      ],
+      store.stamps.next(),
+    )
     const heard: Record<string, number> = { 'N-W': now - 3_600_000, 'N-H': now - 60_000 }
     const r = (await new Readiness({ registry, store, lastReceivedAt: (id) => heard[id] }).check(
       school,

@@ -53,7 +53,7 @@ const h = await history({
   from: '2026-10-11T00:00:00+08:00',
   to: '2026-10-13T00:00:00+08:00',
 })
-const pkg = buildPackage({ registry: h.registry, store: h.store, date: '2026-10-12' })
+const pkg = await buildPackage({ registry: h.registry, store: h.store, date: '2026-10-12' })
 writeFileSync(join(platform, `${pkg.name}.zip`), pkg.zip())
 writeFileSync(join(platform, `${pkg.name}Build.xml`), pkg.build.xml)
 writeFileSync(join(platform, `${pkg.name}Energy.xml`), pkg.energy.xml)

@@ -96,8 +96,10 @@ describe('per sub-item, counting every meter once', () => {
         coveredMs: 3_600_000,
       })),
     )
-    store.rollups.mergeStaged()
-    const rows = new SubItemReports({ registry, store }).report('2026-10-12', { school: 'riverside-middle' })
+    store.rollups.mergeStaged(store.stamps.next())
+    const rows = await new SubItemReports({ registry, store }).report('2026-10-12', {
+      school: 'riverside-middle',
+    })
     const line = (item: string, category = 'electricity') =>
       rows.find((r) => r.item === item && r.category === category)
     expect(line('total')!.used).toBe(1000)
@@ -110,7 +112,7 @@ describe('per sub-item, counting every meter once', () => {
     expect(line('total', 'water')!.unit).toBe('m3')
     expect(line('total', 'water')!.code).toBe('02000')
 
-    const byBuilding = new SubItemReports({ registry, store }).report('2026-10-12', {
+    const byBuilding = await new SubItemReports({ registry, store }).report('2026-10-12', {
       school: 'riverside-middle',
       byBuilding: true,
     })
@@ -129,8 +131,8 @@ describe('per sub-item, counting every meter once', () => {
       to: '2026-10-19T00:00:00+08:00',
     })
     const reports = new SubItemReports({ registry: h.registry, store: h.store })
-    const rows = reports.report('2026-10')
-    const perBuilding = reports.report('2026-10', { byBuilding: true })
+    const rows = await reports.report('2026-10')
+    const perBuilding = await reports.report('2026-10', { byBuilding: true })
     for (const school of h.registry.schools.values()) {
       const monthly = await h.reports.monthly('2026-10', school.id)
       for (const utility of ['electricity', 'water', 'heat'] as const) {

@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 /** The alert lifecycle: one active alert per key, people acknowledge and resolve, escalation, suppression, restarts. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { alerting, GOLDEN_CONFIG, HOUR, MIN, series } from '../helpers/alerting.js'
+import * as g from '../helpers/golden.js'
 
 const MON = Date.parse('2026-11-16T00:00:00+08:00')
 
@@ -31,6 +32,52 @@ describe('alert lifecycle', () => {
     expect(all[0]!.lastSeenAt).toBe(MON + 39 * HOUR)
     expect((await h.store.alerts.events(all[0]!.id)).map((e) => e.transition)).toEqual(['opened'])
     await h.stop()
+  })
+
+  it('verdicts and minutes that pile up behind the store are written once each, the newest; a worsening is not lost', async () => {
+    const [[meter, points]] = g.heater() as [
+      [string, Parameters<Awaited<ReturnType<typeof alerting>>['feed']>[1]],
+    ]
+    const outcome = async (chunk: number) => {
+      const h = await alerting()
+      const reads = vi.spyOn(h.store.alerts, 'active')
+      const quietLookups = vi.spyOn(h.store.incidents, 'quiet')
+      // All at once, as a gateway's backlog arrives (every verdict is asked for before the first
+      // is written), or a minute at a time with the store keeping up.
+      for (let i = 0; i < points.length; i += chunk) {
+        h.feed(meter, points.slice(i, i + chunk))
+        await h.settled()
+      }
+      const [a] = await h.list('electricity.high_power_appliance')
+      const events = (await h.store.alerts.events(a!.id)).map((e) => [e.transition, e.at])
+      const incidents = await h.store.incidents.list()
+      const merged = (
+        await h.metrics.registry.getSingleMetric('schoolmeter_alert_updates_merged_total')?.get()
+      )?.values[0]?.value
+      await h.stop()
+      const { id: _id, ...alert } = a!
+      return {
+        alert,
+        events,
+        incidents,
+        reads: reads.mock.calls.length,
+        quietLookups: quietLookups.mock.calls.length,
+        merged: merged ?? 0,
+      }
+    }
+    const backlog = await outcome(points.length)
+    const keptUp = await outcome(6)
+    expect(backlog.events.map(([t]) => t)).toEqual(['opened', 'escalated', 'resolved'])
+    expect(backlog.events).toEqual(keptUp.events)
+    expect(backlog.alert).toEqual(keptUp.alert)
+    expect(backlog.incidents).toEqual(keptUp.incidents)
+    // 2,500 verdicts on the active alert: a handful of reads rather than one each.
+    expect(backlog.merged).toBeGreaterThan(2000)
+    expect(backlog.reads).toBeLessThan(10)
+    expect(keptUp.reads).toBeGreaterThan(300)
+    // The school's minutes of event time: its quiet incidents looked up a few times, not once a minute.
+    expect(backlog.quietLookups).toBeLessThan(10)
+    expect(keptUp.quietLookups).toBeGreaterThan(300)
   })
 
   it('an alert the store refuses to write is raised by the next verdict that finds the condition', async () => {

@@ -45,8 +45,11 @@ describe('outbox rows get their school when the migration runs on a database hol
     // Back to how the database was before migration 17.
     expect(SQLITE_MIGRATIONS[16]).toContain('ALTER TABLE outbox ADD COLUMN school_id')
     store.db.exec('ALTER TABLE outbox DROP COLUMN school_id')
-    // …and before the migrations after it, which run again too.
-    expect(SQLITE_MIGRATIONS[17]).toContain('ALTER TABLE gateway_credentials ADD COLUMN bcrypt_hash')
+    // And before migration 18 (the history's stamps), which is run again with it.
+    for (const t of ['rollup_hourly', 'outdoor_daily', 'outdoor_hourly', 'supply_daily', 'room_temp_hourly'])
+      store.db.exec(`DROP INDEX ${t}_stamp; ALTER TABLE ${t} DROP COLUMN stamp`)
+    // And before migration 19 (gateway logins' bcrypt hashes).
+    expect(SQLITE_MIGRATIONS[18]).toContain('ALTER TABLE gateway_credentials ADD COLUMN bcrypt_hash')
     store.db.exec('ALTER TABLE gateway_credentials DROP COLUMN bcrypt_hash')
     store.db.pragma('user_version = 16')
     await store.close()
