@@ -5,7 +5,7 @@
  * sees only its schools — the registry it runs on is cut down to them — so its rules, alerts,
  * notifications, state and journal cover only those (docs/scaling.md).
  */
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { ConfigError, type ConfigProblem, ENVIRONMENT } from '../../core/errors.js'
 import { msg } from '../../core/i18n/index.js'
 import type { Registry, School } from '../../core/registry.js'
@@ -90,10 +90,15 @@ export function shardTopicFilters(registry: Registry): string[] {
 
 /**
  * The MQTT client id of a shard's session: the same for its owner and its standby, so that
- * whoever holds the shard's lease is handed the messages the broker kept for it.
+ * whoever holds the shard's lease is handed the messages the broker kept for it. With the
+ * workers' broker password it ends in a part derived from it: a broker that does not bind client
+ * ids to logins (NATS) lets anyone who knows a session's id take it over, and gateways do not know
+ * the workers' password.
  */
-export function shardClientId(spec: ShardSpec): string {
-  return `schoolmeter-shard-${spec.index}-of-${spec.count}`
+export function shardClientId(spec: ShardSpec, workersPassword?: string): string {
+  const id = `schoolmeter-shard-${spec.index}-of-${spec.count}`
+  if (!workersPassword) return id
+  return `${id}-${createHmac('sha256', workersPassword).update(id).digest('hex').slice(0, 16)}`
 }
 
 /**

@@ -83,7 +83,7 @@ export async function claimShard(o: ClaimOptions): Promise<ClaimedShard | undefi
     spec,
     name,
     registry,
-    clientId: env.MQTT_CLIENT_ID ?? shardClientId(spec),
+    clientId: env.MQTT_CLIENT_ID ?? shardClientId(spec, env.MQTT_PASSWORD),
     filters: shardTopicFilters(registry),
     owns: (topic) => ownsTopic(registry, topic),
     release: async () => {},

@@ -140,6 +140,15 @@ describe('a shard of the registry', () => {
     const one = shardRegistry(registry, { index: 1, count: 1 })
     expect(shardTopicFilters(one)).toEqual(['schools/test-school/+/+', 'schools/other-school/+/+'])
     expect(shardClientId({ index: 2, count: 3 })).toBe('schoolmeter-shard-2-of-3')
+    // With the workers' broker password: the same for the shard's owner and standby, another for
+    // another shard or password, and nothing a gateway could work out without the password.
+    const own = shardClientId({ index: 2, count: 3 }, 'workers-broker-password')
+    expect(own).toMatch(/^schoolmeter-shard-2-of-3-[0-9a-f]{16}$/)
+    expect(shardClientId({ index: 2, count: 3 }, 'workers-broker-password')).toBe(own)
+    expect(shardClientId({ index: 1, count: 3 }, 'workers-broker-password').slice(-16)).not.toBe(
+      own.slice(-16),
+    )
+    expect(shardClientId({ index: 2, count: 3 }, 'another-password')).not.toBe(own)
     const only = { ...one, schools: new Map([['test-school', one.schools.get('test-school')!]]) }
     expect(ownsTopic(only, 'schools/test-school/meters/W1')).toBe(true)
     expect(ownsTopic(only, 'schools/other-school/gateways/gw')).toBe(false)
@@ -168,6 +177,14 @@ describe('a sharded worker', () => {
     expect(shard?.name).toBe('2/2')
     expect(shard?.lease).toBeUndefined()
     expect(shard?.clientId).toBe('schoolmeter-shard-2-of-2')
+    // With the workers' broker password, the session's id is derived from it.
+    const withLogin = await claim({
+      SHARD: '2/2',
+      MQTT_URL: 'mqtt://127.0.0.1:1',
+      MQTT_PASSWORD: 'workers-secret',
+    })
+    expect(withLogin?.clientId).toBe(shardClientId({ index: 2, count: 2 }, 'workers-secret'))
+    expect(withLogin?.clientId).not.toBe('schoolmeter-shard-2-of-2')
     expect([...shard!.registry.schools.keys()]).toEqual(
       [...registry.schools.keys()].filter((id) => hashedShard(id, 2) === 2),
     )
