@@ -157,7 +157,7 @@ commands:
         --alerts: it may also subscribe to schools/<id>/alerts (schools/<id>/rejected it always may)
         --client-id-prefix: MQTT client ids starting with it are the gateway's too
   set <username> --client-id-prefix <p>
-        gives the gateway the client ids starting with <p> ('' takes them away again)
+        gives the gateway the client ids starting with <p> ('''' takes them away again)
   rotate <username> [--password <p>]
         a new password; the old one stops working, live sessions with it are closed
   revoke <username>

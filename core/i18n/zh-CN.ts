@@ -146,7 +146,7 @@ export const zhCN: Record<keyof typeof en, string> = {
         --alerts：允许它另外订阅 schools/<学校编号>/alerts（schools/<学校编号>/rejected 始终可订阅）
         --client-id-prefix：以该前缀开头的 MQTT 客户端编号也归这台网关使用
   set <用户名> --client-id-prefix <前缀>
-        把以 <前缀> 开头的客户端编号交给这台网关（'' 表示收回）
+        把以 <前缀> 开头的客户端编号交给这台网关（'''' 表示收回）
   rotate <用户名> [--password <密码>]
         更换密码；旧密码立即失效，使用旧密码的连接会被断开
   revoke <用户名>
