@@ -75,6 +75,9 @@ export async function startNats(o: NatsOptions = {}): Promise<NatsCluster> {
       `  listen: 127.0.0.1:${p.mqtt}`,
       ...(o.ackWaitSeconds ? [`  ack_wait: "${o.ackWaitSeconds}s"`] : []),
       ...(o.maxAckPending ? [`  max_ack_pending: ${o.maxAckPending}`] : []),
+      // As deploy/cluster/nats.conf: MQTT's streams on all three nodes, whatever a node saw of the
+      // others when it made them (else two replicas, and the death of one stalls the stream).
+      ...(count > 1 ? [`  stream_replicas: ${count}`] : []),
       '}',
       // NATS takes an include's path relative to the including file, even one starting with /.
       ...(o.include ? [`include "${relative(dir, o.include)}"`] : []),
