@@ -36,46 +36,27 @@ export class PostgresOutbox implements OutboxStore {
   constructor(private readonly sql: Sql) {}
 
   async enqueue(eventId: number, d: Delivery, now = Date.now()): Promise<void> {
-    await this.sql.run(
-      `INSERT INTO outbox (event_id, school_id, channel, target, payload, created_at, due_at, priority)
-         SELECT ?, ${SCHOOL_OF_ALERT_EVENT}, ?, ?, ?, ?, ?, ?
-         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE event_id = ? AND channel = ? AND target = ?)
-         ON CONFLICT DO NOTHING`,
-      [
-        eventId,
-        eventId,
-        d.channel,
-        d.target,
-        d.payload,
-        now,
-        d.dueAt,
-        d.priority,
-        eventId,
-        d.channel,
-        d.target,
-      ],
-    )
+    await this.insert('event_id', SCHOOL_OF_ALERT_EVENT, eventId, d, now)
   }
 
   async enqueueIncident(incidentEventId: number, d: Delivery, now = Date.now()): Promise<void> {
+    await this.insert('incident_event_id', SCHOOL_OF_INCIDENT_EVENT, incidentEventId, d, now)
+  }
+
+  /** One delivery of the event `id` (in `column`), unless the event already has it for that channel and target. */
+  private async insert(
+    column: 'event_id' | 'incident_event_id',
+    schoolOfEvent: string,
+    id: number,
+    d: Delivery,
+    now: number,
+  ): Promise<void> {
     await this.sql.run(
-      `INSERT INTO outbox (incident_event_id, school_id, channel, target, payload, created_at, due_at, priority)
-         SELECT ?, ${SCHOOL_OF_INCIDENT_EVENT}, ?, ?, ?, ?, ?, ?
-         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident_event_id = ? AND channel = ? AND target = ?)
+      `INSERT INTO outbox (${column}, school_id, channel, target, payload, created_at, due_at, priority)
+         SELECT ?, ${schoolOfEvent}, ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ${column} = ? AND channel = ? AND target = ?)
          ON CONFLICT DO NOTHING`,
-      [
-        incidentEventId,
-        incidentEventId,
-        d.channel,
-        d.target,
-        d.payload,
-        now,
-        d.dueAt,
-        d.priority,
-        incidentEventId,
-        d.channel,
-        d.target,
-      ],
+      [id, id, d.channel, d.target, d.payload, now, d.dueAt, d.priority, id, d.channel, d.target],
     )
   }
 
