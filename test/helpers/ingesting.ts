@@ -4,12 +4,16 @@ import { createMetrics } from '../../core/metrics.js'
 import type { Registry } from '../../core/registry.js'
 import { DEFAULT_LIMITS } from '../../ingest/decode.js'
 import { Ingest, type IngestOptions } from '../../ingest/pipeline.js'
+import type { Store } from '../../store/index.js'
 import { openTestStore } from './app-store.js'
 import { testLog } from './log.js'
 
-/** Its app store on the suite's PostgreSQL when the suite runs on it (test/helpers/app-store.ts). */
-export async function ingesting(registry: Registry, options: Partial<IngestOptions> = {}) {
-  const store = await openTestStore()
+/**
+ * On `store`, or on a throw-away one with its app store on the suite's PostgreSQL when the suite
+ * runs on it (test/helpers/app-store.ts).
+ */
+export async function ingesting(registry: Registry, options: Partial<IngestOptions> = {}, given?: Store) {
+  const store = given ?? (await openTestStore())
   const bus = new Bus()
   const ingest = new Ingest({
     registry,

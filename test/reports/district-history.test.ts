@@ -12,17 +12,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Bus } from '../../core/bus.js'
 import { DEMO_CONFIG_PATH, parseConfig } from '../../core/config/load.js'
-import { createMetrics } from '../../core/metrics.js'
-import { DEFAULT_LIMITS } from '../../ingest/decode.js'
-import { Ingest } from '../../ingest/pipeline.js'
 import { RoomTemperatures } from '../../reports/heating.js'
 import { MonthlyReports, Rollups, SubItemReports } from '../../reports/index.js'
 import { buildPackage } from '../../reports/platform/package.js'
 import { calendarsOf, createSimulation, encode } from '../../simulator/index.js'
 import { HISTORY_TABLES } from '../../store/history.js'
 import { type MirrorOptions, openPostgresAppStore, openStore, type Store } from '../../store/index.js'
+import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
 
@@ -52,17 +49,8 @@ const SLICES = simulate()
 const schoolOf = (topic: string) => topic.split('/')[1]!
 
 /** A worker's stream: ingest, rollups and classroom temperatures on `store`, for some schools. */
-function worker(store: Store, mine: (school: string) => boolean) {
-  const bus = new Bus()
-  const ingest = new Ingest({
-    registry,
-    store,
-    bus,
-    metrics: createMetrics({ defaultMetrics: false }),
-    log: testLog,
-    limits: DEFAULT_LIMITS,
-    watermarkMs: 600_000,
-  })
+async function worker(store: Store, mine: (school: string) => boolean) {
+  const { bus, ingest } = await ingesting(registry, {}, store)
   const rollups = new Rollups({ registry, store, bus, log: testLog, flushIntervalMs: 0 })
   const rooms = new RoomTemperatures({ store, bus, log: testLog, flushIntervalMs: 0 })
   rollups.start()
@@ -232,13 +220,18 @@ describe('report history of sharded workers in PostgreSQL', () => {
   it('district-wide outputs on either worker cover every school, with the figures of one SQLite file', async () => {
     const single = openStore(dir())
     opened.push(single)
-    worker(single, () => true).feed(0)
+    const whole = await worker(single, () => true)
+    whole.feed(0)
     const url = await database('shards')
     const [one, two] = [await served(url), await served(url)]
     // As the reports part does: each worker's mirror follows its flushes.
     for (const w of [one, two]) w.mirror!.start()
-    worker(one, (s) => SHARD_1.has(s)).feed(0)
-    worker(two, (s) => !SHARD_1.has(s)).feed(0)
+    const [first, second] = [
+      await worker(one, (s) => SHARD_1.has(s)),
+      await worker(two, (s) => !SHARD_1.has(s)),
+    ]
+    first.feed(0)
+    second.feed(0)
     await Promise.all([one.mirror!.synced(), two.mirror!.synced()])
 
     const expected = await outputs(single)
@@ -265,7 +258,7 @@ describe('report history of sharded workers in PostgreSQL', () => {
       at,
     )
     store.mirror!.start()
-    const w = worker(store, (s) => SHARD_1.has(s))
+    const w = await worker(store, (s) => SHARD_1.has(s))
     w.feed(0, 3)
     await passes.when((p) => p.through === store.stamps.current() && p.rows > 0)
 
