@@ -8,13 +8,14 @@
  * (ingest/broker/nats-users.ts), each password as the bcrypt hash `add` and `rotate` keep beside
  * the scrypt one, for the nodes to reload (docs/scaling.md).
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { formatTable, localZone, parseCommandLine, UsageError } from '../../core/cli.js'
 import { readEnv } from '../../core/config/env.js'
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../../core/config/load.js'
 import { DEVICE_ID } from '../../core/config/schema.js'
 import { SchoolmeterError } from '../../core/errors.js'
+import { writeFileAtomically } from '../../core/files.js'
 import { formatDateTime, type Locale, type Message, msg, t } from '../../core/i18n/index.js'
 import { BCRYPT_MAX_BYTES, bcryptHashSecret, hashSecret, newSecret } from '../../core/secrets.js'
 import { clientIdsOverlap, isWorkerUsername, natsUsers } from '../../ingest/index.js'
@@ -269,20 +270,9 @@ function writeAtomically(file: string, text: string): void {
       return 0o640
     }
   })()
-  const temporary = resolve(dirname(file), `.${process.pid}.${Date.now()}.tmp`)
   try {
-    const fd = openSync(temporary, 'wx', mode)
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temporary, file)
+    writeFileAtomically(file, text, { mode })
   } catch (err) {
-    try {
-      unlinkSync(temporary)
-    } catch {}
     const code = (err as NodeJS.ErrnoException).code ?? String(err)
     throw new SchoolmeterError('CANNOT_WRITE', msg('admin.gateway.nats.cannotWrite', { file, code }))
   }

@@ -4,19 +4,9 @@
  * they are indexed, and the two are reconciled on start, so a crash at any point loses nothing
  * and leaves nothing half-written.
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { writeFileAtomically } from '../../core/files.js'
 import type { SpoolSegment, Store } from '../../store/index.js'
 
 export class Spool {
@@ -67,19 +57,8 @@ export class Spool {
     const bytes = Buffer.byteLength(text)
     if (this.totals.bytes + bytes > this.maxBytes) return false
     const name = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${(this.seq++).toString().padStart(6, '0')}.lp`
-    const tmp = join(this.dir, `${name}.tmp`)
-    const fd = openSync(tmp, 'w')
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-      renameSync(tmp, join(this.dir, name))
-    } catch (err) {
-      // A full disk leaves half a file: it goes, the caller keeps the batch.
-      rmSync(tmp, { force: true })
-      throw err
-    } finally {
-      closeSync(fd)
-    }
+    // A full disk leaves no half file: the call throws and the caller keeps the batch.
+    writeFileAtomically(join(this.dir, name), text)
     this.store.spool.add(name, lines.length, bytes)
     this.totals.segments++
     this.totals.lines += lines.length

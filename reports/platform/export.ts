@@ -4,11 +4,12 @@
  * the upload the provincial platform prescribes. Written aside and renamed, so a half-written
  * file is never there to be sent.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DateTime } from 'luxon'
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
+import { writeFileAtomically } from '../../core/files.js'
 import { Jobs } from '../../core/jobs.js'
 import type { Registry } from '../../core/registry.js'
 import type { Store } from '../../store/index.js'
@@ -68,8 +69,7 @@ export class PlatformExport {
     const pkg = await buildPackage({ registry: this.o.registry, store: this.o.store, date })
     mkdirSync(this.o.dir, { recursive: true })
     const file = join(this.o.dir, `${pkg.name}.zip`)
-    writeFileSync(`${file}.part`, pkg.zip())
-    renameSync(`${file}.part`, file)
+    writeFileAtomically(file, pkg.zip())
     if (pkg.uncoded.length > 0)
       this.o.log.warn({ buildings: pkg.uncoded }, 'buildings without a platform code left out of the package')
     this.o.log.info({ file, date }, 'platform package written')
