@@ -9,9 +9,17 @@ import type { DayTotals, HistoryChanges, HistoryStore, HistoryTable, RoomHour } 
 import type { HourRollup, Totals } from '../reports.js'
 import type { Sql } from './sql.js'
 
-/** Sums as numbers: PostgreSQL's sum of BIGINT is NUMERIC, which pg hands over as text. */
-const HOURS = `SELECT meter_id, hour, sum(used) AS used, sum(used_unoccupied) AS used_unoccupied,
-    sum(used_estimated) AS used_estimated, least(3600000, sum(covered_ms))::bigint AS covered_ms
+/**
+ * Floating-point sums are taken in a fixed order (`sum(x ORDER BY …)`): otherwise PostgreSQL adds
+ * rows in whatever order it reads them, which a mirror pass's updates change, and the same report
+ * asked twice could differ in its last bits. Sums of BIGINT are cast back: PostgreSQL makes them
+ * NUMERIC, which pg hands over as text.
+ */
+const IN_ORDER = 'ORDER BY meter_id COLLATE "C", hour'
+const HOURS = `SELECT meter_id, hour, sum(used ORDER BY source) AS used,
+    sum(used_unoccupied ORDER BY source) AS used_unoccupied,
+    sum(used_estimated ORDER BY source) AS used_estimated,
+    least(3600000, sum(covered_ms))::bigint AS covered_ms
   FROM history_rollup_hourly WHERE meter_id = ANY(?::text[]) AND hour >= ? AND hour < ?
   GROUP BY meter_id, hour`
 
@@ -32,8 +40,10 @@ export class PostgresHistory implements HistoryStore {
   async totals(meterIds: string[], from: number, to: number): Promise<Totals> {
     if (meterIds.length === 0) return { used: 0, usedUnoccupied: 0, usedEstimated: 0, coveredMs: 0 }
     const r = await this.sql.one<Totals>(
-      `SELECT coalesce(sum(used), 0) AS used, coalesce(sum(used_unoccupied), 0) AS "usedUnoccupied",
-         coalesce(sum(used_estimated), 0) AS "usedEstimated", coalesce(sum(covered_ms), 0)::bigint AS "coveredMs"
+      `SELECT coalesce(sum(used ${IN_ORDER}), 0) AS used,
+         coalesce(sum(used_unoccupied ${IN_ORDER}), 0) AS "usedUnoccupied",
+         coalesce(sum(used_estimated ${IN_ORDER}), 0) AS "usedEstimated",
+         coalesce(sum(covered_ms), 0)::bigint AS "coveredMs"
        FROM (${HOURS}) h`,
       [meterIds, from, to],
     )
@@ -47,7 +57,7 @@ export class PostgresHistory implements HistoryStore {
   ): Promise<Map<string, { used: number; coveredMs: number }>> {
     if (meterIds.length === 0) return new Map()
     const rows = await this.sql.rows<{ meterId: string; used: number; coveredMs: number }>(
-      `SELECT meter_id AS "meterId", sum(used) AS used, sum(covered_ms)::bigint AS "coveredMs"
+      `SELECT meter_id AS "meterId", sum(used ORDER BY hour) AS used, sum(covered_ms)::bigint AS "coveredMs"
        FROM (${HOURS}) h GROUP BY meter_id`,
       [meterIds, from, to],
     )
@@ -57,8 +67,9 @@ export class PostgresHistory implements HistoryStore {
   async dailyTotals(meterIds: string[], from: number, to: number, offsetMs: number): Promise<DayTotals[]> {
     if (meterIds.length === 0) return []
     return this.sql.rows<DayTotals>(
-      `SELECT (hour + ?::bigint) / 86400000 AS day, sum(used) AS used, sum(used_unoccupied) AS "usedUnoccupied",
-         sum(used_estimated) AS "usedEstimated", sum(covered_ms)::bigint AS "coveredMs"
+      `SELECT (hour + ?::bigint) / 86400000 AS day, sum(used ${IN_ORDER}) AS used,
+         sum(used_unoccupied ${IN_ORDER}) AS "usedUnoccupied", sum(used_estimated ${IN_ORDER}) AS "usedEstimated",
+         sum(covered_ms)::bigint AS "coveredMs"
        FROM (${HOURS}) h GROUP BY day ORDER BY day`,
       [offsetMs, meterIds, from, to],
     )
@@ -75,7 +86,7 @@ export class PostgresHistory implements HistoryStore {
 
   async outdoorMeans(school: string, fromDate: string, toDate: string): Promise<Map<string, number>> {
     const rows = await this.sql.rows<{ date: string; mean: number }>(
-      `SELECT date, sum(sum_c) / sum(n)::double precision AS mean FROM history_outdoor_daily
+      `SELECT date, sum(sum_c ORDER BY source) / sum(n)::double precision AS mean FROM history_outdoor_daily
        WHERE school_id = ? AND date COLLATE "C" >= ? AND date COLLATE "C" <= ? GROUP BY date HAVING sum(n) > 0`,
       [school, fromDate, toDate],
     )
@@ -88,7 +99,7 @@ export class PostgresHistory implements HistoryStore {
     to: number,
   ): Promise<{ hour: number; mean: number }[]> {
     return this.sql.rows(
-      `SELECT hour, sum(sum_c) / sum(n)::double precision AS mean FROM history_outdoor_hourly
+      `SELECT hour, sum(sum_c ORDER BY source) / sum(n)::double precision AS mean FROM history_outdoor_hourly
        WHERE school_id = ? AND hour >= ? AND hour < ? GROUP BY hour HAVING sum(n) > 0 ORDER BY hour`,
       [school, from, to],
     )
@@ -105,7 +116,8 @@ export class PostgresHistory implements HistoryStore {
   async roomHours(meterIds: string[], from: number, to: number): Promise<RoomHour[]> {
     if (meterIds.length === 0) return []
     return this.sql.rows<RoomHour>(
-      `SELECT meter_id AS "meterId", hour, sum(sum_c) / sum(n)::double precision AS "meanC", min(min_c) AS "minC"
+      `SELECT meter_id AS "meterId", hour, sum(sum_c ORDER BY source) / sum(n)::double precision AS "meanC",
+         min(min_c) AS "minC"
        FROM history_room_temp_hourly WHERE meter_id = ANY(?::text[]) AND hour >= ? AND hour < ?
        GROUP BY meter_id, hour HAVING sum(n) > 0 ORDER BY meter_id COLLATE "C", hour`,
       [meterIds, from, to],
