@@ -146,6 +146,33 @@ export async function openMigratedPool(url: string, o: PostgresOptions = {}): Pr
   return pool
 }
 
+/**
+ * A part's own small pool (the shard lease, the meters' live status), apart from the app store's
+ * so that it is never held up by it, each statement bounded by `timeoutMs`; the database migrated
+ * (the first worker up applies the migrations). Refusals as `openPostgresAppStore`'s.
+ */
+export async function openPartPool(
+  url: string,
+  o: { name: string; timeoutMs: number; onError?: ((err: Error) => void) | undefined },
+): Promise<pg.Pool> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    connectionTimeoutMillis: o.timeoutMs,
+    query_timeout: o.timeoutMs,
+    application_name: o.name,
+  })
+  // An idle connection the server drops must not take the process with it; the next query reconnects.
+  pool.on('error', (err) => o.onError?.(err))
+  try {
+    await migrate(pool, url)
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw err instanceof SchoolmeterError ? err : openError(err, url)
+  }
+  return pool
+}
+
 /** Applies the migrations this database lacks, all in one transaction; refuses a newer schema. */
 export async function migrate(pool: pg.Pool, url: string): Promise<void> {
   const client = await pool.connect()

@@ -5,9 +5,8 @@
  * (`now()`), so the workers' clocks need not agree. `generation` grows with every new owner: a
  * renewal or a release by an owner that has been replaced matches no row.
  */
-import pg from 'pg'
-import { SchoolmeterError } from '../../core/errors.js'
-import { migrate, openError } from './index.js'
+import type pg from 'pg'
+import { openPartPool } from './index.js'
 
 export interface Lease {
   shard: string
@@ -56,24 +55,13 @@ export class PostgresLeases implements LeaseStore {
 
   /** Connects (a small pool) and migrates the database (the lease table is one of its tables). */
   static async open(url: string, o: PostgresLeasesOptions = {}): Promise<PostgresLeases> {
-    const timeout = o.queryTimeoutMs ?? 5000
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: 2,
-      connectionTimeoutMillis: timeout,
-      query_timeout: timeout,
-      application_name: 'schoolmeter-lease',
-    })
-    // An idle connection the server drops must not take the process with it; the next query reconnects.
-    pool.on('error', (err) => o.onError?.(err))
-    try {
-      // The lease table is one of the app store's migrations; the first worker up applies them all.
-      await migrate(pool, url)
-    } catch (err) {
-      await pool.end()
-      throw err instanceof SchoolmeterError ? err : openError(err, url)
-    }
-    return new PostgresLeases(pool)
+    return new PostgresLeases(
+      await openPartPool(url, {
+        name: 'schoolmeter-lease',
+        timeoutMs: o.queryTimeoutMs ?? 5000,
+        onError: o.onError,
+      }),
+    )
   }
 
   /** Takes the shard if it is free, lapsed or already ours; undefined while another owner holds it. */
