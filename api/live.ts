@@ -16,9 +16,9 @@ import {
   type MeterStatus,
   RATES,
   type RatePoint,
+  type RateSource,
   RECENT_HOURS,
-  type RecentReadings,
-  type RejectionTally,
+  type RejectionSource,
 } from '../ingest/index.js'
 import type { MonthlyReports, MonthlyRow } from '../reports/index.js'
 import { offlineLimitMs } from '../rules/index.js'
@@ -47,7 +47,10 @@ export function liveState(meter: Meter, status: MeterStatus | undefined, now: nu
 }
 
 export interface LiveDeps {
-  /** The schools this service runs (a sharded worker's shard): meters' live state, series, reports. */
+  /**
+   * The schools whose meters this service answers for: the district, or on a sharded worker whose
+   * meters' status is not shared (no DATABASE_URL) its shard.
+   */
   registry: Registry
   /** The whole district when `registry` is one shard of it: incidents are shown for every school. */
   district?: Registry
@@ -55,8 +58,9 @@ export interface LiveDeps {
   meterStatus(meterId: string): MeterStatus | undefined
   now: () => number
   reports?: MonthlyReports
-  recent?: RecentReadings
-  rejections?: RejectionTally
+  /** Meters' recent rates: from memory, and on a sharded worker other shards' as their owners share them. */
+  recent?: RateSource
+  rejections?: RejectionSource
   /** Writes the rollups still in memory, so that the last hour counts. */
   flushRollups?: () => void
 }
@@ -148,7 +152,11 @@ export async function meterSeries(
     meter,
     from,
     to,
-    rate: { unit: spec.unit, field: spec.field, points: d.recent?.series(meter.id, from, to) ?? [] },
+    rate: {
+      unit: spec.unit,
+      field: spec.field,
+      points: (await d.recent?.windows([{ meterId: meter.id, from, to }]))?.get(meter.id) ?? [],
+    },
     ...(use ? { use } : {}),
   }
 }
@@ -219,7 +227,10 @@ const QualityBody = Type.Object({
       lastDetail: Type.String({ description: "the latest one's detail, in the reader's language" }),
     }),
   ),
-  rejectedSince: Type.String({ description: 'rejections are counted since the service started' }),
+  rejectedSince: Type.String({
+    description:
+      "rejections are counted since the service started (a sharded district's: since the earliest of its workers)",
+  }),
 })
 
 const SeriesBody = Type.Object({

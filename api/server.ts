@@ -11,7 +11,7 @@ import type { Logger } from 'pino'
 import { type Message, t } from '../core/i18n/index.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Registry } from '../core/registry.js'
-import type { MeterStatus, RecentReadings, RejectionTally } from '../ingest/index.js'
+import type { MeterStatus, RateSource, RejectionSource } from '../ingest/index.js'
 import type { MonthlyReports, Readiness } from '../reports/index.js'
 import type { AlertManager } from '../rules/index.js'
 import type { Store } from '../store/index.js'
@@ -44,7 +44,10 @@ export interface ServiceHealth {
 }
 
 export interface ApiDeps {
-  /** The schools this service runs: their meters' live state and reports (a sharded worker's shard). */
+  /**
+   * The schools whose meters' live state this service answers for: the district, or a sharded
+   * worker's shard when meters' status is not shared among the workers (no DATABASE_URL).
+   */
   registry: Registry
   /**
    * The whole district, when `registry` is one shard of it (SHARD): incidents and alerts live in
@@ -54,7 +57,7 @@ export interface ApiDeps {
   metrics: Metrics
   log: Logger
   version: string
-  /** Last reading of a meter, from ingest. */
+  /** Last reading of a meter, from ingest (on a sharded worker, other shards' as their owners share them). */
   meterStatus(meterId: string): MeterStatus | undefined
   /** The health of each part, now (the store's answers come asynchronously). */
   health(): ServiceHealth | Promise<ServiceHealth>
@@ -69,9 +72,9 @@ export interface ApiDeps {
   /** Tokens, roles, rate limit, CORS (needs `store`); without it every request acts as `anonymous`. */
   security?: SecurityOptions & { metricsPublic: boolean }
   /** Each meter's last 48 hours, for series and sparklines. */
-  recent?: RecentReadings
+  recent?: RateSource
   /** Rejected readings by school and reason, for data quality. */
-  rejections?: RejectionTally
+  rejections?: RejectionSource
   /** Writes the rollups still in memory (series and reports then count the last hour). */
   flushRollups?: () => void
   /**

@@ -23,6 +23,7 @@ import {
   type InfluxWriter,
   type Ingest,
   IngestService,
+  SharedLiveStatus,
 } from '../ingest/index.js'
 import { Notify } from '../notify/index.js'
 import { ReportsService } from '../reports/index.js'
@@ -59,6 +60,11 @@ export interface Service {
   reportMonth(month: string, school?: string): Promise<number>
   /** Writes the rollups still in memory; resolves once their totals are handed to InfluxDB's writer. */
   flushRollups(): Promise<void>
+  /**
+   * A sharded worker with DATABASE_URL: shares its meters' live status and rates now and reads
+   * the other shards' (as it does every SHARD_STATUS_SECONDS).
+   */
+  shareLiveStatus?: () => Promise<void>
   stop(): Promise<void>
 }
 
@@ -165,6 +171,22 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     // Ingest: each meter's state restored, the journal replayed through rules and reports, checkpoints.
     await parts.start(ingest)
     logRestored(log, ingest, rules, performance.now() - restoreStarted)
+    // A sharded worker on PostgreSQL shares its meters' live status and rates, and reads the
+    // other shards': its API and web app answer for every meter of the district.
+    const live =
+      shard?.lease && env.DATABASE_URL
+        ? await parts.start(
+            new SharedLiveStatus({
+              url: env.DATABASE_URL,
+              shard,
+              status: (id) => ingest.status(id),
+              recent: ingest.recent,
+              rejections: ingest.rejections,
+              intervalMs: env.SHARD_STATUS_SECONDS * 1000,
+              log,
+            }),
+          )
+        : undefined
     // The broker: publishers' messages from here on.
     const broker = await parts.start(
       new BrokerService({ ...shared, env, ingest, ...(shard ? { shard } : {}) }),
@@ -173,7 +195,8 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
     // The API and the web app, on one port.
     const api = await parts.start(
       new ApiService({
-        registry,
+        // With the live status shared, any worker answers for every meter of the district.
+        registry: live ? config.registry : registry,
         // Incidents and alerts are in the store every worker shares: any worker shows every school's.
         ...(shard ? { district: config.registry } : {}),
         store,
@@ -187,10 +210,10 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
         alerts: rules.alerts,
         reports: reports.monthly,
         readiness: reports.readiness,
-        recent: ingest.recent,
-        rejections: ingest.rejections,
+        recent: live ?? ingest.recent,
+        rejections: live?.rejections ?? ingest.rejections,
         flushRollups: () => reports.rollups.flush(),
-        meterStatus: (id) => ingest.status(id),
+        meterStatus: (id) => (live ? live.get(id) : ingest.status(id)),
         parts: { ingest: () => broker.health(), influx: () => archive.health(), archive: archive.on },
         pages: webPages({
           store,
@@ -241,6 +264,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
       demo,
       reportMonth: (month, school) => reports.publishMonthly(month, school),
       flushRollups: () => reports.flushRollups(),
+      ...(live ? { shareLiveStatus: () => live.sync() } : {}),
       stop,
     }
   } catch (err) {

@@ -46,7 +46,9 @@ export {
   BUCKET_MS,
   RATES,
   type RatePoint,
+  type RateSource,
   type RateUnit,
+  type RateWindow,
   RECENT_HOURS,
   RecentReadings,
   rateOf,
@@ -58,7 +60,7 @@ export {
   type RegisterState,
   registerParams,
 } from './registers.js'
-export { type RejectionCount, RejectionTally } from './rejections.js'
+export { type RejectionCount, type RejectionSource, RejectionTally } from './rejections.js'
 export {
   type IngestRestored,
   IngestService,
@@ -71,6 +73,7 @@ export {
   hashedShard,
   parseShard,
   ShardLease,
+  SharedLiveStatus,
   shardOf,
   shardRegistry,
 } from './shard/index.js'

@@ -63,9 +63,30 @@ export function rateOf(r: Reading): number | undefined {
   return undefined
 }
 
-export class RecentReadings {
+/** A meter's buckets wanted over [from, to). */
+export interface RateWindow {
+  meterId: string
+  from: number
+  to: number
+}
+
+/**
+ * Where the API and web app read meters' recent rates: this process's memory; on a sharded worker
+ * on PostgreSQL, that for its own meters and what their owners share for other shards' meters
+ * (ingest/shard/live.ts).
+ */
+export interface RateSource {
+  /** The end of a meter's newest bucket (event time), when it has one. */
+  newest(meterId: string): number | undefined
+  /** Each window's buckets, oldest first, by meter id. */
+  windows(list: readonly RateWindow[]): Promise<Map<string, RatePoint[]>>
+}
+
+export class RecentReadings implements RateSource {
   private readonly rings = new Map<string, Ring>()
   private off: (() => void) | undefined
+  /** While tracked: each meter whose buckets changed, with its oldest changed bucket number. */
+  private changed: Map<string, number> | undefined
 
   constructor(private readonly o: { bus: Bus }) {}
 
@@ -100,6 +121,40 @@ export class RecentReadings {
     if (g.count[i]! < 65535) g.count[i]!++
     if (rate > g.max[i]!) g.max[i] = rate
     if (bucket > g.newest) g.newest = bucket
+    if (this.changed) {
+      const from = this.changed.get(r.meter.id)
+      if (from === undefined || bucket < from) this.changed.set(r.meter.id, bucket)
+    }
+  }
+
+  /** From now on, remember which meters' buckets change (for `takeChanged`). */
+  trackChanges(): void {
+    this.changed ??= new Map()
+  }
+
+  /**
+   * The buckets that changed since the last call, by meter; given back through `restoreChanged`
+   * when they could not be passed on.
+   */
+  takeChanged(): Map<string, RatePoint[]> {
+    const out = new Map<string, RatePoint[]>()
+    if (!this.changed) return out
+    for (const [id, from] of this.changed)
+      out.set(id, this.series(id, from * BUCKET_MS, Number.POSITIVE_INFINITY))
+    this.changed.clear()
+    return out
+  }
+
+  /** Marks buckets taken by `takeChanged` as changed again. */
+  restoreChanged(taken: Map<string, RatePoint[]>): void {
+    if (!this.changed) return
+    for (const [id, points] of taken) {
+      const first = points[0]
+      if (!first) continue
+      const bucket = Math.floor(first.ts / BUCKET_MS)
+      const from = this.changed.get(id)
+      if (from === undefined || bucket < from) this.changed.set(id, bucket)
+    }
   }
 
   /** The buckets of a meter that start in [from, to), oldest first. */
@@ -121,5 +176,9 @@ export class RecentReadings {
   newest(meterId: string): number | undefined {
     const g = this.rings.get(meterId)
     return g && g.newest >= 0 ? (g.newest + 1) * BUCKET_MS : undefined
+  }
+
+  async windows(list: readonly RateWindow[]): Promise<Map<string, RatePoint[]>> {
+    return new Map(list.map((w) => [w.meterId, this.series(w.meterId, w.from, w.to)]))
   }
 }

@@ -20,11 +20,26 @@ export interface RejectionCount {
   lastDetail: Message
 }
 
-export class RejectionTally {
+/** Where the API and web app read rejections: this worker's tally, or on a sharded worker every shard's. */
+export interface RejectionSource {
+  /** When counting began (wall clock); the earliest of the workers counted. */
+  readonly since: number
+  /** Counts of one school (or all), most first. */
+  list(school?: string): RejectionCount[]
+}
+
+/** Most first, then by school and reason. */
+export function byCount(a: RejectionCount, b: RejectionCount): number {
+  return b.count - a.count || a.school.localeCompare(b.school) || a.reason.localeCompare(b.reason)
+}
+
+export class RejectionTally implements RejectionSource {
   private readonly counts = new Map<string, RejectionCount>()
   private off: (() => void) | undefined
   /** When counting began (wall clock). */
   readonly since: number
+  /** Grows with every rejection counted: whether the tally changed since it was last looked at. */
+  changes = 0
 
   constructor(private readonly o: { bus: Bus; now?: () => number }) {
     this.since = (o.now ?? Date.now)()
@@ -40,6 +55,7 @@ export class RejectionTally {
   }
 
   add(r: Rejection): void {
+    this.changes++
     const school = r.school ?? ''
     const key = `${school}\u0000${r.reason}`
     const c = this.counts.get(key)
@@ -56,13 +72,8 @@ export class RejectionTally {
     } else this.counts.set(key, { school, reason: r.reason, count: 1, ...latest })
   }
 
-  /** Counts of one school (or all), most first. */
   list(school?: string): RejectionCount[] {
-    return [...this.counts.values()]
-      .filter((c) => school === undefined || c.school === school)
-      .sort(
-        (a, b) => b.count - a.count || a.school.localeCompare(b.school) || a.reason.localeCompare(b.reason),
-      )
+    return [...this.counts.values()].filter((c) => school === undefined || c.school === school).sort(byCount)
   }
 }
 

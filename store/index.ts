@@ -46,6 +46,20 @@ export type { DueRow, OutboxOutcome, OutboxRow } from './outbox.js'
 export { decodeCursor, type Page } from './paging.js'
 // Shard leases (PostgreSQL, DATABASE_URL): which worker owns a shard of schools (ingest/shard/).
 export { type Lease, type LeaseHolder, type LeaseStore, PostgresLeases } from './postgres/leases.js'
+// Meters' live status and recent rates each shard's owner shares (PostgreSQL): any worker answers for every meter.
+export {
+  type LiveChanges,
+  type LiveRateRow,
+  type LiveRejection,
+  type LiveRejections,
+  type LiveStatus,
+  type LiveStatusRow,
+  PostgresLiveStatus,
+  type PostgresLiveStatusOptions,
+  type Pulled,
+  type PulledStatus,
+  type PushFence,
+} from './postgres/live-status.js'
 export type { HourRollup, KeptBaseline, Totals } from './reports.js'
 export type { AnomalyRow, SpoolSegment } from './repositories.js'
 export type { ApiToken, ApiTokenRow, AuditEntry, AuditFilter, Role } from './security.js'

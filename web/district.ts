@@ -9,6 +9,7 @@ import { hourlyUse, liveState, meterSeries, qualityMeters, schoolStatus } from '
 import { type Locale, render, t } from '../core/i18n/index.js'
 import { KINDS } from '../core/kinds.js'
 import type { Meter } from '../core/registry.js'
+import type { RatePoint } from '../ingest/index.js'
 import { chartData, sparkline, unitLabel } from './charts.js'
 import { byUrgency, placeOf } from './incidents.js'
 import type { Web } from './index.js'
@@ -42,11 +43,24 @@ export function districtPages(app: FastifyInstance, web: Web): void {
 
   const rateUnit = (m: Meter) => (m.kind === 'water' ? 'L/min' : m.kind === 'temperature' ? 'degC' : 'kW')
 
-  /** A meter's last reading and its last day as a sparkline: the rate kept in memory, else hourly use. */
-  const meterRow = (locale: Locale, m: Meter, use: Map<string, { hour: number; used: number }[]>) => {
+  /** Each meter's last day of rate, up to its newest bucket. */
+  const lastDays = async (meters: Meter[]): Promise<Map<string, RatePoint[]>> => {
+    const windows = meters.flatMap((m) => {
+      const newest = d.recent?.newest(m.id)
+      return newest !== undefined ? [{ meterId: m.id, from: newest - 24 * HOUR, to: newest }] : []
+    })
+    return (await d.recent?.windows(windows)) ?? new Map()
+  }
+
+  /** A meter's last reading and its last day as a sparkline: the recent rate, else hourly use. */
+  const meterRow = (
+    locale: Locale,
+    m: Meter,
+    use: Map<string, { hour: number; used: number }[]>,
+    rates: Map<string, RatePoint[]>,
+  ) => {
     const status = d.meterStatus(m.id)
-    const newest = d.recent?.newest(m.id)
-    const rate = newest !== undefined ? (d.recent?.series(m.id, newest - 24 * HOUR, newest) ?? []) : []
+    const rate = rates.get(m.id) ?? []
     const fromRate = rate.length >= 2
     const line = fromRate
       ? sparkline(rate.map((p) => p.mean))
@@ -69,6 +83,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
     const newestTs = Math.max(0, ...meters.map((m) => d.meterStatus(m.id)?.lastTs ?? 0))
     const end = newestTs ? Math.ceil(newestTs / HOUR) * HOUR : to
     const use = await hourlyUse(d, meters, end - 24 * HOUR, end)
+    const rates = await lastDays(meters)
     const status = await schoolStatus(d, school)
     const incidents = (
       await d.store.incidents.list({ school: school.id, status: 'active', limit: 1000 })
@@ -81,7 +96,7 @@ export function districtPages(app: FastifyInstance, web: Web): void {
       incidents: incidents.map((i) => ({ incident: i, place: placeOf(d.registry, i) })),
       buildings: [...school.buildings.values()].map((b) => ({
         building: b,
-        meters: b.meters.map((m) => meterRow(ctx.locale, m, use)),
+        meters: b.meters.map((m) => meterRow(ctx.locale, m, use, rates)),
       })),
     })
   })

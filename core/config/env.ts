@@ -21,7 +21,7 @@ export const Env = Type.Object({
     Type.String({
       pattern: POSTGRES_URL,
       description:
-        "PostgreSQL for alerts, incidents, notifications, logins, tokens, the audit log and the shards' leases, shared by the workers of a district, e.g. postgres://schoolmeter:…@db:5432/schoolmeter; unset = SQLite in DATA_DIR",
+        "PostgreSQL for alerts, incidents, notifications, logins, tokens, the audit log, the shards' leases and meters' live status, shared by the workers of a district, e.g. postgres://schoolmeter:…@db:5432/schoolmeter; unset = SQLite in DATA_DIR",
     }),
   ),
   DATABASE_POOL_SIZE: Type.Integer({
@@ -191,6 +191,13 @@ export const Env = Type.Object({
     maximum: 600,
     default: 15,
     description: "how long a shard's lease lasts unrenewed: a dead owner's shard is taken over after it",
+  }),
+  SHARD_STATUS_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 300,
+    default: 5,
+    description:
+      "how often a shard's owner shares its meters' live status and recent rates through DATABASE_URL, and reads the other shards'",
   }),
   LOG_FORMAT: Type.Optional(
     Type.Enum(['json', 'pretty'], { description: 'pretty on a terminal, JSON lines otherwise, unless set' }),

@@ -12,3 +12,4 @@ export {
 } from './assign.js'
 export { type ClaimedShard, type ClaimOptions, claimShard, leaseOwner } from './claim.js'
 export { ShardLease, type ShardLeaseOptions } from './lease.js'
+export { type SharedLiveOptions, SharedLiveStatus } from './live.js'

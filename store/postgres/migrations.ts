@@ -5,10 +5,11 @@
  * types — epoch milliseconds and ids as BIGINT, JSON as TEXT (read back exactly as written),
  * flags as 0/1 — so that both implementations map rows through the same functions.
  *
- * Only the app store's aggregates, the shard leases and a mirror of the report history live here:
+ * Only the app store's aggregates, the shard leases, a mirror of the report history and the
+ * meters' live status each shard shares live here:
  * the stream's state (per-meter state, rollups as written, the spool index, gateway logins, `meta`)
  * stays in SQLite on each worker's disk.
- * Migration 3 onwards mirror the SQLite migration named beside them.
+ * A migration that names a SQLite migration beside it mirrors that one; 2 and 5 are PostgreSQL's own.
  */
 export const MIGRATIONS: readonly string[] = [
   // 1: the app store as of SQLite migration 16: the registry as loaded, register anomalies, alerts
@@ -311,5 +312,49 @@ export const MIGRATIONS: readonly string[] = [
     stamp BIGINT NOT NULL,
     PRIMARY KEY (meter_id, hour, source)
   );
+  `,
+  // 5: meters' live status, recent rates and rejected readings as each shard's owner shares them
+  // (store/postgres/live-status.ts): any worker answers for every meter. `version` grows with each
+  // push of a shard (`live_status_shards`), so a worker reads only what changed since it last looked.
+  `
+  CREATE TABLE IF NOT EXISTS live_status_shards (
+    shard TEXT PRIMARY KEY,
+    version BIGINT NOT NULL,
+    rejections_since BIGINT,
+    rejections_version BIGINT
+  );
+  CREATE TABLE IF NOT EXISTS live_rejections (
+    shard TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    last_meter TEXT,
+    last_topic TEXT NOT NULL,
+    last_detail TEXT NOT NULL,
+    PRIMARY KEY (shard, school_id, reason)
+  );
+  CREATE TABLE IF NOT EXISTS live_status (
+    meter_id TEXT PRIMARY KEY,
+    school_id TEXT NOT NULL,
+    shard TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    last_ts BIGINT NOT NULL,
+    last_received_at BIGINT NOT NULL,
+    last_values TEXT NOT NULL,
+    last_estimated SMALLINT NOT NULL,
+    last_used DOUBLE PRECISION,
+    readings BIGINT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS live_status_shard_version ON live_status(shard, version);
+  CREATE TABLE IF NOT EXISTS live_rates (
+    meter_id TEXT NOT NULL,
+    bucket BIGINT NOT NULL,
+    shard TEXT NOT NULL,
+    mean DOUBLE PRECISION NOT NULL,
+    max DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (meter_id, bucket)
+  );
+  CREATE INDEX IF NOT EXISTS live_rates_shard_bucket ON live_rates(shard, bucket);
   `,
 ]

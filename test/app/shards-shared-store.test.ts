@@ -3,7 +3,7 @@
  * incident is opened once and told once — by its shard's owner, even to a webhook both schools
  * share that answers only once both workers have read the outbox again —, escalated once when both workers look for what to escalate at the
  * same moment, and either worker's API lists both shards' incidents, in each school's time zone,
- * and both shards' schools in its district reports.
+ * both shards' schools in its district reports, and every meter's live status and recent rate.
  */
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -118,8 +118,11 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
     for (const s of ['1/2', '2/2']) workers.push(await startTestService({ config: district(), env: env(s) }))
     const gateway = await mqttClient(nats.nodes[0]!.mqttUrl)
     try {
-      for (const school of SCHOOLS)
+      for (const school of SCHOOLS) {
         for (const [topic, payload] of burst(school)) await gateway.publishAsync(topic, payload, { qos: 1 })
+        // And something that is not JSON, rejected by the school's owner.
+        await gateway.publishAsync(`schools/${school}/meters/W-${school}`, 'not json', { qos: 1 })
+      }
       await waitFor(
         'both incidents told',
         async () => (told.filter((t) => t.event === 'incident.opened').length >= 2 ? true : undefined),
@@ -195,6 +198,50 @@ describe('sharded workers sharing one PostgreSQL app store', () => {
         expect(water.map((r) => r.school).sort()).toEqual(SCHOOLS)
         for (const r of water) expect(r.used, r.school).toBeCloseTo(0.78, 6)
       }
+
+      // Each meter's live status and recent rate, on either worker: its owner shares them through
+      // PostgreSQL and the other worker reads them (every SHARD_STATUS_SECONDS; here, now).
+      for (const w of workers) await w.shareLiveStatus!()
+      await workers[0]!.shareLiveStatus!()
+      const asOwner = new Map<string, { meter: unknown; series: unknown }>()
+      for (const [i, school] of SCHOOLS.entries()) {
+        const owner = workers[i]!
+        asOwner.set(school, {
+          meter: (await getJson(`${owner.httpUrl}/api/v1/meters/W-${school}`)).body,
+          series: (await getJson(`${owner.httpUrl}/api/v1/meters/W-${school}/series`)).body,
+        })
+      }
+      for (const [i, w] of workers.entries())
+        for (const school of SCHOOLS) {
+          const as = `${school} on worker ${i + 1}`
+          const meter = await getJson<{ readings: number; status: string; lastReading: { ts: string } }>(
+            `${w.httpUrl}/api/v1/meters/W-${school}`,
+          )
+          expect(meter.status, as).toBe(200)
+          expect(meter.body, as).toMatchObject({ readings: 40, status: 'ok' })
+          expect(meter.body.lastReading.ts, as).toBe('2026-11-02T09:39:00.000+08:00')
+          // The same answer as its owner's, to the rate's last bucket.
+          expect(meter.body, as).toEqual(asOwner.get(school)!.meter)
+          const series = await getJson<{ rate: { points: { mean: number }[] } }>(
+            `${w.httpUrl}/api/v1/meters/W-${school}/series`,
+          )
+          expect(series.body, as).toEqual(asOwner.get(school)!.series)
+          expect(
+            series.body.rate.points.map((p) => p.mean),
+            as,
+          ).toEqual([20, 20, 20, 20])
+          const summary = await getJson<{ meters: { total: number; ok: number } }>(
+            `${w.httpUrl}/api/v1/schools/${school}`,
+          )
+          expect(summary.body.meters, as).toMatchObject({ total: 1, ok: 1 })
+          const quality = await getJson<{ rejected: { school: string; reason: string; count: number }[] }>(
+            `${w.httpUrl}/api/v1/quality?school=${school}`,
+          )
+          expect(quality.body.rejected, as).toMatchObject([{ school, reason: 'bad_json', count: 1 }])
+          // The web app's school, meter and data-quality pages too.
+          for (const page of [`/schools/${school}`, `/meters/W-${school}`, `/quality?school=${school}`])
+            expect((await fetch(`${w.httpUrl}${page}`)).status, `${page} on worker ${i + 1}`).toBe(200)
+        }
     } finally {
       await gateway.endAsync()
       for (const w of workers) await w.stop()

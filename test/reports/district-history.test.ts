@@ -7,7 +7,6 @@
  * gets the whole history, and mirroring the same stamps again changes nothing.
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -22,6 +21,7 @@ import { type MirrorOptions, openPostgresAppStore, openStore, type Store } from 
 import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
+import { relay } from '../helpers/relay.js'
 
 const { registry } = parseConfig(readFileSync(DEMO_CONFIG_PATH, 'utf8'))
 const FROM = Date.parse('2026-10-11T00:00:00+08:00')
@@ -151,41 +151,6 @@ const total = (tables: Record<string, unknown[][]>) => Object.values(tables).red
 /** BIGINT and DOUBLE PRECISION as numbers, as SQLite gives them. */
 function numbers(oid: number): (v: string) => unknown {
   return oid === 20 || oid === 701 ? Number : (v: string) => v
-}
-
-/** A TCP relay to PostgreSQL that can be cut (connections dropped, new ones refused) and restored. */
-async function relay(port: number) {
-  const sockets = new Set<net.Socket>()
-  let server: net.Server | undefined
-  const listen = (at: number) =>
-    new Promise<number>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(port, '127.0.0.1')
-        for (const s of [client, upstream]) {
-          sockets.add(s)
-          s.on('close', () => sockets.delete(s))
-          s.on('error', () => {
-            client.destroy()
-            upstream.destroy()
-          })
-        }
-        client.pipe(upstream).pipe(client)
-      })
-      server.listen(at, '127.0.0.1', () => resolve((server!.address() as net.AddressInfo).port))
-    })
-  const own = await listen(0)
-  return {
-    port: own,
-    async cut() {
-      await new Promise<void>((resolve) => {
-        server!.close(() => resolve())
-        for (const s of sockets) s.destroy()
-      })
-    },
-    async restore() {
-      await listen(own)
-    },
-  }
 }
 
 /** Resolves at the first event `check` accepts. */
