@@ -104,6 +104,8 @@ const KILLED = 2
 /** The NATS node killed (its index): the standby's first node, so that it must move too. */
 const KILLED_NODE = 2
 const LEASE_SECONDS = 5
+/** How often the workers share their meters' live status (SHARD_STATUS_SECONDS). */
+const STATUS_SECONDS = 2
 
 /** A district of `schools` generated schools, every incident told to the drill's webhook. */
 function district(schools: number, webhook: string): { text: string; registry: Registry } {
@@ -239,6 +241,7 @@ async function failover(o: Options): Promise<boolean> {
       SHARD: `${k}/${WORKERS}`,
       DATABASE_URL: db.url,
       SHARD_LEASE_SECONDS: String(LEASE_SECONDS),
+      SHARD_STATUS_SECONDS: String(STATUS_SECONDS),
       INFLUX_URL: influx.url,
       INFLUX_DATABASE: 'drill',
       LOG_LEVEL: 'warn',
@@ -349,6 +352,30 @@ async function failover(o: Options): Promise<boolean> {
     )
   ).reduce((a, b) => a + b, 0)
   await sleep(5000) // the last notifications
+  // Every worker answers for every meter: a meter of each shard, asked of every live worker, as
+  // its owner answers (after two rounds of sharing the live status).
+  await sleep(2 * STATUS_SECONDS * 1000)
+  const live = [...workers.filter((_, i) => i !== KILLED - 1), standby]
+  const ownerOf = (k: number) => (k === KILLED ? standby : workers[k - 1]!)
+  const samples = Array.from({ length: WORKERS }, (_, i) =>
+    [...registry.meters.values()].find((m) => shardOf(m.school.id) === i + 1),
+  ).filter((m) => m !== undefined)
+  const answer = async (w: ServiceProcess, meter: string) => {
+    const body = (await (await fetch(`${w.api}/api/v1/meters/${meter}`)).json()) as {
+      readings?: number
+      lastReading?: { ts?: string }
+    }
+    return `${body.readings}|${body.lastReading?.ts}`
+  }
+  let statusAsked = 0
+  let statusAgreed = 0
+  for (const m of samples) {
+    const expected = await answer(ownerOf(shardOf(m.school.id)), m.id).catch(() => 'owner failed')
+    for (const w of live) {
+      statusAsked++
+      if ((await answer(w, m.id).catch(() => 'failed')) === expected) statusAgreed++
+    }
+  }
   const opened = hook.events.filter((e) => e.event === 'incident.opened')
   const openedTwice = opened.length - new Set(opened.map((e) => e.key)).size
   // Twice: one outbox message delivered again (its id is the shard's), or one incident's opening told twice.
@@ -378,10 +405,16 @@ async function failover(o: Options): Promise<boolean> {
       [t(locale, 'drill.row.openedTwice'), count(openedTwice)],
       [t(locale, 'drill.row.notifications'), count(hook.events.length)],
       [t(locale, 'drill.row.notifiedTwice'), count(notifiedTwice)],
+      [t(locale, 'drill.row.liveStatus'), `${count(statusAgreed)} / ${count(statusAsked)}`],
     ]),
   )
   const ok =
-    lost === 0 && unacked === 0 && openedTwice === 0 && notifiedTwice === 0 && takeoverMs !== undefined
+    lost === 0 &&
+    unacked === 0 &&
+    openedTwice === 0 &&
+    notifiedTwice === 0 &&
+    takeoverMs !== undefined &&
+    statusAgreed === statusAsked
   say(ok ? 'drill.verdict.ok' : 'drill.verdict.failed', { lease: LEASE_SECONDS })
   if (!ok) {
     // What the broker nodes said, for the post-mortem.

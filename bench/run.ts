@@ -22,7 +22,8 @@
  *   --max-lead N           readings the publishers may run ahead of what the service accepted
  *                          (250000; 0 = no limit, and Mosquitto queues whatever the service cannot take)
  * Other suites: --suite ingest (the first throughput figure: --messages --meters --runs --qos),
- * --suite simulator (--hours), --suite pipeline (in-process, no network: --readings).
+ * --suite simulator (--hours), --suite pipeline (in-process, no network: --readings), --suite
+ * live-status (sharing meters' live status through PostgreSQL: --meters, --runs).
  * Never part of `npm test`: these are figures, not pass/fail checks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -36,6 +37,7 @@ import { Progress } from '../core/progress.js'
 import { startInfluxd } from '../test/helpers/influxd.js'
 import { benchIngest } from './ingest.js'
 import { killOnExit, pidListening } from './lib/procs.js'
+import { benchLiveStatus } from './live-status.js'
 import { benchPipeline } from './pipeline.js'
 import {
   Bench,
@@ -112,7 +114,7 @@ const cli = toolCommandLine(
 )
 const values = cli.values
 const refuse: (sentence: Message) => never = cli.refuse
-const SUITES = ['issue', 'ingest', 'simulator', 'pipeline']
+const SUITES = ['issue', 'ingest', 'simulator', 'pipeline', 'live-status']
 for (const suite of values.suite.split(','))
   if (!SUITES.includes(suite)) refuse(msg('bench.cli.badSuite', { suite, suites: SUITES }))
 for (const [option, value] of Object.entries(values))
@@ -182,6 +184,18 @@ if (suites.includes('simulator')) {
   console.table(rows)
   const file = resolve(resultsDir, `simulator-${stamp}.json`)
   writeFileSync(file, JSON.stringify({ machine, options: opts, rows }, null, 2))
+  console.log(`written to ${file}`)
+}
+
+if (suites.includes('live-status')) {
+  const opts = { meters: Number(values.meters ?? 100_000), runs: Number(values.runs) }
+  console.log(
+    `\nlive status through PostgreSQL 15 (fsync on): a shard of ${opts.meters} meters all changed, median of ${opts.runs}`,
+  )
+  const row = await benchLiveStatus(opts)
+  console.table([row])
+  const file = resolve(resultsDir, `live-status-${stamp}.json`)
+  writeFileSync(file, JSON.stringify({ machine, options: opts, row }, null, 2))
   console.log(`written to ${file}`)
 }
 

@@ -1249,7 +1249,7 @@ latency at a paced 10,000 readings/s, overload (QoS 1 at twice the sustainable r
 (100,000 meters, restarted with their state). It prints tables and writes
 bench/results/<suite>-<time>.json. Figures, never pass/fail checks: see docs/performance.md.
 
-  --suite S              issue (default), ingest, simulator or pipeline; several with commas
+  --suite S              issue (default), ingest, simulator, pipeline or live-status; several with commas
   --seconds N            each throughput scenario's publishing time (60)
   --ceiling-seconds N    each ceiling measurement (30, at most --seconds)
   --scenarios a,b        ceiling, single-qos0-embedded … batch100-qos1-external (or a prefix such
@@ -1266,6 +1266,7 @@ bench/results/<suite>-<time>.json. Figures, never pass/fail checks: see docs/per
   suite ingest: --messages N (200000) --meters N (1000) --runs N (3) --qos 0|1 (0)
   suite simulator: --hours N (24) --runs N (3)
   suite pipeline: --readings N (300000) --meters N (10000)
+  suite live-status: --meters N (100000) --runs N (3)
   -h, --help             this text`,
   'bench.cli.badNumber': '{option} takes a number, not "{value}"',
   'bench.cli.badSuite': '--suite is one or more of {suites}, not "{suite}"',
@@ -1363,6 +1364,7 @@ discards lines (docs/scaling.md). It takes several minutes; the figures depend o
   'drill.row.openedTwice': 'incidents opened twice',
   'drill.row.notifications': 'notifications sent (webhook)',
   'drill.row.notifiedTwice': 'notifications sent twice',
+  'drill.row.liveStatus': "a meter of each shard asked of every worker: answers equal to its owner's",
   'drill.value.never': 'not within 2 minutes',
   'drill.verdict.ok':
     "Nothing acknowledged was lost, and no incident was opened or notified twice. The standby waited for the dead worker's lease to lapse ({lease} s) before taking its shard.",

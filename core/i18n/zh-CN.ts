@@ -1191,7 +1191,7 @@ OpenEEmeter 的参考数据（test/fixtures/savings：一块逐时电表和一�
 QoS 1）、内存（100,000 块表计，带状态重启）。打印表格并写出 bench/results/<套件>-<时间>.json。
 这些是测量数字，不是通过/失败的检查：见 docs/performance.md。
 
-  --suite S              issue（默认）、ingest、simulator 或 pipeline；多个用逗号分隔
+  --suite S              issue（默认）、ingest、simulator、pipeline 或 live-status；多个用逗号分隔
   --seconds N            每个吞吐量场景的发送时长（60）
   --ceiling-seconds N    每次上限测量的时长（30，不超过 --seconds）
   --scenarios a,b        ceiling、single-qos0-embedded … batch100-qos1-external（或前缀，
@@ -1207,6 +1207,7 @@ QoS 1）、内存（100,000 块表计，带状态重启）。打印表格并写�
   ingest 套件：--messages N（200000） --meters N（1000） --runs N（3） --qos 0|1（0）
   simulator 套件：--hours N（24） --runs N（3）
   pipeline 套件：--readings N（300000） --meters N（10000）
+  live-status 套件：--meters N（100000） --runs N（3）
   -h, --help             显示本说明`,
   'bench.cli.badNumber': '{option} 须为数字，而不是“{value}”',
   'bench.cli.badSuite': '--suite 须为以下一个或多个：{suites}，而不是“{suite}”',
@@ -1298,6 +1299,7 @@ PNG）和一天的平台数据包，写到 docs/dossier/ 和 docs/platform/。�
   'drill.row.openedTwice': '重复开立的事件',
   'drill.row.notifications': '发出的通知（webhook）',
   'drill.row.notifiedTwice': '重复发出的通知',
+  'drill.row.liveStatus': '每个分片的一只表向每个工作进程查询：与其所属进程回答一致的',
   'drill.value.never': '2 分钟内未恢复',
   'drill.verdict.ok':
     '已确认的读数没有丢失，也没有事件被重复开立或重复通知。备用进程等到失效进程的租约到期（{lease} 秒）后接管了该分片。',
