@@ -1,8 +1,8 @@
 /**
  * Meters' live status and recent rates as each shard's owner shares them (migration 5), so that
  * any worker answers for every meter: its last reading and state, its rate over the last 48 hours,
- * and the readings its school's gateways sent that were rejected. The owner writes what changed since its last push; every other worker reads what
- * changed since it last looked.
+ * and the readings its school's gateways sent that were rejected. The owner writes what changed
+ * since its last push; every other worker reads what changed since it last looked.
  *
  * A push is one transaction, fenced by the shard's lease: it commits only if the pusher still
  * holds the lease it names, so an owner that has been replaced writes nothing. Each push takes the
@@ -269,9 +269,7 @@ export class PostgresLiveStatus {
          FROM live_status WHERE shard = $1 AND version > $2`,
         [s.shard, since],
       )
-      let newest = Number(s.version)
-      for (const r of rows) {
-        newest = Math.max(newest, Number(r.version))
+      for (const r of rows)
         out.push({
           meterId: r.meter_id,
           schoolId: r.school_id,
@@ -285,8 +283,9 @@ export class PostgresLiveStatus {
             readings: Number(r.readings),
           },
         })
-      }
-      seen.set(s.shard, newest)
+      // As far as the version read first: rows of a push that committed since are read again next
+      // time (the same values), and its tally with them.
+      seen.set(s.shard, Number(s.version))
     }
     return { statuses: out, rejections }
   }
