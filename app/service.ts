@@ -184,6 +184,7 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
               rejections: ingest.rejections,
               intervalMs: env.SHARD_STATUS_SECONDS * 1000,
               log,
+              metrics,
             }),
           )
         : undefined

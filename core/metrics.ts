@@ -103,6 +103,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Verdicts on an active alert, and minutes of a school's event time, that took the place of one still waiting to be written (the store was behind)",
       registers,
     }),
+    liveStatusSyncs: new Counter({
+      name: 'schoolmeter_live_status_syncs_total',
+      help: "A sharded worker's rounds of sharing meters' live status through PostgreSQL, by result: ok, failed (retried next round), fenced (its lease had lapsed or had another owner: nothing written)",
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    liveStatusRows: new Counter({
+      name: 'schoolmeter_live_status_rows_total',
+      help: "Meters' statuses and rate buckets a sharded worker shared (pushed) and other shards' statuses it read (pulled)",
+      labelNames: ['direction'] as const,
+      registers,
+    }),
     notifications: new Counter({
       name: 'schoolmeter_notifications_total',
       help: 'Notifications by channel and result: sent (alone), digest (in a summary), skipped (no news), retry, failed',

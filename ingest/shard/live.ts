@@ -15,6 +15,7 @@
  * it carried are kept for it.
  */
 import type { Logger } from 'pino'
+import type { Metrics } from '../../core/metrics.js'
 import {
   type LiveRateRow,
   type LiveRejections,
@@ -46,6 +47,7 @@ export interface SharedLiveOptions {
   rejections: RejectionTally
   intervalMs: number
   log: Logger
+  metrics?: Metrics
 }
 
 export class SharedLiveStatus implements RateSource {
@@ -169,9 +171,11 @@ export class SharedLiveStatus implements RateSource {
     this.running = this.running.then(async () => {
       try {
         await work()
+        this.o.metrics?.liveStatusSyncs.inc({ result: 'ok' })
         if (this.failing) this.o.log.info('sharing live status through PostgreSQL again')
         this.failing = false
       } catch (err) {
+        this.o.metrics?.liveStatusSyncs.inc({ result: 'failed' })
         if (!this.failing)
           this.o.log.warn(
             { err },
@@ -219,7 +223,11 @@ export class SharedLiveStatus implements RateSource {
       throw err
     }
     // Fenced out: the lease has another owner, which shares the shard from its own state.
-    if (!written) return
+    if (!written) {
+      this.o.metrics?.liveStatusSyncs.inc({ result: 'fenced' })
+      return
+    }
+    this.o.metrics?.liveStatusRows.inc({ direction: 'pushed' }, statuses.length + rates.length)
     for (const [id, n] of counts) this.pushed.set(id, n)
     if (rejected !== undefined) this.pushedRejections = rejected
   }
@@ -227,6 +235,7 @@ export class SharedLiveStatus implements RateSource {
   private async pull(): Promise<void> {
     const pulled = await this.db.pull(this.otherShards, this.seen)
     for (const row of pulled.statuses) this.others.set(row.meterId, row.status)
+    this.o.metrics?.liveStatusRows.inc({ direction: 'pulled' }, pulled.statuses.length)
     for (const [shard, tally] of pulled.rejections) this.othersRejected.set(shard, tally)
   }
 }

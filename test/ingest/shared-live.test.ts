@@ -2,12 +2,13 @@
  * A shard's live status and recent rates shared with the other workers through a real
  * PostgreSQL (ingest/shard/live.ts): the owner's pipeline takes readings, its push reaches a
  * worker of the other shard, which answers for the meter — and the readings rejected — as the
- * owner does. With PostgreSQL
- * away, the owner keeps taking readings, and its next push once it is back carries everything
- * that changed meanwhile.
+ * owner does. With PostgreSQL away, the owner keeps taking readings, and its next push once it
+ * is back carries everything that changed meanwhile; once another process has taken the shard,
+ * the replaced owner writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../core/config/load.js'
+import { createMetrics } from '../../core/metrics.js'
 import type { ClaimedShard } from '../../ingest/index.js'
 import { RecentReadings } from '../../ingest/recent.js'
 import { RejectionTally } from '../../ingest/rejections.js'
@@ -23,6 +24,7 @@ import { ingesting } from '../helpers/ingesting.js'
 import { testLog } from '../helpers/log.js'
 import { type Postgres, startPostgres } from '../helpers/postgres.js'
 import { relay } from '../helpers/relay.js'
+import { metricValue } from '../helpers/service.js'
 
 const T0 = Date.parse('2026-11-02T09:00:00+08:00')
 const MINUTE = 60_000
@@ -91,6 +93,7 @@ async function claimed(k: number): Promise<ClaimedShard> {
 /** A worker of shard k: its ingest pipeline and recent rates, sharing through `url`. */
 async function worker(k: number, url: string) {
   const shard = await claimed(k)
+  const metrics = createMetrics({ defaultMetrics: false })
   const { ingest, bus, store } = await ingesting(shard.registry)
   const recent = new RecentReadings({ bus })
   recent.start()
@@ -105,6 +108,7 @@ async function worker(k: number, url: string) {
     // Never fires during the test: syncs are asked for.
     intervalMs: 3_600_000,
     log: testLog,
+    metrics,
   })
   await live.start()
   stops.push(async () => {
@@ -113,7 +117,8 @@ async function worker(k: number, url: string) {
     rejections.stop()
     await store.close()
   })
-  return { ingest, recent, rejections, live }
+  const counted = async (sample: string) => metricValue(await metrics.registry.metrics(), sample)
+  return { shard, ingest, recent, rejections, live, counted }
 }
 
 /** A minute of 12 L/min on the meter's register. */
@@ -173,5 +178,18 @@ describe("a shard's live status, shared through PostgreSQL", () => {
     const after = await other.live.windows(windows)
     expect(after).toEqual(await owner.recent.windows(windows))
     expect(after.get('W-north')?.map((p) => p.max)).toEqual([21, 31, 41, 51])
+    expect(await owner.counted('schoolmeter_live_status_syncs_total{result="failed"}')).toBe(1)
+    expect(await owner.counted('schoolmeter_live_status_rows_total{direction="pushed"}')).toBeGreaterThan(0)
+    expect(await other.counted('schoolmeter_live_status_rows_total{direction="pulled"}')).toBe(2)
+
+    // The shard taken over by another process: the replaced owner, still taking readings until it
+    // learns of it, writes nothing more.
+    await leases.release(owner.shard.lease!.held!)
+    expect(await leases.take('1/2', 'worker-new', 10 * MINUTE)).toBeDefined()
+    for (let m = 40; m < 45; m++) owner.ingest.handle(...reading('north', m))
+    await owner.live.sync()
+    await other.live.sync()
+    expect(await owner.counted('schoolmeter_live_status_syncs_total{result="fenced"}')).toBe(1)
+    expect(other.live.get('W-north')?.readings).toBe(40)
   })
 })
