@@ -31,7 +31,7 @@ import {
   RECENT_HOURS,
   type RecentReadings,
 } from '../recent.js'
-import { byCount, type RejectionCount, type RejectionSource, type RejectionTally } from '../rejections.js'
+import { byCount, type RejectionSource, type RejectionTally } from '../rejections.js'
 import { shardName } from './assign.js'
 import type { ClaimedShard } from './claim.js'
 
@@ -79,7 +79,7 @@ export class SharedLiveStatus implements RateSource {
       },
       list: (school) =>
         [...others.values()]
-          .flatMap((t) => t.counts as RejectionCount[])
+          .flatMap((t) => t.counts)
           .filter((c) => school === undefined || c.school === school)
           .concat(own.list(school))
           .sort(byCount),

@@ -11,6 +11,7 @@
  */
 import type pg from 'pg'
 import type { Message } from '../../core/i18n/index.js'
+import type { RejectReason } from '../../core/reading.js'
 import { openPartPool } from './index.js'
 
 /** A meter's last reading, as the owner's ingest keeps it (ingest's `MeterStatus`). */
@@ -42,7 +43,7 @@ export interface LiveRateRow {
 export interface LiveRejection {
   /** '' when the topic named no school of the registry. */
   school: string
-  reason: string
+  reason: RejectReason
   count: number
   lastAt: number
   lastMeter?: string
@@ -293,7 +294,7 @@ export class PostgresLiveStatus {
   private async rejectionsOf(shard: string): Promise<LiveRejection[]> {
     const { rows } = await this.pool.query<{
       school_id: string
-      reason: string
+      reason: RejectReason
       count: string
       last_at: string
       last_meter: string | null
